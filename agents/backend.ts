@@ -1,0 +1,98 @@
+/**
+ * Backend selection for TensorFlow.js. Every thread that runs tfjs (main, each actor worker, the learner
+ * worker) calls `initBackend()` once before building a policy: backends are per thread.
+ *
+ * Preference order: tfjs-node-gpu, tfjs-node (native libtensorflow; optional dependencies whose install
+ * fails on this machine, so they are imported dynamically and skipped when missing), then wasm (SIMD,
+ * single-threaded on Node — the default here), then the pure-JS cpu backend.
+ * `initBackend(name)` or the env var THRIVE_BACKEND forces one; THRIVE_BACKEND_QUIET=1 silences the
+ * one-line report.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** Names accepted by `initBackend` / THRIVE_BACKEND. 'tensorflow' is tfjs-node's backend name. */
+export const BACKEND_NAMES = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+const ALIASES: Record<string, BackendName> = {
+  'tfjs-node-gpu': 'tfjs-node-gpu', 'node-gpu': 'tfjs-node-gpu', gpu: 'tfjs-node-gpu',
+  'tfjs-node': 'tfjs-node', node: 'tfjs-node', tensorflow: 'tfjs-node',
+  wasm: 'wasm', cpu: 'cpu',
+};
+
+let announced = false;
+let current: Promise<string> | undefined;
+let currentRequest: string | undefined;
+
+/** Dynamic import of an optional package; a variable specifier keeps TypeScript from resolving it. */
+async function tryImport(pkg: string): Promise<boolean> {
+  try {
+    await import(pkg);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function tryBackend(name: BackendName): Promise<string | undefined> {
+  switch (name) {
+    case 'tfjs-node-gpu':
+    case 'tfjs-node': {
+      // Both register a backend called 'tensorflow'.
+      if (!(await tryImport(`@tensorflow/${name}`))) return undefined;
+      return (await tf.setBackend('tensorflow')) ? name : undefined;
+    }
+    case 'wasm': {
+      if (!(await tryImport('@tensorflow/tfjs-backend-wasm'))) return undefined;
+      return (await tf.setBackend('wasm')) ? 'wasm' : undefined;
+    }
+    case 'cpu':
+      return (await tf.setBackend('cpu')) ? 'cpu' : undefined;
+  }
+}
+
+/** Parse a backend name (flag or env var); unknown names are an error listing the valid ones. */
+export function parseBackendName(name: string): BackendName {
+  const key = name.trim().toLowerCase();
+  const hit = ALIASES[key];
+  if (!hit) throw new Error(`unknown backend '${name}': valid are ${BACKEND_NAMES.join(', ')} (THRIVE_BACKEND or initBackend(name))`);
+  return hit;
+}
+
+/**
+ * Pick and initialise the tfjs backend for this thread; returns the chosen name
+ * ('tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu'). A forced backend that cannot load is an error
+ * (silently falling back would make benchmarks lie). Idempotent per thread for the same request.
+ */
+export function initBackend(name?: string): Promise<string> {
+  const request = name ?? process.env.THRIVE_BACKEND ?? '';
+  if (current && currentRequest === request) return current;
+  currentRequest = request;
+  current = (async () => {
+    let chosen: string | undefined;
+    if (request) {
+      const forced = parseBackendName(request);
+      chosen = await tryBackend(forced);
+      if (!chosen) throw new Error(`backend '${request}' was forced but could not be initialised (is its package installed?)`);
+    } else {
+      for (const candidate of BACKEND_NAMES) {
+        chosen = await tryBackend(candidate);
+        if (chosen) break;
+      }
+      if (!chosen) throw new Error('no TensorFlow.js backend could be initialised');
+    }
+    await tf.ready();
+    if (!announced && !process.env.THRIVE_BACKEND_QUIET) {
+      announced = true;
+      console.log(`[thrive] tfjs backend: ${chosen}${request ? ' (forced)' : ''}`);
+    }
+    return chosen;
+  })();
+  current.catch(() => { current = undefined; currentRequest = undefined; });
+  return current;
+}
+
+/** The backend currently active in this thread (tfjs' own name, e.g. 'wasm', 'cpu', 'tensorflow'). */
+export function activeBackend(): string {
+  return tf.getBackend();
+}

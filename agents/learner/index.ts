@@ -1,0 +1,17 @@
+/**
+ * agents/learner: GRPO whose per-token learning signal is reweighted by Token Hidden Reward (THR).
+ * Formulas and usage: docs/algorithms.md.
+ */
+export {
+  validateGrpoConfig, DEFAULT_GRPO_CONFIG, DEFAULT_THR_CONFIG,
+  type GrpoConfig, type GrpoConfigInput, type ThrConfig, type LossType, type ScaleRewards, type AdvantageMode,
+  type ImportanceSampling, type ThrMode,
+} from './config.ts';
+export { groupAdvantages, processAdvantages, tokenAdvantages, groupMembers, type GroupAdvantages } from './advantages.ts';
+export { aggregationCoefficients, chosenLogProbs, grpoLoss, stopGradient, LOSS_STATS, type LossTensors, type LossOptions, type LossOutput } from './grpo-loss.ts';
+export { tokenHiddenReward, thrWeights, thrStats, correctRollouts, thrForm, type ThrInputs, type ThrStats } from './thr.ts';
+export { AdamW, type AdamOptions, type AdamState } from './adam.ts';
+export {
+  GrpoLearner, sliceRows, validateLearnerBatch,
+  type LearnerMetrics, type UpdateResult, type LearnerState, type GrpoLearnerOptions,
+} from './learner.ts';

@@ -1,0 +1,277 @@
+/**
+ * The game policy: a small network over the symbolic observation of a grid game (a Box [C, H, W]) with a
+ * discrete action head.
+ *
+ *   arch 'mlp':  flatten(obs) → [Linear → act] × hidden.length → Linear → logits
+ *   arch 'conv': obs → [conv k×k, 'same' padding → ReLU] × convChannels.length → flatten → the MLP above
+ *
+ * The convolution is written as im2col + matMul (pad, k² shifted slices concatenated on the channel axis,
+ * one matMul with a [k²·C_in, C_out] filter) because the wasm backend has no Conv2DBackpropFilter kernel.
+ * Initialisation follows CleanRL's PPO heads in spirit: hidden layers with std √(2/fan_in) (He) scaled
+ * normals, the policy head with std 0.01 so the initial policy is close to uniform.
+ *
+ * Actor side, `act` runs every env step: by default it runs a plain-TypeScript forward over Float32Array
+ * copies of the same weights (faster than tfjs for tiny nets; see scripts/bench/policies.ts), and a
+ * test checks it agrees with `evaluate`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { NamedWeights, PolicyOutputs, TrainablePolicy } from '../types.ts';
+import { checkInt, checkIntArray, checkOneOf, rejectUnknownKeys } from './config-util.ts';
+import { matmul, reluInPlace, tanhInPlace } from './jsmath.ts';
+import { ParamStore } from './params.ts';
+import { makeRng, type Rng } from './rng.ts';
+import { chooseAction, validateSamplingOptions } from './sampling.ts';
+
+export interface GamePolicyConfig {
+  kind: 'game';
+  /** Observation shape [C, H, W] (the game's Box space; any shape is flattened for 'mlp'). Required. */
+  obsShape: number[];
+  /** Number of discrete actions (the game's Discrete(n)). Required. */
+  numActions: number;
+  /** 'mlp' flattens the observation; 'conv' puts im2col convolutions first (needs a 3-D obsShape). Default 'mlp'. */
+  arch: 'mlp' | 'conv';
+  /** Widths of the fully connected hidden layers; the last one is `hiddenSize` (the THR h). Default [64, 64] (CleanRL PPO). */
+  hidden: number[];
+  /** Hidden-layer nonlinearity. Default 'tanh' (CleanRL PPO's choice for small control nets). */
+  activation: 'tanh' | 'relu';
+  /** Output channels of each conv layer ('conv' only). Default [16]. */
+  convChannels: number[];
+  /** Odd square kernel size of the conv layers ('conv' only). Default 3. */
+  convKernel: number;
+  /** Seed of the weight initialisation and of the default sampling RNG. Default 0. */
+  seed: number;
+  /** Actor-side forward: 'js' (plain TypeScript, default — faster for small nets) or 'tfjs'. */
+  actImpl: 'js' | 'tfjs';
+}
+
+const GAME_KEYS = ['kind', 'obsShape', 'numActions', 'arch', 'hidden', 'activation', 'convChannels', 'convKernel', 'seed', 'actImpl'] as const;
+
+/** Validate a partial game-policy config and fill defaults. */
+export function validateGamePolicyConfig(partial: Partial<GamePolicyConfig> & { obsShape: number[]; numActions: number }): GamePolicyConfig {
+  const what = 'game policy config';
+  if (!partial || typeof partial !== 'object') throw new Error(`${what}: expected an object`);
+  rejectUnknownKeys(what, partial, GAME_KEYS);
+  if (partial.kind !== undefined && partial.kind !== 'game') throw new Error(`${what}: kind=${JSON.stringify(partial.kind)} must be 'game'`);
+  const c: GamePolicyConfig = {
+    kind: 'game',
+    obsShape: checkIntArray(what, 'obsShape', partial.obsShape, 1),
+    numActions: checkInt(what, 'numActions', partial.numActions, 2),
+    arch: checkOneOf(what, 'arch', partial.arch ?? 'mlp', ['mlp', 'conv'] as const),
+    hidden: checkIntArray(what, 'hidden', partial.hidden ?? [64, 64], 1),
+    activation: checkOneOf(what, 'activation', partial.activation ?? 'tanh', ['tanh', 'relu'] as const),
+    convChannels: checkIntArray(what, 'convChannels', partial.convChannels ?? [16], 1),
+    convKernel: checkInt(what, 'convKernel', partial.convKernel ?? 3, 1, 15),
+    seed: checkInt(what, 'seed', partial.seed ?? 0, 0, 2 ** 32 - 1),
+    actImpl: checkOneOf(what, 'actImpl', partial.actImpl ?? 'js', ['js', 'tfjs'] as const),
+  };
+  if (c.obsShape.length === 0) throw new Error(`${what}: obsShape must not be empty`);
+  if (c.hidden.length === 0) throw new Error(`${what}: hidden must list at least one layer width`);
+  if (c.arch === 'conv') {
+    if (c.obsShape.length !== 3) throw new Error(`${what}: arch 'conv' needs obsShape [C, H, W], got [${c.obsShape}]`);
+    if (c.convKernel % 2 !== 1) throw new Error(`${what}: convKernel=${c.convKernel} must be odd ('same' padding)`);
+    if (c.convChannels.length === 0) throw new Error(`${what}: arch 'conv' needs at least one entry in convChannels`);
+  }
+  return c;
+}
+
+/** Learner-side input: B rollouts × L steps of flattened observations (padded steps are zeros). */
+export interface GameInputs {
+  obs: Float32Array;
+  B: number;
+  L: number;
+}
+
+export interface ActOptions {
+  /** argmax instead of sampling. */
+  greedy?: boolean;
+  /** Uniform [0,1) source; defaults to the policy's own RNG seeded from config.seed. */
+  rng?: Rng;
+  /** Also return the last hidden layer [N*d] (costs a copy). Default true. */
+  hidden?: boolean;
+}
+
+export interface ActResult {
+  actions: Int32Array;
+  /** log π(action | obs) under the policy (for greedy: of the argmax). */
+  logp: Float32Array;
+  /** [N*d] last hidden layer, when requested. */
+  hidden?: Float32Array;
+}
+
+export class GamePolicy implements TrainablePolicy<GameInputs> {
+  readonly kind = 'game' as const;
+  readonly config: GamePolicyConfig;
+  readonly numActions: number;
+  readonly hiddenSize: number;
+  readonly obsDim: number;
+  private readonly params: ParamStore;
+  private readonly rng: Rng;
+
+  constructor(config: Partial<GamePolicyConfig> & { obsShape: number[]; numActions: number }) {
+    this.config = validateGamePolicyConfig(config);
+    const c = this.config;
+    this.numActions = c.numActions;
+    this.hiddenSize = c.hidden[c.hidden.length - 1]!;
+    this.obsDim = c.obsShape.reduce((a, b) => a * b, 1);
+    const initRng = makeRng(c.seed);
+    this.rng = makeRng(c.seed ^ 0x5bd1e995);
+    this.params = new ParamStore('GamePolicy', initRng);
+    let inDim = this.obsDim;
+    if (c.arch === 'conv') {
+      let ch = c.obsShape[0]!;
+      const k = c.convKernel;
+      c.convChannels.forEach((out, i) => {
+        this.params.add(`conv${i}.weight`, [k * k * ch, out], { kind: 'normal', std: Math.sqrt(2 / (k * k * ch)) });
+        this.params.add(`conv${i}.bias`, [out], { kind: 'zeros' });
+        ch = out;
+      });
+      inDim = ch * c.obsShape[1]! * c.obsShape[2]!;
+    }
+    c.hidden.forEach((out, i) => {
+      this.params.add(`fc${i}.weight`, [inDim, out], { kind: 'normal', std: Math.sqrt(2 / inDim) });
+      this.params.add(`fc${i}.bias`, [out], { kind: 'zeros' });
+      inDim = out;
+    });
+    this.params.add('head.weight', [inDim, c.numActions], { kind: 'normal', std: 0.01 });
+    this.params.add('head.bias', [c.numActions], { kind: 'zeros' });
+  }
+
+  get trainableVariables(): tf.Variable[] {
+    return this.params.list;
+  }
+
+  /** Number of scalar parameters. */
+  get parameterCount(): number {
+    return this.params.count;
+  }
+
+  /** tfjs forward over [N, obsDim] → { logits [N, V], hidden [N, d] }. */
+  private forward(x: tf.Tensor2D): { logits: tf.Tensor2D; hidden: tf.Tensor2D } {
+    const c = this.config;
+    const v = this.params.vars;
+    let h: tf.Tensor2D = x;
+    if (c.arch === 'conv') {
+      const [C, H, W] = c.obsShape as [number, number, number];
+      const N = x.shape[0];
+      const k = c.convKernel;
+      const p = (k - 1) / 2;
+      let img: tf.Tensor4D = x.reshape([N, C, H, W]).transpose([0, 2, 3, 1]);
+      let ch = C;
+      c.convChannels.forEach((out, i) => {
+        const padded = img.pad([[0, 0], [p, p], [p, p], [0, 0]]);
+        const cols: tf.Tensor4D[] = [];
+        for (let dy = 0; dy < k; dy++) for (let dx = 0; dx < k; dx++) cols.push(padded.slice([0, dy, dx, 0], [N, H, W, ch]) as tf.Tensor4D);
+        const patches = (cols.length === 1 ? cols[0]! : tf.concat(cols, 3)).reshape([N * H * W, k * k * ch]);
+        img = tf.relu(patches.matMul(v[`conv${i}.weight`]!).add(v[`conv${i}.bias`]!)).reshape([N, H, W, out]) as tf.Tensor4D;
+        ch = out;
+      });
+      h = img.reshape([N, H * W * ch]);
+    }
+    c.hidden.forEach((_, i) => {
+      const z = h.matMul(v[`fc${i}.weight`]!).add(v[`fc${i}.bias`]!) as tf.Tensor2D;
+      h = c.activation === 'tanh' ? tf.tanh(z) : tf.relu(z);
+    });
+    const logits = h.matMul(v['head.weight']!).add(v['head.bias']!) as tf.Tensor2D;
+    return { logits, hidden: h };
+  }
+
+  evaluate(inputs: GameInputs): PolicyOutputs {
+    const { obs, B, L } = inputs;
+    if (obs.length !== B * L * this.obsDim) {
+      throw new Error(`GamePolicy.evaluate: obs has ${obs.length} values, expected B*L*obsDim = ${B}*${L}*${this.obsDim}`);
+    }
+    return tf.tidy(() => {
+      const { logits, hidden } = this.forward(tf.tensor2d(obs, [B * L, this.obsDim]));
+      return { logits: logits.reshape([B, L, this.numActions]) as tf.Tensor3D, hidden: hidden.reshape([B, L, this.hiddenSize]) as tf.Tensor3D };
+    });
+  }
+
+  /** Plain-TypeScript forward: the same graph as `forward`, over Float32Array weights. */
+  forwardJs(obs: Float32Array, N: number): { logits: Float32Array; hidden: Float32Array } {
+    const c = this.config;
+    const w = this.params.js();
+    let h: Float32Array = obs;
+    let dim = this.obsDim;
+    if (c.arch === 'conv') {
+      const [C, H, W] = c.obsShape as [number, number, number];
+      const k = c.convKernel;
+      const p = (k - 1) / 2;
+      // NCHW → NHWC
+      let img: Float32Array = new Float32Array(N * H * W * C);
+      for (let n = 0; n < N; n++) for (let ci = 0; ci < C; ci++) for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
+        img[((n * H + y) * W + x) * C + ci] = obs[((n * C + ci) * H + y) * W + x]!;
+      }
+      let ch = C;
+      c.convChannels.forEach((out, i) => {
+        const kk = k * k * ch;
+        const patches = new Float32Array(N * H * W * kk);
+        for (let n = 0; n < N; n++) for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
+          const row = ((n * H + y) * W + x) * kk;
+          for (let dy = 0; dy < k; dy++) {
+            const yy = y + dy - p;
+            if (yy < 0 || yy >= H) continue;
+            for (let dx = 0; dx < k; dx++) {
+              const xx = x + dx - p;
+              if (xx < 0 || xx >= W) continue;
+              const src = ((n * H + yy) * W + xx) * ch;
+              const dst = row + (dy * k + dx) * ch;
+              for (let q = 0; q < ch; q++) patches[dst + q] = img[src + q]!;
+            }
+          }
+        }
+        img = reluInPlace(matmul(patches, N * H * W, kk, w[`conv${i}.weight`]!, out, w[`conv${i}.bias`]!));
+        ch = out;
+      });
+      h = img;
+      dim = H * W * ch;
+    }
+    c.hidden.forEach((out, i) => {
+      const z = matmul(h, N, dim, w[`fc${i}.weight`]!, out, w[`fc${i}.bias`]!);
+      h = c.activation === 'tanh' ? tanhInPlace(z) : reluInPlace(z);
+      dim = out;
+    });
+    const logits = matmul(h, N, dim, w['head.weight']!, this.numActions, w['head.bias']!);
+    return { logits, hidden: h };
+  }
+
+  /** Same as forwardJs, through tfjs (kept for the benchmark and for large nets). */
+  forwardTf(obs: Float32Array, N: number): { logits: Float32Array; hidden: Float32Array } {
+    const [l, h] = tf.tidy(() => {
+      const o = this.forward(tf.tensor2d(obs, [N, this.obsDim]));
+      return [o.logits, o.hidden];
+    });
+    const out = { logits: l.dataSync() as Float32Array, hidden: h.dataSync() as Float32Array };
+    l.dispose();
+    h.dispose();
+    return out;
+  }
+
+  /** Choose actions for N envs at once from their observations [N*obsDim]. */
+  act(obs: Float32Array, N: number, opts: ActOptions = {}): ActResult {
+    if (obs.length !== N * this.obsDim) throw new Error(`GamePolicy.act: obs has ${obs.length} values, expected N*obsDim = ${N}*${this.obsDim}`);
+    const { logits, hidden } = this.config.actImpl === 'js' ? this.forwardJs(obs, N) : this.forwardTf(obs, N);
+    const rng = opts.rng ?? this.rng;
+    const sampling = validateSamplingOptions({ greedy: opts.greedy ?? false });
+    const actions = new Int32Array(N);
+    const logp = new Float32Array(N);
+    const V = this.numActions;
+    for (let n = 0; n < N; n++) {
+      const ch = chooseAction(logits, n * V, V, sampling, rng);
+      actions[n] = ch.action;
+      logp[n] = ch.modelLogp;
+    }
+    return opts.hidden === false ? { actions, logp } : { actions, logp, hidden };
+  }
+
+  getWeights(): NamedWeights {
+    return this.params.getWeights();
+  }
+
+  setWeights(weights: NamedWeights): void {
+    this.params.setWeights(weights);
+  }
+
+  dispose(): void {
+    this.params.dispose();
+  }
+}

@@ -1,0 +1,13 @@
+/** Policies: the game MLP / im2col-conv policy, the token transformer, sampling, and checkpoint helpers. */
+export { GamePolicy, validateGamePolicyConfig } from './game.ts';
+export type { GamePolicyConfig, GameInputs, ActOptions, ActResult } from './game.ts';
+export { createPolicy, policyFromCheckpoint, policyFromWeights, savePolicy, encodePolicy, decodePolicy, policyMetadata } from './factory.ts';
+export type { PolicyConfig, PolicyConfigInput, AnyPolicy } from './factory.ts';
+export { makeRng } from './rng.ts';
+export type { Rng } from './rng.ts';
+export { validateSamplingOptions, chooseAction } from './sampling.ts';
+export type { SamplingOptions, Choice } from './sampling.ts';
+export { TokenPolicy, validateTokenPolicyConfig } from './token.ts';
+export type { TokenPolicyConfig, TokenInputs } from './token.ts';
+export { TokenSampler } from './token-sampler.ts';
+export type { SamplerOptions, SampleResult } from './token-sampler.ts';

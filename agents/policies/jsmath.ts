@@ -1,0 +1,70 @@
+/**
+ * Plain-TypeScript forward kernels over Float32Array weights, for actor-side inference where tfjs'
+ * per-op overhead dominates tiny models (measured in scripts/bench/policies.ts). Layouts match the tfjs
+ * graphs exactly: row-major, weights [in, out].
+ */
+
+/** out[m, n] = act(a[m, k] · w[k, n] + b[n]). i-k-j loop order keeps the inner loop contiguous. */
+export function matmul(a: Float32Array, m: number, k: number, w: Float32Array, n: number, b?: Float32Array, out?: Float32Array): Float32Array {
+  const o = out ?? new Float32Array(m * n);
+  for (let i = 0; i < m; i++) {
+    const ro = i * n;
+    if (b) o.set(b, ro); else o.fill(0, ro, ro + n);
+    const ra = i * k;
+    for (let p = 0; p < k; p++) {
+      const av = a[ra + p]!;
+      if (av === 0) continue;
+      const rw = p * n;
+      for (let j = 0; j < n; j++) o[ro + j]! += av * w[rw + j]!;
+    }
+  }
+  return o;
+}
+
+export function tanhInPlace(x: Float32Array): Float32Array {
+  for (let i = 0; i < x.length; i++) x[i] = Math.tanh(x[i]!);
+  return x;
+}
+
+export function reluInPlace(x: Float32Array): Float32Array {
+  for (let i = 0; i < x.length; i++) if (x[i]! < 0) x[i] = 0;
+  return x;
+}
+
+/** GELU, tanh approximation (Hendrycks & Gimpel 2016), the same formula as the tfjs graph. */
+export function geluInPlace(x: Float32Array): Float32Array {
+  const c = Math.sqrt(2 / Math.PI);
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    x[i] = 0.5 * v * (1 + Math.tanh(c * (v + 0.044715 * v * v * v)));
+  }
+  return x;
+}
+
+/** Row-wise LayerNorm over the last dimension d (eps inside the sqrt, as tf.moments-based code does). */
+export function layerNorm(x: Float32Array, rows: number, d: number, gamma: Float32Array, beta: Float32Array, eps: number, out?: Float32Array): Float32Array {
+  const o = out ?? new Float32Array(rows * d);
+  for (let r = 0; r < rows; r++) {
+    const base = r * d;
+    let mean = 0;
+    for (let j = 0; j < d; j++) mean += x[base + j]!;
+    mean /= d;
+    let v = 0;
+    for (let j = 0; j < d; j++) { const t = x[base + j]! - mean; v += t * t; }
+    const inv = 1 / Math.sqrt(v / d + eps);
+    for (let j = 0; j < d; j++) o[base + j] = (x[base + j]! - mean) * inv * gamma[j]! + beta[j]!;
+  }
+  return o;
+}
+
+/** log-softmax of one row (returns a new array). */
+export function logSoftmaxRow(logits: Float32Array, offset: number, n: number, scale = 1): Float64Array {
+  const out = new Float64Array(n);
+  let max = -Infinity;
+  for (let j = 0; j < n; j++) max = Math.max(max, logits[offset + j]! * scale);
+  let sum = 0;
+  for (let j = 0; j < n; j++) sum += Math.exp(logits[offset + j]! * scale - max);
+  const lse = max + Math.log(sum);
+  for (let j = 0; j < n; j++) out[j] = logits[offset + j]! * scale - lse;
+  return out;
+}

@@ -1,0 +1,237 @@
+/**
+ * The token policy: a small decoder-only causal transformer (GPT-2 layout: Radford et al. 2019, "Language
+ * Models are Unsupervised Multitask Learners"; pre-LayerNorm blocks, learned absolute positions, GELU MLP)
+ * over the character tokenizer the text and tool envs share (envs/ `defaultTokenizer`, vocab 100, pad 0).
+ *
+ *   x_0   = E[token] + P[position]                      (embeddings as one-hot × matrix: wasm has no
+ *                                                          gradient for tf.gather)
+ *   x_l+1 = x_l + Attn(LN(x_l));  x_l+1 += MLP(LN(x_l+1))  (causal multi-head attention; pads masked as keys)
+ *   h     = LN_f(x_L);  logits = h W                      (W: the unembedding matrix THR reads; no bias)
+ *
+ * `evaluate` is the learner's teacher-forced forward (tfjs, differentiable). Actors sample through
+ * `sampler()` (token-sampler.ts): an incremental decoder with a per-row KV cache in plain TypeScript
+ * over the same weights, checked against `evaluate` by test/agents/token-policy.test.ts.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { NamedWeights, PolicyOutputs, TrainablePolicy } from '../types.ts';
+import { checkInt, checkNum, rejectUnknownKeys } from './config-util.ts';
+import { ParamStore } from './params.ts';
+import { makeRng } from './rng.ts';
+import { TokenSampler, type SamplerOptions } from './token-sampler.ts';
+
+export interface TokenPolicyConfig {
+  kind: 'token';
+  /** Vocabulary size V. Default 100: envs' `defaultTokenizer` (character level). */
+  vocabSize: number;
+  /** Id of the pad token (masked out of attention as a key). Default 0 (`defaultTokenizer.pad`). */
+  padId: number;
+  /** Number of transformer blocks. Default 2. */
+  layers: number;
+  /** Model width d (also `hiddenSize`, the THR h). Default 64. */
+  width: number;
+  /** Attention heads; must divide `width`. Default 4. */
+  heads: number;
+  /** Maximum sequence length (learned positions). Default 128. */
+  context: number;
+  /** MLP hidden width as a multiple of `width`. Default 4 (GPT-2). */
+  mlpRatio: number;
+  /** LayerNorm epsilon. Default 1e-5 (GPT-2 / PyTorch). */
+  layerNormEps: number;
+  /** Std of the normal initialisation; residual projections get std/√(2·layers) (GPT-2). Default 0.02. */
+  initStd: number;
+  /** Seed of the weight initialisation and of the default sampling RNG. Default 0. */
+  seed: number;
+}
+
+const TOKEN_KEYS = ['kind', 'vocabSize', 'padId', 'layers', 'width', 'heads', 'context', 'mlpRatio', 'layerNormEps', 'initStd', 'seed'] as const;
+
+/** Validate a partial token-policy config and fill defaults. */
+export function validateTokenPolicyConfig(partial: Partial<TokenPolicyConfig> = {}): TokenPolicyConfig {
+  const what = 'token policy config';
+  if (!partial || typeof partial !== 'object') throw new Error(`${what}: expected an object`);
+  rejectUnknownKeys(what, partial, TOKEN_KEYS);
+  if (partial.kind !== undefined && partial.kind !== 'token') throw new Error(`${what}: kind=${JSON.stringify(partial.kind)} must be 'token'`);
+  const c: TokenPolicyConfig = {
+    kind: 'token',
+    vocabSize: checkInt(what, 'vocabSize', partial.vocabSize ?? 100, 2),
+    padId: checkInt(what, 'padId', partial.padId ?? 0, 0),
+    layers: checkInt(what, 'layers', partial.layers ?? 2, 1, 64),
+    width: checkInt(what, 'width', partial.width ?? 64, 1, 8192),
+    heads: checkInt(what, 'heads', partial.heads ?? 4, 1, 256),
+    context: checkInt(what, 'context', partial.context ?? 128, 2, 65536),
+    mlpRatio: checkInt(what, 'mlpRatio', partial.mlpRatio ?? 4, 1, 16),
+    layerNormEps: checkNum(what, 'layerNormEps', partial.layerNormEps ?? 1e-5, 0, 1, true),
+    initStd: checkNum(what, 'initStd', partial.initStd ?? 0.02, 0, 10, true),
+    seed: checkInt(what, 'seed', partial.seed ?? 0, 0, 2 ** 32 - 1),
+  };
+  if (c.padId >= c.vocabSize) throw new Error(`${what}: padId=${c.padId} must be < vocabSize=${c.vocabSize}`);
+  if (c.width % c.heads !== 0) throw new Error(`${what}: heads=${c.heads} must divide width=${c.width}`);
+  return c;
+}
+
+/**
+ * Learner-side input: B sequences of T tokens. Prompts are LEFT-padded to `promptLength` P; continuations
+ * are RIGHT-padded, so L = T − P and logits[b, t] predicts tokens[b, P + t].
+ */
+export interface TokenInputs {
+  tokens: Int32Array;
+  B: number;
+  T: number;
+  promptLength: number;
+}
+
+export class TokenPolicy implements TrainablePolicy<TokenInputs> {
+  readonly kind = 'token' as const;
+  readonly config: TokenPolicyConfig;
+  readonly numActions: number;
+  readonly hiddenSize: number;
+  /** @internal the parameters; the sampler reads their Float32Array mirror. */
+  readonly params: ParamStore;
+
+  constructor(config: Partial<TokenPolicyConfig> = {}) {
+    this.config = validateTokenPolicyConfig(config);
+    const { vocabSize: V, width: d, layers, context, mlpRatio, initStd } = this.config;
+    this.numActions = V;
+    this.hiddenSize = d;
+    const p = (this.params = new ParamStore('TokenPolicy', makeRng(this.config.seed)));
+    const std = { kind: 'normal', std: initStd } as const;
+    const resid = { kind: 'normal', std: initStd / Math.sqrt(2 * layers) } as const;
+    p.add('tok_emb', [V, d], std);
+    p.add('pos_emb', [context, d], { kind: 'normal', std: initStd / 2 });
+    for (let l = 0; l < layers; l++) {
+      p.add(`h${l}.ln1.g`, [d], { kind: 'ones' });
+      p.add(`h${l}.ln1.b`, [d], { kind: 'zeros' });
+      p.add(`h${l}.attn.qkv.w`, [d, 3 * d], std);
+      p.add(`h${l}.attn.qkv.b`, [3 * d], { kind: 'zeros' });
+      p.add(`h${l}.attn.proj.w`, [d, d], resid);
+      p.add(`h${l}.attn.proj.b`, [d], { kind: 'zeros' });
+      p.add(`h${l}.ln2.g`, [d], { kind: 'ones' });
+      p.add(`h${l}.ln2.b`, [d], { kind: 'zeros' });
+      p.add(`h${l}.mlp.fc.w`, [d, mlpRatio * d], std);
+      p.add(`h${l}.mlp.fc.b`, [mlpRatio * d], { kind: 'zeros' });
+      p.add(`h${l}.mlp.proj.w`, [mlpRatio * d, d], resid);
+      p.add(`h${l}.mlp.proj.b`, [d], { kind: 'zeros' });
+    }
+    p.add('ln_f.g', [d], { kind: 'ones' });
+    p.add('ln_f.b', [d], { kind: 'zeros' });
+    p.add('head.w', [d, V], std);
+  }
+
+  get trainableVariables(): tf.Variable[] {
+    return this.params.list;
+  }
+
+  get parameterCount(): number {
+    return this.params.count;
+  }
+
+  private layerNorm(x: tf.Tensor, name: string): tf.Tensor {
+    const { mean, variance } = tf.moments(x, -1, true);
+    return x.sub(mean).mul(tf.rsqrt(variance.add(this.config.layerNormEps))).mul(this.params.vars[`${name}.g`]!).add(this.params.vars[`${name}.b`]!);
+  }
+
+  /**
+   * Teacher-forced forward over [B, T] tokens. Positions count real (non-pad) tokens, so a left-padded
+   * prompt gets the same positions as the unpadded one the sampler saw. Returns the final hidden state
+   * for every position [B, T, d] (before the unembedding).
+   */
+  forwardHidden(tokens: Int32Array, B: number, T: number): tf.Tensor3D {
+    const { vocabSize: V, width: d, heads: H, context, padId, layers } = this.config;
+    if (T > context) throw new Error(`TokenPolicy: sequence length T=${T} exceeds context=${context}`);
+    if (tokens.length !== B * T) throw new Error(`TokenPolicy: tokens has ${tokens.length} ids, expected B*T = ${B}*${T}`);
+    const pos = new Int32Array(B * T);
+    const bias = new Float32Array(B * T * T);
+    for (let b = 0; b < B; b++) {
+      let n = 0;
+      for (let t = 0; t < T; t++) {
+        const id = tokens[b * T + t]!;
+        if (id < 0 || id >= V) throw new Error(`TokenPolicy: token id ${id} at [${b}, ${t}] is outside the vocabulary [0, ${V})`);
+        pos[b * T + t] = Math.min(n, context - 1);
+        if (id !== padId) n++;
+      }
+      // key j is visible to query i when j ≤ i and j is not a pad (a pad query sees itself, avoiding an empty softmax)
+      for (let i = 0; i < T; i++) {
+        const row = (b * T + i) * T;
+        for (let j = 0; j < T; j++) {
+          const visible = j === i || (j < i && tokens[b * T + j] !== padId);
+          bias[row + j] = visible ? 0 : -1e9;
+        }
+      }
+    }
+    const v = this.params.vars;
+    const dh = d / H;
+    return tf.tidy(() => {
+      const mask = tf.tensor4d(bias, [B, 1, T, T]);
+      const tokOh = tf.oneHot(tf.tensor1d(tokens, 'int32'), V);
+      const posOh = tf.oneHot(tf.tensor1d(pos, 'int32'), context);
+      let x: tf.Tensor = tokOh.matMul(v.tok_emb!).add(posOh.matMul(v.pos_emb!)).reshape([B, T, d]);
+      const heads = (t: tf.Tensor) => t.reshape([B, T, H, dh]).transpose([0, 2, 1, 3]);
+      for (let l = 0; l < layers; l++) {
+        const h = this.layerNorm(x, `h${l}.ln1`).reshape([B * T, d]);
+        const qkv = h.matMul(v[`h${l}.attn.qkv.w`]!).add(v[`h${l}.attn.qkv.b`]!).reshape([B, T, 3 * d]);
+        const [q, k, val] = tf.split(qkv, 3, 2);
+        const scores = tf.matMul(heads(q!), heads(k!), false, true).mul(1 / Math.sqrt(dh)).add(mask);
+        const att = tf.matMul(tf.softmax(scores), heads(val!)).transpose([0, 2, 1, 3]).reshape([B * T, d]);
+        x = x.add(att.matMul(v[`h${l}.attn.proj.w`]!).add(v[`h${l}.attn.proj.b`]!).reshape([B, T, d]));
+        const h2 = this.layerNorm(x, `h${l}.ln2`).reshape([B * T, d]);
+        const m = gelu(h2.matMul(v[`h${l}.mlp.fc.w`]!).add(v[`h${l}.mlp.fc.b`]!));
+        x = x.add(m.matMul(v[`h${l}.mlp.proj.w`]!).add(v[`h${l}.mlp.proj.b`]!).reshape([B, T, d]));
+      }
+      return this.layerNorm(x, 'ln_f') as tf.Tensor3D;
+    });
+  }
+
+  evaluate(inputs: TokenInputs): PolicyOutputs {
+    const { tokens, B, T, promptLength: P } = inputs;
+    if (!(Number.isInteger(P) && P >= 1 && P < T)) throw new Error(`TokenPolicy.evaluate: promptLength=${P} must be an integer in [1, T-1] (T=${T}): position P-1 predicts the first continuation token`);
+    const L = T - P;
+    return tf.tidy(() => {
+      const h = this.forwardHidden(tokens, B, T).slice([0, P - 1, 0], [B, L, this.hiddenSize]) as tf.Tensor3D;
+      const logits = h.reshape([B * L, this.hiddenSize]).matMul(this.params.vars['head.w']!).reshape([B, L, this.numActions]) as tf.Tensor3D;
+      return { logits, hidden: h };
+    });
+  }
+
+  /**
+   * Non-differentiable scoring of given sequences in one batched forward (teacher forcing): for each
+   * continuation position, log π(token) [B*L] and the hidden state [B*L*d] — the same quantities the
+   * sampler reports while generating.
+   */
+  score(inputs: TokenInputs): { logp: Float32Array; hidden: Float32Array; L: number } {
+    const { tokens, B, T, promptLength: P } = inputs;
+    const L = T - P;
+    const targets = new Int32Array(B * L);
+    for (let b = 0; b < B; b++) for (let t = 0; t < L; t++) targets[b * L + t] = tokens[b * T + P + t]!;
+    const [lp, h] = tf.tidy(() => {
+      const out = this.evaluate(inputs);
+      const logp = tf.logSoftmax(out.logits).mul(tf.oneHot(tf.tensor2d(targets, [B, L], 'int32'), this.numActions)).sum(-1);
+      return [logp, out.hidden];
+    });
+    const res = { logp: lp.dataSync() as Float32Array, hidden: h.dataSync() as Float32Array, L };
+    tf.dispose([lp, h]);
+    return res;
+  }
+
+  /** A batched incremental sampler over N rows with a KV cache (see token-sampler.ts). */
+  sampler(N: number, opts: SamplerOptions = {}): TokenSampler {
+    return new TokenSampler(this, N, opts);
+  }
+
+  getWeights(): NamedWeights {
+    return this.params.getWeights();
+  }
+
+  setWeights(weights: NamedWeights): void {
+    this.params.setWeights(weights);
+  }
+
+  dispose(): void {
+    this.params.dispose();
+  }
+}
+
+/** GELU, tanh approximation (Hendrycks & Gimpel 2016); tfjs has no tf.gelu. */
+function gelu(x: tf.Tensor): tf.Tensor {
+  const c = Math.sqrt(2 / Math.PI);
+  return x.mul(0.5).mul(tf.tanh(x.add(x.mul(x).mul(x).mul(0.044715)).mul(c)).add(1));
+}

@@ -1,0 +1,66 @@
+/**
+ * Demonstrations → token sequences for supervised warm starts. A text/tool env's reset() observation is
+ * the prompt ([bos, prompt…]); `demonstrate()` returns the correct continuation as segments, `policy`
+ * ones (the model must write them) and `env` ones (inserted by the env, e.g. tool results). Only policy
+ * tokens are trained on; the final policy segment is closed with eos, which ends the episode in the
+ * built-in text and tool envs.
+ */
+import { defaultTokenizer, type DemoSegment, type TokenEnv, type CharTokenizer } from '../../envs/index.ts';
+
+export interface SftExample {
+  /** Prompt ids, exactly as the env's reset() observation. */
+  prompt: Int32Array;
+  /** Continuation ids (policy and env tokens in order). */
+  continuation: Int32Array;
+  /** [continuation.length] 1 where the policy wrote the token (trained on), 0 for env-inserted tokens. */
+  mask: Uint8Array;
+}
+
+/** Encode demonstration segments after a prompt. */
+export function exampleFromSegments(prompt: ArrayLike<number>, segments: DemoSegment[], opts: { eos?: boolean; tokenizer?: CharTokenizer } = {}): SftExample {
+  const tok = opts.tokenizer ?? defaultTokenizer;
+  const ids: number[] = [];
+  const mask: number[] = [];
+  for (const seg of segments) {
+    if (seg.role !== 'policy' && seg.role !== 'env') throw new Error(`demonstration segment role ${JSON.stringify(seg.role)} is not valid; valid: 'policy', 'env'`);
+    const enc = tok.encode(seg.text);
+    for (const id of enc) { ids.push(id); mask.push(seg.role === 'policy' ? 1 : 0); }
+  }
+  if (opts.eos ?? true) { ids.push(tok.eos); mask.push(1); }
+  if (!mask.some((m) => m === 1)) throw new Error('demonstration has no policy tokens to train on');
+  return { prompt: Int32Array.from(prompt), continuation: Int32Array.from(ids), mask: Uint8Array.from(mask) };
+}
+
+/** Draw `count` demonstrations from an env, episode seeds seed0, seed0+1, …. */
+export function collectDemonstrations(env: TokenEnv, count: number, seed0 = 0, opts: { eos?: boolean } = {}): SftExample[] {
+  if (typeof (env as Partial<TokenEnv>).demonstrate !== 'function') throw new Error(`env ${env.spec?.id ?? '?'} has no demonstrate(): only text and tool envs provide demonstrations`);
+  const out: SftExample[] = [];
+  for (let i = 0; i < count; i++) {
+    const { obs } = env.reset({ seed: seed0 + i });
+    const prompt = Int32Array.from(obs);
+    out.push(exampleFromSegments(prompt, env.demonstrate(), opts));
+  }
+  return out;
+}
+
+/**
+ * Pack examples into the learner's token layout: prompts LEFT-padded to P = the longest prompt,
+ * continuations RIGHT-padded to L, T = P + L. `mask` [B*L] marks policy tokens.
+ */
+export function packExamples(examples: SftExample[], padId = defaultTokenizer.pad): { tokens: Int32Array; B: number; T: number; promptLength: number; L: number; targets: Int32Array; mask: Float32Array } {
+  const B = examples.length;
+  if (B === 0) throw new Error('packExamples: no examples');
+  const P = Math.max(...examples.map((e) => e.prompt.length));
+  const L = Math.max(...examples.map((e) => e.continuation.length));
+  const T = P + L;
+  const tokens = new Int32Array(B * T).fill(padId);
+  const targets = new Int32Array(B * L);
+  const mask = new Float32Array(B * L);
+  examples.forEach((e, b) => {
+    tokens.set(e.prompt, b * T + P - e.prompt.length);
+    tokens.set(e.continuation, b * T + P);
+    targets.set(e.continuation, b * L);
+    for (let t = 0; t < e.continuation.length; t++) mask[b * L + t] = e.mask[t]!;
+  });
+  return { tokens, B, T, promptLength: P, L, targets, mask };
+}

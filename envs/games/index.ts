@@ -1,0 +1,35 @@
+/** The sparse-reward grid worlds: KeyDoor-v0, MultiRoom-v0, Maze-v0. */
+import { registerEnv } from '../registry.ts';
+import { makeKeyDoor, validateKeyDoorOptions, KEYDOOR_OPTIONS } from './keydoor.ts';
+import { makeMultiRoom, validateMultiRoomOptions, MULTIROOM_OPTIONS } from './multiroom.ts';
+import { makeMaze, validateMazeOptions, MAZE_OPTIONS } from './maze.ts';
+
+export { GridEnv, GRID_CHANNELS, CELL, Layout, type GridOptions, type GridInfo, type LayoutGenerator } from './grid.ts';
+export { GAME_MESSAGES, GAME_ENV_MESSAGES, COLORS, DIRECTIONS, fillTemplate, type GameMessageKind, type Color } from './messages.ts';
+export { makeKeyDoor, validateKeyDoorOptions, KEYDOOR_OPTIONS, type KeyDoorOptions } from './keydoor.ts';
+export { makeMultiRoom, validateMultiRoomOptions, MULTIROOM_OPTIONS, type MultiRoomOptions } from './multiroom.ts';
+export { makeMaze, validateMazeOptions, MAZE_OPTIONS, type MazeOptions } from './maze.ts';
+
+export function registerGameEnvs(): void {
+  registerEnv('KeyDoor-v0', {
+    family: 'games',
+    description: 'Two rooms: pick up the key, unlock the door, reach the goal (MiniGrid DoorKey without orientation).',
+    make: makeKeyDoor,
+    validateOptions: (o) => ({ ...validateKeyDoorOptions(o) }),
+    optionSchema: KEYDOOR_OPTIONS,
+  }, { overwrite: true });
+  registerEnv('MultiRoom-v0', {
+    family: 'games',
+    description: 'A chain of rooms joined by doors (optionally locked, keys in the room before); the goal is in the last room.',
+    make: makeMultiRoom,
+    validateOptions: (o) => ({ ...validateMultiRoomOptions(o) }),
+    optionSchema: MULTIROOM_OPTIONS,
+  }, { overwrite: true });
+  registerEnv('Maze-v0', {
+    family: 'games',
+    description: 'A random perfect maze; the goal is the farthest cell; optionally a locked door on the way and its key.',
+    make: makeMaze,
+    validateOptions: (o) => ({ ...validateMazeOptions(o) }),
+    optionSchema: MAZE_OPTIONS,
+  }, { overwrite: true });
+}

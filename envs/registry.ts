@@ -1,0 +1,117 @@
+/**
+ * The env registry: ids → factories, plus loading an env from a user's own file by its path (so a
+ * worker thread can import the same module). Built-in ids are registered by envs/index.ts.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Env, EnvFamily, EnvSpec } from './types.ts';
+import { describeOption, type OptionSchema } from './options.ts';
+
+export interface EnvRegistration {
+  id: string;
+  family: EnvFamily;
+  /** One line for `listEnvs()` and the docs. */
+  description: string;
+  /** Makes an instance; must validate its options (unknown key / bad value → Error naming it). */
+  make: (options?: Record<string, unknown>) => Env<any, any>;
+  /** Options with defaults filled in (throws on bad ones), without building the env. */
+  validateOptions?: (options?: Record<string, unknown>) => Record<string, unknown>;
+  /** The documented option schema, if the env has one. */
+  optionSchema?: OptionSchema;
+}
+
+const registry = new Map<string, EnvRegistration>();
+
+/**
+ * Registers an env id. `entry` is a factory `(options) => Env` (family taken from the instance's
+ * spec) or a full registration. Re-registering an id throws unless `{ overwrite: true }`.
+ */
+export function registerEnv(
+  id: string,
+  entry: ((options?: Record<string, unknown>) => Env<any, any>) | Omit<EnvRegistration, 'id'>,
+  opts: { overwrite?: boolean; family?: EnvFamily; description?: string } = {},
+): void {
+  if (typeof id !== 'string' || !/^[A-Za-z0-9_.:/-]+$/.test(id)) throw new Error(`registerEnv: bad id ${JSON.stringify(id)} (letters, digits, _ . : / - only)`);
+  if (registry.has(id) && !opts.overwrite) throw new Error(`registerEnv: id '${id}' is already registered (pass { overwrite: true } to replace it)`);
+  const reg: EnvRegistration = typeof entry === 'function'
+    ? { id, family: opts.family ?? 'games', description: opts.description ?? '', make: entry }
+    : { ...entry, id };
+  registry.set(id, reg);
+}
+
+/** Registered ids with family and description, sorted by id. */
+export function listEnvs(): Array<{ id: string; family: EnvFamily; description: string }> {
+  return [...registry.values()].map(({ id, family, description }) => ({ id, family, description })).sort((a, b) => a.id.localeCompare(b.id));
+}
+
+export function getEnvRegistration(id: string): EnvRegistration {
+  const reg = registry.get(id);
+  if (!reg) throw unknownId(id);
+  return reg;
+}
+
+function unknownId(id: string): Error {
+  return new Error(
+    `unknown env id '${id}'. Registered ids: ${[...registry.keys()].sort().join(', ') || '(none)'}. ` +
+      `Or pass a path to a module whose default export is an env factory, e.g. './my-env.ts'.`,
+  );
+}
+
+/** Validated options (defaults filled) for a registered id, without making the env. */
+export function validateEnvOptions(id: string, options?: Record<string, unknown>): Record<string, unknown> {
+  const reg = getEnvRegistration(id);
+  if (reg.validateOptions) return reg.validateOptions(options);
+  return reg.make(options).spec.options;
+}
+
+/** Human-readable option docs of a registered id (for CLIs and errors). */
+export function describeEnvOptions(id: string): string[] {
+  const schema = getEnvRegistration(id).optionSchema ?? {};
+  return Object.entries(schema).map(([k, s]) => `${k}: ${describeOption(s)}, default ${JSON.stringify(s.default)} — ${s.doc}`);
+}
+
+/** True for strings that name a module file rather than a registered id. */
+export function isEnvPath(idOrPath: string): boolean {
+  return idOrPath.startsWith('./') || idOrPath.startsWith('../') || idOrPath.startsWith('file:') || isAbsolute(idOrPath) || /\.(m?[jt]s)$/.test(idOrPath);
+}
+
+/** Makes a registered env synchronously. */
+export function makeEnvSync<E extends Env<any, any> = Env<any, any>>(id: string, options?: Record<string, unknown>): E {
+  const reg = registry.get(id);
+  if (!reg) throw unknownId(id);
+  return reg.make(options) as E;
+}
+
+/**
+ * Makes an env from a registered id, or from a module path ('./my-env.ts', an absolute path, or a
+ * file: URL; relative paths resolve against process.cwd()). The module's default export is either a
+ * factory `(options) => Env` or a class `new (options) => Env`.
+ */
+export async function makeEnv<E extends Env<any, any> = Env<any, any>>(idOrPath: string, options?: Record<string, unknown>): Promise<E> {
+  if (registry.has(idOrPath)) return makeEnvSync<E>(idOrPath, options);
+  if (!isEnvPath(idOrPath)) throw unknownId(idOrPath);
+  const url = idOrPath.startsWith('file:') ? idOrPath : pathToFileURL(resolve(process.cwd(), idOrPath)).href;
+  let mod: Record<string, unknown>;
+  try {
+    mod = await import(url);
+  } catch (err) {
+    throw new Error(`could not load env module '${idOrPath}' (${url}): ${(err as Error).message}`);
+  }
+  const exported = mod.default;
+  if (typeof exported !== 'function') {
+    throw new Error(`env module '${idOrPath}' must have a default export that is an env factory (options) => Env or an Env class; found exports: ${Object.keys(mod).join(', ') || '(none)'}`);
+  }
+  const isClass = /^class[\s{]/.test(Function.prototype.toString.call(exported));
+  const env = (isClass ? new (exported as new (o: Record<string, unknown>) => Env<any, any>)(options ?? {}) : (exported as (o: Record<string, unknown>) => Env<any, any>)(options ?? {})) as E;
+  for (const key of ['reset', 'step', 'close'] as const) {
+    if (typeof (env as unknown as Record<string, unknown>)?.[key] !== 'function') throw new Error(`env module '${idOrPath}': the object its default export made has no ${key}() method`);
+  }
+  if (!env.observationSpace || !env.actionSpace) throw new Error(`env module '${idOrPath}': the env has no observationSpace/actionSpace`);
+  if (!env.spec) {
+    // A user env may omit spec: name it by its path and guess the family from its observation space.
+    const family: EnvFamily = env.observationSpace.kind === 'token-sequence' ? 'text' : 'games';
+    const spec: EnvSpec = { id: idOrPath, family, maxEpisodeSteps: Number.POSITIVE_INFINITY, options: { ...(options ?? {}) } };
+    Object.defineProperty(env, 'spec', { value: spec, enumerable: true });
+  }
+  return env;
+}

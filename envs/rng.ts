@@ -1,0 +1,128 @@
+/**
+ * Seeded, serialisable pseudo-random numbers: sfc32 (Chris Doty-Humphrey's Small Fast Counting
+ * generator, from PractRand), seeded through splitmix32. 128-bit state, period ≥ 2^32, passes
+ * PractRand; fast in JS because it only uses 32-bit integer ops. No env may use Math.random.
+ */
+export type RngState = [number, number, number, number];
+
+/** splitmix32 step: spreads a 32-bit seed into well-mixed words. */
+function splitmix32(x: number): [number, number] {
+  x = (x + 0x9e3779b9) | 0;
+  let z = x;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  return [x, (z ^ (z >>> 16)) >>> 0];
+}
+
+/** 32-bit FNV-1a of a string: for string seeds and split hashing. */
+export function hashString(s: string, h = 0x811c9dc5): number {
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** 32-bit FNV-1a over bytes. */
+export function hashBytes(bytes: ArrayLike<number>, h = 0x811c9dc5): number {
+  for (let i = 0; i < bytes.length; i++) {
+    h ^= bytes[i] & 0xff;
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+export class Rng {
+  private a = 0;
+  private b = 0;
+  private c = 0;
+  private d = 0;
+
+  constructor(seed: number | string = 0) {
+    this.seed(seed);
+  }
+
+  /** Re-seed in place. Numbers are taken modulo 2^32 (fractions are rejected); strings are hashed. */
+  seed(seed: number | string): this {
+    let s: number;
+    if (typeof seed === 'string') s = hashString(seed);
+    else {
+      if (!Number.isFinite(seed) || !Number.isInteger(seed)) throw new Error(`Rng seed must be an integer or a string, got ${String(seed)}`);
+      // Fold high bits in so seeds beyond 2^32 still differ.
+      s = (seed >>> 0) ^ Math.floor(seed / 4294967296);
+    }
+    let x = s | 0;
+    let w: number;
+    [x, w] = splitmix32(x); this.a = w;
+    [x, w] = splitmix32(x); this.b = w;
+    [x, w] = splitmix32(x); this.c = w;
+    [x, w] = splitmix32(x); this.d = w;
+    for (let i = 0; i < 12; i++) this.u32(); // warm up
+    return this;
+  }
+
+  /** A uniform unsigned 32-bit integer. */
+  u32(): number {
+    const a = this.a, b = this.b, c = this.c, d = this.d;
+    const t = (((a + b) | 0) + d) | 0;
+    this.d = (d + 1) | 0;
+    this.a = b ^ (b >>> 9);
+    this.b = (c + (c << 3)) | 0;
+    this.c = ((c << 21) | (c >>> 11)) + t | 0;
+    return t >>> 0;
+  }
+
+  /** Uniform float in [0, 1). */
+  float(): number {
+    return this.u32() / 4294967296;
+  }
+
+  /** Uniform integer in [0, n). Unbiased (rejection). */
+  int(n: number): number {
+    if (!(n >= 1) || n > 4294967296 || !Number.isInteger(n)) throw new Error(`Rng.int(n) needs an integer 1 ≤ n ≤ 2^32, got ${n}`);
+    const limit = 4294967296 - (4294967296 % n);
+    let x: number;
+    do x = this.u32(); while (x >= limit);
+    return x % n;
+  }
+
+  /** Uniform integer in [lo, hi] inclusive. */
+  range(lo: number, hi: number): number {
+    return lo + this.int(hi - lo + 1);
+  }
+
+  pick<T>(items: readonly T[]): T {
+    if (items.length === 0) throw new Error('Rng.pick: empty array');
+    return items[this.int(items.length)];
+  }
+
+  /** Fisher–Yates shuffle in place. */
+  shuffle<T>(items: T[]): T[] {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const t = items[i]; items[i] = items[j]; items[j] = t;
+    }
+    return items;
+  }
+
+  /** Serialisable state (4 unsigned 32-bit words). */
+  state(): RngState {
+    return [this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0];
+  }
+
+  setState(s: RngState): this {
+    if (!Array.isArray(s) || s.length !== 4 || s.some((v) => !Number.isInteger(v) || v < 0 || v > 0xffffffff)) {
+      throw new Error(`Rng state must be 4 unsigned 32-bit integers, got ${JSON.stringify(s)}`);
+    }
+    this.a = s[0] | 0; this.b = s[1] | 0; this.c = s[2] | 0; this.d = s[3] | 0;
+    return this;
+  }
+
+  static fromState(s: RngState): Rng {
+    return new Rng(0).setState(s);
+  }
+
+  clone(): Rng {
+    return Rng.fromState(this.state());
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * Single-turn text tasks with a verifiable reward: a prompt, then a completion generated token by
+ * token (one action = one token id of the shared char tokenizer).
+ *
+ * Observation: TokenSequence(vocabSize, maxLength): [bos, prompt…, completion so far…], a view
+ * into a reused buffer (valid until the next step). The episode terminates when the policy emits
+ * eos (the eos id is appended to the context) and is truncated after `maxNewTokens` tokens without
+ * eos. Reward, on the last step only:
+ *   exact — 1 if the completion (whitespace-trimmed) equals the answer, else 0;
+ *   chrf / bleu — the metric of the completion against the answer (partial credit), with option
+ *   `reward: 'chrf' | 'bleu'`. A truncated episode (no eos) earns 0.
+ * info on the last step: message (a sentence on the outcome), success (= exact match),
+ * completion, answer, rewardComponents ({ exact } plus { chrf } or { bleu } when chosen).
+ * info at reset: message '', success false, prompt.
+ * Group sampling: the same seed gives the same prompt.
+ */
+import { Discrete, TokenSequence } from '../spaces.ts';
+import { Rng } from '../rng.ts';
+import { splitOf } from '../options.ts';
+import { defaultTokenizer } from '../tokenizer.ts';
+import type { DemoSegment, EnvInfo, EnvSpec, ResetArgs, ResetResult, StepResult, TokenEnv } from '../types.ts';
+import { TokenContext } from './context.ts';
+import { chrF, sentenceBleu } from './metrics.ts';
+
+export interface TextProblem {
+  prompt: string;
+  answer: string;
+}
+
+export interface TextTaskOptions {
+  split: 'train' | 'test';
+  maxNewTokens: number;
+  reward: 'exact' | 'chrf' | 'bleu';
+}
+
+export interface TextTaskDef<O extends TextTaskOptions> {
+  id: string;
+  /** Draws one problem (any split; the env rejects problems of the other split). */
+  generate(rng: Rng, options: O): TextProblem;
+  /** Upper bounds over all problems the options allow (size the context). */
+  maxPromptChars(options: O): number;
+  maxAnswerChars(options: O): number;
+}
+
+export class TextTaskEnv<O extends TextTaskOptions = TextTaskOptions> implements TokenEnv {
+  readonly observationSpace: TokenSequence;
+  readonly actionSpace: Discrete;
+  readonly spec: EnvSpec;
+  private readonly ctx: TokenContext;
+  private readonly rng = new Rng(0);
+  private problem: TextProblem = { prompt: '', answer: '' };
+  private promptEnd = 0;
+  private generated = 0;
+  private done = true;
+  private started = false;
+
+  constructor(readonly def: TextTaskDef<O>, readonly options: O) {
+    const maxLength = 1 + def.maxPromptChars(options) + options.maxNewTokens;
+    this.ctx = new TokenContext(maxLength);
+    this.observationSpace = new TokenSequence(defaultTokenizer.vocabSize, maxLength, 1);
+    this.actionSpace = new Discrete(defaultTokenizer.vocabSize);
+    this.spec = { id: def.id, family: 'text', maxEpisodeSteps: options.maxNewTokens, options: { ...options } as Record<string, unknown> };
+  }
+
+  reset(args: ResetArgs = {}): ResetResult<Int32Array> {
+    if (args.options !== undefined && Object.keys(args.options).length > 0) {
+      throw new Error(`${this.spec.id}: reset() takes no per-episode options (got ${Object.keys(args.options).join(', ')}); pass options to makeEnv instead`);
+    }
+    if (args.seed !== undefined) this.rng.seed(args.seed);
+    else if (!this.started) this.rng.seed(0);
+    this.started = true;
+    for (let attempt = 0; ; attempt++) {
+      if (attempt >= 10000) throw new Error(`${this.spec.id}: no '${this.options.split}' problem found in 10000 draws; options ${JSON.stringify(this.options)} allow too few problems`);
+      this.problem = this.def.generate(this.rng, this.options);
+      if (splitOf(this.problem.prompt) === this.options.split) break;
+    }
+    this.ctx.start(this.problem.prompt);
+    this.promptEnd = this.ctx.length;
+    this.generated = 0;
+    this.done = false;
+    return { obs: this.ctx.view(), info: { message: '', success: false, prompt: this.problem.prompt } };
+  }
+
+  step(action: number): StepResult<Int32Array> {
+    if (this.done) throw new Error(`${this.spec.id}: step() called ${this.started ? 'after the episode ended (terminated or truncated)' : 'before reset()'}; call reset() first`);
+    if (!Number.isInteger(action) || action < 0 || action >= defaultTokenizer.vocabSize) {
+      throw new Error(`${this.spec.id}: action must be a token id in [0, ${defaultTokenizer.vocabSize}), got ${String(action)}`);
+    }
+    this.ctx.push(action);
+    this.generated++;
+    const terminated = action === defaultTokenizer.eos;
+    const truncated = !terminated && this.generated >= this.options.maxNewTokens;
+    if (!terminated && !truncated) return { obs: this.ctx.view(), reward: 0, terminated, truncated, info: { message: '', success: false } };
+    this.done = true;
+    const completion = this.ctx.decode(this.promptEnd);
+    const answer = this.problem.answer;
+    const exact = terminated && completion.trim() === answer ? 1 : 0;
+    const rewardComponents: Record<string, number> = { exact };
+    let reward = exact;
+    if (this.options.reward === 'chrf') reward = rewardComponents.chrf = terminated ? chrF(completion.trim(), answer) : 0;
+    if (this.options.reward === 'bleu') reward = rewardComponents.bleu = terminated ? sentenceBleu(completion.trim(), answer) : 0;
+    const message = truncated
+      ? `No answer within ${this.options.maxNewTokens} tokens.`
+      : exact ? `Answered ${JSON.stringify(completion.trim())}: correct.` : `Answered ${JSON.stringify(completion.trim())}, expected ${JSON.stringify(answer)}: wrong.`;
+    const info: EnvInfo = { message, success: exact === 1, completion, answer, rewardComponents };
+    return { obs: this.ctx.view(), reward, terminated, truncated, info };
+  }
+
+  /** The correct completion (the policy then ends it with eos). */
+  demonstrate(): DemoSegment[] {
+    if (!this.started) throw new Error(`${this.spec.id}: demonstrate() needs reset() first`);
+    return [{ role: 'policy', text: this.problem.answer }];
+  }
+
+  /** The current problem (prompt and answer), for tests and SFT data. */
+  currentProblem(): TextProblem {
+    return { ...this.problem };
+  }
+
+  close(): void {
+    this.done = true;
+  }
+}

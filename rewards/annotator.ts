@@ -1,0 +1,320 @@
+/**
+ * The annotator (ONI's annotation process, in-process form): captions and frames of rollouts come in
+ * through `request()`, labels go out through `drainLabels()`. It implements the runner's
+ * `AnnotationChannel`, and knows nothing of where requests come from, so the same core can sit behind
+ * Redis Streams in its own process.
+ *
+ *  - never blocks: request() only hashes into maps and a bounded backlog; the judge runs on the event loop
+ *  - deduplicates by content hash (`AnnotationRequest.key`, see captionKey/frameKey)
+ *  - bounded backlog, newest wins: when full, the oldest pending item is dropped (counted) — ONI labels
+ *    the newest messages first (LIFO), and so does `pump()`
+ *  - batches: `batchSize` items per judge call, `inFlight` calls at once
+ *  - caches labels on disk across runs (LabelCache, keyed by judge id)
+ *  - judge faults are results, counted by kind: fewer labels, never a crash, a stall or a lost rollout.
+ *    An item whose judging failed is forgotten, so a later request of it is tried again.
+ *
+ * Sync mode: with `sync: 'auto'` and a sync-capable judge (the rubric with zero latency), request()
+ * labels on the spot, so a run with zero judge latency is reproducible.
+ */
+import { validateAnnotatorConfig, type AnnotatorConfig } from './config.ts';
+import { LabelCache } from './cache.ts';
+import { JUDGE_ERROR_KINDS, type AnnotationLabel, type AnnotationRequest, type Judge, type JudgeErrorKind,
+  type JudgeResult, type PairResult } from './types.ts';
+import type { AnnotationChannel } from '../runner/transport/types.ts';
+
+export interface AnnotatorMetrics {
+  /** Items passed to request(), duplicates included. */
+  captionsSeen: number;
+  /** Distinct keys seen. */
+  captionsUnique: number;
+  /** Labels produced by the judge (not counting cache hits). */
+  captionsLabelled: number;
+  /** Labels delivered through drainLabels so far (judge + cache). */
+  labelsDelivered: number;
+  /** Judge labels per second over the last 10 s. */
+  labelsPerSec: number;
+  backlogDepth: number;
+  /** Items dropped because the backlog was full (oldest first). */
+  backlogDropped: number;
+  inFlight: number;
+  cacheHits: number;
+  /** cacheHits / distinct keys looked up. */
+  cacheHitRate: number;
+  cacheSize: number;
+  judgeCalls: number;
+  /** Items the judge gave no label for, by reason. */
+  judgeErrors: Record<JudgeErrorKind, number>;
+  judgeErrorsTotal: number;
+}
+
+/** Key of a pairwise verdict: order-sensitive, since `preferred` refers to the order. */
+export const pairKey = (a: string, b: string) => `${a}|${b}`;
+
+export class Annotator implements AnnotationChannel {
+  readonly config: AnnotatorConfig;
+  private readonly cache: LabelCache;
+  /** Pending items, oldest first; `head` skips dropped ones without shifting the array. */
+  private backlog: AnnotationRequest[] = [];
+  private head = 0;
+  /** Keys pending, in flight or labelled: a request of any of them is a duplicate. */
+  private readonly known = new Set<string>();
+  private readonly everSeen = new Set<string>();
+  private outbox: AnnotationLabel[] = [];
+  private inFlight = 0;
+  private closed = false;
+  private pumping = false;
+  private idleWaiters: Array<() => void> = [];
+  private flushTimer: NodeJS.Timeout | null = null;
+  private readonly rateWindow: Array<[number, number]> = [];
+  private readonly m = {
+    seen: 0, labelled: 0, delivered: 0, dropped: 0, cacheHits: 0, lookups: 0, calls: 0,
+    errors: Object.fromEntries(JUDGE_ERROR_KINDS.map((k) => [k, 0])) as Record<JudgeErrorKind, number>,
+  };
+
+  constructor(readonly judge: Judge, config: Partial<AnnotatorConfig> | AnnotatorConfig = {}) {
+    this.config = validateAnnotatorConfig(config);
+    LabelCache.ensureDir(this.config.cacheDir);
+    this.cache = new LabelCache(this.config.cacheDir, judge.id);
+    if (this.config.cacheDir && this.config.flushEveryMs > 0) {
+      this.flushTimer = setInterval(() => void this.cache.flush(), this.config.flushEveryMs);
+      this.flushTimer.unref();
+    }
+  }
+
+  /** Set when the disk cache could not be read or written (the annotator keeps going without it). */
+  get cacheError(): string | null { return this.cache.loadError; }
+
+  /** Fire and forget. O(items); never waits on the judge. */
+  request(items: AnnotationRequest[]): void {
+    if (this.closed) return;
+    let added = 0;
+    for (const item of items) {
+      this.m.seen++;
+      if (this.known.has(item.key)) continue;
+      this.everSeen.add(item.key);
+      this.known.add(item.key);
+      this.m.lookups++;
+      const hit = this.cache.get(item.key);
+      if (hit && this.config.mode === 'label' && !hit.pair) {
+        this.m.cacheHits++;
+        this.deliver(hit);
+        continue;
+      }
+      this.backlog.push(item);
+      added++;
+    }
+    this.trim();
+    if (added === 0) return;
+    if (this.config.sync === 'auto' && this.canRunSync()) this.runSync();
+    else this.schedule();
+  }
+
+  drainLabels(): AnnotationLabel[] {
+    const out = this.outbox;
+    this.outbox = [];
+    return out;
+  }
+
+  /** Resolves when nothing is pending or in flight (pair mode: at most one unpaired item left). */
+  idle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  metrics(): AnnotatorMetrics {
+    const now = Date.now();
+    while (this.rateWindow.length && now - this.rateWindow[0]![0] > 10_000) this.rateWindow.shift();
+    const recent = this.rateWindow.reduce((s, [, n]) => s + n, 0);
+    const span = this.rateWindow.length ? Math.max(1, now - this.rateWindow[0]![0]) / 1000 : 1;
+    const errorsTotal = Object.values(this.m.errors).reduce((a, b) => a + b, 0);
+    return {
+      captionsSeen: this.m.seen,
+      captionsUnique: this.everSeen.size,
+      captionsLabelled: this.m.labelled,
+      labelsDelivered: this.m.delivered,
+      labelsPerSec: recent / Math.max(span, 1),
+      backlogDepth: this.depth(),
+      backlogDropped: this.m.dropped,
+      inFlight: this.inFlight,
+      cacheHits: this.m.cacheHits,
+      cacheHitRate: this.m.lookups ? this.m.cacheHits / this.m.lookups : 0,
+      cacheSize: this.cache.size,
+      judgeCalls: this.m.calls,
+      judgeErrors: { ...this.m.errors },
+      judgeErrorsTotal: errorsTotal,
+    };
+  }
+
+  /** Writes the label cache now (atomically). */
+  flushCache(): Promise<void> { return this.cache.flush(); }
+
+  /** Stops taking requests, waits for batches in flight, writes the cache. Pending items are discarded. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    this.backlog = []; this.head = 0;
+    if (this.inFlight > 0) await new Promise<void>((r) => this.idleWaiters.push(r));
+    await this.cache.flush();
+    await this.judge.close?.();
+  }
+
+  // ───────────────────────── internals ─────────────────────────
+
+  private depth(): number { return this.backlog.length - this.head; }
+
+  private isIdle(): boolean {
+    const minLeft = this.config.mode === 'pair' ? 1 : 0;
+    return this.inFlight === 0 && this.depth() <= minLeft;
+  }
+
+  private trim(): void {
+    const over = this.depth() - this.config.backlog;
+    for (let i = 0; i < over; i++) {
+      const dropped = this.backlog[this.head++]!;
+      this.known.delete(dropped.key);
+      this.m.dropped++;
+    }
+    if (this.head > 1024 && this.head * 2 > this.backlog.length) {
+      this.backlog = this.backlog.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /** The newest `n` pending items (LIFO, as ONI labels the newest messages first). */
+  private takeNewest(n: number): AnnotationRequest[] {
+    const take = Math.min(n, this.depth());
+    const start = this.backlog.length - take;
+    const batch = this.backlog.slice(start);
+    this.backlog.length = start;
+    if (this.head >= this.backlog.length) { this.backlog = []; this.head = 0; }
+    return batch;
+  }
+
+  private canRunSync(): boolean {
+    return this.config.mode === 'pair' ? !!this.judge.compareSync : !!this.judge.labelSync;
+  }
+
+  private runSync(): void {
+    while (this.depth() >= (this.config.mode === 'pair' ? 2 : 1)) {
+      const batch = this.nextBatch();
+      this.m.calls++;
+      try {
+        if (this.config.mode === 'pair') {
+          const pairs = toPairs(batch);
+          this.acceptPairs(pairs, this.judge.compareSync!(pairs));
+        } else {
+          this.acceptLabels(batch, this.judge.labelSync!(batch));
+        }
+      } catch {
+        this.fail(batch, 'exception');
+      }
+    }
+  }
+
+  /** A batch of the newest items; in pair mode an even number (an odd item waits for a partner). */
+  private nextBatch(): AnnotationRequest[] {
+    let n = this.config.batchSize;
+    if (this.config.mode === 'pair') n = Math.max(2, n - (n % 2));
+    const batch = this.takeNewest(n);
+    if (this.config.mode === 'pair' && batch.length % 2 === 1) this.backlog.push(batch.shift()!);
+    return batch;
+  }
+
+  private schedule(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    setImmediate(() => { this.pumping = false; this.pump(); });
+  }
+
+  private pump(): void {
+    const min = this.config.mode === 'pair' ? 2 : 1;
+    while (!this.closed && this.inFlight < this.config.inFlight && this.depth() >= min) {
+      const batch = this.nextBatch();
+      this.inFlight++;
+      this.m.calls++;
+      void this.judgeBatch(batch).finally(() => {
+        this.inFlight--;
+        if (!this.closed) this.pump();
+        this.notifyIdle();
+      });
+    }
+    this.notifyIdle();
+  }
+
+  private async judgeBatch(batch: AnnotationRequest[]): Promise<void> {
+    try {
+      if (this.config.mode === 'pair') {
+        const pairs = toPairs(batch);
+        this.acceptPairs(pairs, await this.judge.compare(pairs));
+      } else {
+        this.acceptLabels(batch, await this.judge.label(batch));
+      }
+    } catch {
+      this.fail(batch, 'exception');
+    }
+  }
+
+  private acceptLabels(batch: AnnotationRequest[], results: JudgeResult[]): void {
+    let n = 0;
+    batch.forEach((item, i) => {
+      const r = results[i];
+      if (!r) { this.fail([item], 'exception'); return; }
+      if (!r.ok) { this.fail([item], r.error); return; }
+      if (!Number.isFinite(r.label)) { this.fail([item], 'invalid_label'); return; }
+      const label: AnnotationLabel = { key: item.key, caption: item.caption, label: r.label };
+      this.cache.set(label);
+      this.deliver(label);
+      n++;
+    });
+    this.countLabelled(n);
+  }
+
+  private acceptPairs(pairs: Array<[AnnotationRequest, AnnotationRequest]>, results: PairResult[]): void {
+    let n = 0;
+    pairs.forEach(([a, b], i) => {
+      const r = results[i];
+      if (!r || !r.ok) { this.fail([a, b], r ? (r as { error: JudgeErrorKind }).error : 'exception'); return; }
+      const label: AnnotationLabel = {
+        key: pairKey(a.key, b.key), caption: a.caption,
+        label: r.preferred === 0 ? 1 : r.preferred === 1 ? 0 : 0.5,
+        pair: { other: b.caption, preferred: r.preferred },
+      };
+      this.cache.set(label);
+      this.deliver(label);
+      n += 2;
+    });
+    this.countLabelled(n);
+  }
+
+  private countLabelled(n: number): void {
+    if (n === 0) return;
+    this.m.labelled += n;
+    this.rateWindow.push([Date.now(), n]);
+    if (this.rateWindow.length > 4096) this.rateWindow.splice(0, 2048);
+  }
+
+  private fail(items: AnnotationRequest[], kind: JudgeErrorKind): void {
+    for (const it of items) {
+      this.m.errors[kind]++;
+      this.known.delete(it.key);
+    }
+  }
+
+  private deliver(label: AnnotationLabel): void {
+    this.m.delivered++;
+    this.outbox.push(label);
+  }
+
+  private notifyIdle(): void {
+    if (!this.isIdle() && !(this.closed && this.inFlight === 0)) return;
+    const w = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const f of w) f();
+  }
+}
+
+function toPairs(batch: AnnotationRequest[]): Array<[AnnotationRequest, AnnotationRequest]> {
+  const pairs: Array<[AnnotationRequest, AnnotationRequest]> = [];
+  for (let i = 0; i + 1 < batch.length; i += 2) pairs.push([batch[i]!, batch[i + 1]!]);
+  return pairs;
+}

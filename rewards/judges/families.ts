@@ -1,0 +1,33 @@
+/**
+ * Env families as rewards/ sees them: which rules (rubric) and which prompt (LLM judge) apply to an env id.
+ * Env ids are the envs room's (KeyDoor-v0, MultiRoom-v0, Maze-v0, Addition-v0, Reverse-v0, Sort-v0,
+ * ToolCalc-v0, ToolLookup-v0); unknown ids fall back to 'generic', which the rubric never rewards.
+ */
+export type EnvFamily = 'games' | 'text' | 'tools' | 'generic';
+
+const FAMILY_BY_PREFIX: Array<[RegExp, EnvFamily]> = [
+  [/^(KeyDoor|MultiRoom|Maze)(-v\d+)?$/, 'games'],
+  [/^(Addition|Reverse|Sort)(-v\d+)?$/, 'text'],
+  [/^Tool[A-Za-z]*(-v\d+)?$/, 'tools'],
+];
+
+export function familyOf(envId: string): EnvFamily {
+  for (const [re, fam] of FAMILY_BY_PREFIX) if (re.test(envId)) return fam;
+  return 'generic';
+}
+
+/** Task goals per env id, used in the LLM prompt (ONI gives the judge the task goal). */
+export const TASK_GOALS: Record<string, string> = {
+  'KeyDoor-v0': 'pick up the key, unlock the door and reach the goal square in the next room',
+  'MultiRoom-v0': 'walk through a chain of rooms, opening each door, to reach the goal in the last room',
+  'Maze-v0': 'find the way through a maze to the goal square',
+  'Addition-v0': 'answer an addition problem with the correct number',
+  'Reverse-v0': 'write the given string reversed',
+  'Sort-v0': 'write the given characters in sorted order',
+  'ToolCalc-v0': 'use a calculator tool correctly to answer an arithmetic question',
+  'ToolLookup-v0': 'use a lookup tool correctly to answer a question about a small table',
+};
+
+export function taskGoal(envId: string): string {
+  return TASK_GOALS[envId] ?? `make progress in the task ${envId}`;
+}

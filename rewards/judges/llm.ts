@@ -1,0 +1,156 @@
+/**
+ * LLM judge over the OpenAI-compatible chat-completions API (POST {baseUrl}/chat/completions), the API
+ * vLLM, llama.cpp's server, Ollama and OpenAI serve. One request per caption (or per pair), at most
+ * `concurrency` in flight, each attempt bounded by `timeoutMs`, retried with exponential backoff (full
+ * jitter) on timeouts, network errors, 429 and 5xx. The answer is parsed strictly (parse.ts).
+ *
+ * Never throws: every failure is a result with an error kind, counted by the annotator.
+ * The API key is read once from the environment variable named by `apiKeyEnv`; it is kept in a private
+ * field, sent only in the Authorization header, and never appears in `id`, `describe()`, errors or logs.
+ */
+import type { LlmJudgeConfig } from '../config.ts';
+import { sleep } from '../hash.ts';
+import type { AnnotationRequest, Judge, JudgeErrorKind, JudgeResult, PairResult } from '../types.ts';
+import { parseLabel, parsePreference, parseScore, type Parsed } from './parse.ts';
+import { labelPrompt, pairPrompt, PROMPT_VERSION, type ChatMessage } from './prompts.ts';
+
+export interface LlmJudgeOptions {
+  /** Where to read the API key from (default process.env). */
+  env?: Record<string, string | undefined>;
+  /** Random source for backoff jitter (default Math.random). */
+  random?: () => number;
+}
+
+/** Counters of the HTTP side (attempts include retries). */
+export interface LlmJudgeStats {
+  requests: number;
+  attempts: number;
+  retries: number;
+  ok: number;
+  errors: Partial<Record<JudgeErrorKind, number>>;
+}
+
+class Semaphore {
+  private waiting: Array<() => void> = [];
+  private active = 0;
+  constructor(private readonly limit: number) {}
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((r) => this.waiting.push(r));
+    this.active++;
+    try { return await fn(); } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+type Attempt = { ok: true; text: string } | { ok: false; error: JudgeErrorKind; retryAfterMs?: number };
+
+const RETRYABLE: ReadonlySet<JudgeErrorKind> = new Set(['timeout', 'network', 'http_429', 'http_5xx']);
+
+export class LlmJudge implements Judge {
+  readonly kind = 'llm' as const;
+  readonly id: string;
+  readonly #apiKey: string | undefined;
+  private readonly limiter: Semaphore;
+  private readonly random: () => number;
+  private readonly controllers = new Set<AbortController>();
+  private closed = false;
+  private readonly counters: LlmJudgeStats = { requests: 0, attempts: 0, retries: 0, ok: 0, errors: {} };
+
+  constructor(readonly config: LlmJudgeConfig, options: LlmJudgeOptions = {}) {
+    this.#apiKey = (options.env ?? process.env)[config.apiKeyEnv] || undefined;
+    this.limiter = new Semaphore(config.concurrency);
+    this.random = options.random ?? Math.random;
+    this.id = `llm-v${PROMPT_VERSION}-${config.model}-${config.answer}-fewshot${config.fewShot ? 1 : 0}-t${config.temperature}`;
+  }
+
+  /** A loggable description: no key, only whether one was found. */
+  describe(): string {
+    return `LLM judge ${this.config.model} at ${this.config.baseUrl} (key from $${this.config.apiKeyEnv}: ${this.#apiKey ? 'set' : 'not set'})`;
+  }
+
+  stats(): LlmJudgeStats { return { ...this.counters, errors: { ...this.counters.errors } }; }
+
+  async label(items: AnnotationRequest[]): Promise<JudgeResult[]> {
+    const parse = this.config.answer === 'label' ? parseLabel : parseScore;
+    return Promise.all(items.map(async (it): Promise<JudgeResult> => {
+      const r = await this.ask(labelPrompt(it.envId, it.caption, this.config.answer, this.config.fewShot), parse);
+      return r.ok ? { ok: true, label: r.value } : r;
+    }));
+  }
+
+  async compare(pairs: Array<[AnnotationRequest, AnnotationRequest]>): Promise<PairResult[]> {
+    return Promise.all(pairs.map(async ([a, b]): Promise<PairResult> => {
+      const r = await this.ask(pairPrompt(a.envId, a.caption, b.caption, this.config.fewShot), parsePreference);
+      return r.ok ? { ok: true, preferred: r.value } : r;
+    }));
+  }
+
+  /** Aborts requests in flight; later calls answer 'network' at once. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const c of this.controllers) c.abort();
+  }
+
+  private async ask<T>(messages: ChatMessage[], parse: (text: string) => Parsed<T>): Promise<Parsed<T>> {
+    this.counters.requests++;
+    const r = await this.limiter.run(() => this.withRetries(messages));
+    const out: Parsed<T> = r.ok ? parse(r.text) : { ok: false, error: r.error };
+    if (out.ok) this.counters.ok++;
+    else this.counters.errors[out.error] = (this.counters.errors[out.error] ?? 0) + 1;
+    return out;
+  }
+
+  private async withRetries(messages: ChatMessage[]): Promise<Attempt> {
+    let last: Attempt = { ok: false, error: 'network' };
+    for (let attempt = 0; attempt <= this.config.retries; attempt++) {
+      if (this.closed) return { ok: false, error: 'network' };
+      if (attempt > 0) {
+        this.counters.retries++;
+        const cap = Math.min(this.config.maxBackoffMs, this.config.backoffMs * 2 ** (attempt - 1));
+        let wait = this.random() * cap;
+        if (!last.ok && last.retryAfterMs !== undefined) wait = Math.max(wait, Math.min(last.retryAfterMs, this.config.maxBackoffMs));
+        await sleep(wait);
+      }
+      last = await this.once(messages);
+      if (last.ok || !RETRYABLE.has(last.error)) return last;
+    }
+    return last;
+  }
+
+  private async once(messages: ChatMessage[]): Promise<Attempt> {
+    this.counters.attempts++;
+    const controller = new AbortController();
+    this.controllers.add(controller);
+    let timedOut = false;
+    const timer = setTimeout(() => { timedOut = true; controller.abort(); }, this.config.timeoutMs);
+    try {
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (this.#apiKey) headers.authorization = `Bearer ${this.#apiKey}`;
+      const res = await fetch(`${this.config.baseUrl}/chat/completions`, {
+        method: 'POST', headers, signal: controller.signal,
+        body: JSON.stringify({
+          model: this.config.model, messages, temperature: this.config.temperature, max_tokens: this.config.maxTokens,
+        }),
+      });
+      const body = await res.text();
+      if (res.status === 429) {
+        const ra = Number(res.headers.get('retry-after'));
+        return { ok: false, error: 'http_429', retryAfterMs: Number.isFinite(ra) && ra >= 0 ? ra * 1000 : undefined };
+      }
+      if (res.status >= 500) return { ok: false, error: 'http_5xx' };
+      if (res.status >= 400) return { ok: false, error: 'http_4xx' };
+      let json: unknown;
+      try { json = JSON.parse(body); } catch { return { ok: false, error: 'malformed_json' }; }
+      const content = (json as { choices?: Array<{ message?: { content?: unknown } }> })?.choices?.[0]?.message?.content;
+      if (typeof content !== 'string') return { ok: false, error: 'malformed_json' };
+      return { ok: true, text: content };
+    } catch {
+      return { ok: false, error: timedOut ? 'timeout' : 'network' };
+    } finally {
+      clearTimeout(timer);
+      this.controllers.delete(controller);
+    }
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Rubric judge: deterministic rules per env family over captions. The embedded default when no LLM
+ * server is configured, so `npm start` needs nothing else. Optional label noise (seeded per caption, so
+ * repeatable) and latency let experiments study an imperfect, slow judge.
+ *
+ * Games (ONI's helpfulness question, answered by rules over the envs room's message strings):
+ *   helpful:     "You pick up the {color} key." · "You unlock the door with the {color} key." ·
+ *                "You open the door." · "You enter a new room." · "You see the goal." · "You reach the goal!" ·
+ *                "You enter an unexplored corridor." (Maze)
+ *   not helpful: "You bump into a wall." · "The door is locked." · "You move {direction}." · '' · anything else
+ *   A caption holding several sentences is helpful when any of them is.
+ * Text (the caption is a completion, possibly with its prompt):
+ *   Addition: an equation "a + b = c" is helpful iff it is correct; a bare completion is helpful iff it is
+ *   a well-formed integer. Reverse/Sort: "x -> y" pairs are checked; a bare completion is helpful iff it
+ *   is one non-empty token of letters/digits (format only — the rubric cannot see the prompt).
+ * Tools (the caption is a tool transcript): helpful iff it contains a tool call and no error.
+ */
+import type { RubricJudgeConfig } from '../config.ts';
+import { hashUniform, sleep } from '../hash.ts';
+import type { AnnotationRequest, Judge, JudgeResult, PairResult } from '../types.ts';
+import { familyOf } from './families.ts';
+
+/** Game message rules, in the exact strings of the envs room's contract. */
+export const GAME_RULES: ReadonlyArray<{ pattern: RegExp; helpful: boolean }> = [
+  { pattern: /^You pick up the [a-z]+ key\.$/, helpful: true },
+  { pattern: /^You unlock the door with the [a-z]+ key\.$/, helpful: true },
+  { pattern: /^You open the door\.$/, helpful: true },
+  { pattern: /^You enter a new room\.$/, helpful: true },
+  { pattern: /^You see the goal\.$/, helpful: true },
+  { pattern: /^You reach the goal!$/, helpful: true },
+  { pattern: /^You enter an unexplored corridor\.$/, helpful: true },
+  { pattern: /^You bump into a wall\.$/, helpful: false },
+  { pattern: /^The door is locked\.$/, helpful: false },
+  { pattern: /^You move [a-z]+\.$/, helpful: false },
+];
+
+/** Splits a caption into sentences ("You open the door. You enter a new room." → two). */
+function sentences(caption: string): string[] {
+  return caption.match(/[^.!?]+[.!?]+/g)?.map((s) => s.trim()) ?? (caption.trim() ? [caption.trim()] : []);
+}
+
+export function gameRule(caption: string): number {
+  for (const s of sentences(caption)) {
+    if (GAME_RULES.some((r) => r.helpful && r.pattern.test(s))) return 1;
+  }
+  return 0;
+}
+
+function textRule(envId: string, caption: string): number {
+  const c = caption.trim();
+  if (!c) return 0;
+  if (envId.startsWith('Addition')) {
+    const eq = c.match(/(-?\d+)\s*\+\s*(-?\d+)\s*=\s*(-?\d+)\s*$/);
+    if (eq) return Number(eq[1]) + Number(eq[2]) === Number(eq[3]) ? 1 : 0;
+    return /^-?\d+$/.test(c) ? 1 : 0;
+  }
+  const arrow = c.match(/^(\S+)\s*(?:->|=>|→)\s*(\S*)$/);
+  if (arrow) {
+    const [, input, output] = arrow as unknown as [string, string, string];
+    const want = envId.startsWith('Sort') ? [...input].sort().join('') : [...input].reverse().join('');
+    return output === want ? 1 : 0;
+  }
+  return /^[A-Za-z0-9]+$/.test(c) ? 1 : 0;
+}
+
+function toolRule(caption: string): number {
+  const c = caption.toLowerCase();
+  if (!c.trim()) return 0;
+  if (/\b(error|invalid|unknown tool|exception|failed)\b/.test(c)) return 0;
+  return /\b(call|calc|lookup|tool)\b|<tool|\w+\(.*\)/.test(c) ? 1 : 0;
+}
+
+/** The noiseless rubric label of one caption. */
+export function rubricLabel(envId: string, caption: string): number {
+  switch (familyOf(envId)) {
+    case 'games': return gameRule(caption);
+    case 'text': return textRule(envId, caption);
+    case 'tools': return toolRule(caption);
+    default: return 0;
+  }
+}
+
+export class RubricJudge implements Judge {
+  readonly kind = 'rubric' as const;
+  readonly id: string;
+  labelSync?: (items: AnnotationRequest[]) => JudgeResult[];
+  compareSync?: (pairs: Array<[AnnotationRequest, AnnotationRequest]>) => PairResult[];
+
+  constructor(readonly config: RubricJudgeConfig) {
+    this.id = `rubric-v1-noise${config.noise}-seed${config.seed}`;
+    if (config.latencyMs === 0) {
+      this.labelSync = (items) => this.answer(items);
+      this.compareSync = (pairs) => this.answerPairs(pairs);
+    }
+  }
+
+  /** The (possibly noisy) label: the same caption always gets the same label for a given seed. */
+  labelOf(item: AnnotationRequest): number {
+    const clean = rubricLabel(item.envId, item.caption);
+    if (this.config.noise > 0 && hashUniform(`${item.envId}\u0000${item.caption}`, this.config.seed) < this.config.noise) {
+      return 1 - clean;
+    }
+    return clean;
+  }
+
+  private answer(items: AnnotationRequest[]): JudgeResult[] {
+    return items.map((it) => ({ ok: true, label: this.labelOf(it) }));
+  }
+
+  private answerPairs(pairs: Array<[AnnotationRequest, AnnotationRequest]>): PairResult[] {
+    return pairs.map(([a, b]) => {
+      const la = this.labelOf(a), lb = this.labelOf(b);
+      return { ok: true, preferred: la === lb ? 0.5 : la > lb ? 0 : 1 };
+    });
+  }
+
+  async label(items: AnnotationRequest[]): Promise<JudgeResult[]> {
+    if (this.config.latencyMs > 0) await sleep(this.config.latencyMs);
+    return this.answer(items);
+  }
+
+  async compare(pairs: Array<[AnnotationRequest, AnnotationRequest]>): Promise<PairResult[]> {
+    if (this.config.latencyMs > 0) await sleep(this.config.latencyMs);
+    return this.answerPairs(pairs);
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * The actor pool: piscina worker threads running `runActorTask` (worker.ts). A worker that throws or
+ * dies makes its task reject: the pool counts the fault and piscina starts a replacement thread, so the
+ * run goes on; the task's episodes are discarded (counted by the caller).
+ */
+import { Piscina } from 'piscina';
+import type { ActorTask } from './worker.ts';
+
+export class ActorPool {
+  private readonly pool: Piscina;
+  workerFaults = 0;
+
+  constructor(readonly workers: number) {
+    this.pool = new Piscina({
+      filename: new URL('./worker.ts', import.meta.url).href,
+      minThreads: workers,
+      maxThreads: workers,
+      idleTimeout: 60 * 60_000,
+      // Tasks wait in our dispatcher, not in piscina's queue.
+      maxQueue: workers * 4,
+      concurrentTasksPerWorker: 1,
+    });
+  }
+
+  /** Runs one task; resolves with the encoded TrajectoryBatch bytes. */
+  run(task: ActorTask, signal?: AbortSignal): Promise<Uint8Array> {
+    return this.pool.run(task, { signal }) as Promise<Uint8Array>;
+  }
+
+  get threads(): number {
+    return this.pool.threads.length;
+  }
+
+  async destroy(): Promise<void> {
+    await this.pool.destroy();
+  }
+}

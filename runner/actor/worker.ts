@@ -1,0 +1,245 @@
+/**
+ * The actor: a piscina worker thread that holds N = groupsPerTask · G env instances and a copy of the
+ * policy, and steps them together — one batched policy forward per step for all live envs.
+ *
+ * A task = "roll out these groups (seeds), with weight version `pinVersion` (lockstep) or the newest
+ * (free)". The G members of a group are reset with the same seed. Episodes run to their end (no autoreset:
+ * rows that finish early sit out of the forward until the slowest member is done), so a task always
+ * returns complete groups. An env plugin that throws is contained: the fault (env id, seed, step) is
+ * reported and its group discarded, the other groups go on.
+ *
+ * Output: one TrajectoryBatch, msgpackr-encoded, returned as a transferable buffer.
+ */
+import { Piscina } from 'piscina';
+import { loadAgents, loadEnvs, type AgentsRoom, type EnvLike, type EnvsRoom, type RunnerPolicy } from '../rooms.ts';
+import { encodeBatch, type FaultRecord, type TrajectoryBatch, type TrajectoryRecord } from '../trajectory.ts';
+import { SharedWeights, type SharedWeightsHandle } from '../transport/shared-weights.ts';
+import { SeededRng } from '../rng.ts';
+import { buildPolicy, loadPolicyBytes } from './policy.ts';
+import { rolloutTokens } from './tokens.ts';
+
+export interface ActorInit {
+  /** Identifies the init (actors rebuild their state when it changes). */
+  key: string;
+  envId: string;
+  envOptions: Record<string, unknown>;
+  family: 'games' | 'text' | 'tools';
+  groupSize: number;
+  groupsPerTask: number;
+  policy: Record<string, unknown>;
+  /** Sampling options passed to the token sampler (temperature, topK, topP). */
+  sampling: Record<string, unknown>;
+  greedy: boolean;
+  weights: SharedWeightsHandle;
+  /** The TF.js backend to initialise in this thread (agents' initBackend), e.g. 'wasm'. */
+  backend?: string;
+}
+
+export interface ActorTask {
+  init: ActorInit;
+  actorId: string;
+  taskIndex: number;
+  groups: Array<{ group: number; seed: number }>;
+  /** Lockstep: use exactly this weight version. null: the newest available. */
+  pinVersion: number | null;
+  sampleSeed: number;
+  /** Record RGB frames of the first rollout (for the dashboard's sample episode). */
+  wantFrames: boolean;
+  /** Max wait for the pinned/first weights, ms. */
+  weightTimeoutMs: number;
+}
+
+interface ActorState {
+  key: string;
+  envs: EnvsRoom;
+  agents: AgentsRoom;
+  instances: EnvLike[];
+  policy: RunnerPolicy;
+  weights: SharedWeights;
+  version: number;
+}
+
+let state: ActorState | null = null;
+
+async function init(i: ActorInit): Promise<ActorState> {
+  if (state && state.key === i.key) return state;
+  if (state) {
+    for (const e of state.instances) e.close();
+    state.policy.dispose();
+  }
+  const [envs, agents] = await Promise.all([loadEnvs(), loadAgents()]);
+  if (i.family !== 'games' || i.policy.actImpl === 'tfjs') {
+    if (agents.initBackend) await agents.initBackend(i.backend);
+  }
+  const N = i.groupSize * i.groupsPerTask;
+  const instances: EnvLike[] = [];
+  for (let n = 0; n < N; n++) instances.push(await envs.makeEnv(i.envId, i.envOptions));
+  const policy = buildPolicy(agents, i.policy);
+  state = { key: i.key, envs, agents, instances, policy, weights: SharedWeights.attach(i.weights), version: -1 };
+  return state;
+}
+
+function syncWeights(s: ActorState, task: ActorTask): void {
+  const want = task.pinVersion ?? 0;
+  const seen = s.weights.waitFor(want, task.weightTimeoutMs);
+  if (seen < want) throw new Error(`actor ${task.actorId}: weight version ${want} not published within ${task.weightTimeoutMs} ms (latest ${seen})`);
+  if (task.pinVersion !== null) {
+    if (s.version === task.pinVersion) return;
+    const bytes = s.weights.read(task.pinVersion);
+    if (!bytes) throw new Error(`actor ${task.actorId}: weight version ${task.pinVersion} is no longer held (latest ${s.weights.latestVersion()}); lockstep pipeline broken`);
+    loadPolicyBytes(s.agents, s.policy, bytes);
+    s.version = task.pinVersion;
+    return;
+  }
+  const latest = s.weights.readLatest(s.version);
+  if (latest) {
+    loadPolicyBytes(s.agents, s.policy, latest.bytes);
+    s.version = latest.version;
+  }
+}
+
+export default async function runActorTask(task: ActorTask): Promise<Uint8Array> {
+  const t0 = performance.now();
+  const s = await init(task.init);
+  syncWeights(s, task);
+  const rng = new SeededRng(task.sampleSeed);
+  const out: TrajectoryBatch = {
+    actorId: task.actorId,
+    taskIndex: task.taskIndex,
+    policyVersion: s.version,
+    records: [],
+    faults: [],
+    steps: 0,
+    busyMs: 0,
+    policyMs: 0,
+  };
+  if (task.init.family === 'games') rolloutGames(s, task, rng, out);
+  else rolloutTokens(s.instances, s.policy, task, rng, out);
+  out.busyMs = performance.now() - t0;
+  const bytes = encodeBatch(out);
+  return Piscina.move(bytes) as unknown as Uint8Array;
+}
+
+/** Per-row episode buffers, preallocated to the env's step limit and reused across tasks. */
+interface RowBuf {
+  obs: Float32Array;
+  actions: Int32Array;
+  logp: Float32Array;
+  rewards: Float32Array;
+  messages: string[];
+  len: number;
+}
+let rowBufs: RowBuf[] = [];
+
+function rolloutGames(s: ActorState, task: ActorTask, rng: SeededRng, out: TrajectoryBatch): void {
+  const G = task.init.groupSize;
+  const N = task.groups.length * G;
+  const envs = s.instances;
+  const policy = s.policy;
+  if (!policy.act) throw new Error('the game policy has no act(obs, N, opts) method (agents/)');
+  const obsShape = (task.init.policy.obsShape as number[] | undefined) ?? envs[0].observationSpace.shape ?? [];
+  const obsDim = obsShape.reduce((a, b) => a * b, 1);
+  const maxSteps = Math.max(1, envs[0].spec.maxEpisodeSteps);
+  if (rowBufs.length < N || rowBufs[0].obs.length < maxSteps * obsDim) {
+    rowBufs = Array.from({ length: N }, () => ({
+      obs: new Float32Array(maxSteps * obsDim), actions: new Int32Array(maxSteps), logp: new Float32Array(maxSteps),
+      rewards: new Float32Array(maxSteps), messages: [], len: 0,
+    }));
+  }
+  const cur = new Float32Array(N * obsDim);
+  const live: boolean[] = new Array(N).fill(true);
+  const done: Array<{ success: boolean; terminated: boolean; truncated: boolean } | null> = new Array(N).fill(null);
+  const faultedGroup = new Array<boolean>(task.groups.length).fill(false);
+  const frames: NonNullable<TrajectoryBatch['frames']> = [];
+  const fault = (n: number, step: number, err: unknown) => {
+    const g = Math.floor(n / G);
+    const f: FaultRecord = { kind: 'env', envId: envs[n].spec?.id ?? task.init.envId, seed: task.groups[g].seed, step, message: err instanceof Error ? err.message : String(err) };
+    out.faults.push(f);
+    faultedGroup[g] = true;
+    for (let m = g * G; m < (g + 1) * G; m++) live[m] = false;
+  };
+
+  for (let n = 0; n < N; n++) {
+    const b = rowBufs[n];
+    b.len = 0;
+    b.messages = [];
+    if (!live[n]) continue;
+    try {
+      const r = envs[n].reset({ seed: task.groups[Math.floor(n / G)].seed });
+      cur.set(r.obs as Float32Array, n * obsDim);
+    } catch (err) {
+      fault(n, 0, err);
+    }
+  }
+  if (task.wantFrames && live[0] && envs[0].render) frames.push(copyFrame(envs[0].render()));
+
+  const idx = new Int32Array(N);
+  const batchObs = new Float32Array(N * obsDim);
+  for (;;) {
+    let k = 0;
+    for (let n = 0; n < N; n++) if (live[n]) {
+      batchObs.set(cur.subarray(n * obsDim, (n + 1) * obsDim), k * obsDim);
+      idx[k++] = n;
+    }
+    if (k === 0) break;
+    const tp = performance.now();
+    const { actions, logp } = policy.act(batchObs.subarray(0, k * obsDim), k, { greedy: task.init.greedy, rng: rng.next, hidden: false });
+    out.policyMs += performance.now() - tp;
+    for (let j = 0; j < k; j++) {
+      const n = idx[j];
+      if (!live[n]) continue; // its group faulted earlier in this step
+      const b = rowBufs[n];
+      const t = b.len;
+      b.obs.set(cur.subarray(n * obsDim, (n + 1) * obsDim), t * obsDim);
+      b.actions[t] = actions[j];
+      b.logp[t] = logp[j];
+      let r;
+      try {
+        r = envs[n].step(actions[j]);
+      } catch (err) {
+        fault(n, t, err);
+        continue;
+      }
+      out.steps++;
+      b.rewards[t] = r.reward;
+      b.messages.push(r.info.message ?? '');
+      b.len = t + 1;
+      if (n === 0 && task.wantFrames && envs[0].render) frames.push(copyFrame(envs[0].render()));
+      if (r.terminated || r.truncated || b.len >= maxSteps) {
+        live[n] = false;
+        done[n] = { success: r.info.success === true, terminated: r.terminated, truncated: r.truncated || (!r.terminated && b.len >= maxSteps) };
+      } else {
+        cur.set(r.obs as Float32Array, n * obsDim);
+      }
+    }
+  }
+
+  for (let n = 0; n < N; n++) {
+    const g = Math.floor(n / G);
+    if (faultedGroup[g]) continue;
+    const b = rowBufs[n];
+    const d = done[n]!;
+    const rec: TrajectoryRecord = {
+      envId: task.init.envId,
+      seed: task.groups[g].seed,
+      group: task.groups[g].group,
+      member: n % G,
+      actions: b.actions.slice(0, b.len),
+      logp: b.logp.slice(0, b.len),
+      rewards: b.rewards.slice(0, b.len),
+      messages: b.messages,
+      success: d.success,
+      terminated: d.terminated,
+      truncated: d.truncated,
+      policyVersion: s.version,
+      obs: b.obs.slice(0, b.len * obsDim),
+      obsDim,
+    };
+    out.records.push(rec);
+  }
+  if (frames.length > 0 && !faultedGroup[0]) out.frames = frames;
+}
+
+function copyFrame(f: { rgb: Uint8Array; height: number; width: number; caption: string }) {
+  return { rgb: f.rgb.slice(), height: f.height, width: f.width, caption: f.caption };
+}

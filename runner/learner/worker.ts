@@ -1,0 +1,329 @@
+/**
+ * The learner thread. Receives actor batches (msgpackr bytes, transferred), filters stale rollouts,
+ * turns captions into intrinsic rewards with the reward model, combines rewards (ONI), builds a
+ * LearnerBatch and runs the GRPO + THR update (agents/), then publishes the new weights (safetensors
+ * bytes) with the next version number and posts a metrics record.
+ *
+ * Labels: after collecting an update's rollouts the learner posts the captions it has not asked about
+ * before ('annotate') and waits for the main thread's immediate reply ('labels': whatever the annotator
+ * has produced so far). The learner thus waits on a thread round trip, never on the judge; with a
+ * synchronous judge (the rubric, zero latency) the labels are complete and the run is reproducible.
+ *
+ * Protocol: see LearnerIn / LearnerOut below.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { ExperimentConfig } from '../config.ts';
+import { loadAgents, loadRewards, type AgentsRoom, type AnnotationLabel, type AnnotationRequest, type LearnerLike, type RewardModelLike, type RunnerPolicy } from '../rooms.ts';
+import { decodeBatch, type FaultRecord, type TrajectoryBatch, type TrajectoryRecord } from '../trajectory.ts';
+import { sharedWeightPublisher } from '../transport/inprocess.ts';
+import { SharedWeights, type SharedWeightsHandle } from '../transport/shared-weights.ts';
+import type { WeightPublisher } from '../transport/types.ts';
+import { buildPolicy } from '../actor/policy.ts';
+import { buildLearnerBatch } from './batch.ts';
+import { combineEpisode, setCombiner, type Coefficients } from './rewards.ts';
+
+export interface LearnerInit {
+  config: ExperimentConfig;
+  /** The weight buffer to publish into; when absent the learner allocates one sized to its weights. */
+  weights?: SharedWeightsHandle;
+  /** Resume / warm start: state saved by a checkpoint. */
+  resume?: LearnerResume;
+  padId: number;
+  backend?: string;
+}
+
+export interface LearnerResume {
+  version: number;
+  weights: Uint8Array;
+  learnerState?: unknown;
+  rewardState?: unknown;
+  requested?: string[];
+}
+
+export type LearnerIn =
+  | { type: 'batch'; items: Array<{ id: string; bytes: Uint8Array }>; flush: boolean }
+  | { type: 'labels'; reqId: number; labels: AnnotationLabel[] }
+  | { type: 'checkpoint'; reqId: number }
+  | { type: 'stop' };
+
+export interface EpisodeSample {
+  envId: string;
+  family: string;
+  seed: number;
+  reward: number;
+  success: boolean;
+  policyVersion: number;
+  steps: Array<{ action: number; message: string; reward: number; intrinsic: number }>;
+  completion?: string;
+  rewardComponents?: Record<string, number>;
+  frames?: Array<{ rgb: Uint8Array; height: number; width: number }>;
+}
+
+export type LearnerOut =
+  | { type: 'ready'; version: number; weightBytes: number; weights: SharedWeightsHandle; paramCount: number }
+  | { type: 'consumed'; ids: string[] }
+  | { type: 'update'; version: number; metrics: Record<string, number>; skipped?: string }
+  | { type: 'annotate'; reqId: number; items: AnnotationRequest[] }
+  | { type: 'episode'; sample: EpisodeSample }
+  | { type: 'faults'; faults: FaultRecord[] }
+  | { type: 'checkpoint'; reqId: number; version: number; weights: Uint8Array; learnerState: unknown; rewardState: unknown; requested: string[] }
+  | { type: 'fatal'; message: string };
+
+const port = parentPort!;
+const post = (m: LearnerOut, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
+
+class LearnerThread {
+  private policy!: RunnerPolicy;
+  private learner!: LearnerLike;
+  private agents!: AgentsRoom;
+  private model: RewardModelLike | null = null;
+  private coef: Coefficients = { cExt: 1, cInt: 0, beta: 0 };
+  private publisher!: WeightPublisher;
+  private version = 0;
+  private pending: TrajectoryRecord[] = [];
+  private pendingFrames: TrajectoryBatch['frames'];
+  private requested = new Set<string>();
+  private reqId = 0;
+  private labelWaiters = new Map<number, (labels: AnnotationLabel[]) => void>();
+  private inbox: LearnerIn[] = [];
+  private busy = false;
+  private stats = { staleDropped: 0, staleDownweighted: 0, envFaults: 0, lagSum: 0, lagMax: 0, lagN: 0, episodes: 0, updates: 0 };
+
+  constructor(private readonly init: LearnerInit) {}
+
+  async start(): Promise<void> {
+    const c = this.init.config;
+    this.agents = await loadAgents();
+    if (this.agents.initBackend) await this.agents.initBackend(this.init.backend);
+    this.policy = buildPolicy(this.agents, c.policy);
+    if (!this.agents.GrpoLearner) throw new Error('agents/index.ts does not export GrpoLearner');
+    this.learner = new this.agents.GrpoLearner(this.policy, c.learner);
+    if (c.rewards) {
+      const rewards = await loadRewards();
+      if (!rewards.createRewardModel) throw new Error('rewards/index.ts does not export createRewardModel');
+      if (!rewards.combineWithModel) throw new Error('rewards/index.ts does not export combineWithModel');
+      setCombiner(rewards.combineWithModel);
+      this.model = rewards.createRewardModel(c.rewards.model);
+      this.coef = { cExt: Number(c.rewards.cExt), cInt: Number(c.rewards.cInt), beta: Number(c.rewards.beta) };
+    }
+    const r = this.init.resume;
+    if (r) {
+      this.policy.setWeights(this.agents.decodeSafetensors(r.weights).weights);
+      if (r.learnerState !== undefined && this.learner.setState) this.learner.setState(r.learnerState);
+      if (r.rewardState !== undefined && this.model) this.model.load(r.rewardState);
+      for (const k of r.requested ?? []) this.requested.add(k);
+      this.version = r.version;
+    }
+    const bytes = this.agents.encodeSafetensors(this.policy.getWeights());
+    // Headroom for safetensors metadata; the tensor shapes never change during a run.
+    const handle = this.init.weights ?? SharedWeights.create(bytes.byteLength * 2 + 65536).handle;
+    this.publisher = sharedWeightPublisher(handle);
+    await this.publisher.publish(this.version, bytes);
+    const paramCount = this.policy.trainableVariables.reduce((s, v) => s + v.size, 0);
+    post({ type: 'ready', version: this.version, weightBytes: bytes.byteLength, weights: handle, paramCount });
+  }
+
+  onMessage(m: LearnerIn): void {
+    if (m.type === 'labels') {
+      const w = this.labelWaiters.get(m.reqId);
+      this.labelWaiters.delete(m.reqId);
+      w?.(m.labels);
+      return;
+    }
+    this.inbox.push(m);
+    void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      while (this.inbox.length > 0) {
+        const m = this.inbox.shift()!;
+        if (m.type === 'batch') await this.onBatch(m.items, m.flush);
+        else if (m.type === 'checkpoint') this.onCheckpoint(m.reqId);
+        else if (m.type === 'stop') {
+          this.model?.dispose();
+          this.learner.dispose?.();
+          this.policy.dispose();
+          port.close();
+          return;
+        }
+      }
+    } catch (err) {
+      post({ type: 'fatal', message: err instanceof Error ? `${err.message}\n${err.stack}` : String(err) });
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async onBatch(items: Array<{ id: string; bytes: Uint8Array }>, flush: boolean): Promise<void> {
+    const c = this.init.config;
+    const faults: FaultRecord[] = [];
+    for (const it of items) {
+      const b = decodeBatch(it.bytes);
+      faults.push(...b.faults);
+      if (b.frames && !this.pendingFrames) this.pendingFrames = b.frames;
+      for (const r of b.records) this.pending.push(r);
+    }
+    post({ type: 'consumed', ids: items.map((i) => i.id) });
+    if (faults.length > 0) {
+      this.stats.envFaults += faults.length;
+      post({ type: 'faults', faults });
+    }
+    const groups = new Set(this.pending.map((r) => r.group)).size;
+    if (flush || (c.actors.pipeline === 'free' && groups >= c.groupsPerUpdate)) await this.update();
+  }
+
+  private async labels(items: AnnotationRequest[]): Promise<AnnotationLabel[]> {
+    const reqId = ++this.reqId;
+    return new Promise((resolve) => {
+      this.labelWaiters.set(reqId, resolve);
+      post({ type: 'annotate', reqId, items });
+    });
+  }
+
+  private async update(): Promise<void> {
+    const c = this.init.config;
+    const t0 = performance.now();
+    // Group the pending records; take up to groupsPerUpdate whole groups, oldest first.
+    const byGroup = new Map<number, TrajectoryRecord[]>();
+    for (const r of this.pending) {
+      if (!byGroup.has(r.group)) byGroup.set(r.group, []);
+      byGroup.get(r.group)!.push(r);
+    }
+    const take = c.actors.pipeline === 'free' ? [...byGroup.keys()].slice(0, c.groupsPerUpdate) : [...byGroup.keys()];
+    const takeSet = new Set(take);
+    this.pending = this.pending.filter((r) => !takeSet.has(r.group));
+    let records: TrajectoryRecord[] = take.flatMap((g) => byGroup.get(g)!);
+    const frames = this.pendingFrames;
+    this.pendingFrames = undefined;
+
+    // Staleness: lag = the version this update produces from − the version that sampled.
+    let weights: Float32Array | undefined;
+    {
+      const kept: TrajectoryRecord[] = [];
+      const w: number[] = [];
+      for (const r of records) {
+        const lag = this.version - r.policyVersion;
+        this.stats.lagSum += lag;
+        this.stats.lagN++;
+        this.stats.lagMax = Math.max(this.stats.lagMax, lag);
+        if (lag > c.actors.maxStaleness) {
+          if (c.actors.staleMode === 'drop') { this.stats.staleDropped++; continue; }
+          this.stats.staleDownweighted++;
+          w.push(c.actors.staleWeight ** (lag - c.actors.maxStaleness));
+        } else w.push(1);
+        kept.push(r);
+      }
+      records = kept;
+      if (c.actors.staleMode === 'downweight') weights = Float32Array.from(w);
+    }
+
+    // Annotation round trip: new captions out, labels so far in; the reward model learns from them.
+    let modelMetrics: Record<string, number> = {};
+    if (this.model) {
+      const fresh: AnnotationRequest[] = [];
+      for (const r of records) for (const m of r.messages) {
+        if (m === '' || this.requested.has(m)) continue;
+        this.requested.add(m);
+        fresh.push({ key: `${r.envId}:${m}`, envId: r.envId, caption: m });
+      }
+      const labels = await this.labels(fresh);
+      if (labels.length > 0) modelMetrics = prefix('rm_', numeric(this.model.update(labels)));
+      else if (this.model.metrics) modelMetrics = prefix('rm_', numeric(this.model.metrics()));
+    }
+
+    let metrics: Record<string, number> = {};
+    let skipped: string | undefined;
+    const episodes = records.length;
+    let successes = 0, extSum = 0, intSum = 0, retSum = 0, lenSum = 0;
+    if (records.length > 0) {
+      const returns = new Float32Array(records.length);
+      const stepRewards: Float32Array[] = [];
+      const intrinsic: Float32Array[] = [];
+      records.forEach((r, b) => {
+        const comb = combineEpisode(r.messages, r.rewards, this.model, this.coef);
+        stepRewards.push(comb.rewards);
+        intrinsic.push(comb.intrinsic);
+        returns[b] = comb.total;
+        successes += r.success ? 1 : 0;
+        extSum += comb.extrinsicSum;
+        intSum += comb.intrinsicSum;
+        retSum += comb.total;
+        lenSum += r.actions.length;
+      });
+      const batch = buildLearnerBatch(records, { returns, stepRewards, sampleWeights: weights }, this.init.padId);
+      const res = await this.learner.update(batch);
+      metrics = numeric(res.metrics as Record<string, unknown>);
+      skipped = res.skipped;
+      if (c.logging.episodeEvery > 0 && this.stats.updates % c.logging.episodeEvery === 0) {
+        post({ type: 'episode', sample: sampleEpisode(records[0], intrinsic[0], stepRewards[0], returns[0], frames) });
+      }
+    }
+    this.stats.updates++;
+    this.stats.episodes += episodes;
+    this.version++;
+    const bytes = this.agents.encodeSafetensors(this.policy.getWeights());
+    await this.publisher.publish(this.version, bytes);
+    const out: Record<string, number> = {
+      episodes,
+      successRate: episodes ? successes / episodes : NaN,
+      returnMean: episodes ? retSum / episodes : NaN,
+      extrinsicMean: episodes ? extSum / episodes : NaN,
+      intrinsicMean: episodes ? intSum / episodes : NaN,
+      episodeLength: episodes ? lenSum / episodes : NaN,
+      policyLag: this.stats.lagN ? this.stats.lagSum / this.stats.lagN : 0,
+      policyLagMax: this.stats.lagMax,
+      staleDropped: this.stats.staleDropped,
+      staleDownweighted: this.stats.staleDownweighted,
+      envFaults: this.stats.envFaults,
+      learnerMs: performance.now() - t0,
+      ...prefix('learner_', metrics),
+      ...modelMetrics,
+    };
+    this.stats.lagSum = 0;
+    this.stats.lagN = 0;
+    this.stats.lagMax = 0;
+    post({ type: 'update', version: this.version, metrics: out, skipped });
+  }
+
+  private onCheckpoint(reqId: number): void {
+    const weights = this.agents.encodeSafetensors(this.policy.getWeights());
+    post({
+      type: 'checkpoint', reqId, version: this.version, weights,
+      learnerState: this.learner.getState?.() ?? null,
+      rewardState: this.model?.save() ?? null,
+      requested: [...this.requested],
+    });
+  }
+}
+
+function numeric(m: Record<string, unknown>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(m ?? {})) if (typeof v === 'number') out[k] = v;
+  return out;
+}
+
+function prefix(p: string, m: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(m)) out[`${p}${k}`] = v;
+  return out;
+}
+
+function sampleEpisode(r: TrajectoryRecord, intrinsic: Float32Array, rewards: Float32Array, ret: number,
+  frames: TrajectoryBatch['frames']): EpisodeSample {
+  const family = r.tokens ? (r.rewardComponents && 'format' in r.rewardComponents ? 'tools' : 'text') : 'games';
+  const s: EpisodeSample = {
+    envId: r.envId, family, seed: r.seed, reward: ret, success: r.success, policyVersion: r.policyVersion,
+    steps: Array.from(r.actions, (a, t) => ({ action: a, message: r.messages[t] ?? '', reward: rewards[t] ?? 0, intrinsic: intrinsic[t] ?? 0 })),
+  };
+  if (r.completion !== undefined) s.completion = r.completion;
+  if (r.rewardComponents) s.rewardComponents = r.rewardComponents;
+  if (frames && r.member === 0) s.frames = frames.map((f) => ({ rgb: f.rgb, height: f.height, width: f.width }));
+  return s;
+}
+
+const thread = new LearnerThread(workerData as LearnerInit);
+port.on('message', (m: LearnerIn) => thread.onMessage(m));
+thread.start().catch((err) => post({ type: 'fatal', message: err instanceof Error ? `${err.message}\n${err.stack}` : String(err) }));

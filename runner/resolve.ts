@@ -1,0 +1,78 @@
+/**
+ * Resolving an experiment config: the runner validates its own keys (config.ts), then each room's
+ * validator fills and checks its section — the policy gets the env's observation shape / action count
+ * (or the tokenizer's vocabulary) — so config.json records every value the run used.
+ */
+import { isAbsolute, resolve as resolvePath } from 'node:path';
+import { ConfigError, sectionError, validateExperimentConfig, type ExperimentConfig } from './config.ts';
+import { loadAgents, loadEnvs, loadRewards, type EnvLike } from './rooms.ts';
+
+export interface ResolvedExperiment {
+  config: ExperimentConfig;
+  family: 'games' | 'text' | 'tools';
+  /** The env id as workers must load it (paths made absolute against the cwd). */
+  envRef: string;
+  /** Token pad id (text/tools); 0 for games. */
+  padId: number;
+  maxEpisodeSteps: number;
+}
+
+export function isPathId(id: string): boolean {
+  return id.startsWith('./') || id.startsWith('../') || id.startsWith('file:') || isAbsolute(id) || /\.(m?[jt]s)$/.test(id);
+}
+
+export async function resolveExperiment(partial: unknown): Promise<ResolvedExperiment> {
+  const config = validateExperimentConfig(partial);
+  const envs = await loadEnvs();
+  const envRef = isPathId(config.env.id) && !config.env.id.startsWith('file:') ? resolvePath(process.cwd(), config.env.id) : config.env.id;
+  let probe: EnvLike;
+  try {
+    probe = await envs.makeEnv(envRef, config.env.options);
+  } catch (err) {
+    throw sectionError('env', err);
+  }
+  const family = probe.spec?.family ?? 'games';
+  const maxEpisodeSteps = Number.isFinite(probe.spec?.maxEpisodeSteps) ? probe.spec.maxEpisodeSteps : 1000;
+  const envOptions = probe.spec?.options ?? config.env.options;
+  const obsShape = probe.observationSpace.shape;
+  const numActions = probe.actionSpace.n;
+  probe.close();
+  config.env.options = { ...envOptions };
+
+  const agents = await loadAgents();
+  const { checkpoint, ...policyPartial } = config.policy;
+  if (checkpoint !== undefined && typeof checkpoint !== 'string') throw new ConfigError(`config key 'policy.checkpoint' must be a path to a .safetensors file, got ${JSON.stringify(checkpoint)}`);
+  let policy: Record<string, unknown>;
+  try {
+    if (family === 'games') {
+      if (!agents.validateGamePolicyConfig) throw new Error('agents/index.ts does not export validateGamePolicyConfig');
+      if (!obsShape || numActions === undefined) throw new Error(`env '${config.env.id}' has no Box observation shape / Discrete action count for a game policy`);
+      policy = agents.validateGamePolicyConfig({ kind: 'game', obsShape, numActions, seed: config.seed, ...policyPartial });
+    } else {
+      if (!agents.validateTokenPolicyConfig) throw new Error('agents/index.ts does not export validateTokenPolicyConfig (token policy for text/tool envs)');
+      const vocabSize = envs.defaultTokenizer?.vocabSize;
+      policy = agents.validateTokenPolicyConfig({ kind: 'token', ...(vocabSize ? { vocabSize } : {}), seed: config.seed, ...policyPartial });
+    }
+  } catch (err) {
+    throw sectionError('policy', err);
+  }
+  if (checkpoint) policy.checkpoint = isAbsolute(checkpoint) ? checkpoint : resolvePath(process.cwd(), checkpoint);
+  config.policy = policy;
+
+  try {
+    if (!agents.validateGrpoConfig) throw new Error('agents/index.ts does not export validateGrpoConfig');
+    config.learner = agents.validateGrpoConfig(config.learner);
+  } catch (err) {
+    throw sectionError('learner', err);
+  }
+
+  if (config.rewards) {
+    const rewards = await loadRewards();
+    try {
+      config.rewards = rewards.validateRewardsConfig(config.rewards);
+    } catch (err) {
+      throw sectionError('rewards', err);
+    }
+  }
+  return { config, family, envRef, padId: envs.defaultTokenizer?.pad ?? 0, maxEpisodeSteps };
+}

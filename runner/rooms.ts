@@ -1,0 +1,124 @@
+/**
+ * The runner's view of the other rooms (envs/, agents/, rewards/), loaded through their index.ts only.
+ *
+ * Why loose, runtime-checked types: the rooms are built in parallel and their surfaces may still move;
+ * this file is the single place that names what the runner uses, checks it at load time and fails with
+ * an error naming the missing export, instead of scattering assumptions through the runner.
+ */
+import { createRequire } from 'node:module';
+import type { NamedWeights, TrainablePolicy, LearnerBatch } from '../agents/types.ts';
+import type { AnnotationChannel, AnnotationLabel, AnnotationRequest } from './transport/types.ts';
+
+export interface EnvLike {
+  readonly spec: { id: string; family: 'text' | 'tools' | 'games'; maxEpisodeSteps: number; options: Record<string, unknown> };
+  readonly observationSpace: { shape?: number[]; [k: string]: unknown };
+  readonly actionSpace: { n?: number; [k: string]: unknown };
+  reset(args?: { seed?: number; options?: Record<string, unknown> }): { obs: unknown; info: { message: string; [k: string]: unknown } };
+  step(action: number): { obs: unknown; reward: number; terminated: boolean; truncated: boolean; info: { message: string; success?: boolean; [k: string]: unknown } };
+  render?(): { rgb: Uint8Array; height: number; width: number; caption: string };
+  close(): void;
+}
+
+export interface EnvsRoom {
+  makeEnv(idOrPath: string, options?: Record<string, unknown>): EnvLike | Promise<EnvLike>;
+  defaultTokenizer?: { vocabSize: number; pad: number; bos: number; eos: number; decode(ids: ArrayLike<number>): string };
+}
+
+/** Games: one batched forward for N envs. */
+export interface GameActor {
+  act(obs: Float32Array, N: number, opts?: { greedy?: boolean; rng?: () => number; hidden?: boolean }): { actions: Int32Array; logp: Float32Array };
+}
+
+/** Text/tools: batched incremental sampler over N rows (see docs/policies.md). */
+export interface TokenSampler {
+  reset(row: number, prompt: Int32Array): void;
+  feed(row: number, tokens: Int32Array): void;
+  sample(rows?: ArrayLike<number>): { tokens: Int32Array; logp: Float32Array };
+  dispose?(): void;
+}
+
+export type RunnerPolicy = TrainablePolicy & Partial<GameActor> & {
+  sampler?(N: number, opts?: Record<string, unknown>): TokenSampler;
+  config?: unknown;
+};
+
+export interface LearnerLike {
+  update(batch: LearnerBatch): { metrics: Record<string, number>; skipped?: string } | Promise<{ metrics: Record<string, number>; skipped?: string }>;
+  getState?(): unknown;
+  setState?(state: unknown): void;
+  dispose?(): void;
+}
+
+export interface AgentsRoom {
+  initBackend?(name?: string): Promise<string>;
+  createPolicy?(config: Record<string, unknown>): RunnerPolicy;
+  GamePolicy?: new (config: Record<string, unknown>) => RunnerPolicy;
+  TokenPolicy?: new (config: Record<string, unknown>) => RunnerPolicy;
+  validateGamePolicyConfig?(c: Record<string, unknown>): Record<string, unknown>;
+  validateTokenPolicyConfig?(c: Record<string, unknown>): Record<string, unknown>;
+  encodeSafetensors(w: NamedWeights, metadata?: Record<string, string>): Uint8Array;
+  decodeSafetensors(bytes: Uint8Array): { weights: NamedWeights; metadata: Record<string, string> };
+  loadWeights?(path: string): { weights: NamedWeights; metadata: Record<string, string> } | Promise<{ weights: NamedWeights; metadata: Record<string, string> }>;
+  policyFromCheckpoint?(path: string): RunnerPolicy | Promise<RunnerPolicy>;
+  GrpoLearner?: new (policy: TrainablePolicy, config: Record<string, unknown>) => LearnerLike;
+  validateGrpoConfig?(c: Record<string, unknown>): Record<string, unknown>;
+}
+
+export interface RewardModelLike {
+  score(captions: string[]): Float32Array;
+  update(labels: AnnotationLabel[]): Record<string, number>;
+  metrics?(): Record<string, number>;
+  save(): unknown;
+  load(state: any): void;
+  dispose(): void;
+}
+
+export interface RewardsRoom {
+  validateRewardsConfig(partial: Record<string, unknown>): Record<string, unknown> & { cExt?: number; cInt?: number; beta?: number };
+  createRewardModel?(config: any): RewardModelLike;
+  createAnnotator?(config: any, opts?: Record<string, unknown>): AnnotationChannel & { stats?(): Record<string, number>; close?(): Promise<void> | void };
+  combineWithModel?(messages: readonly string[], rExt: ArrayLike<number>, model: { score(c: string[]): Float32Array }, coef: { cExt: number; cInt: number; beta: number }): { rewards: Float32Array; intrinsic: Float32Array; intrinsicSum: number; extrinsicSum: number };
+  createJudge?(config: any, options?: Record<string, unknown>): Promise<any>;
+  Annotator?: new (judge: any, config?: any) => AnnotationChannel & { metrics?(): Record<string, unknown>; close?(): Promise<void> | void };
+}
+
+export type { AnnotationChannel, AnnotationLabel, AnnotationRequest, NamedWeights, LearnerBatch };
+
+function need<T>(room: string, mod: Record<string, unknown>, names: string[]): T {
+  const missing = names.filter((n) => mod[n] === undefined);
+  if (missing.length > 0) {
+    throw new Error(`${room}/index.ts does not export ${missing.join(', ')} (needed by the runner; see runner/rooms.ts)`);
+  }
+  return mod as T;
+}
+
+// Loaded with require(): in worker threads only tsx's require hook is active (dynamic import() of a .ts
+// file fails there), and the paths live in variables because the rooms may not exist yet at type-check time.
+const req = createRequire(import.meta.url);
+const ENVS = '../envs/index.ts';
+const AGENTS = '../agents/index.ts';
+const REWARDS = '../rewards/index.ts';
+
+async function importRoom(path: string, room: string): Promise<Record<string, unknown>> {
+  try {
+    return req(path) as Record<string, unknown>;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if ((e?.code === 'MODULE_NOT_FOUND' || e?.code === 'ERR_MODULE_NOT_FOUND') && String(e.message).includes(`${room}/index.ts`)) {
+      throw new Error(`${room}/index.ts is missing: the runner needs the ${room} room`);
+    }
+    throw err;
+  }
+}
+
+export async function loadEnvs(): Promise<EnvsRoom> {
+  return need<EnvsRoom>('envs', await importRoom(ENVS, 'envs'), ['makeEnv']);
+}
+
+export async function loadAgents(): Promise<AgentsRoom> {
+  return need<AgentsRoom>('agents', await importRoom(AGENTS, 'agents'), ['encodeSafetensors', 'decodeSafetensors']);
+}
+
+export async function loadRewards(): Promise<RewardsRoom> {
+  return need<RewardsRoom>('rewards', await importRoom(REWARDS, 'rewards'), ['validateRewardsConfig']);
+}

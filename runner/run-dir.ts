@@ -1,0 +1,83 @@
+/**
+ * The run directory, runs/<name>-<time>/:
+ *   config.json      the resolved experiment config (written once, atomically)
+ *   metrics.jsonl    one flat JSON record per learner update (same shape as the hub's 'metrics' topic)
+ *   episodes.jsonl   sample episodes (frames left out: they go to the live stream only)
+ *   events.jsonl     run events (start, checkpoint, fault, end)
+ *   summary.json     totals and final figures (rewritten atomically at every checkpoint and at the end)
+ *   checkpoints/ckpt-<version>/   see checkpoint.ts
+ */
+import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/** Writes `data` to `path` atomically: a temp file in the same directory, fsync, then rename. */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const fd = openSync(tmp, 'w');
+  try {
+    const buf = typeof data === 'string' ? Buffer.from(data) : data;
+    let off = 0;
+    while (off < buf.byteLength) off += writeSync(fd, buf, off, buf.byteLength - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+function stamp(d = new Date()): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}-${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}`;
+}
+
+export class RunDir {
+  readonly path: string;
+  readonly checkpoints: string;
+
+  private constructor(path: string) {
+    this.path = path;
+    this.checkpoints = join(path, 'checkpoints');
+    mkdirSync(this.checkpoints, { recursive: true });
+  }
+
+  /** A fresh directory runs/<name>-<UTC time>[-n]. */
+  static create(root: string, name: string): RunDir {
+    const base = join(resolve(root), `${name}-${stamp()}`);
+    let path = base;
+    for (let i = 2; existsSync(path); i++) path = `${base}-${i}`;
+    return new RunDir(path);
+  }
+
+  /** An existing run directory (for --resume). */
+  static open(path: string): RunDir {
+    if (!existsSync(join(path, 'config.json'))) throw new Error(`'${path}' is not a run directory: it has no config.json`);
+    return new RunDir(resolve(path));
+  }
+
+  writeConfig(config: unknown): void {
+    writeFileAtomic(join(this.path, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+  }
+
+  appendMetrics(record: Record<string, unknown>): void {
+    appendFileSync(join(this.path, 'metrics.jsonl'), JSON.stringify(record, finite) + '\n');
+  }
+
+  appendEpisode(record: Record<string, unknown>): void {
+    appendFileSync(join(this.path, 'episodes.jsonl'), JSON.stringify(record, finite) + '\n');
+  }
+
+  appendEvent(record: Record<string, unknown>): void {
+    appendFileSync(join(this.path, 'events.jsonl'), JSON.stringify(record, finite) + '\n');
+  }
+
+  writeSummary(summary: Record<string, unknown>): void {
+    writeFileAtomic(join(this.path, 'summary.json'), JSON.stringify(summary, finite, 2) + '\n');
+  }
+}
+
+/** JSON has no NaN/Infinity: write them as null. Typed arrays become plain arrays. */
+function finite(_k: string, v: unknown): unknown {
+  if (typeof v === 'number' && !Number.isFinite(v)) return null;
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<number>);
+  return v;
+}

@@ -1,0 +1,24 @@
+/**
+ * runner/stream: live metrics for a run. MetricsHub (in-process pub/sub with bounded history) and
+ * startStreamServer (dashboard page + read-only runs endpoints + ws stream). Protocol: ./protocol.ts,
+ * described for people in docs/dashboard.md. Re-exported by runner/index.ts.
+ */
+export { MetricsHub, validateHubConfig, DEFAULT_HUB_CONFIG } from './hub.ts';
+export type { HubConfig, HubMessage, HubListener, HubStats } from './hub.ts';
+export { startStreamServer, validateStreamServerOptions, DEFAULT_STREAM_SERVER_OPTIONS, isLoopback } from './server.ts';
+export type { StreamServer, StreamServerOptions, StreamServerStats } from './server.ts';
+export {
+  PROTOCOL_VERSION,
+  TOPICS,
+  WIRE_FORMATS,
+  isTopic,
+  toWire,
+  encodeServerMessage,
+  decodeServerMessage,
+  parseClientMessage,
+} from './protocol.ts';
+export type { Topic, WireFormat, ServerMessage, ClientMessage, DataMessage, WelcomeMessage, DroppedMessage } from './protocol.ts';
+export { listRuns, RUN_FILES } from './runs.ts';
+export { connectStream } from './node-client.ts';
+export type { ConnectStreamOptions, StreamConnection } from './node-client.ts';
+export type { RunInfo, RunFile } from './runs.ts';

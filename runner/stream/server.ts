@@ -1,0 +1,451 @@
+/**
+ * One HTTP server per run: the dashboard page and its assets (all from this package, no CDN), read-only
+ * endpoints for runs on disk, and the ws endpoint /ws that streams the hub's topics.
+ *
+ *   GET /                          the dashboard (runner/dashboard/index.html)
+ *   GET /<asset>                   files of runner/dashboard/ (.html .js .css .svg .png .ico)
+ *   GET /vendor/uplot.esm.js       uPlot from node_modules (and /vendor/uplot.min.css)
+ *   GET /vendor/msgpackr/unpack.js msgpackr's decoder, an ES module
+ *   GET /api/info                  { v, runName, topics, hub stats, clients }       (token if set)
+ *   GET /api/runs                  runs under runsDir, newest first                  (token if set)
+ *   GET /api/runs/<name>/<file>    file ∈ config | summary | metrics | episodes     (token if set)
+ *   GET /ws  (upgrade)             the stream; query: format=msgpack|json, topics=a,b|*, token
+ *
+ * Security: binds 127.0.0.1 unless told otherwise; a non-loopback host requires a token, which then
+ * guards /api and /ws (query `token=` or `Authorization: Bearer`). Without a token, a browser ws
+ * connection from another origin is refused (a web page you visit cannot read your run).
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import { dirname, extname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { WebSocket } from 'ws';
+import { ClientChannel } from './client.ts';
+import type { HubMessage, MetricsHub } from './hub.ts';
+import { PROTOCOL_VERSION, TOPICS, WIRE_FORMATS, ClientMessageError, encodeServerMessage, parseClientMessage, parseTopicList, toWire } from './protocol.ts';
+import type { Topic, WireFormat } from './protocol.ts';
+import { RUN_FILES, listRuns, openRunFile } from './runs.ts';
+
+export interface StreamServerOptions {
+  /** The run's hub; the server subscribes to all its topics. Required. */
+  hub: MetricsHub;
+  /** Interface to bind. Default 127.0.0.1 (this machine only). Anything else requires `token`. */
+  host: string;
+  /** TCP port; 0 picks a free one (read it back from the result). */
+  port: number;
+  /** Shared secret for /api and /ws (≥ 16 characters). Required when `host` is not loopback. */
+  token?: string;
+  /** Directory of past runs (runs/) served read-only for overlays. Unset: no runs listed. */
+  runsDir?: string;
+  /** Shown by the dashboard and sent in the welcome message. */
+  runName?: string;
+  /** Largest client → server frame accepted; larger closes that client with 1009. */
+  maxMessageBytes: number;
+  /** Per-client outgoing queue cap in messages; the oldest are dropped (and counted) past it. */
+  maxQueueMessages: number;
+  /** Per-client outgoing queue cap in bytes; the oldest are dropped (and counted) past it. */
+  maxQueueBytes: number;
+  /** Stop handing frames to a socket whose unsent bytes exceed this (the rest waits in our queue). */
+  highWaterBytes: number;
+  /** Concurrent ws clients; more are refused with HTTP 503. */
+  maxClients: number;
+  /** Client messages per second allowed (token bucket, burst 2×); beyond, a 'rate-limited' error. */
+  clientMessagesPerSecond: number;
+  /** Bad or rate-limited client messages tolerated before the server closes that client (1008). */
+  maxBadMessages: number;
+  /** Ping interval; a client that has not answered the previous ping is terminated. 0 disables. */
+  heartbeatMs: number;
+}
+
+export const DEFAULT_STREAM_SERVER_OPTIONS: Omit<StreamServerOptions, 'hub'> = {
+  host: '127.0.0.1',
+  port: 0,
+  maxMessageBytes: 16 * 1024,
+  maxQueueMessages: 8192,
+  maxQueueBytes: 8 * 1024 * 1024,
+  highWaterBytes: 1024 * 1024,
+  maxClients: 64,
+  clientMessagesPerSecond: 20,
+  maxBadMessages: 10,
+  heartbeatMs: 30_000,
+};
+
+const INT_KEYS = ['port', 'maxMessageBytes', 'maxQueueMessages', 'maxQueueBytes', 'highWaterBytes', 'maxClients', 'clientMessagesPerSecond', 'maxBadMessages', 'heartbeatMs'] as const;
+const INT_RANGES: Record<(typeof INT_KEYS)[number], [number, number]> = {
+  port: [0, 65535],
+  maxMessageBytes: [64, 16 * 1024 * 1024],
+  maxQueueMessages: [1, 10_000_000],
+  maxQueueBytes: [1024, 4 * 1024 * 1024 * 1024],
+  highWaterBytes: [1024, 1024 * 1024 * 1024],
+  maxClients: [1, 100_000],
+  clientMessagesPerSecond: [1, 100_000],
+  maxBadMessages: [0, 1_000_000],
+  heartbeatMs: [0, 3_600_000],
+};
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/** Validates server options and fills defaults; throws naming the bad key/value and what is valid. */
+export function validateStreamServerOptions(partial: Partial<StreamServerOptions> & { hub: MetricsHub }): StreamServerOptions {
+  if (typeof partial !== 'object' || partial === null) throw new Error('startStreamServer: options must be an object');
+  const valid = ['hub', 'token', 'runsDir', 'runName', ...Object.keys(DEFAULT_STREAM_SERVER_OPTIONS)];
+  for (const k of Object.keys(partial)) {
+    if (!valid.includes(k)) throw new Error(`startStreamServer: unknown option "${k}"; valid: ${valid.join(', ')}`);
+  }
+  const o = { ...DEFAULT_STREAM_SERVER_OPTIONS, ...Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) } as StreamServerOptions;
+  if (!o.hub || typeof (o.hub as MetricsHub).subscribe !== 'function') throw new Error('startStreamServer: "hub" must be a MetricsHub');
+  if (typeof o.host !== 'string' || o.host.length === 0) throw new Error(`startStreamServer: host must be a non-empty string, got ${JSON.stringify(o.host)}`);
+  for (const k of INT_KEYS) {
+    const v = o[k];
+    const [lo, hi] = INT_RANGES[k];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) {
+      throw new Error(`startStreamServer: ${k} = ${JSON.stringify(v)} is invalid; use an integer from ${lo} to ${hi}`);
+    }
+  }
+  if (o.token !== undefined && (typeof o.token !== 'string' || o.token.length < 16 || !/^[\x21-\x7e]+$/.test(o.token))) {
+    throw new Error('startStreamServer: token must be at least 16 printable ASCII characters without spaces');
+  }
+  if (!isLoopback(o.host) && o.token === undefined) {
+    throw new Error(
+      `startStreamServer: host "${o.host}" is not loopback, so the stream would be readable from other machines; ` +
+        'pass a token (at least 16 characters, e.g. from `openssl rand -hex 16`) or bind 127.0.0.1',
+    );
+  }
+  for (const k of ['runsDir', 'runName'] as const) {
+    if (o[k] !== undefined && typeof o[k] !== 'string') throw new Error(`startStreamServer: ${k} must be a string`);
+  }
+  return o;
+}
+
+export interface StreamServerStats {
+  clients: number;
+  connections: number;
+  /** Frames handed to sockets, over all clients. */
+  sent: number;
+  bytesSent: number;
+  /** Frames dropped for slow clients (oldest first), over all clients. */
+  dropped: number;
+  /** Client messages rejected (junk, unknown, rate-limited) plus clients refused or closed for oversize. */
+  rejected: number;
+  /** Frames currently waiting in per-client queues, and their bytes. */
+  queued: number;
+  queuedBytes: number;
+}
+
+export interface StreamServer {
+  /** The dashboard page, e.g. http://127.0.0.1:41234/ (append ?token=… when a token is set). */
+  url: string;
+  /** The stream endpoint, e.g. ws://127.0.0.1:41234/ws. */
+  wsUrl: string;
+  port: number;
+  host: string;
+  stats(): StreamServerStats;
+  close(): Promise<void>;
+}
+
+const require = createRequire(import.meta.url);
+const DASHBOARD_DIR = fileURLToPath(new URL('../dashboard/', import.meta.url));
+const UPLOT_DIST = dirname(require.resolve('uplot'));
+const MSGPACKR_DIR = resolve(dirname(require.resolve('msgpackr')), '..');
+const VENDOR: Record<string, string> = {
+  'uplot.esm.js': join(UPLOT_DIST, 'uPlot.esm.js'),
+  'uplot.min.css': join(UPLOT_DIST, 'uPlot.min.css'),
+  'msgpackr/unpack.js': join(MSGPACKR_DIR, 'unpack.js'),
+};
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+};
+const CSP = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'";
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+/** Starts the run's server. Resolves once listening. */
+export async function startStreamServer(options: Partial<StreamServerOptions> & { hub: MetricsHub }): Promise<StreamServer> {
+  const o = validateStreamServerOptions(options);
+  const hub = o.hub;
+  const tokenDigest = o.token === undefined ? undefined : digest(o.token);
+  const clients = new Set<ClientChannel>();
+  let nextId = 1;
+  const totals = { connections: 0, sent: 0, bytesSent: 0, dropped: 0, rejected: 0 };
+  const encoded = new WeakMap<HubMessage, Partial<Record<WireFormat, Buffer | string>>>();
+
+  function frameOf(msg: HubMessage, format: WireFormat): Buffer | string {
+    let e = encoded.get(msg);
+    if (!e) encoded.set(msg, (e = {}));
+    let f = e[format];
+    if (f === undefined) {
+      f = encodeServerMessage({ v: PROTOCOL_VERSION, type: 'data', topic: msg.topic, seq: msg.seq, time: msg.time, data: toWire(msg.data) }, format);
+      e[format] = f;
+    }
+    return f;
+  }
+
+  function authorized(req: IncomingMessage, url: URL): boolean {
+    if (!tokenDigest) return true;
+    const h = req.headers.authorization;
+    const given = url.searchParams.get('token') ?? (h?.startsWith('Bearer ') ? h.slice(7) : undefined);
+    return given !== undefined && timingSafeEqual(digest(given), tokenDigest);
+  }
+
+  const unsubscribe = hub.subscribe('*', (msg) => {
+    for (const c of clients) if (c.topics.has(msg.topic)) c.enqueue(frameOf(msg, c.format));
+  });
+
+  // -------------------------------------------------------------------------------------------------
+  // HTTP
+
+  function send(res: ServerResponse, status: number, body: string | object, type = 'application/json'): void {
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+    res.end(text);
+  }
+
+  async function sendFile(res: ServerResponse, path: string, type: string, head: boolean): Promise<void> {
+    const s = await stat(path).catch(() => undefined);
+    if (!s?.isFile()) return send(res, 404, { error: 'not found' });
+    res.writeHead(200, { 'content-type': type, 'content-length': s.size, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff', 'content-security-policy': CSP });
+    if (head) return void res.end();
+    createReadStream(path).on('error', () => res.destroy()).pipe(res);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const head = req.method === 'HEAD';
+    if (req.method !== 'GET' && !head) return send(res, 405, { error: `method ${req.method} not allowed; this server is read-only (GET)` });
+    const p = decodeURIComponent(url.pathname);
+    if (p.startsWith('/api/')) {
+      if (!authorized(req, url)) return send(res, 401, { error: 'missing or wrong token (query ?token= or Authorization: Bearer)' });
+      if (p === '/api/info') {
+        return send(res, 200, { v: PROTOCOL_VERSION, runName: o.runName ?? null, topics: TOPICS, hub: hub.stats(), server: stats(), runsDir: o.runsDir !== undefined });
+      }
+      if (p === '/api/runs') return send(res, 200, o.runsDir ? await listRuns(o.runsDir) : []);
+      const m = /^\/api\/runs\/([^/]+)\/([^/]+)$/.exec(p);
+      if (m) {
+        if (!o.runsDir) return send(res, 404, { error: 'this server has no runs directory' });
+        if (!(m[2]! in RUN_FILES)) return send(res, 404, { error: `unknown run file "${m[2]}"; valid: ${Object.keys(RUN_FILES).join(', ')}` });
+        try {
+          const f = await openRunFile(o.runsDir, m[1]!, m[2]!);
+          res.writeHead(200, { 'content-type': f.type, 'content-length': f.size, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+          if (head) return void res.end();
+          f.stream.on('error', () => res.destroy());
+          return void f.stream.pipe(res);
+        } catch (e) {
+          const err = e as NodeJS.ErrnoException;
+          return send(res, err.code === 'ENOENT' ? 404 : 400, { error: err.code === 'ENOENT' ? `run ${m[1]} has no ${m[2]}` : err.message });
+        }
+      }
+      return send(res, 404, { error: `unknown endpoint ${p}; valid: /api/info, /api/runs, /api/runs/<name>/<${Object.keys(RUN_FILES).join('|')}>` });
+    }
+    if (p.startsWith('/vendor/')) {
+      const v = VENDOR[p.slice('/vendor/'.length)];
+      if (!v) return send(res, 404, { error: 'not found' });
+      return sendFile(res, v, MIME[extname(v)] ?? 'application/octet-stream', head);
+    }
+    const rel = p === '/' ? 'index.html' : p.slice(1);
+    const type = MIME[extname(rel)];
+    const full = resolve(DASHBOARD_DIR, rel);
+    if (!type || !full.startsWith(DASHBOARD_DIR.endsWith(sep) ? DASHBOARD_DIR : DASHBOARD_DIR + sep)) return send(res, 404, { error: 'not found' });
+    return sendFile(res, full, type, head);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e) => {
+      if (!res.headersSent) send(res, 500, { error: (e as Error).message });
+      else res.destroy();
+    });
+  });
+
+  // -------------------------------------------------------------------------------------------------
+  // WebSocket
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: o.maxMessageBytes, perMessageDeflate: false });
+
+  function refuse(socket: Duplex, status: number, reason: string): void {
+    totals.rejected++;
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: text/plain\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`);
+  }
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname !== '/ws') return refuse(socket, 404, 'the stream endpoint is /ws');
+    if (!authorized(req, url)) return refuse(socket, 401, 'missing or wrong token');
+    const origin = req.headers.origin;
+    if (!tokenDigest && origin !== undefined) {
+      let host: string | undefined;
+      try {
+        host = new URL(origin).host;
+      } catch {
+        /* bad origin */
+      }
+      if (host !== req.headers.host) return refuse(socket, 403, 'cross-origin stream connections need a token');
+    }
+    const format = (url.searchParams.get('format') ?? 'msgpack') as WireFormat;
+    if (!WIRE_FORMATS.includes(format)) return refuse(socket, 400, `format must be one of ${WIRE_FORMATS.join(', ')}`);
+    let topics: Topic[];
+    try {
+      topics = parseTopicList(url.searchParams.get('topics') ?? '');
+    } catch (e) {
+      return refuse(socket, 400, (e as Error).message);
+    }
+    if (clients.size >= o.maxClients) return refuse(socket, 503, `too many clients (max ${o.maxClients})`);
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, format, topics));
+  });
+
+  function onConnection(ws: WebSocket, format: WireFormat, topics: Topic[]): void {
+    totals.connections++;
+    const c = new ClientChannel(nextId++, ws, format, {
+      maxQueueMessages: o.maxQueueMessages,
+      maxQueueBytes: o.maxQueueBytes,
+      highWaterBytes: o.highWaterBytes,
+      retryMs: 20,
+    }, o.clientMessagesPerSecond * 2);
+    clients.add(c);
+    let bad = 0;
+    let alive = true;
+    ws.on('pong', () => (alive = true));
+    const beat = o.heartbeatMs > 0
+      ? setInterval(() => {
+          if (!alive) return ws.terminate();
+          alive = false;
+          ws.ping();
+        }, o.heartbeatMs).unref()
+      : undefined;
+
+    const finish = (): void => {
+      if (!clients.has(c)) return;
+      clients.delete(c);
+      totals.sent += c.sent;
+      totals.bytesSent += c.bytesSent;
+      totals.dropped += c.dropped;
+      totals.rejected += c.rejected;
+      c.close();
+      if (beat) clearInterval(beat);
+    };
+    ws.on('close', finish);
+    ws.on('error', (e: Error & { code?: string }) => {
+      // ws reports oversized frames (WS_ERR_UNSUPPORTED_MESSAGE_LENGTH) and protocol junk here and closes.
+      c.rejected++;
+      void e;
+      finish();
+    });
+
+    c.sendControl({
+      v: PROTOCOL_VERSION,
+      type: 'welcome',
+      runName: o.runName ?? null,
+      topics: TOPICS,
+      subscribed: topics,
+      format,
+      serverTime: Date.now(),
+      limits: { maxMessageBytes: o.maxMessageBytes, maxQueueMessages: o.maxQueueMessages, maxQueueBytes: o.maxQueueBytes },
+    });
+    subscribe(c, topics, true);
+
+    ws.on('message', (raw, isBinary) => {
+      const now = Date.now();
+      c.tokens = Math.min(o.clientMessagesPerSecond * 2, c.tokens + ((now - c.lastRefill) / 1000) * o.clientMessagesPerSecond);
+      c.lastRefill = now;
+      try {
+        if (c.tokens < 1) throw new ClientMessageError('rate-limited', `more than ${o.clientMessagesPerSecond} messages per second`);
+        c.tokens -= 1;
+        const m = parseClientMessage(raw as Buffer, isBinary);
+        if (m.type === 'ping') {
+          c.sendControl({ v: PROTOCOL_VERSION, type: 'pong', ...(m.id !== undefined ? { id: m.id } : {}), serverTime: now });
+        } else if (m.type === 'subscribe') {
+          subscribe(c, m.topics, m.history !== false);
+          c.sendControl({ v: PROTOCOL_VERSION, type: 'subscribed', topics: [...c.topics] });
+        } else {
+          for (const t of m.topics) c.topics.delete(t);
+          c.sendControl({ v: PROTOCOL_VERSION, type: 'subscribed', topics: [...c.topics] });
+        }
+      } catch (e) {
+        c.rejected++;
+        bad++;
+        const err = e instanceof ClientMessageError ? e : new ClientMessageError('bad-message', (e as Error).message);
+        c.sendControl({ v: PROTOCOL_VERSION, type: 'error', code: err.code, message: err.message });
+        if (bad > o.maxBadMessages) ws.close(1008, 'too many bad messages');
+      }
+    });
+  }
+
+  /** Adds topics; replays the hub's history of the newly added ones (config first, then by time). */
+  function subscribe(c: ClientChannel, topics: Topic[], history: boolean): void {
+    const fresh = topics.filter((t) => !c.topics.has(t));
+    for (const t of fresh) c.topics.add(t);
+    if (!history) return;
+    const replay = fresh.flatMap((t) => hub.history(t));
+    replay.sort((a, b) => (a.topic === 'config' ? -1 : 0) - (b.topic === 'config' ? -1 : 0) || a.time - b.time);
+    for (const m of replay) {
+      c.enqueue(frameOf(m, c.format));
+      c.pump();
+    }
+  }
+
+  function stats(): StreamServerStats {
+    const s: StreamServerStats = { clients: clients.size, ...totals, queued: 0, queuedBytes: 0 };
+    for (const c of clients) {
+      s.sent += c.sent;
+      s.bytesSent += c.bytesSent;
+      s.dropped += c.dropped;
+      s.rejected += c.rejected;
+      s.queued += c.queued;
+      s.queuedBytes += c.queuedBytes;
+    }
+    return s;
+  }
+
+  await new Promise<void>((ok, fail) => {
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      fail(new Error(`startStreamServer: cannot listen on ${o.host}:${o.port}: ${e.code === 'EADDRINUSE' ? 'port in use' : e.message}`)),
+    );
+    server.listen(o.port, o.host, () => ok());
+  });
+  const port = (server.address() as { port: number }).port;
+  const hostPart = o.host.includes(':') ? `[${o.host}]` : o.host;
+  let closing: Promise<void> | undefined;
+
+  return {
+    url: `http://${hostPart}:${port}/`,
+    wsUrl: `ws://${hostPart}:${port}/ws`,
+    port,
+    host: o.host,
+    stats,
+    close(): Promise<void> {
+      closing ??= new Promise<void>((done) => {
+        unsubscribe();
+        for (const c of clients) {
+          c.close();
+          c.ws.close(1001, 'run ended');
+        }
+        const t = setTimeout(() => {
+          for (const c of clients) c.ws.terminate();
+          server.closeAllConnections();
+        }, 1000).unref();
+        wss.close();
+        server.close(() => {
+          clearTimeout(t);
+          done();
+        });
+        server.closeIdleConnections();
+      });
+      return closing;
+    },
+  };
+}

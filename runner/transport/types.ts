@@ -1,0 +1,93 @@
+/**
+ * The transport: how trajectories travel from actors to the learner, how weights travel back, and how
+ * annotation requests reach the annotator. One interface, two forms:
+ *   - in-process (default): a bounded in-memory queue on the main thread, weights in a double-buffered
+ *     SharedArrayBuffer that actor threads read without a copy per actor;
+ *   - Redis: Streams with consumer groups for trajectories and annotation requests, weights stored once
+ *     per version under a versioned key and announced on a channel (see docs/distributed.md).
+ * The runner codes against these types only, so the two forms are interchangeable.
+ *
+ * Delivery is at-least-once: a received message that is not acknowledged is delivered again (to another
+ * consumer if its first consumer died). Receivers deduplicate by `id`.
+ */
+
+/** One unit of rollout data: a batch of complete trajectories from one actor, msgpackr-encoded. */
+export interface TrajectoryMessage {
+  /** Globally unique, stable across redelivery (e.g. `${actorId}:${seq}`). */
+  id: string;
+  actorId: string;
+  /** The weight version the actor sampled with (policy lag = learner version − this). */
+  policyVersion: number;
+  /** Number of env steps (games) or tokens (text) inside, for throughput accounting without decoding. */
+  steps: number;
+  payload: Uint8Array;
+}
+
+/** Actor side. */
+export interface TrajectorySink {
+  /**
+   * Resolves once the message is queued. Waits while the queue is at capacity (backpressure: actors
+   * never run far ahead of the learner). Rejects only when the transport is closed.
+   */
+  send(message: TrajectoryMessage): Promise<void>;
+}
+
+/** Learner side. */
+export interface TrajectorySource {
+  /** Up to `max` messages; waits up to `timeoutMs` for the first one, then returns what there is (maybe []). */
+  receive(max: number, timeoutMs: number): Promise<TrajectoryMessage[]>;
+  /** Marks messages as processed; they are never delivered again and their storage may be trimmed. */
+  ack(ids: string[]): Promise<void>;
+  /** Messages queued and not yet acknowledged. */
+  depth(): Promise<number>;
+}
+
+/** Learner side of the weight broadcast. */
+export interface WeightPublisher {
+  /** Stores `bytes` (safetensors) as `version` (strictly increasing) and announces it. */
+  publish(version: number, bytes: Uint8Array): Promise<void>;
+}
+
+/** Actor side of the weight broadcast. */
+export interface WeightSubscriber {
+  /** The newest version announced so far (cheap, never blocks); -1 before the first publish. */
+  latestVersion(): number;
+  /** The newest weights if newer than `have`, else null. */
+  fetch(have: number): Promise<{ version: number; bytes: Uint8Array } | null>;
+  close(): Promise<void>;
+}
+
+/** A caption (and optionally a frame) to be judged; deduplicated by the annotator on `key`. */
+export interface AnnotationRequest {
+  key: string;
+  envId: string;
+  caption: string;
+  frame?: { rgb: Uint8Array; height: number; width: number };
+}
+
+/** A judge's verdict, as it travels back to whoever holds the reward model. */
+export interface AnnotationLabel {
+  key: string;
+  caption: string;
+  /** Scalar label or score (e.g. 1 helpful / 0 not), or a preference for a pair. */
+  label: number;
+  /** For ranking judges: the other caption of the pair and which one was preferred (0, 1, or 0.5 for a tie). */
+  pair?: { other: string; preferred: 0 | 0.5 | 1 };
+}
+
+/** Annotation requests out, labels back; never blocks the caller. */
+export interface AnnotationChannel {
+  /** Fire and forget: the transport may drop requests when its backlog is full (and counts the drops). */
+  request(items: AnnotationRequest[]): void;
+  /** Labels that arrived since the last call. */
+  drainLabels(): AnnotationLabel[];
+}
+
+export interface Transport {
+  readonly kind: 'inprocess' | 'redis';
+  trajectorySink(actorId: string): TrajectorySink;
+  trajectorySource(consumerId: string): TrajectorySource;
+  weightPublisher(): WeightPublisher;
+  weightSubscriber(): WeightSubscriber;
+  close(): Promise<void>;
+}

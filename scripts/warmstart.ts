@@ -1,0 +1,90 @@
+/**
+ * Supervised warm start of a token policy on an env's demonstrations, saved as a small checkpoint.
+ *
+ *   tsx scripts/warmstart.ts --env Addition-v0 [--options '{"digits":2}'] [--target 0.3] [--out PATH]
+ *
+ * Trains the default token policy (or --layers/--width/--heads/--context) with SFT on demonstrations
+ * from the env's 'train' split; every --eval-every steps measures greedy success on --select-episodes
+ * fresh 'train' episodes and stops once it reaches --target (RL needs room to improve, so the goal is a
+ * partial solver, not a perfect one). The reported figure is greedy success on the held-out 'test' split
+ * (--test-episodes episodes), stored in the checkpoint metadata and printed as the last line (JSON).
+ */
+import { parseArgs } from 'node:util';
+import { makeEnvSync, type TokenEnv } from '../envs/index.ts';
+import { initBackend, TokenPolicy, SftTrainer, collectDemonstrations, evaluateTokenPolicy, savePolicy } from '../agents/index.ts';
+
+const { values: a } = parseArgs({
+  options: {
+    env: { type: 'string' },
+    options: { type: 'string', default: '{}' },
+    out: { type: 'string' },
+    target: { type: 'string', default: '0.3' },
+    'max-steps': { type: 'string', default: '4000' },
+    'eval-every': { type: 'string', default: '100' },
+    'select-episodes': { type: 'string', default: '200' },
+    'test-episodes': { type: 'string', default: '500' },
+    demos: { type: 'string', default: '5000' },
+    layers: { type: 'string', default: '2' },
+    width: { type: 'string', default: '64' },
+    heads: { type: 'string', default: '4' },
+    context: { type: 'string', default: '64' },
+    lr: { type: 'string', default: '0.003' },
+    batch: { type: 'string', default: '32' },
+    seed: { type: 'string', default: '0' },
+    backend: { type: 'string' },
+  },
+});
+if (!a.env) {
+  console.error('usage: tsx scripts/warmstart.ts --env Addition-v0 [--options JSON] [--target 0.3] [--out agents/checkpoints/NAME.safetensors]');
+  process.exit(2);
+}
+const num = (k: keyof typeof a) => {
+  const v = Number(a[k]);
+  if (!Number.isFinite(v)) throw new Error(`--${k}=${a[k]} is not a number`);
+  return v;
+};
+let envOptions: Record<string, unknown>;
+try {
+  envOptions = JSON.parse(a.options!);
+} catch (e) {
+  throw new Error(`--options is not valid JSON: ${(e as Error).message}`);
+}
+const target = num('target');
+const out = a.out ?? `agents/checkpoints/${a.env.toLowerCase()}.safetensors`;
+const backend = await initBackend(a.backend);
+const make = (split: 'train' | 'test', n: number) => Array.from({ length: n }, () => makeEnvSync<TokenEnv>(a.env!, { ...envOptions, split }));
+
+const seed = num('seed');
+const demos = collectDemonstrations(make('train', 1)[0]!, num('demos'), 1_000_000 + seed * 100_000);
+const policy = new TokenPolicy({ layers: num('layers'), width: num('width'), heads: num('heads'), context: num('context'), seed });
+const trainer = new SftTrainer(policy, demos, { learningRate: num('lr'), batchSize: num('batch'), steps: num('max-steps'), seed });
+const selectEnvs = make('train', 16);
+const testEnvs = make('test', 16);
+console.log(`warm start ${a.env} ${JSON.stringify(envOptions)}: ${demos.length} demos, ${policy.parameterCount} params, backend ${backend}, target greedy success ${target}`);
+const t0 = Date.now();
+let selected = 0;
+let reached = false;
+trainer.train((info) => {
+  if (info.step % num('eval-every') !== 0) return;
+  // Selection episodes: 'train' split, seeds disjoint from the demonstrations.
+  const sel = evaluateTokenPolicy(policy, selectEnvs, { episodes: num('select-episodes'), seed0: 5_000_000 + info.step * 1000 });
+  selected = sel.successRate;
+  console.log(`step ${info.step}  loss ${info.loss.toFixed(4)}  token acc ${info.tokenAccuracy.toFixed(3)}  greedy success (train split) ${sel.successRate.toFixed(3)}  ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  if (sel.successRate >= target) { reached = true; return false; }
+});
+const test = evaluateTokenPolicy(policy, testEnvs, { episodes: num('test-episodes'), seed0: 9_000_000 });
+const command = `tsx scripts/warmstart.ts ${process.argv.slice(2).join(' ')}`;
+savePolicy(out, policy, {
+  'thrive.warmstart.env': a.env,
+  'thrive.warmstart.envOptions': JSON.stringify(envOptions),
+  'thrive.warmstart.steps': String(trainer.stepCount),
+  'thrive.warmstart.trainSplitSuccess': selected.toFixed(4),
+  'thrive.warmstart.testSuccess': test.successRate.toFixed(4),
+  'thrive.warmstart.testEpisodes': String(test.episodes),
+  'thrive.warmstart.command': command,
+});
+console.log(`${reached ? 'reached' : 'did NOT reach'} target ${target}; held-out greedy success ${test.successRate.toFixed(3)} over ${test.episodes} episodes; saved ${out}`);
+for (const s of test.samples) console.log(`  seed ${s.seed}: ${s.message}`);
+console.log(JSON.stringify({ env: a.env, envOptions, out, steps: trainer.stepCount, reachedTarget: reached, trainSplitSuccess: selected, testSuccess: test.successRate, testEpisodes: test.episodes, seconds: (Date.now() - t0) / 1000, command }));
+trainer.dispose();
+policy.dispose();
