@@ -22,6 +22,11 @@ export interface CheckOptions {
   episodes?: number;
   /** Step cap when spec.maxEpisodeSteps is infinite (default 2000). */
   stepCap?: number;
+  /**
+   * Makes a fresh instance with the same options. When given, the checker also requires a fresh
+   * instance to replay the first seeded episode exactly (actors in other threads rely on it).
+   */
+  makeAnother?: () => Env<any, any>;
 }
 
 export interface CheckResult {
@@ -70,7 +75,8 @@ function deepEqual(a: unknown, b: unknown): boolean {
   return ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
-export function checkEnv(env: Env<any, any>, opts: CheckOptions = {}): CheckReport {
+export function checkEnv(envArg: Env<any, any>, opts: CheckOptions = {}): CheckReport {
+  let env = envArg;
   const seed = opts.seed ?? 123;
   const episodes = opts.episodes ?? 3;
   const stepCap = opts.stepCap ?? 2000;
@@ -133,13 +139,15 @@ export function checkEnv(env: Env<any, any>, opts: CheckOptions = {}): CheckRepo
       ep.rewards.push(s.reward);
       ep.flags.push(`${s.terminated}/${s.truncated}`);
       ep.infos.push(checkInfo(`${label} step ${t}`, s.info));
+      if (s.terminated && s.truncated) warnings.push(`${label} step ${t}: terminated and truncated both true (allowed, but usually one reason ends an episode)`);
       if (s.terminated || s.truncated) {
         rule('success on last step');
         if (typeof s.info?.success !== 'boolean') fail('success on last step', `${label}: the last step's info.success must be a boolean, got ${String(s.info?.success)}`);
-        rule('render');
+        if (typeof env.render === 'function') rule('render');
         if (typeof env.render === 'function') checkFrame(env, s.info?.message, fail, `${label} last step`);
         return ep;
       }
+      if (t === 1 && typeof env.render === 'function') rule('render');
       if (t === 1 && typeof env.render === 'function') checkFrame(env, s.info?.message, fail, `${label} step 1`);
     }
     rule('episode ends within maxEpisodeSteps');
@@ -182,6 +190,23 @@ export function checkEnv(env: Env<any, any>, opts: CheckOptions = {}): CheckRepo
     const other = env.reset({ seed: seed + 7919 });
     if (first[0] && sameBytes(obsBytes(other.obs), first[0].obs[0])) warnings.push('two different seeds gave the same first observation (fine for a fixed-layout env, suspicious otherwise)');
   });
+
+  if (opts.makeAnother) {
+    safely('fresh instance, same seed, same episode', () => {
+      const other = opts.makeAnother!();
+      const saved = env;
+      env = other;
+      try {
+        const replay = runEpisode('fresh instance (seeded)', seed, new Rng(seed + 1));
+        const a = first[0];
+        const same = a && a.steps === replay.steps && a.obs.every((o, t) => sameBytes(o, replay.obs[t])) && a.rewards.join() === replay.rewards.join();
+        if (!same) fail('fresh instance, same seed, same episode', 'a new instance reset with the same seed and given the same actions played a different episode');
+      } finally {
+        env = saved;
+        other.close();
+      }
+    });
+  }
 
   const demoEnv = env as Env<any, any> & { demonstrate?: () => Array<{ role: string; text: string }> };
   if (typeof demoEnv.demonstrate === 'function') {

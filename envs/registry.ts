@@ -3,7 +3,8 @@
  * worker thread can import the same module). Built-in ids are registered by envs/index.ts.
  */
 import { isAbsolute, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Env, EnvFamily, EnvSpec } from './types.ts';
 import { describeOption, type OptionSchema } from './options.ts';
 
@@ -75,6 +76,21 @@ export function isEnvPath(idOrPath: string): boolean {
   return idOrPath.startsWith('./') || idOrPath.startsWith('../') || idOrPath.startsWith('file:') || isAbsolute(idOrPath) || /\.(m?[jt]s)$/.test(idOrPath);
 }
 
+/**
+ * import() the module; where that cannot load TypeScript (in worker threads only tsx's require()
+ * hook is active), fall back to require() — so env modules must not use top-level await.
+ */
+async function loadModule(url: string): Promise<Record<string, unknown>> {
+  try {
+    return await import(url);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e?.code !== 'ERR_UNKNOWN_FILE_EXTENSION' && !/Unknown file extension/.test(String(e?.message))) throw err;
+    const req = createRequire(pathToFileURL(resolve(process.cwd(), 'noop.js')).href);
+    return req(fileURLToPath(url)) as Record<string, unknown>;
+  }
+}
+
 /** Makes a registered env synchronously. */
 export function makeEnvSync<E extends Env<any, any> = Env<any, any>>(id: string, options?: Record<string, unknown>): E {
   const reg = registry.get(id);
@@ -93,7 +109,7 @@ export async function makeEnv<E extends Env<any, any> = Env<any, any>>(idOrPath:
   const url = idOrPath.startsWith('file:') ? idOrPath : pathToFileURL(resolve(process.cwd(), idOrPath)).href;
   let mod: Record<string, unknown>;
   try {
-    mod = await import(url);
+    mod = await loadModule(url);
   } catch (err) {
     throw new Error(`could not load env module '${idOrPath}' (${url}): ${(err as Error).message}`);
   }

@@ -32,6 +32,18 @@ export interface Frame {
 export interface EnvInfo {
   message: string;
   success?: boolean;
+  /** Text/tool envs, at reset: the prompt text. */
+  prompt?: string;
+  /** Text/tool envs, last step: the decoded text after the prompt (policy tokens and env insertions). */
+  completion?: string;
+  /** Text/tool envs, last step: the reference answer. */
+  answer?: string;
+  /** Text/tool envs, last step: the reward broken into named components. */
+  rewardComponents?: Record<string, number>;
+  /** Tool envs: the text the env appended to the context this step (a <result> or <error>). */
+  inserted?: string;
+  /** SyncVectorEnv: this step was an autoreset (the action was ignored). */
+  autoreset?: boolean;
   [key: string]: unknown;
 }
 

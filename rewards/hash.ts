@@ -1,9 +1,32 @@
 /** Content hashes (annotation keys, cache keys) and the small seeded helpers rewards/ needs. */
 import { createHash } from 'node:crypto';
 
+/**
+ * cyrb128 (bryc, public domain): a fast non-cryptographic 128-bit string hash. Annotation keys only
+ * need to be collision-free in practice (2^-64 birthday bound at a few billion captions), and hashing
+ * a caption must cost far less than an env step — node:crypto's createHash costs ~10 µs a call.
+ */
+function cyrb128(str: string): string {
+  let h1 = 1779033703, h2 = 3144134277, h3 = 1013904242, h4 = 2773480762;
+  for (let i = 0, k; i < str.length; i++) {
+    k = str.charCodeAt(i);
+    h1 = h2 ^ Math.imul(h1 ^ k, 597399067);
+    h2 = h3 ^ Math.imul(h2 ^ k, 2869860233);
+    h3 = h4 ^ Math.imul(h3 ^ k, 951274213);
+    h4 = h1 ^ Math.imul(h4 ^ k, 2716044179);
+  }
+  h1 = Math.imul(h3 ^ (h1 >>> 18), 597399067);
+  h2 = Math.imul(h4 ^ (h2 >>> 22), 2869860233);
+  h3 = Math.imul(h1 ^ (h3 >>> 17), 951274213);
+  h4 = Math.imul(h2 ^ (h4 >>> 19), 2716044179);
+  h1 ^= h2 ^ h3 ^ h4; h2 ^= h1; h3 ^= h1; h4 ^= h1;
+  const hex = (h: number) => (h >>> 0).toString(16).padStart(8, '0');
+  return hex(h1) + hex(h2) + hex(h3) + hex(h4);
+}
+
 /** The annotation key of a caption: a content hash of env id and text (the annotator deduplicates on it). */
 export function captionKey(envId: string, caption: string): string {
-  return createHash('sha1').update(envId).update('\u0000').update(caption).digest('hex').slice(0, 20);
+  return cyrb128(`${envId}\u0000${caption}`);
 }
 
 /** The annotation key of a frame (optionally with its caption): a content hash of the pixels. */

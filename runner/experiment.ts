@@ -21,7 +21,7 @@ import { ActorPool } from './actor/pool.ts';
 import type { ActorInit, ActorTask } from './actor/worker.ts';
 import { startTsWorker } from './thread.ts';
 import type { EpisodeSample, LearnerIn, LearnerInit, LearnerOut, LearnerResume } from './learner/worker.ts';
-import { encodeBatch, type FaultRecord } from './trajectory.ts';
+import { encodeBatch, unframe, type FaultRecord } from './trajectory.ts';
 import { deriveSeed } from './rng.ts';
 import { ProgressBar } from './progress.ts';
 import { loadRewards, type AnnotationChannel, type AnnotationLabel, type AnnotationRequest } from './rooms.ts';
@@ -179,7 +179,7 @@ export async function runExperiment(partial: unknown, opts: RunOptions = {}): Pr
     : undefined;
   const learner = new LearnerRole({ config, resume: learnerResume, padId: resolved.padId, backend: opts.backend });
   let pool: ActorPool | null = null;
-  let status: RunResult['status'] = 'completed';
+  let status = 'completed' as RunResult['status'];
   let failure: Error | null = null;
   let stopping = false;
   let stopResolve: () => void = () => {};
@@ -298,8 +298,8 @@ export async function runExperiment(partial: unknown, opts: RunOptions = {}): Pr
         let bytes: Uint8Array;
         let steps = 0;
         try {
-          bytes = await pool!.run(task, aborter.signal);
-          steps = -1;
+          const framed = await pool!.run(task, aborter.signal);
+          ({ steps, payload: bytes } = unframe(framed));
         } catch (err) {
           if (stopping) return;
           counters.workerFaults++;
@@ -308,7 +308,6 @@ export async function runExperiment(partial: unknown, opts: RunOptions = {}): Pr
           event('fault', `actor worker failed on task ${k} (replaced; its ${groups.length * config.env.groupSize} episodes discarded): ${message}`, { faultKind: 'worker', task: k });
           bytes = encodeBatch({ actorId: task.actorId, taskIndex: k, policyVersion: pin ?? -1, records: [], faults: [], steps: 0, busyMs: 0, policyMs: 0 });
         }
-        if (steps === -1) steps = stepsOf(bytes);
         deliver(k, { id: `${task.actorId}:${k}`, actorId: task.actorId, policyVersion: pin ?? -1, steps, payload: bytes });
       }
     };
@@ -430,7 +429,8 @@ export async function runExperiment(partial: unknown, opts: RunOptions = {}): Pr
     aborter.abort();
     await transport.close();
     await Promise.allSettled([...lanes, feeder]);
-    if (status !== 'failed') await checkpoint(status === 'interrupted' ? 'interrupted' : 'final');
+    const st = status as RunResult['status'];
+    if (st !== 'failed') await checkpoint(st === 'interrupted' ? 'interrupted' : 'final');
     writeSummary(status);
     event('end', `run ${status}: ${counters.updates} updates, ${counters.envSteps} env steps`, { status });
   } catch (err) {
@@ -454,19 +454,6 @@ export async function runExperiment(partial: unknown, opts: RunOptions = {}): Pr
   return { runDir: runDir.path, status, summary, metrics, serverUrl: server?.url };
 }
 
-function stepsOf(bytes: Uint8Array): number {
-  // The steps count travels in the message header; reading it costs a decode of the envelope only here.
-  try {
-    return (decodeSteps(bytes));
-  } catch {
-    return 0;
-  }
-}
-
-import { decodeBatch } from './trajectory.ts';
-function decodeSteps(bytes: Uint8Array): number {
-  return decodeBatch(bytes).steps;
-}
 
 function avg(xs: number[]): number {
   const f = xs.filter((x) => Number.isFinite(x));

@@ -43,15 +43,27 @@ export async function resolveExperiment(partial: unknown): Promise<ResolvedExper
   const { checkpoint, ...policyPartial } = config.policy;
   if (checkpoint !== undefined && typeof checkpoint !== 'string') throw new ConfigError(`config key 'policy.checkpoint' must be a path to a .safetensors file, got ${JSON.stringify(checkpoint)}`);
   let policy: Record<string, unknown>;
+  let fromCheckpoint: Record<string, unknown> = {};
+  if (typeof checkpoint === 'string') {
+    // Warm start: the architecture comes from the checkpoint's metadata; the config may override the rest.
+    const path = isAbsolute(checkpoint) ? checkpoint : resolvePath(process.cwd(), checkpoint);
+    try {
+      if (!agents.loadWeights) throw new Error('agents/index.ts does not export loadWeights');
+      const { metadata } = await agents.loadWeights(path);
+      if (metadata['thrive.policy']) fromCheckpoint = JSON.parse(metadata['thrive.policy']) as Record<string, unknown>;
+    } catch (err) {
+      throw sectionError('policy', new Error(`policy.checkpoint '${checkpoint}': ${(err as Error).message}`));
+    }
+  }
   try {
     if (family === 'games') {
       if (!agents.validateGamePolicyConfig) throw new Error('agents/index.ts does not export validateGamePolicyConfig');
       if (!obsShape || numActions === undefined) throw new Error(`env '${config.env.id}' has no Box observation shape / Discrete action count for a game policy`);
-      policy = agents.validateGamePolicyConfig({ kind: 'game', obsShape, numActions, seed: config.seed, ...policyPartial });
+      policy = agents.validateGamePolicyConfig({ kind: 'game', obsShape, numActions, seed: config.seed, ...fromCheckpoint, ...policyPartial });
     } else {
       if (!agents.validateTokenPolicyConfig) throw new Error('agents/index.ts does not export validateTokenPolicyConfig (token policy for text/tool envs)');
       const vocabSize = envs.defaultTokenizer?.vocabSize;
-      policy = agents.validateTokenPolicyConfig({ kind: 'token', ...(vocabSize ? { vocabSize } : {}), seed: config.seed, ...policyPartial });
+      policy = agents.validateTokenPolicyConfig({ kind: 'token', ...(vocabSize ? { vocabSize } : {}), seed: config.seed, ...fromCheckpoint, ...policyPartial });
     }
   } catch (err) {
     throw sectionError('policy', err);
@@ -74,5 +86,6 @@ export async function resolveExperiment(partial: unknown): Promise<ResolvedExper
       throw sectionError('rewards', err);
     }
   }
-  return { config, family, envRef, padId: envs.defaultTokenizer?.pad ?? 0, maxEpisodeSteps };
+  const padId = typeof policy.padId === 'number' ? policy.padId : envs.defaultTokenizer?.pad ?? 0;
+  return { config, family, envRef, padId, maxEpisodeSteps };
 }

@@ -5,7 +5,6 @@
  * this file is the single place that names what the runner uses, checks it at load time and fails with
  * an error naming the missing export, instead of scattering assumptions through the runner.
  */
-import { createRequire } from 'node:module';
 import type { NamedWeights, TrainablePolicy, LearnerBatch } from '../agents/types.ts';
 import type { AnnotationChannel, AnnotationLabel, AnnotationRequest } from './transport/types.ts';
 
@@ -33,7 +32,9 @@ export interface GameActor {
 export interface TokenSampler {
   reset(row: number, prompt: Int32Array): void;
   feed(row: number, tokens: Int32Array): void;
-  sample(rows?: ArrayLike<number>): { tokens: Int32Array; logp: Float32Array };
+  /** Tokens and log-probs indexed by row (length N); the sampled token is appended to the row's context. */
+  sample(rows?: number[]): { tokens: Int32Array; logp: Float32Array; modelLogp?: Float32Array };
+  deactivate?(row: number): void;
   dispose?(): void;
 }
 
@@ -92,19 +93,18 @@ function need<T>(room: string, mod: Record<string, unknown>, names: string[]): T
   return mod as T;
 }
 
-// Loaded with require(): in worker threads only tsx's require hook is active (dynamic import() of a .ts
-// file fails there), and the paths live in variables because the rooms may not exist yet at type-check time.
-const req = createRequire(import.meta.url);
+// Paths in variables: the rooms may not exist yet when this file is type-checked. Worker threads can
+// import .ts modules because their entries register tsx's loader (runner/ts-entry.mjs, actor/entry.mjs).
 const ENVS = '../envs/index.ts';
 const AGENTS = '../agents/index.ts';
 const REWARDS = '../rewards/index.ts';
 
 async function importRoom(path: string, room: string): Promise<Record<string, unknown>> {
   try {
-    return req(path) as Record<string, unknown>;
+    return (await import(new URL(path, import.meta.url).href)) as Record<string, unknown>;
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if ((e?.code === 'MODULE_NOT_FOUND' || e?.code === 'ERR_MODULE_NOT_FOUND') && String(e.message).includes(`${room}/index.ts`)) {
+    if (e?.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes(`${room}/index.ts`)) {
       throw new Error(`${room}/index.ts is missing: the runner needs the ${room} room`);
     }
     throw err;

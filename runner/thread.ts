@@ -1,6 +1,6 @@
 /**
- * Starting a worker thread on a TypeScript module. Node refuses a .ts file as a worker's entry point, so
- * the entry is ts-entry.mjs, which imports the module through the tsx loader the worker inherits.
+ * Starting a worker thread on a TypeScript module: Node will not start a worker on a .ts file, so the
+ * entry is ts-entry.mjs, which registers tsx's loader in the worker and imports the module.
  */
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 

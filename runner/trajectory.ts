@@ -98,3 +98,21 @@ export function encodeValue(v: unknown): Uint8Array {
 export function decodeValue<T>(bytes: Uint8Array): T {
   return packr.unpack(bytes) as T;
 }
+
+/**
+ * Actor output framing: [u32 LE steps][msgpack TrajectoryBatch], one buffer that is transferred (not
+ * copied) to the main thread, which reads the step count for throughput accounting without decoding.
+ */
+export function frame(batch: TrajectoryBatch): Uint8Array {
+  const body = packr.pack(batch);
+  const out = new Uint8Array(4 + body.byteLength);
+  new DataView(out.buffer).setUint32(0, batch.steps >>> 0, true);
+  out.set(body, 4);
+  return out;
+}
+
+export function unframe(bytes: Uint8Array): { steps: number; payload: Uint8Array } {
+  if (bytes.byteLength < 4) throw new Error(`actor output of ${bytes.byteLength} bytes is too short to hold a frame header`);
+  const steps = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true);
+  return { steps, payload: bytes.subarray(4) };
+}

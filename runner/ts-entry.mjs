@@ -1,7 +1,8 @@
-// Worker-thread entry for TypeScript modules: Node refuses a .ts file as a worker's entry point, and in
-// worker threads only tsx's require() hook is active, so the module is loaded with require (it must not
-// use top-level await).
+// Worker-thread entry for TypeScript modules. Node refuses a .ts file as a worker's entry point, and
+// tsx's ESM loader hooks are not active in worker threads, so this plain-JS entry registers them for the
+// worker (tsx's public API) and then imports the module.
 import { workerData } from 'node:worker_threads';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-createRequire(import.meta.url)(fileURLToPath(workerData.__entry));
+import { register } from 'tsx/esm/api';
+
+register();
+await import(workerData.__entry);

@@ -47,8 +47,10 @@ let failed = 0;
 for (const t of targets) {
   let report: CheckReport;
   try {
-    const env = await makeEnv(t, all ? {} : options);
-    report = checkEnv(env, { seed, episodes });
+    const opts = all ? {} : options;
+    const env = await makeEnv(t, opts);
+    const another = await makeEnv(t, opts);
+    report = checkEnv(env, { seed, episodes, makeAnother: () => another });
   } catch (err) {
     console.log(`FAIL ${t}\n  ✗ make: ${(err as Error).message}`);
     failed++;

@@ -27,7 +27,7 @@ const { values: a } = parseArgs({
     layers: { type: 'string', default: '2' },
     width: { type: 'string', default: '64' },
     heads: { type: 'string', default: '4' },
-    context: { type: 'string', default: '64' },
+    context: { type: 'string', default: 'auto' },
     lr: { type: 'string', default: '0.003' },
     batch: { type: 'string', default: '32' },
     seed: { type: 'string', default: '0' },
@@ -56,7 +56,12 @@ const make = (split: 'train' | 'test', n: number) => Array.from({ length: n }, (
 
 const seed = num('seed');
 const demos = collectDemonstrations(make('train', 1)[0]!, num('demos'), 1_000_000 + seed * 100_000);
-const policy = new TokenPolicy({ layers: num('layers'), width: num('width'), heads: num('heads'), context: num('context'), seed });
+// Context 'auto': the env's longest possible observation, rounded up to a multiple of 16.
+const probe = make('train', 1)[0]!;
+const envMax = (probe.observationSpace as { maxLength?: number }).maxLength ?? 128;
+const context = a.context === 'auto' ? Math.max(32, Math.ceil(envMax / 16) * 16) : num('context');
+if (context < envMax) console.warn(`warning: --context ${context} is shorter than the env's longest observation (${envMax})`);
+const policy = new TokenPolicy({ layers: num('layers'), width: num('width'), heads: num('heads'), context, seed });
 const trainer = new SftTrainer(policy, demos, { learningRate: num('lr'), batchSize: num('batch'), steps: num('max-steps'), seed });
 const selectEnvs = make('train', 16);
 const testEnvs = make('test', 16);

@@ -30,6 +30,17 @@ export interface AdamState {
   v: NamedWeights;
 }
 
+/**
+ * Moment data as it may come back from a checkpoint: a Float32Array, a plain number array (JSON), or the raw
+ * bytes of a Float32Array (msgpackr without `moreTypes` returns those as a Buffer). null if none of these.
+ */
+function asFloat32(data: unknown): Float32Array | null {
+  if (data instanceof Float32Array) return data;
+  if (Array.isArray(data) && data.every((v) => typeof v === 'number')) return Float32Array.from(data);
+  if (data instanceof Uint8Array && data.byteLength % 4 === 0) return new Float32Array(new Uint8Array(data).buffer);
+  return null;
+}
+
 export class AdamW {
   private t = 0;
   private readonly m: tf.Variable[];
@@ -94,10 +105,11 @@ export class AdamW {
         const e = byIndex.get(i);
         if (!e) throw new Error(`AdamW.setState: '${which}' has no entry for variable ${this.key(i)}`);
         const size = x.shape.reduce((a, b) => a * b, 1);
-        if (e.w.shape.join(',') !== x.shape.join(',') || e.w.data.length !== size) {
-          throw new Error(`AdamW.setState: '${which}' entry '${e.name}' has shape [${e.w.shape}], variable ${this.key(i)} has [${x.shape}]`);
+        const data = asFloat32(e.w?.data);
+        if (!Array.isArray(e.w?.shape) || e.w.shape.join(',') !== x.shape.join(',') || !data || data.length !== size) {
+          throw new Error(`AdamW.setState: '${which}' entry '${e.name}' has shape [${e.w?.shape}] and ${data ? data.length : 'unreadable'} values, variable ${this.key(i)} has shape [${x.shape}]`);
         }
-        return e.w;
+        return { shape: e.w.shape, data };
       });
     };
     // Validate both before assigning either, so a bad state leaves the optimiser untouched.

@@ -30,8 +30,15 @@ export interface ThrConfig {
    * The paper's default could not be confirmed from a primary source; default 0 (THR is measured, not used).
    */
   p: number;
-  /** Threshold τ ≥ 0 on |THR_t|, in THR's own units (see `thrAbsMean` in the metrics to pick it). Default 0. */
+  /** Threshold τ ≥ 0 on |THR_t|: in THR's own units, or relative (see `tauRelative`). Default 0. */
   tau: number;
+  /**
+   * false: τ is in THR's own units (they depend on the loss type's coefficients, hidden-state norms and batch
+   * size; the metric `thrAbsMean` shows the scale). true: the threshold is τ × the batch's mean |THR| over
+   * real tokens, a scale-free setting (e.g. τ = 1 keeps the tokens above average). A project addition, not
+   * from the paper. Default false.
+   */
+  tauRelative: boolean;
   /**
    * 'reweight': weight_t = 1 + p·sign(THR_t) where |THR_t| > τ, else 1.
    * 'thr-only': same weight where |THR_t| > τ, else 0 (the token's policy-gradient term is masked out;
@@ -116,6 +123,7 @@ export const DEFAULT_THR_CONFIG: Readonly<ThrConfig> = Object.freeze({
   enabled: true,
   p: 0,
   tau: 0,
+  tauRelative: false,
   mode: 'reweight',
   correctThreshold: null,
 });
@@ -182,6 +190,7 @@ const THR_CHECKS: Record<keyof ThrConfig, Check> = {
   enabled: bool,
   p: num(-1, 1),
   tau: num(0, Number.MAX_VALUE),
+  tauRelative: bool,
   mode: oneOf('reweight', 'thr-only'),
   correctThreshold: numOrNull,
 };

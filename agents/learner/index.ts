@@ -9,7 +9,7 @@ export {
 } from './config.ts';
 export { groupAdvantages, processAdvantages, tokenAdvantages, groupMembers, type GroupAdvantages } from './advantages.ts';
 export { aggregationCoefficients, chosenLogProbs, grpoLoss, stopGradient, LOSS_STATS, type LossTensors, type LossOptions, type LossOutput } from './grpo-loss.ts';
-export { tokenHiddenReward, thrWeights, thrStats, correctRollouts, thrForm, type ThrInputs, type ThrStats } from './thr.ts';
+export { tokenHiddenReward, thrWeights, effectiveTau, thrStats, correctRollouts, thrForm, type ThrInputs, type ThrStats } from './thr.ts';
 export { AdamW, type AdamOptions, type AdamState } from './adam.ts';
 export {
   GrpoLearner, sliceRows, validateLearnerBatch,

@@ -11,7 +11,7 @@ import type { LearnerBatch, PolicyOutputs, TrainablePolicy } from '../types.ts';
 import { validateGrpoConfig, type GrpoConfig, type GrpoConfigInput } from './config.ts';
 import { groupAdvantages, processAdvantages, tokenAdvantages } from './advantages.ts';
 import { aggregationCoefficients, chosenLogProbs, grpoLoss, LOSS_STATS } from './grpo-loss.ts';
-import { correctRollouts, thrStats, thrWeights, tokenHiddenReward, type ThrStats } from './thr.ts';
+import { correctRollouts, effectiveTau, thrStats, thrWeights, tokenHiddenReward, type ThrStats } from './thr.ts';
 import { AdamW, type AdamState } from './adam.ts';
 
 /** Flat per-update metrics (numbers only, ready for metrics.jsonl). Means are over real tokens unless noted. */
@@ -48,6 +48,8 @@ export interface LearnerMetrics {
   thrAbsMax: number;
   /** Mean THR weight over real tokens (1 when THR is off or p = 0 in 'reweight' mode). */
   thrWeightMean: number;
+  /** The threshold τ applied, in THR units (τ × mean |THR| when thr.tauRelative). */
+  thrTau: number;
   /** Real tokens and rollouts in the batch. */
   tokens: number;
   sequences: number;
@@ -345,9 +347,11 @@ export class GrpoLearner<I = unknown> {
     let first: FirstPass | null = null;
     let adv: Float32Array | null = null;
     let weights: Float32Array | null = null;
+    let tau = c.thr.tau;
     const weighted = (thr: Float32Array | null): Float32Array => {
       if (!thr) return prep.tokenAdv;
-      const w = (weights = thrWeights(thr, batch.mask, c.thr));
+      tau = effectiveTau(thr, batch.mask, c.thr.tau, c.thr.tauRelative);
+      const w = (weights = thrWeights(thr, batch.mask, { ...c.thr, tau }));
       const a = new Float32Array(prep.tokenAdv.length);
       for (let k = 0; k < a.length; k++) a[k] = prep.tokenAdv[k] * w[k];
       return a;
@@ -408,7 +412,7 @@ export class GrpoLearner<I = unknown> {
     const s = (name: (typeof LOSS_STATS)[number]) => acc.stats[LOSS_STATS.indexOf(name)];
     const tok = Math.max(1, s('tokens'));
     const f = first as FirstPass | null;
-    const thr: ThrStats = f?.thr ? thrStats(f.thr, batch.mask, c.thr.tau)
+    const thr: ThrStats = f?.thr ? thrStats(f.thr, batch.mask, tau)
       : { thrPositive: 0, thrNegative: 0, thrAboveTau: 0, thrAbsMean: 0, thrAbsMax: 0 };
     let weightSum = 0, advAbs = 0;
     const w = weights as Float32Array | null;
@@ -435,6 +439,7 @@ export class GrpoLearner<I = unknown> {
       correctFraction: prep.correct ? nCorrect / B : 0,
       ...thr,
       thrWeightMean: weightSum / Math.max(1, prep.tokens),
+      thrTau: tau,
       tokens: prep.tokens,
       sequences: B,
       groups: prep.numGroups,
@@ -460,7 +465,8 @@ export class GrpoLearner<I = unknown> {
     const onFirst = (out: PolicyOutputs, maskT: tf.Tensor2D) => {
       thr = this.analyse(batch, out, maskT, prep).thr;
       if (thr) {
-        const w = thrWeights(thr, batch.mask, this.config.thr);
+        const tau = effectiveTau(thr, batch.mask, this.config.thr.tau, this.config.thr.tauRelative);
+        const w = thrWeights(thr, batch.mask, { ...this.config.thr, tau });
         adv = prep.tokenAdv.map((a, k) => a * w[k]);
       }
       return adv;

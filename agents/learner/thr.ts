@@ -161,6 +161,14 @@ export function thrWeights(thr: Float32Array, mask: ArrayLike<number>, opts: { p
   return w;
 }
 
+/** τ in THR units: as given, or (relative) τ × mean |THR| over real tokens. */
+export function effectiveTau(thr: Float32Array, mask: ArrayLike<number>, tau: number, relative: boolean): number {
+  if (!relative) return tau;
+  let n = 0, abs = 0;
+  for (let k = 0; k < thr.length; k++) if (mask[k] > 0) { n++; abs += Math.abs(thr[k]); }
+  return n ? (tau * abs) / n : 0;
+}
+
 export interface ThrStats {
   /** Fraction of real tokens with THR > 0. */
   thrPositive: number;

@@ -2,8 +2,8 @@
  * Demonstrations → token sequences for supervised warm starts. A text/tool env's reset() observation is
  * the prompt ([bos, prompt…]); `demonstrate()` returns the correct continuation as segments, `policy`
  * ones (the model must write them) and `env` ones (inserted by the env, e.g. tool results). Only policy
- * tokens are trained on; the final policy segment is closed with eos, which ends the episode in the
- * built-in text and tool envs.
+ * tokens are trained on. Text envs end an episode when the policy writes eos, so their demonstrations
+ * are closed with eos; tool envs end at </answer>, so theirs are not (option `eos` overrides).
  */
 import { defaultTokenizer, type DemoSegment, type TokenEnv, type CharTokenizer } from '../../envs/index.ts';
 
@@ -31,14 +31,15 @@ export function exampleFromSegments(prompt: ArrayLike<number>, segments: DemoSeg
   return { prompt: Int32Array.from(prompt), continuation: Int32Array.from(ids), mask: Uint8Array.from(mask) };
 }
 
-/** Draw `count` demonstrations from an env, episode seeds seed0, seed0+1, …. */
+/** Draw `count` demonstrations from an env, episode seeds seed0, seed0+1, …. eos: default for 'text' envs only. */
 export function collectDemonstrations(env: TokenEnv, count: number, seed0 = 0, opts: { eos?: boolean } = {}): SftExample[] {
+  const eos = opts.eos ?? env.spec.family === 'text';
   if (typeof (env as Partial<TokenEnv>).demonstrate !== 'function') throw new Error(`env ${env.spec?.id ?? '?'} has no demonstrate(): only text and tool envs provide demonstrations`);
   const out: SftExample[] = [];
   for (let i = 0; i < count; i++) {
     const { obs } = env.reset({ seed: seed0 + i });
     const prompt = Int32Array.from(obs);
-    out.push(exampleFromSegments(prompt, env.demonstrate(), opts));
+    out.push(exampleFromSegments(prompt, env.demonstrate(), { eos }));
   }
   return out;
 }

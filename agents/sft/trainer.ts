@@ -9,6 +9,7 @@
  * Adam (Kingma & Ba 2015), optional global-norm gradient clipping.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { NamedVariableMap } from '@tensorflow/tfjs-core/dist/tensor_types';
 import type { TokenPolicy } from '../policies/index.ts';
 import { makeRng } from '../policies/index.ts';
 import { checkInt, checkNum, rejectUnknownKeys } from '../policies/config-util.ts';
@@ -97,7 +98,7 @@ export class SftTrainer {
         const scale = tf.minimum(1, tf.div(this.config.gradClip, norm.add(1e-6)));
         g = Object.fromEntries(names.map((k) => [k, grads[k]!.mul(scale)]));
       }
-      this.optimizer.applyGradients(g as unknown as tf.NamedVariableMap);
+      this.optimizer.applyGradients(g as unknown as NamedVariableMap);
       return [value, correct!];
     });
     const info = { step: ++this.stepCount, loss: lossV.dataSync()[0]!, tokenAccuracy: acc.dataSync()[0]! };

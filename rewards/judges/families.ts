@@ -11,7 +11,16 @@ const FAMILY_BY_PREFIX: Array<[RegExp, EnvFamily]> = [
   [/^Tool[A-Za-z]*(-v\d+)?$/, 'tools'],
 ];
 
+const registered = new Map<string, EnvFamily>();
+
+/** Declares the family of a user env id (so its captions get that family's rubric and prompt). */
+export function registerEnvFamily(envId: string, family: EnvFamily): void {
+  registered.set(envId, family);
+}
+
 export function familyOf(envId: string): EnvFamily {
+  const known = registered.get(envId);
+  if (known) return known;
   for (const [re, fam] of FAMILY_BY_PREFIX) if (re.test(envId)) return fam;
   return 'generic';
 }

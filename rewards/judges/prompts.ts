@@ -29,13 +29,14 @@ const EXAMPLES: Record<EnvFamily, Example[]> = {
     { caption: 'You move north.', analysis: 'A plain move says nothing about progress.', helpful: false },
   ],
   text: [
-    { caption: '17 + 25 = 42', analysis: 'The sum is correct.', helpful: true },
-    { caption: '17 + 25 = 32', analysis: 'The sum is wrong.', helpful: false },
-    { caption: 'abc -> cba', analysis: 'The string is correctly reversed.', helpful: true },
+    { caption: 'Answered "42": correct.', analysis: 'The task was solved.', helpful: true },
+    { caption: 'Answered "32", expected "42": wrong.', analysis: 'The answer is wrong.', helpful: false },
+    { caption: 'No answer within 16 tokens.', analysis: 'The agent never finished its answer.', helpful: false },
   ],
   tools: [
-    { caption: 'CALL calc(12*7) -> 84. ANSWER 84', analysis: 'The tool was used correctly and its result answered.', helpful: true },
-    { caption: 'CALL calc(12*) -> error: invalid expression', analysis: 'The tool call was malformed.', helpful: false },
+    { caption: 'Called calc(12*7) → 84.', analysis: 'A well-formed tool call returned a useful result.', helpful: true },
+    { caption: 'Malformed tool call (missing ")").', analysis: 'The tool call was malformed.', helpful: false },
+    { caption: 'Answered "84": correct.', analysis: 'The final answer is right.', helpful: true },
   ],
   generic: [],
 };

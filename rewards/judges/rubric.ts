@@ -20,6 +20,9 @@ import { hashUniform, sleep } from '../hash.ts';
 import type { AnnotationRequest, Judge, JudgeResult, PairResult } from '../types.ts';
 import { familyOf } from './families.ts';
 
+/** Bump when a rule changes: part of the judge id that keys the label cache. */
+export const RUBRIC_VERSION = 2;
+
 /** Game message rules, in the exact strings of the envs room's contract. */
 export const GAME_RULES: ReadonlyArray<{ pattern: RegExp; helpful: boolean }> = [
   { pattern: /^You pick up the [a-z]+ key\.$/, helpful: true },
@@ -46,9 +49,19 @@ export function gameRule(caption: string): number {
   return 0;
 }
 
+/** Outcome messages shared by the text and tool envs. */
+function outcomeRule(c: string): number | null {
+  if (/^Answered ".*": correct\.$/.test(c)) return 1;
+  if (/^Answered ".*", expected ".*": wrong\.$/.test(c)) return 0;
+  if (/^No answer within \d+ tokens\.$/.test(c) || /limit of \d+ (tokens|tool calls) reached\.$/.test(c)) return 0;
+  return null;
+}
+
 function textRule(envId: string, caption: string): number {
   const c = caption.trim();
   if (!c) return 0;
+  const outcome = outcomeRule(c);
+  if (outcome !== null) return outcome;
   if (envId.startsWith('Addition')) {
     const eq = c.match(/(-?\d+)\s*\+\s*(-?\d+)\s*=\s*(-?\d+)\s*$/);
     if (eq) return Number(eq[1]) + Number(eq[2]) === Number(eq[3]) ? 1 : 0;
@@ -64,6 +77,10 @@ function textRule(envId: string, caption: string): number {
 }
 
 function toolRule(caption: string): number {
+  const outcome = outcomeRule(caption.trim());
+  if (outcome !== null) return outcome;
+  if (/^Called [A-Za-z_]\w*\(.*\) → .*\.$/s.test(caption.trim())) return 1;
+  if (/^(Malformed tool call|Unknown tool|Tool \w+ failed)/.test(caption.trim())) return 0;
   const c = caption.toLowerCase();
   if (!c.trim()) return 0;
   if (/\b(error|invalid|unknown tool|exception|failed)\b/.test(c)) return 0;
@@ -87,7 +104,7 @@ export class RubricJudge implements Judge {
   compareSync?: (pairs: Array<[AnnotationRequest, AnnotationRequest]>) => PairResult[];
 
   constructor(readonly config: RubricJudgeConfig) {
-    this.id = `rubric-v1-noise${config.noise}-seed${config.seed}`;
+    this.id = `rubric-v${RUBRIC_VERSION}-noise${config.noise}-seed${config.seed}`;
     if (config.latencyMs === 0) {
       this.labelSync = (items) => this.answer(items);
       this.compareSync = (pairs) => this.answerPairs(pairs);

@@ -12,7 +12,7 @@ export class ActorPool {
 
   constructor(readonly workers: number) {
     this.pool = new Piscina({
-      filename: new URL('./worker.ts', import.meta.url).href,
+      filename: new URL('./entry.mjs', import.meta.url).href,
       minThreads: workers,
       maxThreads: workers,
       idleTimeout: 60 * 60_000,

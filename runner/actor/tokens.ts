@@ -41,7 +41,7 @@ export function rolloutTokens(envs: EnvLike[], policy: RunnerPolicy, task: Actor
     const f: FaultRecord = { kind: 'env', envId: task.init.envId, seed: task.groups[g].seed, step, message: err instanceof Error ? err.message : String(err) };
     out.faults.push(f);
     faulted[g] = true;
-    for (let m = g * G; m < (g + 1) * G; m++) if (rows[m]) rows[m].live = false;
+    for (let m = g * G; m < (g + 1) * G; m++) if (rows[m]) { rows[m].live = false; sampler.deactivate?.(m); }
   };
   for (let n = 0; n < N; n++) {
     const row: Row = { prompt: new Int32Array(0), cont: [], mask: [], contLogp: [], actions: [], logp: [], rewards: [], messages: [], ctxLen: 0, live: true, success: false, terminated: false, truncated: false };
@@ -62,13 +62,16 @@ export function rolloutTokens(envs: EnvLike[], policy: RunnerPolicy, task: Actor
       for (let n = 0; n < N; n++) if (rows[n].live) active.push(n);
       if (active.length === 0) break;
       const tp = performance.now();
-      const { tokens, logp } = sampler.sample(Int32Array.from(active));
+      const res = sampler.sample(active);
+      const tokens = res.tokens;
+      // The log-prob `evaluate` scores (equal to the sampling distribution's at temperature 1).
+      const logp = res.modelLogp ?? res.logp;
       out.policyMs += performance.now() - tp;
       for (let j = 0; j < active.length; j++) {
         const n = active[j];
         const row = rows[n];
-        if (!row.live) continue;
-        const tok = tokens[j];
+        if (!row.live) { sampler.deactivate?.(n); continue; }
+        const tok = tokens[n];
         let r;
         try {
           r = envs[n].step(tok);
@@ -78,12 +81,12 @@ export function rolloutTokens(envs: EnvLike[], policy: RunnerPolicy, task: Actor
         }
         out.steps++;
         row.actions.push(tok);
-        row.logp.push(logp[j]);
+        row.logp.push(logp[n]);
         row.rewards.push(r.reward);
         row.messages.push(r.info.message ?? '');
         row.cont.push(tok);
         row.mask.push(1);
-        row.contLogp.push(logp[j]);
+        row.contLogp.push(logp[n]);
         const ctx = r.obs as Int32Array;
         // Everything the env appended after the policy's token (tool results) is context, not action.
         const extra = ctx.length > row.ctxLen + 1 ? ctx.slice(row.ctxLen + 1) : new Int32Array(0);
@@ -91,13 +94,15 @@ export function rolloutTokens(envs: EnvLike[], policy: RunnerPolicy, task: Actor
         for (const t of extra) { row.cont.push(t); row.mask.push(0); row.contLogp.push(0); }
         if (r.terminated || r.truncated) {
           row.live = false;
+          sampler.deactivate?.(n);
           row.success = r.info.success === true;
           row.terminated = r.terminated;
           row.truncated = r.truncated;
           if (typeof r.info.completion === 'string') row.completion = r.info.completion;
           if (r.info.rewardComponents && typeof r.info.rewardComponents === 'object') row.rewardComponents = r.info.rewardComponents as Record<string, number>;
-        } else {
-          sampler.feed(n, extra.length > 0 ? Int32Array.of(tok, ...extra) : Int32Array.of(tok));
+        } else if (extra.length > 0) {
+          // The sampler appended its own token already; env-inserted tokens join the row's context.
+          sampler.feed(n, extra);
         }
       }
     }

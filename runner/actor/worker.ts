@@ -12,7 +12,7 @@
  */
 import { Piscina } from 'piscina';
 import { loadAgents, loadEnvs, type AgentsRoom, type EnvLike, type EnvsRoom, type RunnerPolicy } from '../rooms.ts';
-import { encodeBatch, type FaultRecord, type TrajectoryBatch, type TrajectoryRecord } from '../trajectory.ts';
+import { frame, type FaultRecord, type TrajectoryBatch, type TrajectoryRecord } from '../trajectory.ts';
 import { SharedWeights, type SharedWeightsHandle } from '../transport/shared-weights.ts';
 import { SeededRng } from '../rng.ts';
 import { buildPolicy, loadPolicyBytes } from './policy.ts';
@@ -116,7 +116,7 @@ export default async function runActorTask(task: ActorTask): Promise<Uint8Array>
   if (task.init.family === 'games') rolloutGames(s, task, rng, out);
   else rolloutTokens(s.instances, s.policy, task, rng, out);
   out.busyMs = performance.now() - t0;
-  const bytes = encodeBatch(out);
+  const bytes = frame(out);
   return Piscina.move(bytes) as unknown as Uint8Array;
 }
 

@@ -153,6 +153,10 @@ $('smoothing').addEventListener('input', (e) => {
   $('smoothing-value').textContent = charts.smoothing.toFixed(2);
   scheduleRender();
 });
+$('metric-filter').addEventListener('input', (e) => {
+  charts.filter = e.target.value.trim();
+  scheduleRender();
+});
 $('show-raw').addEventListener('change', (e) => {
   charts.showRaw = e.target.checked;
   scheduleRender();

@@ -15,6 +15,17 @@ export class ChartGrid {
     this.xKey = 'step';
     this.smoothing = 0.6;
     this.showRaw = true;
+    /** Only metrics whose name matches (a case-insensitive regular expression, or a substring if invalid). */
+    this.filter = '';
+  }
+
+  matches(name) {
+    if (!this.filter) return true;
+    try {
+      return new RegExp(this.filter, 'i').test(name);
+    } catch {
+      return name.toLowerCase().includes(this.filter.toLowerCase());
+    }
   }
 
   /** x value of a record under the current axis; 'time' is seconds since the run's first record. */
@@ -38,9 +49,10 @@ export class ChartGrid {
   /** Rebuilds or updates every chart from the runs' records. Cheap enough to call a few times a second. */
   render(runs) {
     const visible = runs.filter((r) => r.visible && r.records.length > 0);
-    const names = this.metricNames(visible);
+    const names = this.metricNames(visible).filter((n) => this.matches(n));
     if (names.length === 0) {
-      if (!this.root.querySelector('.empty')) this.root.replaceChildren(el('p', { class: 'empty' }, 'Waiting for the first metrics record…'));
+      this.clear();
+      this.root.append(el('p', { class: 'empty' }, visible.length && this.filter ? `No metric matches “${this.filter}”.` : 'Waiting for the first metrics record…'));
       return;
     }
     this.root.querySelector('.empty')?.remove();
@@ -53,6 +65,8 @@ export class ChartGrid {
     }
     const width = this.cardWidth();
     for (const name of names) this.renderOne(name, visible, width);
+    const cards = names.map((n) => this.charts.get(n).card);
+    if (cards.some((c, i) => this.root.children[i] !== c)) this.root.append(...cards);
   }
 
   cardWidth() {

@@ -1,19 +1,32 @@
 // The smaller panels: annotator stats, the run-event log, the hyperparameter table, the runs list.
 import { el, flatten, fmt } from './util.js';
 
-/** Keys of annotator stats shown first and large; the rest follow as a plain table. */
-const ANNOTATOR_HEADLINE = ['labels', 'backlog', 'judgeErrors'];
+/**
+ * The three annotator figures shown large, each with the stat names it may come under (the first
+ * present wins); the rest follow as a plain table.
+ */
+const ANNOTATOR_HEADLINE = [
+  { label: 'labels', keys: ['labels', 'labelsDelivered', 'captionsLabelled'] },
+  { label: 'backlog', keys: ['backlog', 'backlogDepth'] },
+  { label: 'judge errors', keys: ['judgeErrors', 'judgeErrorsTotal', 'errors'], warn: true },
+];
+const pick = (flat, keys) => keys.find((k) => k in flat);
 
 export function renderAnnotator(root, stats, history) {
   if (!stats) return;
   const flat = flatten(stats);
-  const head = ANNOTATOR_HEADLINE.map((k) =>
-    el('div', { class: `stat ${k === 'judgeErrors' && flat[k] > 0 ? 'warn' : ''}` }, el('div', { class: 'stat-value' }, fmt(flat[k])), el('div', { class: 'stat-label' }, k)),
-  );
-  const rest = Object.entries(flat).filter(([k]) => !ANNOTATOR_HEADLINE.includes(k));
+  const used = new Set();
+  const head = ANNOTATOR_HEADLINE.map(({ label, keys, warn }) => {
+    const k = pick(flat, keys);
+    if (k) used.add(k);
+    const v = k ? flat[k] : undefined;
+    return el('div', { class: `stat ${warn && v > 0 ? 'warn' : ''}`, title: k ?? 'not reported' }, el('div', { class: 'stat-value' }, fmt(v)), el('div', { class: 'stat-label' }, label));
+  });
+  const rest = Object.entries(flat).filter(([k]) => !used.has(k));
+  const backlogKey = pick(flat, ANNOTATOR_HEADLINE[1].keys);
   const parts = [
     el('div', { class: 'stats' }, ...head),
-    sparkline(history.map((h) => h.backlog), 'backlog'),
+    backlogKey ? sparkline(history.map((h) => h[backlogKey]), backlogKey) : null,
     rest.length ? el('table', { class: 'kv' }, ...rest.map(([k, v]) => el('tr', {}, el('th', {}, k), el('td', { class: 'num' }, fmt(v))))) : null,
   ];
   root.replaceChildren(...parts.filter(Boolean));

@@ -87,7 +87,7 @@ class LearnerThread {
   private labelWaiters = new Map<number, (labels: AnnotationLabel[]) => void>();
   private inbox: LearnerIn[] = [];
   private busy = false;
-  private stats = { staleDropped: 0, staleDownweighted: 0, envFaults: 0, lagSum: 0, lagMax: 0, lagN: 0, episodes: 0, updates: 0 };
+  private stats = { actorBusyMs: 0, actorPolicyMs: 0, actorSteps: 0, staleDropped: 0, staleDownweighted: 0, envFaults: 0, lagSum: 0, lagMax: 0, lagN: 0, episodes: 0, updates: 0 };
 
   constructor(private readonly init: LearnerInit) {}
 
@@ -107,6 +107,11 @@ class LearnerThread {
       this.coef = { cExt: Number(c.rewards.cExt), cInt: Number(c.rewards.cInt), beta: Number(c.rewards.beta) };
     }
     const r = this.init.resume;
+    const warm = c.policy.checkpoint;
+    if (!r && typeof warm === 'string') {
+      if (!this.agents.loadWeights) throw new Error('agents/index.ts does not export loadWeights (needed for policy.checkpoint)');
+      this.policy.setWeights((await this.agents.loadWeights(warm)).weights);
+    }
     if (r) {
       this.policy.setWeights(this.agents.decodeSafetensors(r.weights).weights);
       if (r.learnerState !== undefined && this.learner.setState) this.learner.setState(r.learnerState);
@@ -163,6 +168,9 @@ class LearnerThread {
     for (const it of items) {
       const b = decodeBatch(it.bytes);
       faults.push(...b.faults);
+      this.stats.actorBusyMs += b.busyMs;
+      this.stats.actorPolicyMs += b.policyMs;
+      this.stats.actorSteps += b.steps;
       if (b.frames && !this.pendingFrames) this.pendingFrames = b.frames;
       for (const r of b.records) this.pending.push(r);
     }
@@ -278,6 +286,10 @@ class LearnerThread {
       staleDropped: this.stats.staleDropped,
       staleDownweighted: this.stats.staleDownweighted,
       envFaults: this.stats.envFaults,
+      // Cumulative actor-side accounting: steps per busy actor-second measures the actor loop itself.
+      actorBusyMs: this.stats.actorBusyMs,
+      actorPolicyMs: this.stats.actorPolicyMs,
+      actorSteps: this.stats.actorSteps,
       learnerMs: performance.now() - t0,
       ...prefix('learner_', metrics),
       ...modelMetrics,

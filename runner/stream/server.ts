@@ -70,7 +70,7 @@ export const DEFAULT_STREAM_SERVER_OPTIONS: Omit<StreamServerOptions, 'hub'> = {
   maxQueueMessages: 8192,
   maxQueueBytes: 8 * 1024 * 1024,
   highWaterBytes: 1024 * 1024,
-  maxClients: 64,
+  maxClients: 32,
   clientMessagesPerSecond: 20,
   maxBadMessages: 10,
   heartbeatMs: 30_000,

@@ -12,6 +12,8 @@
  * version are readable, which lets the lockstep pipeline pin a task to version j − 1 while j exists.
  */
 
+type WaitAsync = (a: Int32Array, i: number, v: number, t: number) => { async: boolean; value: Promise<string> | string };
+
 const CTRL_INTS = 8;
 const CTRL_BYTES = CTRL_INTS * 4;
 
@@ -118,7 +120,7 @@ export class SharedWeights {
       if (v >= version) return v;
       const left = deadline - Date.now();
       if (left <= 0) return v;
-      const r = Atomics.waitAsync(this.ctrl, 0, v, Math.min(left, 250));
+      const r = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync(this.ctrl, 0, v, Math.min(left, 250));
       if (r.async) await r.value;
     }
   }

@@ -18,7 +18,7 @@ test('config: defaults follow TRL where they apply', () => {
   const c = validateGrpoConfig({});
   assert.is(c.epsilonLow, 0.2); assert.is(c.epsilonHigh, 0.2); assert.is(c.beta, 0);
   assert.is(c.scaleRewards, 'group'); assert.is(c.numIterations, 1); assert.is(c.maxGradNorm, 1);
-  assert.equal(c.thr, { enabled: true, p: 0, tau: 0, mode: 'reweight', correctThreshold: null });
+  assert.equal(c.thr, { enabled: true, p: 0, tau: 0, tauRelative: false, mode: 'reweight', correctThreshold: null });
 });
 
 for (const [input, pattern] of [

@@ -4,7 +4,8 @@ import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
 import { GrpoLearner, sliceRows, type GrpoConfigInput } from '../../agents/learner/index.ts';
 import type { LearnerBatch, NamedWeights } from '../../agents/types.ts';
-import { useWasm, TinyPolicy, randomBatch, type FixtureInputs } from './learner-fixture.ts';
+import { Packr, pack, unpack } from 'msgpackr';
+import { useWasm, TinyPolicy, randomBatch, rng, type FixtureInputs } from './learner-fixture.ts';
 
 await useWasm();
 
@@ -51,6 +52,17 @@ test('p ≠ 0 changes the gradient; thr-only masks tokens below τ', () => {
     const want = Math.abs(base.thr![k]) > tau ? base.advantages[k] : 0;
     assert.is(only.advantages[k], want, `thr-only token ${k}`);
   }
+  // Relative τ: τ = 1 keeps the tokens whose |THR| is above the batch's mean |THR|.
+  const real = base.thr!.filter((_, k) => batch.mask[k] > 0).map(Math.abs);
+  const mean = real.reduce((a, b) => a + b, 0) / real.length;
+  const rel = g({ thr: { p: 0, tau: 1, tauRelative: true, mode: 'thr-only' } });
+  let kept = 0;
+  for (let k = 0; k < base.advantages.length; k++) {
+    const above = Math.abs(base.thr![k]) > mean;
+    if (batch.mask[k] > 0 && above) kept++;
+    assert.is(rel.advantages[k], above ? base.advantages[k] : 0, `relative τ token ${k}`);
+  }
+  assert.ok(kept > 0 && kept < real.length, 'relative τ splits the tokens');
   pol.dispose();
 });
 
@@ -120,12 +132,27 @@ test('getState/setState: a restored learner continues exactly like the original'
   const la = new GrpoLearner(a, cfg);
   la.update(batchOf(1)); la.update(batchOf(2));
   const state = structuredClone(la.getState()); // survives a worker-thread postMessage
-  b.setWeights(a.getWeights());
+  const b0 = a.getWeights();
+  b.setWeights(b0);
   const lb = new GrpoLearner(b, cfg);
   lb.setState(state);
   la.update(batchOf(3)); lb.update(batchOf(3));
   assert.ok(sameBits(flat(a.getWeights()), flat(b.getWeights())), 'same weights after one more update');
   assert.equal(lb.counters, la.counters);
+  // Checkpoint encodings: msgpackr with and without moreTypes (typed arrays come back as bytes), JSON-like arrays.
+  for (const decoded of [
+    new Packr({ moreTypes: true }).unpack(new Packr({ moreTypes: true }).pack(state)),
+    unpack(pack(state)),
+    JSON.parse(JSON.stringify(state, (_k, v) => (v instanceof Float32Array ? Array.from(v) : v))),
+  ]) {
+    const c = new TinyPolicy(D, d, V, 8);
+    c.setWeights(b0);
+    const lc = new GrpoLearner(c, cfg);
+    lc.setState(decoded);
+    lc.update(batchOf(3));
+    assert.ok(sameBits(flat(a.getWeights()), flat(c.getWeights())), 'restored from an encoded state');
+    lc.dispose(); c.dispose();
+  }
   const broken = structuredClone(state);
   broken.adam.m['0:x'] = { shape: [9], data: new Float32Array(9) };
   delete broken.adam.m[Object.keys(broken.adam.m)[0]];
@@ -138,6 +165,7 @@ test('learning: on a contextual bandit the rewarded action becomes likely', () =
   const policy = new TinyPolicy(D, 8, V, 12, 0.3);
   const learner = new GrpoLearner(policy, { learningRate: 0.05, thr: { p: 0.3 } });
   let seed = 100;
+  const sample = rng(2024);
   const context = (s: number) => Array.from({ length: D }, (_, i) => Math.sin(s * 7.1 + i * 3.3));
   const accuracy = () => tf.tidy(() => {
     const obs = Float32Array.from({ length: 60 * D }, (_, k) => context(10_000 + Math.floor(k / D))[k % D]);
@@ -154,11 +182,17 @@ test('learning: on a contextual bandit the rewarded action becomes likely', () =
     const ctx = Array.from({ length: groups }, (_, g) => context(seed + g));
     seed += groups;
     for (let b = 0; b < B; b++) obs.set(ctx[Math.floor(b / G)], b * D);
-    const { actions, logp } = tf.tidy(() => {
-      const lp = tf.logSoftmax(policy.evaluate({ obs, B, L: 1 }).logits.reshape([B, V])) as tf.Tensor2D;
-      const a = tf.multinomial(lp, 1, it).reshape([B]).toInt();
-      return { actions: a.dataSync() as Int32Array, logp: lp.mul(tf.oneHot(a, V)).sum(-1).dataSync() as Float32Array };
-    });
+    const lp = tf.tidy(() => tf.logSoftmax(policy.evaluate({ obs, B, L: 1 }).logits.reshape([B, V])));
+    const lpv = lp.dataSync();
+    lp.dispose();
+    // Seeded inverse-CDF sampling in JS (tf.multinomial treats seed 0 as "no seed": not reproducible).
+    const actions = new Int32Array(B), logp = new Float32Array(B);
+    for (let b = 0; b < B; b++) {
+      let u = sample(), a = 0;
+      while (a < V - 1 && (u -= Math.exp(lpv[b * V + a])) > 0) a++;
+      actions[b] = a;
+      logp[b] = lpv[b * V + a];
+    }
     const rewards = Float32Array.from(actions, (a, b) => { const c = ctx[Math.floor(b / G)]; return a === c.indexOf(Math.max(...c)) ? 1 : 0; });
     learner.update({
       inputs: { obs, B, L: 1 }, B, L: 1, actions: Int32Array.from(actions), mask: new Float32Array(B).fill(1),

@@ -230,6 +230,8 @@ test('weights: stored once per version, announced by number, fetched newest, old
   assert.equal([...w5!.bytes], [5, 5]);
   assert.is(await t.cmd.exists(t.keys.weight(1)), 0, 'version 1 is beyond the two kept');
   assert.is(await t.cmd.exists(t.keys.weight(2)), 1);
+  assert.equal([...(await sub.fetchExact(2))!], [2]);
+  assert.is(await sub.fetchExact(1), null);
   await rejects(pub.publish(5, new Uint8Array([0])), /not newer than the last published \(5\)/);
   // A second learner (resumed from an older checkpoint) is told where to continue.
   const resumed = (await connect(ns)).weightPublisher();

@@ -13,7 +13,7 @@ const CONFIGS: Array<[string, Record<string, unknown>]> = [
 
 for (const [id, opts] of CONFIGS) {
   test(`${id} ${JSON.stringify(opts)} passes checkEnv`, () => {
-    const report = checkEnv(makeEnvSync(id, opts));
+    const report = checkEnv(makeEnvSync(id, opts), { makeAnother: () => makeEnvSync(id, opts) });
     assert.ok(report.ok, JSON.stringify(report.results.filter((r) => !r.ok)));
   });
 }
@@ -122,21 +122,30 @@ test('train and test splits are disjoint sets of levels', () => {
   for (const h of hashes.test) assert.not.ok(hashes.train.has(h));
 });
 
-test('random exploration: small KeyDoor is solvable by chance, large is not', () => {
-  const rate = (opts: Record<string, unknown>) => {
-    const env = makeEnvSync('KeyDoor-v0', opts);
-    const rng = new Rng(9);
-    let wins = 0;
-    for (let ep = 0; ep < 100; ep++) {
-      env.reset({ seed: ep });
-      for (;;) { const s = env.step(rng.int(4)); if (s.terminated || s.truncated) { if (s.info.success) wins++; break; } }
-    }
-    return wins / 100;
-  };
-  const easy = rate({ size: 5 }), hard = rate({ size: 14, keyDistance: 'far', maxSteps: 200 });
-  assert.ok(easy > 0.3, `easy ${easy}`);
-  assert.ok(hard < 0.05, `hard ${hard}`);
-});
+function randomSuccessRate(id: string, opts: Record<string, unknown>, episodes = 100): number {
+  const env = makeEnvSync(id, opts);
+  const rng = new Rng(9);
+  let wins = 0;
+  for (let ep = 0; ep < episodes; ep++) {
+    env.reset({ seed: ep });
+    for (;;) { const s = env.step(rng.int(4)); if (s.terminated || s.truncated) { if (s.info.success) wins++; break; } }
+  }
+  return wins / episodes;
+}
+
+const EXPLORATION: Array<[string, Record<string, unknown>, Record<string, unknown>]> = [
+  ['KeyDoor-v0', { size: 5 }, { size: 16, keyDistance: 'far' }],
+  ['MultiRoom-v0', { numRooms: 2, roomSize: 3 }, { numRooms: 6, roomSize: 4, lockedDoors: 3, maxSteps: 300 }],
+  ['Maze-v0', { size: 2 }, { size: 12, lockedDoor: true, maxSteps: 300 }],
+];
+
+for (const [id, easy, hard] of EXPLORATION) {
+  test(`random exploration: ${id} easy settings are solved by chance, hard ones almost never`, () => {
+    const e = randomSuccessRate(id, easy), h = randomSuccessRate(id, hard);
+    assert.ok(e > 0.3, `easy ${e}`);
+    assert.ok(h < 0.05, `hard ${h}`);
+  });
+}
 
 test('render: RGB frame of the grid with the step message as caption', () => {
   const env = makeEnvSync<GridEnv>('KeyDoor-v0', { tileSize: 4 });

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { combineRewards, combineWithModel } from '../../rewards/index.ts';
+import { combineRewards, combineWithModel, createAnnotator, IntrinsicRewarder, validateRewardsConfig, captionKey } from '../../rewards/index.ts';
 
 const close = (a: ArrayLike<number>, b: number[]) => b.forEach((v, i) => assert.ok(Math.abs(a[i]! - v) < 1e-6, `[${i}] ${a[i]} vs ${v}`));
 
@@ -29,6 +29,25 @@ test('combineWithModel scores distinct messages once', () => {
   assert.is(calls, 1);
   assert.equal(seen, ['good', 'bad']);
   close(out.intrinsic, [1, 0, 0.5, 0]);
+});
+
+test('validation is idempotent on a full config', () => {
+  for (const partial of [{}, { judge: { kind: 'llm' } }, { judge: { kind: 'perceptual', encoder: { kind: 'tfjs', path: 'm.json' } }, model: { kind: 'ranking' } }]) {
+    const full = validateRewardsConfig(partial);
+    assert.equal(validateRewardsConfig(JSON.parse(JSON.stringify(full))), full);
+  }
+});
+
+test('default pipeline end to end: rubric annotator → retrieval model → combined episode rewards', async () => {
+  const annotator = await createAnnotator({ annotator: { cacheDir: null } });
+  const rewarder = new IntrinsicRewarder({});
+  const episode = ['', 'You pick up the red key.', 'You bump into a wall.', 'You pick up the red key.', 'You reach the goal!'];
+  annotator.request([...new Set(episode.filter(Boolean))].map((caption) => ({ key: captionKey('KeyDoor-v0', caption), envId: 'KeyDoor-v0', caption })));
+  rewarder.update(annotator.drainLabels());
+  const out = rewarder.combine(episode, [0, 0, 0, 0, 1]);
+  close(out.intrinsic, [0, 0.4, 0, 0.05, 0.4]);
+  close(out.rewards, [0, 0.4, 0, 0.05, 10.4]);
+  await annotator.close();
 });
 
 test.run();

@@ -114,6 +114,15 @@ export class RedisWeightSubscriber implements WeightSubscriber {
     throw new Error(`weights: the latest version kept changing faster than it could be fetched (raise weightVersionsKept)`);
   }
 
+  /**
+   * The bytes of exactly `version` (for a lockstep pipeline that samples with version j − 1), or null when it
+   * was never published or is older than the `weightVersionsKept` newest.
+   */
+  async fetchExact(version: number): Promise<Uint8Array | null> {
+    const blob = await this.cmd.getBuffer(this.keys.weight(version));
+    return blob === null ? null : new Uint8Array(blob.buffer, blob.byteOffset, blob.byteLength);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.listeners.clear();

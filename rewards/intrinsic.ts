@@ -1,0 +1,41 @@
+/**
+ * The two halves of rewards/ wired from one validated config:
+ *  - `createAnnotator(config)`: the judge named by config.judge behind an Annotator (the in-process
+ *    AnnotationChannel; main thread or its own process).
+ *  - `IntrinsicRewarder`: the reward model plus the combination rule, where the learner lives (a worker
+ *    thread): plain labels in (`update`), per-step combined rewards out (`combine`), state for checkpoints.
+ */
+import { Annotator } from './annotator.ts';
+import { combineWithModel, type CombinedEpisode } from './combine.ts';
+import { validateRewardsConfig, type RewardsConfig } from './config.ts';
+import { createJudge, createRewardModel } from './factory.ts';
+import type { LlmJudgeOptions } from './judges/llm.ts';
+import type { AnnotationLabel, RewardModel, RewardModelMetrics, RewardModelState } from './types.ts';
+
+export async function createAnnotator(config: RewardsConfig | Record<string, unknown>, options: LlmJudgeOptions = {}): Promise<Annotator> {
+  const full = validateRewardsConfig(config); // idempotent on a full config
+  return new Annotator(await createJudge(full.judge, options), full.annotator);
+}
+
+export class IntrinsicRewarder {
+  readonly config: RewardsConfig;
+  readonly model: RewardModel;
+
+  constructor(config: RewardsConfig | Record<string, unknown> = {}) {
+    this.config = validateRewardsConfig(config);
+    this.model = createRewardModel(this.config.model);
+  }
+
+  update(labels: AnnotationLabel[]): RewardModelMetrics {
+    return this.model.update(labels);
+  }
+
+  /** r_t = c_ext·r_ext,t + c_int·r_int(m_t)·N(m_t)^(−β) over one episode's per-step messages. */
+  combine(messages: readonly string[], rExt: ArrayLike<number>): CombinedEpisode {
+    return combineWithModel(messages, rExt, this.model, this.config);
+  }
+
+  save(): RewardModelState { return this.model.save(); }
+  load(state: RewardModelState): void { this.model.load(state); }
+  dispose(): void { this.model.dispose(); }
+}

@@ -1,0 +1,27 @@
+/**
+ * Named experiments kept in the repo: `npm start -- --experiment NAME`. Each file's default export is a
+ * partial experiment config (validated by runner/config.ts when run).
+ */
+import keydoorThr from './keydoor-thr.ts';
+import keydoorExt from './keydoor-ext.ts';
+import additionThr from './addition-thr.ts';
+import additionExt from './addition-ext.ts';
+import toolcalcThr from './toolcalc-thr.ts';
+import toolcalcExt from './toolcalc-ext.ts';
+
+export const EXPERIMENTS: Record<string, Record<string, unknown>> = {
+  'keydoor-thr': keydoorThr,
+  'keydoor-ext': keydoorExt,
+  'addition-thr': additionThr,
+  'addition-ext': additionExt,
+  'toolcalc-thr': toolcalcThr,
+  'toolcalc-ext': toolcalcExt,
+};
+
+export const DEFAULT_EXPERIMENT = 'keydoor-thr';
+
+export function getExperiment(name: string): Record<string, unknown> {
+  const e = EXPERIMENTS[name];
+  if (!e) throw new Error(`unknown experiment '${name}'. Named experiments: ${Object.keys(EXPERIMENTS).sort().join(', ')}`);
+  return structuredClone(e);
+}

@@ -1,0 +1,9 @@
+/** ToolCalc-v0 baseline: plain GRPO (THR off). */
+import base from './toolcalc-thr.ts';
+
+export default {
+  ...base,
+  name: 'toolcalc-ext',
+  description: 'ToolCalc-v0, plain GRPO (THR off)',
+  learner: { ...base.learner, thr: { p: 0, tau: 0 } },
+};

@@ -1,0 +1,240 @@
+/**
+ * `npm run bench -- rewards [--seconds 1.5]`
+ *
+ * 1. Actor throughput with the annotator on vs off. Real envs from envs/index.ts (KeyDoor, MultiRoom,
+ *    Maze with move messages, Addition) step with random actions; after every batch of steps the actor
+ *    submits the batch's distinct captions to the annotator and yields to the event loop (as an actor
+ *    does when it ships a trajectory). Worst case on purpose: actor, annotator and judge share ONE
+ *    thread (in a run the actors are worker threads). Two loads: 'realistic' (env captions, rubric judge
+ *    with 10 ms latency per batch) and 'stress' (every caption made unique, the LLM judge's real HTTP
+ *    client against the STAND-IN server with 5 ms latency, so the annotator never idles). Frames are not
+ *    rendered (captions only). Off/on runs alternate; medians are compared.
+ * 2. Labels/s against judges with a stated latency: the rubric judge at 50 ms per batch of 100 (2 in
+ *    flight: ceiling 4000/s) and the LLM judge against the stand-in server at 25 ms per request with
+ *    concurrency 8 (ceiling 320/s).
+ * 3. Reward-model inference: score() captions/s for retrieval, classification and ranking (wasm backend).
+ */
+import { spawn } from 'node:child_process';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { makeEnvSync, Rng, type Env } from '../../envs/index.ts';
+import {
+  Annotator, LlmJudge, RubricJudge, captionKey, createRewardModel, rubricLabel,
+  validateJudgeConfig, validateModelConfig, type AnnotationRequest, type Judge, type LlmJudgeConfig, type RubricJudgeConfig,
+} from '../../rewards/index.ts';
+
+// ───────────── worker side: an actor thread stepping real envs and shipping messages ─────────────
+if (!isMainThread) {
+  const { seconds, unique } = workerData as { seconds: number; unique: boolean };
+  const actors = makeActors();
+  const BATCH = 128;
+  let steps = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < seconds * 1000) {
+    const messages: string[] = [];
+    const envIds: string[] = [];
+    for (const a of actors) {
+      for (let s = 0; s < BATCH; s++) {
+        const r = a.env.step(a.rng.int(a.n));
+        steps++;
+        messages.push(unique && r.info.message ? `${r.info.message} #${a.episode}.${s}` : r.info.message);
+        if (r.terminated || r.truncated) { a.env.reset(); a.episode++; }
+      }
+      envIds.push(a.id);
+    }
+    parentPort!.postMessage({ kind: 'batch', messages, envIds, perEnv: BATCH });
+  }
+  parentPort!.postMessage({ kind: 'done', stepsPerSec: steps / ((performance.now() - t0) / 1000) });
+  process.exit(0);
+}
+
+const argSeconds = (() => { const i = process.argv.indexOf('--seconds'); return i > 0 ? Number(process.argv[i + 1]) : 1.5; })();
+await tf.setBackend('wasm');
+await tf.ready();
+
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; };
+const tick = () => new Promise<void>((r) => setImmediate(r));
+
+// ───────────── 1. actor throughput ─────────────
+interface Actor { env: Env<any, number>; id: string; rng: Rng; n: number; episode: number }
+function makeActors(): Actor[] {
+  const specs: Array<[string, Record<string, unknown>]> = [
+    ['KeyDoor-v0', { moveMessages: true }], ['MultiRoom-v0', { moveMessages: true }], ['Maze-v0', { moveMessages: true }], ['Addition-v0', {}],
+  ];
+  const actors: Actor[] = [];
+  let seed = 1;
+  for (const [id, opts] of specs) for (let k = 0; k < 2; k++) {
+    const env = makeEnvSync<Env<any, number>>(id, opts);
+    env.reset({ seed: seed++ });
+    const n = (env.actionSpace as unknown as { n: number }).n;
+    actors.push({ env, id, rng: new Rng(seed * 7919), n, episode: 0 });
+  }
+  return actors;
+}
+
+/**
+ * One actor loop. Both modes record every step's message into the trajectory (the learner needs them
+ * for the reward combination anyway); with the annotator on, the batch's distinct captions are also
+ * keyed and submitted after the batch, as the side that ships trajectories would.
+ */
+async function actorRun(annotator: Annotator | null, unique: boolean, seconds: number): Promise<number> {
+  const actors = makeActors();
+  const BATCH = 128;
+  let steps = 0;
+  const messages: string[] = new Array(actors.length * BATCH).fill('');
+  const t0 = performance.now();
+  while (performance.now() - t0 < seconds * 1000) {
+    let k = 0;
+    for (const a of actors) {
+      for (let s = 0; s < BATCH; s++) {
+        const r = a.env.step(a.rng.int(a.n));
+        steps++;
+        const msg = r.info.message;
+        messages[k++] = unique && msg ? `${msg} #${a.episode}.${s}` : msg;
+        if (r.terminated || r.truncated) { a.env.reset(); a.episode++; }
+      }
+    }
+    if (annotator) {
+      const requests: AnnotationRequest[] = [];
+      const seen = new Set<string>();
+      for (let i = 0; i < k; i++) {
+        const caption = messages[i]!;
+        if (!caption || seen.has(caption)) continue;
+        seen.add(caption);
+        const envId = actors[Math.floor(i / BATCH)]!.id;
+        requests.push({ key: captionKey(envId, caption), envId, caption });
+      }
+      annotator.request(requests);
+      annotator.drainLabels();
+    }
+    await tick();
+  }
+  return steps / ((performance.now() - t0) / 1000);
+}
+
+async function compare(name: string, makeJudge: () => Judge, unique: boolean) {
+  const off: number[] = [], on: number[] = [];
+  let last: ReturnType<Annotator['metrics']> | null = null;
+  for (let rep = 0; rep < 3; rep++) {
+    off.push(await actorRun(null, unique, argSeconds));
+    const annotator = new Annotator(makeJudge(), { cacheDir: null, batchSize: 100, inFlight: 2, backlog: 4096 });
+    on.push(await actorRun(annotator, unique, argSeconds));
+    last = annotator.metrics();
+    await annotator.close();
+  }
+  const ratio = median(on) / median(off);
+  console.log(`actor throughput [${name}]: off ${median(off).toFixed(0)} steps/s, on ${median(on).toFixed(0)} steps/s, ratio ${ratio.toFixed(3)}` +
+    ` (annotator: seen ${last!.captionsSeen}, unique ${last!.captionsUnique}, labelled ${last!.captionsLabelled}, dropped ${last!.backlogDropped}, errors ${last!.judgeErrorsTotal})`);
+  return { off: median(off), on: median(on), ratio, labelled: last!.captionsLabelled, dropped: last!.backlogDropped };
+}
+
+/** The real layout: the actor in a worker thread, the annotator on the main thread receiving its batches. */
+async function threadedRun(annotator: Annotator | null, unique: boolean, seconds: number): Promise<number> {
+  const worker = new Worker(new URL(import.meta.url), { workerData: { seconds, unique }, execArgv: ['--import', 'tsx'] });
+  return new Promise((resolve, reject) => {
+    worker.on('message', (m: { kind: string; messages: string[]; envIds: string[]; perEnv: number; stepsPerSec: number }) => {
+      if (m.kind === 'done') { resolve(m.stepsPerSec); return; }
+      if (!annotator) return;
+      const requests: AnnotationRequest[] = [];
+      const seen = new Set<string>();
+      m.messages.forEach((caption, i) => {
+        if (!caption || seen.has(caption)) return;
+        seen.add(caption);
+        const envId = m.envIds[Math.floor(i / m.perEnv)]!;
+        requests.push({ key: captionKey(envId, caption), envId, caption });
+      });
+      annotator.request(requests);
+      annotator.drainLabels();
+    });
+    worker.once('error', reject);
+  });
+}
+
+async function compareThreaded(name: string, makeJudge: () => Judge, unique: boolean) {
+  const off: number[] = [], on: number[] = [];
+  let last: ReturnType<Annotator['metrics']> | null = null;
+  for (let rep = 0; rep < 3; rep++) {
+    off.push(await threadedRun(null, unique, argSeconds));
+    const annotator = new Annotator(makeJudge(), { cacheDir: null, batchSize: 100, inFlight: 2, backlog: 4096 });
+    on.push(await threadedRun(annotator, unique, argSeconds));
+    last = annotator.metrics();
+    await annotator.close();
+  }
+  const ratio = median(on) / median(off);
+  console.log(`actor thread throughput [${name}]: off ${median(off).toFixed(0)} steps/s, on ${median(on).toFixed(0)} steps/s, ratio ${ratio.toFixed(3)}` +
+    ` (annotator on main thread: seen ${last!.captionsSeen}, unique ${last!.captionsUnique}, labelled ${last!.captionsLabelled}, dropped ${last!.backlogDropped}, errors ${last!.judgeErrorsTotal})`);
+  return { off: median(off), on: median(on), ratio, labelled: last!.captionsLabelled, dropped: last!.backlogDropped };
+}
+
+const rubric = (latencyMs: number) => new RubricJudge(validateJudgeConfig({ kind: 'rubric', latencyMs }) as RubricJudgeConfig);
+/** The stand-in server in its own process, as a real judge server would be. */
+async function spawnStandIn(latencyMs: number): Promise<{ url: string; close: () => Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'rewards/testing/standin-openai-server.ts', '--port', '0', '--latency', String(latencyMs)],
+    { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => { out += d; const m = out.match(/at (http:\/\/\S+)/); if (m) resolve(m[1]!); });
+    child.once('exit', (code) => reject(new Error(`stand-in server exited with ${code}`)));
+  });
+  return { url, close: async () => { child.kill('SIGTERM'); await new Promise((r) => child.once('exit', r)); } };
+}
+const server = await spawnStandIn(5);
+const llm = (url: string, concurrency: number) => new LlmJudge(validateJudgeConfig({ kind: 'llm', baseUrl: url, model: 'standin',
+  apiKeyEnv: 'THRIVE_BENCH_NO_KEY', concurrency, timeoutMs: 5000 }) as LlmJudgeConfig, { env: {} });
+
+const threaded = await compareThreaded('env captions, rubric 10 ms/batch', () => rubric(10), false);
+const threadedStress = await compareThreaded('unique captions, LLM judge over HTTP (stand-in process, 5 ms)', () => llm(server.url, 8), true);
+const realistic = await compare('same thread, worst case: env captions, rubric 10 ms/batch', () => rubric(10), false);
+const stress = await compare('same thread, worst case: unique captions, LLM judge over HTTP (stand-in process, 5 ms)', () => llm(server.url, 8), true);
+await server.close();
+
+// ───────────── 2. labels/s ─────────────
+async function labelRate(name: string, judge: Judge, n: number, ceiling: number) {
+  const a = new Annotator(judge, { cacheDir: null, batchSize: 100, inFlight: 2, backlog: n });
+  const items = Array.from({ length: n }, (_, i) => {
+    const caption = `You move north. (${i})`;
+    return { key: captionKey('KeyDoor-v0', caption), envId: 'KeyDoor-v0', caption };
+  });
+  const t0 = performance.now();
+  a.request(items);
+  await a.idle();
+  const perSec = a.metrics().captionsLabelled / ((performance.now() - t0) / 1000);
+  console.log(`labels/s [${name}]: ${perSec.toFixed(0)} (ceiling ${ceiling}, ${a.metrics().captionsLabelled} labels)`);
+  await a.close();
+  return perSec;
+}
+const rubricRate = await labelRate('rubric judge, 50 ms per batch of 100, 2 in flight', rubric(50), 2000, 4000);
+const slowServer = await spawnStandIn(25);
+const llmRate = await labelRate('LLM judge via stand-in server, 25 ms per request, concurrency 8', llm(slowServer.url, 8), 400, 320);
+await slowServer.close();
+
+// ───────────── 3. reward-model inference ─────────────
+const COLORS = ['red', 'green', 'blue', 'purple', 'yellow', 'grey'];
+const pool: string[] = [];
+for (const c of COLORS) pool.push(`You pick up the ${c} key.`, `You unlock the door with the ${c} key.`);
+for (const d of ['north', 'east', 'south', 'west']) pool.push(`You move ${d}.`);
+pool.push('You bump into a wall.', 'The door is locked.', 'You open the door.', 'You enter a new room.', 'You reach the goal!');
+const labels = pool.map((caption) => ({ key: captionKey('KeyDoor-v0', caption), caption, label: rubricLabel('KeyDoor-v0', caption) }));
+const batch = Array.from({ length: 256 }, (_, i) => pool[i % pool.length]!);
+const inference: Record<string, number> = {};
+for (const kind of ['retrieval', 'classification', 'ranking'] as const) {
+  const m = createRewardModel(validateModelConfig({ kind }));
+  for (let r = 0; r < 5; r++) m.update(labels);
+  m.score(batch);
+  let n = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < 1000) { m.score(batch); n += batch.length; }
+  inference[kind] = n / ((performance.now() - t0) / 1000);
+  const t1 = performance.now();
+  m.update(labels);
+  const updateMs = performance.now() - t1;
+  console.log(`reward model [${kind}]: score ${inference[kind]!.toFixed(0)} captions/s (batches of 256); update(${labels.length} labels) ${updateMs.toFixed(1)} ms`);
+  m.dispose();
+}
+
+console.log(JSON.stringify({
+  actorThroughput: { workerThread: threaded, workerThreadStress: threadedStress, sameThread: realistic, sameThreadStress: stress, target: 0.95 },
+  labelsPerSec: { rubric50msBatch100: rubricRate, rubricCeiling: 4000, llmStandIn25ms_c8: llmRate, llmCeiling: 320 },
+  inferenceCaptionsPerSec: inference,
+}));

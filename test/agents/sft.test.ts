@@ -1,0 +1,97 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as tf from '@tensorflow/tfjs';
+import { makeEnvSync, defaultTokenizer, Discrete, TokenSequence, type TokenEnv, type StepResult } from '../../envs/index.ts';
+import { initBackend, TokenPolicy, SftTrainer, collectDemonstrations, exampleFromSegments, packExamples, evaluateTokenPolicy, validateSftConfig } from '../../agents/index.ts';
+
+test.before(async () => {
+  process.env.THRIVE_BACKEND_QUIET = '1';
+  await initBackend();
+});
+
+const tok = defaultTokenizer;
+
+test('demonstrations: text envs end with eos; tool results are context (mask 0), not targets', () => {
+  const [add] = collectDemonstrations(makeEnvSync<TokenEnv>('Addition-v0'), 1, 3);
+  assert.is(add!.prompt[0], tok.bos);
+  assert.match(tok.decode(add!.prompt), /^\d+\+\d+=$/);
+  assert.is(add!.continuation[add!.continuation.length - 1], tok.eos);
+  assert.ok(add!.mask.every((m) => m === 1));
+  const [tool] = collectDemonstrations(makeEnvSync<TokenEnv>('ToolCalc-v0'), 1, 3);
+  const text = tok.decode(tool!.continuation);
+  const policyText = tok.decode(tool!.continuation.filter((_, i) => tool!.mask[i] === 1));
+  const envText = tok.decode(tool!.continuation.filter((_, i) => tool!.mask[i] === 0));
+  assert.match(text, /^<call>calc\(.+\)<\/call><result>.+<\/result><answer>.+<\/answer>$/);
+  assert.match(envText, /^<result>.+<\/result>$/);
+  assert.not.match(policyText, /result/);
+  assert.throws(() => exampleFromSegments([1], [{ role: 'env', text: 'x' }], { eos: false }), /no policy tokens/);
+  assert.throws(() => exampleFromSegments([1], [{ role: 'user' as never, text: 'x' }]), /role "user"/);
+});
+
+test('packExamples: prompts left-padded, continuations right-padded, masks aligned', () => {
+  const a = exampleFromSegments([1, 10, 11], [{ role: 'policy', text: 'a' }], { eos: false });
+  const b = exampleFromSegments([1], [{ role: 'policy', text: 'b' }, { role: 'env', text: 'c' }], { eos: true });
+  const p = packExamples([a, b]);
+  assert.equal([p.B, p.promptLength, p.L, p.T], [2, 3, 3, 6]);
+  assert.equal(Array.from(p.tokens), [1, 10, 11, tok.charId('a'), 0, 0, 0, 0, 1, tok.charId('b'), tok.charId('c'), tok.eos]);
+  assert.equal(Array.from(p.mask), [1, 0, 0, 1, 0, 1]);
+});
+
+test('SFT lowers the loss and teaches a tiny policy its demonstrations', () => {
+  const policy = new TokenPolicy({ layers: 1, width: 32, heads: 2, context: 16, seed: 1 });
+  const examples = ['ab', 'ba', 'cc', 'ca'].map((s) => exampleFromSegments([1, tok.charId(s[0]!)], [{ role: 'policy', text: s }], { eos: true }));
+  const trainer = new SftTrainer(policy, examples, { steps: 80, batchSize: 8, learningRate: 1e-2, seed: 2 });
+  const first = trainer.step();
+  const n0 = tf.memory().numTensors;
+  const last = trainer.train()!;
+  assert.is(tf.memory().numTensors, n0, 'no tensor leak across SFT steps');
+  assert.ok(last.loss < first.loss * 0.3, `loss ${first.loss} → ${last.loss}`);
+  assert.ok(last.tokenAccuracy > 0.7, `token accuracy ${last.tokenAccuracy}`);
+  trainer.dispose();
+  policy.dispose();
+  assert.throws(() => validateSftConfig({ lr: 1 } as never), /unknown key 'lr'/);
+  assert.throws(() => validateSftConfig({ batchSize: 0 }), /batchSize=0/);
+});
+
+/** A toy env: after each policy token the env inserts two tokens; success = first policy token is 'x'. */
+class InsertEnv implements TokenEnv {
+  readonly observationSpace = new TokenSequence(tok.vocabSize, 32, 1);
+  readonly actionSpace = new Discrete(tok.vocabSize);
+  readonly spec = { id: 'Insert-test', family: 'tools' as const, maxEpisodeSteps: 3, options: {} };
+  private ctx: number[] = [];
+  private steps = 0;
+  private first = -1;
+  reset() { this.ctx = [tok.bos, tok.charId('q')]; this.steps = 0; this.first = -1; return { obs: Int32Array.from(this.ctx), info: { message: '' } }; }
+  step(a: number): StepResult<Int32Array> {
+    if (this.steps === 0) this.first = a;
+    this.ctx.push(a, tok.charId('r'), tok.charId('s'));
+    const done = ++this.steps === 3;
+    const success = this.first === tok.charId('x');
+    return { obs: Int32Array.from(this.ctx), reward: done && success ? 1 : 0, terminated: done, truncated: false, info: { message: done ? `ctx ${tok.decode(this.ctx)}` : '', success: done && success } };
+  }
+  demonstrate() { return [{ role: 'policy' as const, text: 'x' }]; }
+  close() {}
+}
+
+test('evaluateTokenPolicy: rolls N envs through one sampler, feeding env-inserted tokens', () => {
+  const policy = new TokenPolicy({ layers: 1, width: 16, heads: 2, context: 16, seed: 3 });
+  const setHead = (id: number) => {
+    const w = policy.getWeights();
+    // Make every hidden state prefer token `id`: a large head column on the (non-zero) LayerNorm bias direction.
+    w['ln_f.g']!.data.fill(0); w['ln_f.b']!.data.fill(1);
+    w['head.w']!.data.fill(0);
+    for (let j = 0; j < 16; j++) w['head.w']!.data[j * tok.vocabSize + id] = 1;
+    policy.setWeights(w);
+  };
+  setHead(tok.charId('x'));
+  const envs = [new InsertEnv(), new InsertEnv(), new InsertEnv()];
+  const good = evaluateTokenPolicy(policy, envs, { episodes: 7 });
+  assert.equal([good.episodes, good.successes], [7, 7]);
+  assert.match(good.samples[0]!.message, /^ctx qxrsxrsxrs$/);
+  setHead(tok.charId('y'));
+  const bad = evaluateTokenPolicy(policy, envs, { episodes: 4 });
+  assert.equal([bad.episodes, bad.successes, bad.successRate], [4, 0, 0]);
+  policy.dispose();
+});
+
+test.run();
