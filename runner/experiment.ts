@@ -16,13 +16,14 @@ import { resolveExperiment, type ResolvedExperiment } from './resolve.ts';
 import { RunDir } from './run-dir.ts';
 import { latestCheckpoint, loadCheckpoint, saveCheckpoint, type CheckpointData, type RunnerCounters } from './checkpoint.ts';
 import { InProcessTransport } from './transport/inprocess.ts';
-import type { TrajectoryMessage, TrajectorySink, TrajectorySource } from './transport/types.ts';
+import { SharedWeights as SharedWeightsClass } from './transport/shared-weights.ts';
+import type { Transport, TrajectoryMessage, TrajectorySource } from './transport/types.ts';
 import { ActorPool } from './actor/pool.ts';
-import type { ActorInit, ActorTask } from './actor/worker.ts';
+import type { ActorInit } from './actor/worker.ts';
+import { startActorLanes } from './actor/lanes.ts';
 import { startTsWorker } from './thread.ts';
 import type { EpisodeSample, LearnerIn, LearnerInit, LearnerOut, LearnerResume } from './learner/worker.ts';
-import { encodeBatch, unframe, type FaultRecord } from './trajectory.ts';
-import { deriveSeed } from './rng.ts';
+import type { FaultRecord } from './trajectory.ts';
 import { ProgressBar } from './progress.ts';
 import { loadRewards, type AnnotationChannel, type AnnotationLabel, type AnnotationRequest } from './rooms.ts';
 import { MetricsHub, startStreamServer, type StreamServer } from './stream/index.ts';
@@ -43,8 +44,17 @@ export interface RunOptions {
   backend?: string;
   /** Called with every metrics record. */
   onMetrics?: (record: Record<string, number>) => void;
-  /** Test hook: extra fields for the actor tasks' init (e.g. to crash a worker). */
+  /** Where progress messages go (default stderr). */
   log?: (line: string) => void;
+  /**
+   * The transport (default: a new InProcessTransport). With another transport (Redis) the weights are
+   * forwarded from the learner thread's buffer to `transport.weightPublisher()` and the pipeline is 'free'.
+   */
+  transport?: Transport;
+  /** Run the actor role in this process (default true). false = the learner role only (see runLearner). */
+  actors?: boolean;
+  /** The annotator's channel when it runs elsewhere (default: rewards/' Annotator in this process). */
+  annotationChannel?: AnnotationChannel;
 }
 
 export interface RunResult {
@@ -146,7 +156,12 @@ export async function runExperiment(partial: unknown, opts: RunOptions = {}): Pr
   }
   const config = resolved.config;
   const U = config.groupsPerUpdate / config.actors.groupsPerTask;
-  if (config.transport.kind !== 'inprocess') {
+  const split = opts.actors === false || (opts.transport !== undefined && !(opts.transport instanceof InProcessTransport));
+  if (split && config.actors.pipeline === 'lockstep') {
+    // Lockstep needs the actors and the learner in one process (ordered feed, pinned versions).
+    config.actors.pipeline = 'free';
+  }
+  if (config.transport.kind !== 'inprocess' && !opts.transport) {
     throw new ConfigError(`transport.kind '${config.transport.kind}' runs as separate processes (scripts/learner.ts, scripts/actor.ts, scripts/annotator.ts); runExperiment runs the in-process form only`);
   }
   if (config.actors.queueCapacity < U) {
@@ -172,8 +187,9 @@ export async function runExperiment(partial: unknown, opts: RunOptions = {}): Pr
     runDir.appendEvent(e);
   };
 
-  const transport = new InProcessTransport({ queueCapacity: config.actors.queueCapacity });
-  const annotator = await AnnotatorRole.create(config);
+  const transport: Transport = opts.transport ?? new InProcessTransport({ queueCapacity: config.actors.queueCapacity });
+  const local = transport instanceof InProcessTransport ? transport : null;
+  const annotator = opts.annotationChannel ? new AnnotatorRole(opts.annotationChannel) : await AnnotatorRole.create(config);
   const learnerResume: LearnerResume | undefined = resume
     ? { version: resume.version, weights: resume.weights, learnerState: resume.learnerState, rewardState: resume.rewardState, requested: resume.requested }
     : undefined;
@@ -215,8 +231,18 @@ export async function runExperiment(partial: unknown, opts: RunOptions = {}): Pr
   let weights: SharedWeights;
   try {
     const ready = await learner.next('ready');
-    transport.attachWeights(ready.weights);
-    weights = transport.weights;
+    weights = SharedWeightsClass.attach(ready.weights);
+    if (local) local.attachWeights(ready.weights);
+    else {
+      // Another transport: forward every version the learner thread publishes.
+      const publisher = transport.weightPublisher();
+      await publisher.publish(ready.version, weights.read(ready.version)!);
+      learner.on((m) => {
+        if (m.type !== 'update') return;
+        const bytes = weights.read(m.version);
+        if (bytes) void publisher.publish(m.version, bytes).catch((err) => event('error', `weight publish failed: ${(err as Error).message}`));
+      });
+    }
     const v0 = ready.version;
     if (serverCfg.enabled) {
       server = await startStreamServer({ hub, host: serverCfg.host, port: serverCfg.port, token: serverCfg.token, runsDir: config.logging.dir, runName: runDir.path.split('/').pop() });
@@ -226,7 +252,7 @@ export async function runExperiment(partial: unknown, opts: RunOptions = {}): Pr
     event('start', `run ${runDir.path} (${ready.paramCount} parameters, ${config.actors.workers} actor worker(s), pipeline ${config.actors.pipeline})`, { runDir: runDir.path, resumed: Boolean(resume) });
     if (!quiet) log(`run directory: ${runDir.path}`);
 
-    pool = new ActorPool(config.actors.workers);
+    if (opts.actors !== false) pool = new ActorPool(config.actors.workers);
     const actorInit: ActorInit = {
       key: `${runDir.path}:${Date.now()}`,
       envId: resolved.envRef,
@@ -249,78 +275,38 @@ export async function runExperiment(partial: unknown, opts: RunOptions = {}): Pr
     );
     const timer = config.budget.seconds ? setInterval(() => { if (elapsed() >= config.budget.seconds) stop('completed'); }, 200) : null;
 
-    // ── actors role: dispatch tasks, send results to the sink (in task order for lockstep) ──
-    const sink: TrajectorySink = transport.trajectorySink('actors');
-    const k0 = counters.tasks;
+    // ── actors role ──
     const lockstep = config.actors.pipeline === 'lockstep';
-    const pinFor = (k: number) => v0 + Math.max(0, Math.floor((k - k0) / U) - 1);
-    const maxTasks = lockstep && config.budget.updates ? k0 + (config.budget.updates - counters.updates) * U : Infinity;
-    const done = new Map<number, TrajectoryMessage>();
-    let nextSend = k0;
-    let sendChain = Promise.resolve();
-    const aborter = new AbortController();
-    const deliver = (k: number, msg: TrajectoryMessage) => {
-      done.set(k, msg);
-      sendChain = sendChain.then(async () => {
-        if (lockstep) {
-          while (done.has(nextSend)) {
-            const m = done.get(nextSend)!;
-            done.delete(nextSend++);
-            if (!stopping) await sink.send(m);
-          }
-        } else {
-          const m = done.get(k);
-          done.delete(k);
-          if (m && !stopping) await sink.send(m);
-        }
-      }).catch(() => {});
-    };
-    const lane = async (laneId: number) => {
-      while (!stopping) {
-        const k = counters.tasks;
-        if (k >= maxTasks) return;
-        counters.tasks++;
-        const groups = Array.from({ length: config.actors.groupsPerTask }, () => {
-          const group = counters.groups++;
-          return { group, seed: deriveSeed(config.seed, 'env', group) };
-        });
-        const pin = lockstep ? pinFor(k) : null;
-        if (pin !== null) {
-          while (!stopping && weights.latestVersion() < pin) await weights.waitForAsync(pin, 250);
-          if (stopping) return;
-        }
-        const task: ActorTask = {
-          init: actorInit, actorId: `actor-${laneId}`, taskIndex: k, groups, pinVersion: pin,
-          sampleSeed: deriveSeed(config.seed, 'sample', k),
-          wantFrames: config.logging.frames && config.logging.episodeEvery > 0 && (k - k0) % (U * config.logging.episodeEvery) === 0,
-          weightTimeoutMs: 5 * 60_000,
-        };
-        let bytes: Uint8Array;
-        let steps = 0;
-        try {
-          const framed = await pool!.run(task, aborter.signal);
-          ({ steps, payload: bytes } = unframe(framed));
-        } catch (err) {
-          if (stopping) return;
-          counters.workerFaults++;
-          counters.discardedEpisodes += groups.length * config.env.groupSize;
-          const message = err instanceof Error ? err.message : String(err);
-          event('fault', `actor worker failed on task ${k} (replaced; its ${groups.length * config.env.groupSize} episodes discarded): ${message}`, { faultKind: 'worker', task: k });
-          bytes = encodeBatch({ actorId: task.actorId, taskIndex: k, policyVersion: pin ?? -1, records: [], faults: [], steps: 0, busyMs: 0, policyMs: 0 });
-        }
-        deliver(k, { id: `${task.actorId}:${k}`, actorId: task.actorId, policyVersion: pin ?? -1, steps, payload: bytes });
-      }
-    };
+    const maxTasks = lockstep && config.budget.updates ? counters.tasks + (config.budget.updates - counters.updates) * U : Infinity;
+    const lanesHandle = !pool ? null : startActorLanes({
+      config, init: actorInit, pool, sink: transport.trajectorySink('actors'), weights, counters,
+      actorPrefix: 'actor-', groupOffset: 0, lockstep, U, v0, maxTasks,
+      isStopping: () => stopping,
+      onFault: (message, extra) => event('fault', message, extra),
+    });
 
     // ── learner role: feed from the source, one batch in flight, ack when consumed ──
     const source: TrajectorySource = transport.trajectorySource('learner');
     const rssSamples: number[] = [];
+    const seen = new Set<string>();
+    const seenOrder: string[] = [];
+    const remember = (id: string) => {
+      seen.add(id);
+      seenOrder.push(id);
+      if (seenOrder.length > 100_000) seen.delete(seenOrder.shift()!);
+    };
+    let lastDepth = NaN;
     const feed = async () => {
       let pendingSlot: TrajectoryMessage[] = [];
       while (!stopping) {
         const want = lockstep ? U - pendingSlot.length : U;
-        const msgs = await source.receive(want, 200);
+        const got = await source.receive(want, 200);
+        // At-least-once delivery: a redelivered message is acknowledged, never trained on twice.
+        const dup = got.filter((m) => seen.has(m.id));
+        if (dup.length > 0) await source.ack(dup.map((m) => m.id));
+        const msgs = got.filter((m) => !seen.has(m.id));
         if (msgs.length === 0) continue;
+        for (const m of msgs) remember(m.id);
         if (lockstep) {
           pendingSlot.push(...msgs);
           if (pendingSlot.length < U) continue;
@@ -336,6 +322,7 @@ export async function runExperiment(partial: unknown, opts: RunOptions = {}): Pr
         for (const m of batch) counters.envSteps += m.steps;
         await Promise.race([consumed, stopped]);
         await source.ack(batch.map((m) => m.id));
+        if (!local) lastDepth = await source.depth().catch(() => NaN);
         if (updated) await Promise.race([updated, stopped]);
       }
     };
@@ -357,9 +344,9 @@ export async function runExperiment(partial: unknown, opts: RunOptions = {}): Pr
         workerFaults: counters.workerFaults,
         discardedEpisodes: counters.discardedEpisodes,
         stepsPerSec: counters.envSteps / Math.max(1e-9, el - startElapsed === 0 ? 1e-9 : el - startElapsed),
-        queueDepth: transport.queue.depth,
-        queueHighWater: transport.queue.highWater,
-        actorBlockedMs: transport.queue.blockedMs,
+        queueDepth: local ? local.queue.depth : lastDepth,
+        queueHighWater: local ? local.queue.highWater : NaN,
+        actorBlockedMs: local ? local.queue.blockedMs : NaN,
         rssMB: process.memoryUsage().rss / 2 ** 20,
         skipped: m.skipped ? 1 : 0,
       };
@@ -415,18 +402,18 @@ export async function runExperiment(partial: unknown, opts: RunOptions = {}): Pr
         workerFaults: counters.workerFaults, envFaults: counters.envFaults, discardedEpisodes: counters.discardedEpisodes,
         staleDropped: metrics.at(-1)?.staleDropped ?? 0,
         rssMBFirst: rssSamples[0] ?? null, rssMBMax: rssSamples.length ? Math.max(...rssSamples) : null, rssMBLast: rssSamples.at(-1) ?? null,
-        queueHighWater: transport.queue.highWater,
+        queueHighWater: local ? local.queue.highWater : null,
         ...(failure ? { error: (failure as Error).message } : {}),
       });
     };
 
-    const lanes = Array.from({ length: config.actors.workers }, (_, i) => lane(i).catch((err) => stop('failed', err as Error)));
+    const lanes = lanesHandle ? [lanesHandle.done.catch((err) => stop('failed', err as Error))] : [];
     const feeder = feed().catch((err) => stop('failed', err as Error));
     // Lockstep with an update budget ends by itself; the stop signal covers every other ending.
     await stopped;
     if (timer) clearInterval(timer);
     progress.done();
-    aborter.abort();
+    lanesHandle?.abort();
     await transport.close();
     await Promise.allSettled([...lanes, feeder]);
     const st = status as RunResult['status'];

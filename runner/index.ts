@@ -16,3 +16,4 @@ export { RunDir, writeFileAtomic } from './run-dir.ts';
 export { saveCheckpoint, loadCheckpoint, latestCheckpoint, type CheckpointData, type RunnerCounters } from './checkpoint.ts';
 export { SeededRng, deriveSeed } from './rng.ts';
 export * from './stream/index.ts';
+export { runLearner, runActors, createAnnotator, type ActorsOptions, type ActorsResult } from './roles.ts';

@@ -69,9 +69,13 @@ export function correctRollouts(rewards: ArrayLike<number>, groups: Int32Array, 
   return out;
 }
 
-/** Which of the two equivalent forms is cheaper for a group of n tokens with nc correct ones. */
+/**
+ * Which of the two equivalent forms is cheaper for a group of n target tokens and nc correct-response tokens.
+ * Operation counts: outer (n + nc)·V·d; Gram n·nc·(2V + d) (g_s is rebuilt per pair). The Gram loop's
+ * constant is about 2× worse (measured by `npm run bench -- learner`), hence the factor.
+ */
 export function thrForm(n: number, nc: number, V: number, d: number): 'outer' | 'gram' {
-  return (n + nc) * V * d <= n * nc * (V + d) ? 'outer' : 'gram';
+  return (n + nc) * V * d <= 2 * n * nc * (2 * V + d) ? 'outer' : 'gram';
 }
 
 /**
@@ -90,6 +94,7 @@ export function tokenHiddenReward(x: ThrInputs, form?: 'outer' | 'gram'): Float3
   const thr = new Float32Array(N);
   const g = new Float64Array(V);
   const u = new Float64Array(V);
+  const h = new Float64Array(d);
   for (const rows of groupMembers(groups)) {
     const targets: number[] = []; // tokens whose THR we need (Â·c ≠ 0)
     const cTokens: number[] = []; // tokens of the correct responses
@@ -108,22 +113,24 @@ export function tokenHiddenReward(x: ThrInputs, form?: 'outer' | 'gram'): Float3
       const M = new Float64Array(V * d);
       for (const s of cTokens) {
         const pOff = s * V, hOff = s * d, y = actions[s];
+        for (let j = 0; j < d; j++) h[j] = hidden[hOff + j];
         for (let v = 0; v < V; v++) {
           const gv = (v === y ? 1 : 0) - probs[pOff + v];
           if (gv === 0) continue;
           const row = v * d;
-          for (let j = 0; j < d; j++) M[row + j] += gv * hidden[hOff + j];
+          for (let j = 0; j < d; j++) M[row + j] += gv * h[j];
         }
       }
       for (const t of targets) {
         const pOff = t * V, hOff = t * d, y = actions[t];
+        for (let j = 0; j < d; j++) h[j] = hidden[hOff + j]; // one float32→float64 read per entry, reused V times
         let acc = 0;
         for (let v = 0; v < V; v++) {
           const gv = (v === y ? 1 : 0) - probs[pOff + v];
           if (gv === 0) continue;
           const row = v * d;
           let mh = 0;
-          for (let j = 0; j < d; j++) mh += M[row + j] * hidden[hOff + j];
+          for (let j = 0; j < d; j++) mh += M[row + j] * h[j];
           acc += gv * mh;
         }
         thr[t] = coef[t] * advantages[t] * acc;

@@ -17,7 +17,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NamedWeights, PolicyOutputs, TrainablePolicy } from '../types.ts';
 import { checkInt, checkIntArray, checkOneOf, rejectUnknownKeys } from './config-util.ts';
-import { matmul, reluInPlace, tanhInPlace } from './jsmath.ts';
+import { matmulT, reluInPlace, tanhInPlace } from './jsmath.ts';
 import { ParamStore } from './params.ts';
 import { makeRng, type Rng } from './rng.ts';
 import { chooseAction, validateSamplingOptions } from './sampling.ts';
@@ -194,6 +194,7 @@ export class GamePolicy implements TrainablePolicy<GameInputs> {
   forwardJs(obs: Float32Array, N: number): { logits: Float32Array; hidden: Float32Array } {
     const c = this.config;
     const w = this.params.js();
+    const wt = this.params.jsT();
     let h: Float32Array = obs;
     let dim = this.obsDim;
     if (c.arch === 'conv') {
@@ -223,18 +224,18 @@ export class GamePolicy implements TrainablePolicy<GameInputs> {
             }
           }
         }
-        img = reluInPlace(matmul(patches, N * H * W, kk, w[`conv${i}.weight`]!, out, w[`conv${i}.bias`]!));
+        img = reluInPlace(matmulT(patches, N * H * W, kk, wt[`conv${i}.weight`]!, out, w[`conv${i}.bias`]!));
         ch = out;
       });
       h = img;
       dim = H * W * ch;
     }
     c.hidden.forEach((out, i) => {
-      const z = matmul(h, N, dim, w[`fc${i}.weight`]!, out, w[`fc${i}.bias`]!);
+      const z = matmulT(h, N, dim, wt[`fc${i}.weight`]!, out, w[`fc${i}.bias`]!);
       h = c.activation === 'tanh' ? tanhInPlace(z) : reluInPlace(z);
       dim = out;
     });
-    const logits = matmul(h, N, dim, w['head.weight']!, this.numActions, w['head.bias']!);
+    const logits = matmulT(h, N, dim, wt['head.weight']!, this.numActions, w['head.bias']!);
     return { logits, hidden: h };
   }
 

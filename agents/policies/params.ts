@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { NamedWeights } from '../types.ts';
 import { checkWeightsMatch } from '../weights/index.ts';
 import { normal, type Rng } from './rng.ts';
+import { transpose } from './jsmath.ts';
 
 export type Init = { kind: 'normal'; std: number } | { kind: 'zeros' } | { kind: 'ones' };
 
@@ -15,6 +16,8 @@ export class ParamStore {
   readonly shapes: Record<string, number[]> = {};
   private mirror: Record<string, Float32Array> = {};
   private mirrorIds: Record<string, object> = {};
+  private mirrorT: Record<string, Float32Array> = {};
+  private mirrorTIds: Record<string, object> = {};
 
   constructor(private readonly owner: string, private readonly rng: Rng) {}
 
@@ -62,6 +65,20 @@ export class ParamStore {
       }
     }
     return this.mirror;
+  }
+
+  /** Transposed ([out, in]) Float32Array copies of 2-D variables, for `matmulT`; same lazy refresh. */
+  jsT(): Record<string, Float32Array> {
+    const m = this.js();
+    for (const [name, v] of Object.entries(this.vars)) {
+      if (v.shape.length !== 2) continue;
+      const id = this.mirrorIds[name]!;
+      if (this.mirrorTIds[name] !== id) {
+        this.mirrorT[name] = transpose(m[name]!, v.shape[0]!, v.shape[1]!);
+        this.mirrorTIds[name] = id;
+      }
+    }
+    return this.mirrorT;
   }
 
   dispose(): void {

@@ -18,7 +18,7 @@
  * so weights received mid-episode are used from the next sample(); cached keys/values computed under
  * the old weights are kept (the usual asynchronous-actor approximation), unless `refreshOnNewWeights`.
  */
-import { geluInPlace, layerNorm, matmul } from './jsmath.ts';
+import { geluInPlace, layerNorm, matmulT } from './jsmath.ts';
 import { makeRng, type Rng } from './rng.ts';
 import { chooseAction, validateSamplingOptions, type SamplingOptions } from './sampling.ts';
 import type { TokenPolicy } from './token.ts';
@@ -160,6 +160,7 @@ export class TokenSampler {
     const { width: d, heads: H, layers, padId, context } = cfg;
     const dh = d / H;
     const w = this.policy.params.js();
+    const wt = this.policy.params.jsT();
     // Gather the queued positions: (row, position) pairs, row by row.
     const posRow: number[] = [];
     const posIdx: number[] = [];
@@ -194,7 +195,7 @@ export class TokenSampler {
     for (let l = 0; l < layers; l++) {
       const p = `h${l}`;
       const h = layerNorm(x, M, d, w[`${p}.ln1.g`]!, w[`${p}.ln1.b`]!, cfg.layerNormEps);
-      const qkv = matmul(h, M, d, w[`${p}.attn.qkv.w`]!, 3 * d, w[`${p}.attn.qkv.b`]!);
+      const qkv = matmulT(h, M, d, wt[`${p}.attn.qkv.w`]!, 3 * d, w[`${p}.attn.qkv.b`]!);
       for (let m = 0; m < M; m++) {
         const row = this.rows[posRow[m]!]!;
         const at = posIdx[m]! * d;
@@ -238,18 +239,18 @@ export class TokenSampler {
         xs = new Float32Array(Q * d);
         keep.forEach((m, qi) => xs.set(x.subarray(m * d, (m + 1) * d), qi * d));
       }
-      const proj = matmul(att, Q, d, w[`${p}.attn.proj.w`]!, d, w[`${p}.attn.proj.b`]!);
+      const proj = matmulT(att, Q, d, wt[`${p}.attn.proj.w`]!, d, w[`${p}.attn.proj.b`]!);
       for (let i = 0; i < xs.length; i++) xs[i]! += proj[i]!;
       const h2 = layerNorm(xs, Q, d, w[`${p}.ln2.g`]!, w[`${p}.ln2.b`]!, cfg.layerNormEps);
       const f = cfg.mlpRatio * d;
-      const fc = geluInPlace(matmul(h2, Q, d, w[`${p}.mlp.fc.w`]!, f, w[`${p}.mlp.fc.b`]!));
-      const mo = matmul(fc, Q, f, w[`${p}.mlp.proj.w`]!, d, w[`${p}.mlp.proj.b`]!);
+      const fc = geluInPlace(matmulT(h2, Q, d, wt[`${p}.mlp.fc.w`]!, f, w[`${p}.mlp.fc.b`]!));
+      const mo = matmulT(fc, Q, f, wt[`${p}.mlp.proj.w`]!, d, w[`${p}.mlp.proj.b`]!);
       for (let i = 0; i < xs.length; i++) xs[i]! += mo[i]!;
       x = xs;
     }
     for (const r of rows) this.rows[r]!.done = this.rows[r]!.ids.length;
     const hidden = layerNorm(x, rows.length, d, w['ln_f.g']!, w['ln_f.b']!, cfg.layerNormEps);
-    const logits = matmul(hidden, rows.length, d, w['head.w']!, this.policy.numActions);
+    const logits = matmulT(hidden, rows.length, d, wt['head.w']!, this.policy.numActions);
     return { hidden, logits };
   }
 }

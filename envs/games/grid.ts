@@ -69,11 +69,17 @@ export class Layout {
 /** Fills `layout` (already cleared) from `rng`. Must give every cell of the border CELL.WALL. */
 export type LayoutGenerator<O> = (layout: Layout, rng: Rng, options: O) => void;
 
+/** Options every grid world takes (schema and defaults: gridOptionSchema in ./common.ts). */
 export interface GridOptions {
+  /** 'train' or the disjoint held-out 'test' set of levels (by a hash of the level's cells and start). */
   split: 'train' | 'test';
+  /** Step limit T; the episode is truncated there (0 in the input = the env's automatic value). */
   maxSteps: number;
+  /** false: reward 1 at the goal; true: MiniGrid's 1 − 0.9·t/T (Chevalier-Boisvert et al., 2023). */
   timePenalty: boolean;
+  /** A plain move says '' (false) or "You move {direction}." (true). */
   moveMessages: boolean;
+  /** Pixels per cell in render(). */
   tileSize: number;
 }
 
@@ -208,6 +214,58 @@ export class GridEnv<O extends GridOptions = GridOptions> implements Env<Float32
     this.done = terminated || truncated;
     this.lastMessage = msg;
     return { obs, reward, terminated, truncated, info: { message: msg, success: terminated } };
+  }
+
+  /**
+   * A shortest action sequence from the current state to the goal (null if none), by Dijkstra over
+   * (cell, keys carried): walking into a closed or a locked door (with its key) costs 2 actions — open,
+   * then walk in. Paths that cross one door twice are costed as if it were closed both times, so the
+   * result is always valid and shortest up to that. For tests (every level is solvable) and baselines.
+   */
+  solve(): number[] | null {
+    if (this.done) return null;
+    const P = this.plane, K = 1 << COLORS.length;
+    const dist = new Int32Array(P * K).fill(-1);
+    const from = new Int32Array(P * K).fill(-1);
+    const via = new Int8Array(P * K);
+    const buckets: number[][] = [[], [], []];
+    const start = this.agent * K + this.carrying;
+    dist[start] = 0;
+    buckets[0].push(start);
+    for (let d = 0, pending = 1; pending > 0; d++) {
+      const bucket = buckets[d % 3];
+      buckets[d % 3] = [];
+      for (const s of bucket) {
+        pending--;
+        if (dist[s] !== d) continue; // stale entry
+        const pos = Math.floor(s / K), keys = s % K;
+        if (this.cell[pos] === CELL.GOAL) {
+          const acts: number[] = [];
+          for (let t = s; t !== start; t = from[t]) {
+            const a = via[t];
+            const cost = dist[t] - dist[from[t]];
+            for (let c = 0; c < cost; c++) acts.push(a);
+          }
+          return acts.reverse();
+        }
+        for (let a = 0; a < 4; a++) {
+          const q = pos + this.delta[a];
+          const c = this.cell[q];
+          if (c === CELL.WALL) continue;
+          if (c === CELL.LOCKED && !((keys >> this.color[q]) & 1)) continue;
+          const cost = c === CELL.LOCKED || c === CELL.CLOSED ? 2 : 1;
+          const nk = c === CELL.KEY ? keys | (1 << this.color[q]) : keys;
+          const n = q * K + nk;
+          if (dist[n] >= 0 && dist[n] <= d + cost) continue;
+          pending++; // a re-queued state's older, costlier entry is skipped as stale
+          dist[n] = d + cost;
+          from[n] = s;
+          via[n] = a;
+          buckets[(d + cost) % 3].push(n);
+        }
+      }
+    }
+    return null;
   }
 
   /** Agent position as (x, y), for tests and debugging. */

@@ -11,9 +11,13 @@ import { gridOptionSchema } from './common.ts';
 import { COLORS } from './messages.ts';
 
 export interface MazeOptions extends GridOptions {
+  /** Maze cells per side (2–30); the grid is (2·size+1)². */
   size: number;
+  /** 'far': the goal is the cell farthest (BFS) from the start; 'random': any other cell. */
   goal: 'far' | 'random';
+  /** A locked door on the path to the goal, its key reachable before it. */
   lockedDoor: boolean;
+  /** Extra inner walls knocked down (0 = a perfect maze; loops may let the agent bypass a locked door). */
   loops: number;
 }
 
@@ -33,13 +37,16 @@ export function validateMazeOptions(partial?: Record<string, unknown>): MazeOpti
 
 function bfs(L: Layout, from: number, passable: (i: number) => boolean): Int32Array {
   const dist = new Int32Array(L.cell.length).fill(-1);
-  const queue = [from];
+  const queue = new Int32Array(L.cell.length);
+  const steps = [-L.width, 1, L.width, -1];
+  let head = 0, tail = 0;
+  queue[tail++] = from;
   dist[from] = 0;
-  for (let q = 0; q < queue.length; q++) {
-    const i = queue[q];
-    for (const d of [-L.width, 1, L.width, -1]) {
-      const j = i + d;
-      if (dist[j] < 0 && passable(j)) { dist[j] = dist[i] + 1; queue.push(j); }
+  while (head < tail) {
+    const i = queue[head++];
+    for (let k = 0; k < 4; k++) {
+      const j = i + steps[k];
+      if (dist[j] < 0 && passable(j)) { dist[j] = dist[i] + 1; queue[tail++] = j; }
     }
   }
   return dist;
@@ -78,6 +85,8 @@ function generateMaze(L: Layout, rng: Rng, o: MazeOptions): void {
     if (x > 0 && y > 0 && x < L.width - 1 && y < L.height - 1) L.cell[L.idx(x, y)] = CELL.EMPTY;
   }
   L.room.fill(-1); // one open space: a maze never says "You enter a new room."
+  /** Maze cells sit at odd (x, y); the cells between them are passages or walls. */
+  const isFloor = (i: number) => (i % L.width) % 2 === 1 && Math.floor(i / L.width) % 2 === 1;
   const floor: number[] = [];
   for (let cy = 0; cy < m; cy++) for (let cx = 0; cx < m; cx++) floor.push(cellIdx(cx, cy));
   L.agent = rng.pick(floor);
@@ -97,7 +106,7 @@ function generateMaze(L: Layout, rng: Rng, o: MazeOptions): void {
       let prev = -1;
       for (const d of [-L.width, 1, L.width, -1]) if (dist[i + d] === dist[i] - 1 && dist[i + d] >= 0) { prev = i + d; break; }
       if (prev < 0) break;
-      if (prev !== L.agent && !floor.includes(prev)) path.push(prev);
+      if (prev !== L.agent && !isFloor(prev)) path.push(prev);
       i = prev;
     }
     if (path.length > 0) {

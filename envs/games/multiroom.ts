@@ -12,8 +12,11 @@ import { gridOptionSchema, markRoom, randomEmpty } from './common.ts';
 import { COLORS } from './messages.ts';
 
 export interface MultiRoomOptions extends GridOptions {
+  /** Rooms in the chain, 1–9 (MiniGrid MultiRoom-N2/N4/N6 use 2, 4, 6); the goal is in the last. */
   numRooms: number;
+  /** Interior side of each square room, 2–10 cells. */
   roomSize: number;
+  /** How many of the last doors are locked (≤ numRooms − 1); each key lies in the room before its door. */
   lockedDoors: number;
 }
 

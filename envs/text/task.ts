@@ -28,8 +28,11 @@ export interface TextProblem {
 }
 
 export interface TextTaskOptions {
+  /** 'train' or the disjoint held-out 'test' set of prompts (by a hash of the prompt, ~1 in 5 held out). */
   split: 'train' | 'test';
+  /** Tokens the policy may generate before the episode is truncated (0 in the input = longest answer + 2). */
   maxNewTokens: number;
+  /** 'exact' match (0/1), or partial credit by chrF (Popović 2015) or sentence BLEU (Papineni et al. 2002). */
   reward: 'exact' | 'chrf' | 'bleu';
 }
 

@@ -20,7 +20,9 @@ function textOptionSchema(): OptionSchema {
 // ── Addition ─────────────────────────────────────────────────────────────────────────────────────
 
 export interface AdditionOptions extends TextTaskOptions {
+  /** Each operand is uniform in [0, 10^digits), 1–9. */
   digits: number;
+  /** Numbers to add, 2–4. */
   operands: number;
 }
 
@@ -55,8 +57,11 @@ export function makeAddition(partial?: Record<string, unknown>): TextTaskEnv<Add
 const ALPHABETS = { abc: 'abc', letters: 'abcdefghijklmnopqrstuvwxyz', digits: '0123456789' } as const;
 
 export interface StringTaskOptions extends TextTaskOptions {
+  /** Shortest input string (1–24). */
   minLength: number;
+  /** Longest input string (≥ minLength, ≤ 24). */
   maxLength: number;
+  /** Characters of the input: 'abc', 'letters' (a–z) or 'digits'. */
   alphabet: keyof typeof ALPHABETS;
 }
 

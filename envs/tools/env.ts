@@ -41,9 +41,13 @@ export interface ToolProblem {
 }
 
 export interface ToolEnvOptions {
+  /** 'train' or the disjoint held-out 'test' set of prompts (by a hash of the prompt). */
   split: 'train' | 'test';
+  /** Tool calls allowed; one more ends the episode (truncated). */
   maxTurns: number;
+  /** Context limit in tokens (prompt + policy tokens + inserted results); reaching it truncates. */
   maxLength: number;
+  /** Weights of the ToolRL reward components (Qian et al., 2025): format, right tool, right args, right answer. */
   wFormat: number;
   wTool: number;
   wArgs: number;

@@ -11,7 +11,9 @@ import { ToolEnv, type ToolEnvOptions, type ToolProblem, type ToolTaskDef } from
 import { KB_ATTRIBUTES, KNOWLEDGE_BASE, calc } from './tools.ts';
 
 export interface ToolTaskOptions extends ToolEnvOptions {
+  /** calc tasks: digits of each operand (1–4). */
   digits: number;
+  /** calc tasks: operators (+, −, *) in the expression (1–3). */
   ops: number;
 }
 

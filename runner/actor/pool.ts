@@ -8,8 +8,6 @@ import type { ActorTask } from './worker.ts';
 
 export class ActorPool {
   private readonly pool: Piscina;
-  workerFaults = 0;
-
   constructor(readonly workers: number) {
     this.pool = new Piscina({
       filename: new URL('./entry.mjs', import.meta.url).href,

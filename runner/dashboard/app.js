@@ -70,6 +70,7 @@ const stream = new StreamClient(wsUrl.href, {
   topics: ['config', 'metrics', 'episode', 'annotator', 'event'],
   onStatus: setStatus,
   onControl: (m) => {
+    if (m.type === 'welcome' && !m.runName) $('run-name').textContent = 'live run';
     if (m.type === 'welcome' && m.runName) {
       live.label = m.runName;
       $('run-name').textContent = m.runName;

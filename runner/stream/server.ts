@@ -228,7 +228,12 @@ export async function startStreamServer(options: Partial<StreamServerOptions> & 
     const url = new URL(req.url ?? '/', 'http://x');
     const head = req.method === 'HEAD';
     if (req.method !== 'GET' && !head) return send(res, 405, { error: `method ${req.method} not allowed; this server is read-only (GET)` });
-    const p = decodeURIComponent(url.pathname);
+    let p: string;
+    try {
+      p = decodeURIComponent(url.pathname);
+    } catch {
+      return send(res, 400, { error: 'malformed percent-encoding in the path' });
+    }
     if (p.startsWith('/api/')) {
       if (!authorized(req, url)) return send(res, 401, { error: 'missing or wrong token (query ?token= or Authorization: Bearer)' });
       if (p === '/api/info') {

@@ -5,7 +5,8 @@
  * every step produces its message. Text/tools: random tokens from a mix that sometimes closes tags
  * and emits eos, plus demonstration replays (so calls, results and answers are exercised), resets
  * included. Vector: SyncVectorEnv over 64 KeyDoor instances writing one [64, C, H, W] batch buffer.
- * Each figure is the median of 3 timed runs after a warm-up. Last line: one JSON object.
+ * Resets (level generation) are also timed on their own. Each figure is the median of 3 timed runs
+ * after a warm-up. Last line: one JSON object.
  */
 import { makeEnvSync, Rng, SyncVectorEnv, defaultTokenizer as tok, type Env, type TokenEnv } from '../../envs/index.ts';
 
@@ -43,6 +44,18 @@ function gameRate(id: string, options: Record<string, unknown>): number {
   });
   if (msgChars === 0) console.log(`  (warning: ${id} produced no message)`);
   return rate;
+}
+
+/** Resets per second (level generation incl. split rejection), reported separately from steps. */
+function resetRate(id: string, options: Record<string, unknown>): number {
+  const env = makeEnvSync(id, options);
+  let seed = 0;
+  return timeIt((budget) => {
+    const end = performance.now() + budget;
+    let n = 0;
+    while (performance.now() < end) for (let k = 0; k < 64; k++, n++) env.reset({ seed: seed++ });
+    return n;
+  });
 }
 
 function vectorRate(): number {
@@ -102,6 +115,10 @@ for (const [key, id, opts] of [
 ] as const) {
   results[`games_${key}_steps_per_s`] = gameRate(id, opts);
   console.log(`games  ${id} ${JSON.stringify(opts)}: ${fmt(results[`games_${key}_steps_per_s`])}`);
+}
+for (const [key, id, opts] of [['keydoor', 'KeyDoor-v0', {}], ['multiroom', 'MultiRoom-v0', { numRooms: 4, lockedDoors: 1 }], ['maze10_door', 'Maze-v0', { size: 10, lockedDoor: true }]] as const) {
+  results[`games_${key}_resets_per_s`] = resetRate(id, opts);
+  console.log(`games  ${id} ${JSON.stringify(opts)} reset: ${(results[`games_${key}_resets_per_s`] / 1e3).toFixed(1)} k resets/s (${(1e6 / results[`games_${key}_resets_per_s`]).toFixed(1)} µs/reset)`);
 }
 results.games_vector64_keydoor_steps_per_s = vectorRate();
 console.log(`games  SyncVectorEnv(64 × KeyDoor-v0): ${fmt(results.games_vector64_keydoor_steps_per_s)}`);

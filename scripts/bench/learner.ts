@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   initBackend, GamePolicy, TokenPolicy, GrpoLearner, tokenHiddenReward, aggregationCoefficients,
-  groupAdvantages, tokenAdvantages, correctRollouts, type LearnerBatch, type TrainablePolicy, type ThrInputs,
+  groupAdvantages, tokenAdvantages, correctRollouts, chosenLogProbs, AdamW, type LearnerBatch, type TrainablePolicy, type ThrInputs,
 } from '../../agents/index.ts';
 
 const args = process.argv.slice(2);
@@ -124,6 +124,23 @@ for (const c of [gameCase(), tokenCase()]) {
       if (l === off) { tOff.push(ms); cOff.push(cpuMs); } else { tOn.push(ms); cOn.push(cpuMs); thrMs.push(r.metrics.thrMs); dlMs.push(r.metrics.thrDownloadMs); }
     }
   }
+  // Baseline: a bare policy-gradient step (forward, Σ Â·log π, backward, AdamW) with none of the learner's
+  // bookkeeping, to show what the learner itself adds on top of the policy's own cost.
+  const adam = new AdamW(c.policy.trainableVariables, { learningRate: 1e-4, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 });
+  const advT = tf.tensor2d(Float32Array.from(c.batch.mask, (m, k) => (m ? Math.sin(k) : 0)), [c.batch.B, c.batch.L]);
+  const actT = tf.tensor2d(c.batch.actions, [c.batch.B, c.batch.L], 'int32');
+  const bare = () => {
+    const { value, grads } = tf.variableGrads(() => chosenLogProbs(c.policy.evaluate(c.batch.inputs).logits, actT).mul(advT).sum().neg() as tf.Scalar, c.policy.trainableVariables);
+    value.dataSync();
+    adam.apply(c.policy.trainableVariables.map((v) => grads[v.name]));
+    tf.dispose([value, ...Object.values(grads)]);
+  };
+  bare();
+  const cBare: number[] = [];
+  for (let i = 0; i < REPS; i++) { const c0 = process.cpuUsage(); bare(); const cu = process.cpuUsage(c0); cBare.push((cu.user + cu.system) / 1000); }
+  tf.dispose([advT, actT]); adam.dispose();
+  const mcBare = median(cBare);
+
   const mOff = median(tOff), mOn = median(tOn);
   const overhead = mOn / mOff - 1;
   // CPU time of this process is far less sensitive than wall time to other jobs competing for the 2 cores.
@@ -132,6 +149,7 @@ for (const c of [gameCase(), tokenCase()]) {
   const inStep = (median(thrMs) + median(dlMs)) / mOn;
   console.log(`  update, THR off: median ${mOff.toFixed(1)} ms   THR on (p = 0.5): median ${mOn.toFixed(1)} ms   → overhead ${(overhead * 100).toFixed(1)}% of the step (ratio of medians)`);
   console.log(`  CPU time, THR off: median ${mcOff.toFixed(1)} ms   THR on: median ${mcOn.toFixed(1)} ms   → overhead ${(cpuOverhead * 100).toFixed(1)}%`);
+  console.log(`  bare policy-gradient step (no learner bookkeeping): CPU median ${mcBare.toFixed(1)} ms → the learner (THR off) adds ${((mcOff / mcBare - 1) * 100).toFixed(1)}%`);
   console.log(`  inside the THR-on step: download ${median(dlMs).toFixed(2)} ms + THR math ${median(thrMs).toFixed(2)} ms = ${(inStep * 100).toFixed(1)}% of the step`);
 
   // THR implementations compared on this batch's real probabilities and hidden states.
@@ -154,7 +172,7 @@ for (const c of [gameCase(), tokenCase()]) {
   console.log(`  THR alone incl. download: JS auto ${jsAuto.toFixed(2)} ms, JS outer ${jsOuter.toFixed(2)} ms, JS gram ${jsGram.toFixed(2)} ms, tf ops ${tfOps.toFixed(2)} ms (JS vs tf max |diff| ${(maxDiff / Math.max(maxAbs, 1e-30)).toExponential(1)} relative)`);
   result[c.name] = {
     model: c.describe, updateMsThrOff: +mOff.toFixed(2), updateMsThrOn: +mOn.toFixed(2), thrOverheadRatio: +overhead.toFixed(4),
-    cpuMsThrOff: +mcOff.toFixed(2), cpuMsThrOn: +mcOn.toFixed(2), thrCpuOverheadRatio: +cpuOverhead.toFixed(4),
+    cpuMsBareStep: +mcBare.toFixed(2), cpuMsThrOff: +mcOff.toFixed(2), cpuMsThrOn: +mcOn.toFixed(2), thrCpuOverheadRatio: +cpuOverhead.toFixed(4),
     thrShareOfStep: +inStep.toFixed(4), thrDownloadMs: +median(dlMs).toFixed(3), thrMathMs: +median(thrMs).toFixed(3),
     thrAloneMs: { jsAuto: +jsAuto.toFixed(3), jsOuter: +jsOuter.toFixed(3), jsGram: +jsGram.toFixed(3), tfOps: +tfOps.toFixed(3) },
     targetMet: inStep <= 0.1,

@@ -147,6 +147,28 @@ for (const [id, easy, hard] of EXPLORATION) {
   });
 }
 
+const SOLVABLE: Array<[string, Record<string, unknown>]> = [
+  ['KeyDoor-v0', {}], ['KeyDoor-v0', { size: 12, keyDistance: 'far' }],
+  ['MultiRoom-v0', {}], ['MultiRoom-v0', { numRooms: 6, roomSize: 4, lockedDoors: 5 }], ['MultiRoom-v0', { numRooms: 9, roomSize: 2, lockedDoors: 3, split: 'test' }],
+  ['Maze-v0', {}], ['Maze-v0', { size: 8, lockedDoor: true }], ['Maze-v0', { size: 5, lockedDoor: true, loops: 4, goal: 'random' }],
+];
+
+for (const [id, opts] of SOLVABLE) {
+  test(`every ${id} ${JSON.stringify(opts)} level is solvable within maxSteps (solver replayed in the env)`, () => {
+    const env = makeEnvSync<GridEnv>(id, opts);
+    for (let seed = 0; seed < 60; seed++) {
+      env.reset({ seed });
+      const level = env.toText();
+      const plan = env.solve();
+      assert.ok(plan, `seed ${seed}: unsolvable\n${level}`);
+      assert.ok(plan!.length <= env.spec.maxEpisodeSteps, `seed ${seed}: needs ${plan!.length} > ${env.spec.maxEpisodeSteps} steps`);
+      let last;
+      for (const a of plan!) last = env.step(a);
+      assert.ok(last!.terminated && last!.info.success && last!.reward > 0, `seed ${seed}: the plan did not reach the goal\n${level}`);
+    }
+  });
+}
+
 test('render: RGB frame of the grid with the step message as caption', () => {
   const env = makeEnvSync<GridEnv>('KeyDoor-v0', { tileSize: 4 });
   env.reset({ seed: 1 });

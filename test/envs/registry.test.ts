@@ -55,8 +55,10 @@ for (const [label, path] of [
 }
 
 test('makeEnv by path: a class default export, a missing file, a module without a default export', async () => {
-  const env = await makeEnv('./test/envs/fixtures/broken-envs.ts', { fault: 'none' });
-  assert.is(env.spec.id, 'Faulty(none)');
+  const env = await makeEnv('./test/envs/fixtures/class-env.ts', { maxSteps: 30 });
+  assert.is(env.spec.options.length, 20);
+  assert.is(env.spec.options.maxSteps, 30);
+  assert.ok(checkEnv(env).ok);
   try { await makeEnv('./no/such/env.ts'); assert.unreachable(); } catch (err) { assert.match((err as Error).message, /could not load env module '.\/no\/such\/env.ts'/); }
   try { await makeEnv('./test/envs/fixtures/no-default.ts'); assert.unreachable(); } catch (err) { assert.match((err as Error).message, /must have a default export .*found exports: notAnEnv/); }
 });

@@ -59,9 +59,10 @@ B.after(async (s) => {
 });
 
 /** Waits for a predicate in the page. A function, not a string: the page's CSP forbids eval. */
-async function waitUntil<A extends string | number | null>(page: Page, fn: (arg: A) => unknown, arg: A, what: string, timeout = 20_000): Promise<void> {
+type Arg = string | number | null;
+async function waitUntil<A extends Arg>(page: Page, fn: (arg: A) => unknown, arg: A, what: string, timeout = 20_000): Promise<void> {
   try {
-    await page.waitForFunction(fn, arg, { timeout, polling: 100 });
+    await page.waitForFunction(fn as (arg: Arg) => unknown, arg as Arg, { timeout, polling: 100 });
   } catch (e) {
     throw new Error(`page never satisfied: ${what}: ${(e as Error).message.split('\n')[0]}`);
   }
@@ -125,6 +126,13 @@ B('a real short run: live charts, frames, annotator, events, overlay of a run on
     const differs = await page.$$eval('#hparams tr.differs th', (ths) => ths.map((t) => t.textContent));
     assert.ok(differs.includes('seed') && differs.includes('budget.updates'), `differing rows: ${differs}`);
 
+    // Metric groups fold: the learner's charts appear when its group is opened.
+    assert.is(await page.$('[data-metric="learner_loss"]'), null, 'learner group starts folded');
+    await page.click('details[data-group="learner"] > summary');
+    await waitUntil(page, () => Number((document.querySelector('[data-metric="learner_loss"]') as HTMLElement | null)?.dataset.points) === 12, null, 'learner_loss chart');
+    await page.click('details[data-group="learner"] > summary');
+    await waitUntil(page, () => document.querySelector('[data-metric="learner_loss"]') === null, null, 'learner group folded again');
+
     // The chart filter.
     await page.fill('#metric-filter', '^returnMean$');
     await waitUntil(page, () => document.querySelectorAll('.chart-card').length === 1, null, 'filter to one chart');
@@ -144,7 +152,9 @@ B('a real short run: live charts, frames, annotator, events, overlay of a run on
     mkdirSync(shotDir, { recursive: true });
     const shot = join(shotDir, 'dashboard-run.png');
     await page.screenshot({ path: shot, fullPage: true });
-    console.log(`screenshot: ${shot}`);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: join(shotDir, 'dashboard-top.png') });
+    console.log(`screenshots: ${shot}, dashboard-top.png and dashboard-text.png beside it`);
 
     const origin = new URL(server.url).origin;
     assert.equal(urls.filter((u) => !u.startsWith(origin) && !u.startsWith('blob:') && !u.startsWith('data:')), [], 'no request leaves the server');

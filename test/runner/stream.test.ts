@@ -299,6 +299,7 @@ test('serves the page, vendored assets and runs on disk, and nothing outside the
       assert.ok([400, 404].includes((await get(p)).status), p);
     }
     assert.is((await fetch(server.url, { method: 'POST' })).status, 405);
+    assert.is((await get('/%E0%A4%A')).status, 400);
     const runs = (await (await get('/api/runs')).json()) as { name: string; files: string[]; summary?: unknown }[];
     assert.equal(runs.map((r) => r.name), ['cartpole-20261126T160000']);
     assert.equal(runs[0]!.files.sort(), ['config', 'metrics', 'summary']);

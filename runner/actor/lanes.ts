@@ -1,0 +1,116 @@
+/**
+ * The actors role's dispatcher: one lane per actor worker thread; each lane takes the next task index,
+ * derives its groups' env seeds and its sampling seed from (seed, index), runs it on the pool and sends
+ * the framed result to the TrajectorySink (which blocks when the queue is full: backpressure).
+ *
+ * Lockstep: task k belongs to update slot j = ⌊(k − k0)/U⌋ and is pinned to weight version
+ * v0 + max(0, j − 1); results are sent in task order. Free: newest weights, results sent as they come.
+ * A task whose worker threw or died is replaced by an empty batch (so lockstep slots stay complete),
+ * counted, and reported through `onFault`.
+ */
+import type { ExperimentConfig } from '../config.ts';
+import type { TrajectoryMessage, TrajectorySink } from '../transport/types.ts';
+import type { SharedWeights } from '../transport/shared-weights.ts';
+import { encodeBatch, unframe } from '../trajectory.ts';
+import { deriveSeed } from '../rng.ts';
+import type { ActorPool } from './pool.ts';
+import type { ActorInit, ActorTask } from './worker.ts';
+
+export interface LaneCounters {
+  tasks: number;
+  groups: number;
+  workerFaults: number;
+  discardedEpisodes: number;
+}
+
+export interface LaneOptions {
+  config: ExperimentConfig;
+  init: ActorInit;
+  pool: ActorPool;
+  sink: TrajectorySink;
+  weights: SharedWeights;
+  counters: LaneCounters;
+  /** Prefix of actor ids and message ids (unique per actor process). */
+  actorPrefix: string;
+  /** Added to group ids so groups of different actor processes never collide. */
+  groupOffset: number;
+  lockstep: boolean;
+  /** Tasks per learner update. */
+  U: number;
+  /** Weight version at start (lockstep pins relative to it). */
+  v0: number;
+  /** Stop dispatching at this task index. */
+  maxTasks: number;
+  isStopping(): boolean;
+  onFault(message: string, extra: Record<string, unknown>): void;
+}
+
+export function startActorLanes(o: LaneOptions): { done: Promise<void>; abort(): void } {
+  const { config, counters, sink } = o;
+  const k0 = counters.tasks;
+  const pinFor = (k: number) => o.v0 + Math.max(0, Math.floor((k - k0) / o.U) - 1);
+  const finished = new Map<number, TrajectoryMessage>();
+  let nextSend = k0;
+  let sendChain = Promise.resolve();
+  const aborter = new AbortController();
+
+  const deliver = (k: number, msg: TrajectoryMessage) => {
+    finished.set(k, msg);
+    sendChain = sendChain.then(async () => {
+      if (o.lockstep) {
+        while (finished.has(nextSend)) {
+          const m = finished.get(nextSend)!;
+          finished.delete(nextSend++);
+          if (!o.isStopping()) await sink.send(m);
+        }
+      } else {
+        const m = finished.get(k);
+        finished.delete(k);
+        if (m && !o.isStopping()) await sink.send(m);
+      }
+    }).catch(() => { /* the transport closed: the run is stopping */ });
+  };
+
+  const lane = async (laneId: number) => {
+    while (!o.isStopping()) {
+      const k = counters.tasks;
+      if (k >= o.maxTasks) return;
+      counters.tasks++;
+      const groups = Array.from({ length: config.actors.groupsPerTask }, () => {
+        const group = o.groupOffset + counters.groups++;
+        return { group, seed: deriveSeed(config.seed, 'env', group) };
+      });
+      const pin = o.lockstep ? pinFor(k) : null;
+      const want = pin ?? o.v0;
+      while (!o.isStopping() && o.weights.latestVersion() < want) await o.weights.waitForAsync(want, 250);
+      if (o.isStopping()) return;
+      const actorId = `${o.actorPrefix}${laneId}`;
+      const task: ActorTask = {
+        init: o.init, actorId, taskIndex: k, groups, pinVersion: pin,
+        sampleSeed: deriveSeed(config.seed, `sample:${o.groupOffset}`, k),
+        wantFrames: config.logging.frames && config.logging.episodeEvery > 0 && (k - k0) % (o.U * config.logging.episodeEvery) === 0,
+        weightTimeoutMs: 5 * 60_000,
+      };
+      let payload: Uint8Array;
+      let steps = 0;
+      try {
+        ({ steps, payload } = unframe(await o.pool.run(task, aborter.signal)));
+      } catch (err) {
+        if (o.isStopping()) return;
+        counters.workerFaults++;
+        const lost = groups.length * config.env.groupSize;
+        counters.discardedEpisodes += lost;
+        const message = err instanceof Error ? err.message : String(err);
+        o.onFault(`actor worker failed on task ${k} (replaced; its ${lost} episodes discarded): ${message}`, { faultKind: 'worker', task: k });
+        payload = encodeBatch({ actorId, taskIndex: k, policyVersion: pin ?? -1, records: [], faults: [], steps: 0, busyMs: 0, policyMs: 0 });
+      }
+      deliver(k, { id: `${o.actorPrefix}:${k}`, actorId, policyVersion: pin ?? -1, steps, payload });
+    }
+  };
+
+  const lanes = Array.from({ length: o.pool.workers }, (_, i) => lane(i));
+  return {
+    done: Promise.all(lanes).then(() => sendChain),
+    abort: () => aborter.abort(),
+  };
+}
