@@ -5,7 +5,7 @@
  *
  * Trains the default token policy (or --layers/--width/--heads/--context) with SFT on demonstrations
  * from the env's 'train' split; every --eval-every steps measures greedy success on --select-episodes
- * fresh 'train' episodes and stops once it reaches --target (RL needs room to improve, so the goal is a
+ * fresh 'train' episodes (from step --eval-from on) and stops once it reaches --target (RL needs room to improve, so the goal is a
  * partial solver, not a perfect one). The reported figure is greedy success on the held-out 'test' split
  * (--test-episodes episodes), stored in the checkpoint metadata and printed as the last line (JSON).
  */
@@ -21,6 +21,7 @@ const { values: a } = parseArgs({
     target: { type: 'string', default: '0.3' },
     'max-steps': { type: 'string', default: '4000' },
     'eval-every': { type: 'string', default: '100' },
+    'eval-from': { type: 'string', default: '0' },
     'select-episodes': { type: 'string', default: '200' },
     'test-episodes': { type: 'string', default: '500' },
     demos: { type: 'string', default: '5000' },
@@ -70,7 +71,7 @@ const t0 = Date.now();
 let selected = 0;
 let reached = false;
 trainer.train((info) => {
-  if (info.step % num('eval-every') !== 0) return;
+  if (info.step < num('eval-from') || info.step % num('eval-every') !== 0) return;
   // Selection episodes: 'train' split, seeds disjoint from the demonstrations.
   const sel = evaluateTokenPolicy(policy, selectEnvs, { episodes: num('select-episodes'), seed0: 5_000_000 + info.step * 1000 });
   selected = sel.successRate;

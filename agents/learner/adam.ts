@@ -41,6 +41,8 @@ function asFloat32(data: unknown): Float32Array | null {
   return null;
 }
 
+export interface AdamSnapshot { t: number; vars: tf.Tensor[]; m: tf.Tensor[]; v: tf.Tensor[] }
+
 export class AdamW {
   private t = 0;
   private readonly m: tf.Variable[];
@@ -72,6 +74,27 @@ export class AdamW {
         x.assign(next);
       });
     });
+  }
+
+  /**
+   * A copy of the optimised variables and of the optimiser state, to roll a multi-step update back.
+   * Dispose it with `dropSnapshot` (or `restore`, which consumes it).
+   */
+  snapshot(): AdamSnapshot {
+    return { t: this.t, vars: this.vars.map((x) => tf.clone(x)), m: this.m.map((x) => tf.clone(x)), v: this.v.map((x) => tf.clone(x)) };
+  }
+
+  /** Puts the variables and the optimiser state back as they were at `snapshot()`, and frees the snapshot. */
+  restore(s: AdamSnapshot): void {
+    this.vars.forEach((x, i) => x.assign(s.vars[i]));
+    this.m.forEach((x, i) => x.assign(s.m[i]));
+    this.v.forEach((x, i) => x.assign(s.v[i]));
+    this.t = s.t;
+    this.dropSnapshot(s);
+  }
+
+  dropSnapshot(s: AdamSnapshot): void {
+    tf.dispose([...s.vars, ...s.m, ...s.v]);
   }
 
   private key(i: number): string { return `${i}:${this.vars[i].name}`; }

@@ -58,8 +58,9 @@ export interface GrpoConfig {
   /**
    * Loss aggregation (TRL `loss_type`): 'grpo' per-sequence length normalisation (DeepSeekMath, 2024),
    * 'bnpo' token mean over the (mini)batch, 'dr_grpo' Σ/(B·L) (Dr. GRPO, Liu et al. 2025),
-   * 'dapo' token mean over the whole update's tokens (DAPO, Yu et al. 2025). Default 'dapo', TRL's default
-   * in recent releases; with one minibatch 'dapo' and 'bnpo' coincide.
+   * 'dapo' token mean over the whole update's tokens (DAPO, Yu et al. 2025). Default 'dapo': token-level,
+   * no length bias. (TRL's own default has changed across releases — 'grpo', then 'bnpo', most recently
+   * 'dapo' as far as could be checked.) With one minibatch 'dapo' and 'bnpo' coincide.
    */
   lossType: LossType;
   /**

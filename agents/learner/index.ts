@@ -15,3 +15,4 @@ export {
   GrpoLearner, sliceRows, validateLearnerBatch,
   type LearnerMetrics, type UpdateResult, type LearnerState, type GrpoLearnerOptions,
 } from './learner.ts';
+export { packGroups, type Rollout } from './pack.ts';

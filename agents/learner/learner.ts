@@ -66,7 +66,7 @@ export interface LearnerMetrics {
 
 export interface UpdateResult {
   metrics: LearnerMetrics;
-  /** Set when the update (or its remainder) was skipped: the reason, e.g. a non-finite loss. */
+  /** Set when the update was skipped (nothing applied): the reason, e.g. a non-finite loss at epoch 1. */
   skipped?: string;
   /** Optimiser steps taken by this learner since construction / the restored state. */
   step: number;
@@ -157,6 +157,10 @@ export function validateLearnerBatch(batch: LearnerBatch, numActions?: number): 
     const arr = batch[key] as ArrayLike<number> | undefined;
     if (arr === undefined) { if (required) throw new Error(`LearnerBatch: missing '${key}'`); continue; }
     if (arr.length !== n) throw new Error(`LearnerBatch: '${key}' has ${arr.length} entries, expected ${n} (${n === B ? 'B' : 'B*L'} with B=${B}, L=${L})`);
+  }
+  for (let k = 0; k < B * L; k++) {
+    const m = batch.mask[k];
+    if (m !== 0 && m !== 1) throw new Error(`LearnerBatch: mask[${k}] = ${m}; the mask holds 0 (padding) or 1 (real action) — use sampleWeights for weighting`);
   }
   if (numActions !== undefined) {
     for (let k = 0; k < B * L; k++) {
@@ -332,9 +336,9 @@ export class GrpoLearner<I = unknown> {
   }
 
   /**
-   * One learner update on a batch of groups. Returns the metrics; `skipped` explains a step that was not
-   * applied (non-finite loss or gradient: the weights and optimiser state are left exactly as they were
-   * before that step, and the remaining steps of the update are abandoned).
+   * One learner update on a batch of groups. Returns the metrics; `skipped` explains an update that was not
+   * applied (a non-finite loss or gradient in any of its steps: the weights and optimiser state are left
+   * exactly as they were before the update — earlier steps of the same update are rolled back).
    */
   update(batch: LearnerBatch<I>): UpdateResult {
     const t0 = performance.now();
@@ -372,39 +376,47 @@ export class GrpoLearner<I = unknown> {
 
     const acc = { loss: 0, gradNorm: 0, steps: 0, stats: new Float64Array(LOSS_STATS.length) };
     let skipped: string | undefined;
+    // With several steps per update, a non-finite step rolls the whole update back: keep a copy.
+    let snapshot = c.numIterations * c.numMinibatches > 1 ? this.adam.snapshot() : null;
     const all = Array.from({ length: B }, (_, b) => b);
-    outer: for (let epoch = 0; epoch < c.numIterations; epoch++) {
-      let order = all;
-      if (c.numMinibatches > 1) {
-        order = all.slice();
-        for (let i = B - 1; i > 0; i--) { const j = Math.floor(nextRandom(this.rng) * (i + 1)); [order[i], order[j]] = [order[j], order[i]]; }
-      }
-      for (let mb = 0; mb < c.numMinibatches; mb++) {
-        const rows = order.slice(Math.floor((mb * B) / c.numMinibatches), Math.floor(((mb + 1) * B) / c.numMinibatches)).sort((a, b) => a - b);
-        const onFirst = first === null
-          ? (out: PolicyOutputs, maskT: tf.Tensor2D) => { first = this.analyse(batch, out, maskT, prep); return (adv = weighted(first.thr)); }
-          : null;
-        const { loss, grads, stats } = this.lossAndGrads(batch, rows, { adv, refLogp, totalTokens: prep.tokens, numMinibatches: c.numMinibatches }, onFirst);
-        const present = grads.filter((g): g is tf.Tensor => g !== undefined);
-        const summary = tf.tidy(() => tf.concat([loss.reshape([1]), tf.addN(present.map((g) => g.square().sum())).reshape([1]), stats]));
-        const values = summary.dataSync();
-        summary.dispose();
-        const lossV = values[0], norm = Math.sqrt(values[1]);
-        if (!Number.isFinite(lossV) || !Number.isFinite(norm)) {
-          tf.dispose([loss, stats, ...present]);
-          const what = !Number.isFinite(lossV) ? `loss ${lossV}` : `gradient norm ${norm}`;
-          skipped = `non-finite ${what} at epoch ${epoch}, minibatch ${mb}: step not applied (weights and optimiser state untouched)` +
-            (acc.steps ? `; ${acc.steps} earlier step(s) of this update were applied` : '') + '; rest of the update abandoned';
-          break outer;
+    try {
+      outer: for (let epoch = 0; epoch < c.numIterations; epoch++) {
+        let order = all;
+        if (c.numMinibatches > 1) {
+          order = all.slice();
+          for (let i = B - 1; i > 0; i--) { const j = Math.floor(nextRandom(this.rng) * (i + 1)); [order[i], order[j]] = [order[j], order[i]]; }
         }
-        const scale = c.maxGradNorm > 0 && norm > c.maxGradNorm ? c.maxGradNorm / (norm + 1e-6) : 1;
-        this.adam.apply(grads, scale);
-        tf.dispose([loss, stats, ...present]);
-        acc.loss += lossV;
-        acc.gradNorm += norm;
-        acc.steps++;
-        for (let i = 0; i < LOSS_STATS.length; i++) acc.stats[i] += values[2 + i];
+        for (let mb = 0; mb < c.numMinibatches; mb++) {
+          const rows = order.slice(Math.floor((mb * B) / c.numMinibatches), Math.floor(((mb + 1) * B) / c.numMinibatches)).sort((a, b) => a - b);
+          const onFirst = first === null
+            ? (out: PolicyOutputs, maskT: tf.Tensor2D) => { first = this.analyse(batch, out, maskT, prep); return (adv = weighted(first.thr)); }
+            : null;
+          const { loss, grads, stats } = this.lossAndGrads(batch, rows, { adv, refLogp, totalTokens: prep.tokens, numMinibatches: c.numMinibatches }, onFirst);
+          const present = grads.filter((g): g is tf.Tensor => g !== undefined);
+          const summary = tf.tidy(() => tf.concat([loss.reshape([1]), tf.addN(present.map((g) => g.square().sum())).reshape([1]), stats]));
+          const values = summary.dataSync();
+          summary.dispose();
+          const lossV = values[0], norm = Math.sqrt(values[1]);
+          if (!Number.isFinite(lossV) || !Number.isFinite(norm)) {
+            tf.dispose([loss, stats, ...present]);
+            const what = !Number.isFinite(lossV) ? `loss ${lossV}` : `gradient norm ${norm}`;
+            skipped = `non-finite ${what} at epoch ${epoch}, minibatch ${mb}: update skipped, weights and optimiser state left as before it` +
+              (acc.steps ? ` (its ${acc.steps} earlier step(s) rolled back)` : '');
+            if (snapshot && acc.steps) { this.adam.restore(snapshot); snapshot = null; }
+            acc.steps = 0;
+            break outer;
+          }
+          const scale = c.maxGradNorm > 0 && norm > c.maxGradNorm ? c.maxGradNorm / (norm + 1e-6) : 1;
+          this.adam.apply(grads, scale);
+          tf.dispose([loss, stats, ...present]);
+          acc.loss += lossV;
+          acc.gradNorm += norm;
+          acc.steps++;
+          for (let i = 0; i < LOSS_STATS.length; i++) acc.stats[i] += values[2 + i];
+        }
       }
+    } finally {
+      if (snapshot) this.adam.dropSnapshot(snapshot);
     }
     this.updates++;
     if (skipped) this.skippedUpdates++;

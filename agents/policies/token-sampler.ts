@@ -164,6 +164,8 @@ export class TokenSampler {
     // Gather the queued positions: (row, position) pairs, row by row.
     const posRow: number[] = [];
     const posIdx: number[] = [];
+    /** Learned-position index: non-pad tokens before the position (as in evaluate). */
+    const posId: number[] = [];
     const last: number[] = [];
     for (const r of rows) {
       const row = this.rows[r]!;
@@ -175,7 +177,12 @@ export class TokenSampler {
         // Nothing new (cannot happen after sample(), which appends a token); recompute the last position.
         row.done--;
       }
-      for (let p = row.done; p < row.ids.length; p++) { posRow.push(r); posIdx.push(p); }
+      let before = 0;
+      for (let j = 0; j < row.done; j++) if (row.ids[j] !== padId) before++;
+      for (let p = row.done; p < row.ids.length; p++) {
+        posRow.push(r); posIdx.push(p); posId.push(before);
+        if (row.ids[p] !== padId) before++;
+      }
       last.push(posRow.length - 1);
     }
     const M = posRow.length;
@@ -184,10 +191,8 @@ export class TokenSampler {
     for (let m = 0; m < M; m++) {
       const row = this.rows[posRow[m]!]!;
       const id = row.ids[posIdx[m]!]!;
-      let pos = 0;
-      for (let j = 0; j < posIdx[m]!; j++) if (row.ids[j] !== padId) pos++;
       const te = id * d;
-      const pe = Math.min(pos, context - 1) * d;
+      const pe = Math.min(posId[m]!, context - 1) * d;
       for (let j = 0; j < d; j++) x[m * d + j] = w.tok_emb![te + j]! + w.pos_emb![pe + j]!;
     }
     const scale = 1 / Math.sqrt(dh);

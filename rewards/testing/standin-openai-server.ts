@@ -11,6 +11,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
 import { rubricLabel } from '../judges/rubric.ts';
 import { TASK_GOALS } from '../judges/families.ts';
 
@@ -145,7 +146,10 @@ export async function startStandInServer(options: StandInOptions = {}): Promise<
   };
 }
 
-if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+const runAsScript = (() => {
+  try { return !!process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href; } catch { return false; }
+})();
+if (runAsScript) {
   const arg = (name: string) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : undefined; };
   const mode = (arg('mode') ?? 'ok') as StandInMode;
   if (!STANDIN_MODES.includes(mode)) { console.error(`--mode '${mode}' is not valid. Valid: ${STANDIN_MODES.join(', ')}`); process.exit(2); }

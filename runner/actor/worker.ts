@@ -68,9 +68,9 @@ async function init(i: ActorInit): Promise<ActorState> {
     state.policy.dispose();
   }
   const [envs, agents] = await Promise.all([loadEnvs(), loadAgents()]);
-  if (i.family !== 'games' || i.policy.actImpl === 'tfjs') {
-    if (agents.initBackend) await agents.initBackend(i.backend);
-  }
+  // Every thread initialises its own TF.js backend (the game policy's act() is plain TypeScript, but
+  // building the policy creates tf.Variables).
+  if (agents.initBackend) await agents.initBackend(i.backend);
   const N = i.groupSize * i.groupsPerTask;
   const instances: EnvLike[] = [];
   for (let n = 0; n < N; n++) instances.push(await envs.makeEnv(i.envId, i.envOptions));
@@ -177,13 +177,12 @@ function rolloutGames(s: ActorState, task: ActorTask, rng: SeededRng, out: Traje
   const batchObs = new Float32Array(N * obsDim);
   for (;;) {
     let k = 0;
-    for (let n = 0; n < N; n++) if (live[n]) {
-      batchObs.set(cur.subarray(n * obsDim, (n + 1) * obsDim), k * obsDim);
-      idx[k++] = n;
-    }
+    for (let n = 0; n < N; n++) if (live[n]) idx[k++] = n;
     if (k === 0) break;
+    // Compact the live rows only once some episodes have ended (while all run, `cur` is the batch).
+    if (k < N) for (let j = 0; j < k; j++) batchObs.set(cur.subarray(idx[j] * obsDim, (idx[j] + 1) * obsDim), j * obsDim);
     const tp = performance.now();
-    const { actions, logp } = policy.act(batchObs.subarray(0, k * obsDim), k, { greedy: task.init.greedy, rng: rng.next, hidden: false });
+    const { actions, logp } = policy.act(k < N ? batchObs.subarray(0, k * obsDim) : cur, k, { greedy: task.init.greedy, rng: rng.next, hidden: false });
     out.policyMs += performance.now() - tp;
     for (let j = 0; j < k; j++) {
       const n = idx[j];

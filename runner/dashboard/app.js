@@ -12,9 +12,10 @@ const params = new URLSearchParams(location.search);
 const token = params.get('token') ?? undefined;
 const MAX_LIVE_RECORDS = 20_000;
 const MAX_ANNOTATOR_HISTORY = 120;
+const MAX_DISK_EPISODES = 10;
 
 const live = { id: 'live', label: 'live', live: true, records: [], config: null, color: PALETTE[0], visible: true };
-/** Runs on disk the user overlaid, by name. */
+/** Overlaid runs: runs on disk by name, other live runs by 'ws:' + their stream URL. */
 const overlays = new Map();
 let diskRuns = [];
 let annotatorHistory = [];
@@ -35,12 +36,16 @@ const visibleRuns = () => allRuns().filter((r) => r.visible);
 
 // ---- rendering, throttled: a fast run publishes many records per second; the page redraws ~4×/s.
 let renderTimer = null;
-function scheduleRender() {
+/** The hyperparameter table is rebuilt only when a config or the set of visible runs changes. */
+let hparamsDirty = true;
+function scheduleRender({ hparams = false } = {}) {
+  if (hparams) hparamsDirty = true;
   if (renderTimer) return;
   renderTimer = setTimeout(() => {
     renderTimer = null;
     charts.render(allRuns());
-    renderHparams($('hparams'), visibleRuns(), $('diff-only').checked);
+    if (hparamsDirty) renderHparams($('hparams'), visibleRuns(), $('diff-only').checked);
+    hparamsDirty = false;
     renderCounters();
   }, 250);
 }
@@ -87,9 +92,10 @@ const stream = new StreamClient(wsUrl.href, {
         break;
       case 'config':
         live.config = m.data;
+        hparamsDirty = true;
         break;
       case 'episode':
-        episodes.add(m.seq, m.data, live.label);
+        episodes.add(`live#${m.seq}`, m.data, live.label);
         break;
       case 'annotator':
         annotatorHistory.push(m.data);
@@ -116,7 +122,7 @@ async function refreshRuns() {
 }
 
 function renderRunsPanel() {
-  renderRuns($('runs'), live, diskRuns, overlays, toggleRun);
+  renderRuns($('runs'), live, diskRuns, overlays, toggleRun, removeRun);
 }
 
 async function toggleRun(id, on) {
@@ -134,14 +140,90 @@ async function toggleRun(id, on) {
     try {
       run.records = parseJsonl(await (await api(`api/runs/${encodeURIComponent(id)}/metrics`)).text());
       run.config = await (await api(`api/runs/${encodeURIComponent(id)}/config`)).json().catch(() => null);
+      // Its last sample episodes (saved without frames) join the episode list, labelled with the run.
+      if (diskRuns.find((r) => r.name === id)?.files.includes('episodes')) {
+        const eps = parseJsonl(await (await api(`api/runs/${encodeURIComponent(id)}/episodes`)).text()).slice(-MAX_DISK_EPISODES);
+        eps.forEach((ep, i) => episodes.add(`${id}#${i}`, ep, id));
+      }
     } catch (e) {
       console.warn(e);
     }
   }
   renderRunsPanel();
   charts.clear();
-  scheduleRender();
+  scheduleRender({ hparams: true });
 }
+
+// ---- other live runs, by stream URL (another run's server on this machine, or with its token)
+function addLive(raw) {
+  const err = $('add-live-error');
+  err.hidden = true;
+  let u;
+  try {
+    u = new URL(raw);
+    if (u.protocol === 'http:' || u.protocol === 'https:') {
+      u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+      if (u.pathname === '/') u.pathname = '/ws';
+    }
+    if (u.protocol !== 'ws:' && u.protocol !== 'wss:') throw new Error('use ws://HOST:PORT/ws');
+  } catch (e) {
+    err.textContent = `"${raw}" is not a stream URL: ${e.message.replace(/^.*: /, '')} (e.g. ws://127.0.0.1:41234/ws)`;
+    err.hidden = false;
+    return;
+  }
+  const remoteToken = u.searchParams.get('token') ?? undefined;
+  u.search = '';
+  const id = `ws:${u.href}`;
+  if (overlays.has(id) || u.href === wsUrl.href) return;
+  const run = { id, label: u.host, live: true, remote: true, status: 'connecting', records: [], config: null, color: PALETTE[(overlays.size + 1) % PALETTE.length], visible: true };
+  overlays.set(id, run);
+  run.client = new StreamClient(u.href, {
+    token: remoteToken,
+    topics: ['config', 'metrics', 'episode', 'event'],
+    onStatus: (state, info) => {
+      run.status = state;
+      run.statusInfo = info;
+      renderRunsPanel();
+    },
+    onNewRun: () => {
+      run.records = [];
+      run.config = null;
+    },
+    onControl: (m) => {
+      if (m.type === 'welcome' && m.runName) {
+        run.label = m.runName;
+        renderRunsPanel();
+      }
+    },
+    onData: (m) => {
+      if (m.topic === 'metrics') run.records.push(m.data);
+      else if (m.topic === 'config') {
+        run.config = m.data;
+        hparamsDirty = true;
+      }
+      else if (m.topic === 'episode') episodes.add(`${id}#${m.seq}`, m.data, run.label);
+      else if (m.topic === 'event') appendEvent($('events'), m.time, { ...m.data, message: `[${run.label}] ${m.data.message ?? ''}` });
+      scheduleRender();
+    },
+  });
+  renderRunsPanel();
+}
+
+function removeRun(id) {
+  const run = overlays.get(id);
+  run?.client?.close();
+  overlays.delete(id);
+  renderRunsPanel();
+  charts.clear();
+  scheduleRender({ hparams: true });
+}
+
+$('add-live').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const v = $('add-live-url').value.trim();
+  if (v) addLive(v);
+  $('add-live-url').value = '';
+});
 
 // ---- controls
 $('x-axis').addEventListener('change', (e) => {
@@ -162,7 +244,7 @@ $('show-raw').addEventListener('change', (e) => {
   charts.showRaw = e.target.checked;
   scheduleRender();
 });
-$('diff-only').addEventListener('change', scheduleRender);
+$('diff-only').addEventListener('change', () => scheduleRender({ hparams: true }));
 $('refresh-runs').addEventListener('click', refreshRuns);
 const stamp = () => new Date().toISOString().replace(/[:.]/g, '-');
 $('export-csv').addEventListener('click', () => download(`thrive-metrics-${stamp()}.csv`, toCsv(visibleRuns()), 'text/csv'));

@@ -9,23 +9,23 @@ export class EpisodeView {
   constructor(listRoot, detailRoot) {
     this.listRoot = listRoot;
     this.detailRoot = detailRoot;
-    this.episodes = []; // newest first: { seq, run, data }
+    this.episodes = []; // newest first: { key, run, data } — key is unique across runs ("live#12")
     this.selected = null;
     this.player = null;
   }
 
-  add(seq, data, runLabel) {
-    this.episodes.unshift({ seq, data, run: runLabel });
+  add(key, data, runLabel) {
+    this.episodes.unshift({ key, data, run: runLabel });
     if (this.episodes.length > MAX_KEPT) this.episodes.length = MAX_KEPT;
     // Follow the newest episode unless the user picked an older one.
-    if (this.selected === null || this.selected === this.episodes[1]?.seq) this.select(seq);
+    if (this.selected === null || this.selected === this.episodes[1]?.key) this.select(key);
     else this.renderList();
   }
 
-  select(seq) {
-    this.selected = seq;
+  select(key) {
+    this.selected = key;
     this.renderList();
-    const ep = this.episodes.find((e) => e.seq === seq);
+    const ep = this.episodes.find((e) => e.key === key);
     if (ep) this.renderDetail(ep);
   }
 
@@ -36,7 +36,7 @@ export class EpisodeView {
         const d = e.data;
         return el(
           'li',
-          { class: e.seq === this.selected ? 'selected' : '', onclick: () => this.select(e.seq), title: `episode #${e.seq}` },
+          { class: e.key === this.selected ? 'selected' : '', onclick: () => this.select(e.key), title: `${e.run} · episode ${e.key.split('#').pop()}` },
           el('span', { class: `badge ${d.success ? 'ok' : 'fail'}` }, d.success ? '✓' : '✗'),
           el('span', { class: 'ep-env' }, d.envId ?? '?'),
           el('span', { class: 'ep-reward' }, fmt(d.reward)),
@@ -59,7 +59,7 @@ export class EpisodeView {
         d.family ? el('span', { class: 'tag' }, d.family) : null,
         el('span', { class: `badge ${d.success ? 'ok' : 'fail'}` }, d.success ? 'success' : 'no success'),
         el('span', {}, `reward ${fmt(d.reward)}`),
-        el('span', { class: 'muted' }, `seed ${d.seed ?? '—'} · learner step ${fmt(d.step)} · ${Array.isArray(d.steps) ? d.steps.length : 0} steps`),
+        el('span', { class: 'muted' }, `${ep.run} · seed ${d.seed ?? '—'} · learner step ${fmt(d.step)} · ${Array.isArray(d.steps) ? d.steps.length : 0} steps`),
       ),
     );
     if (d.rewardComponents && typeof d.rewardComponents === 'object') parts.push(this.components(d.rewardComponents));
@@ -68,7 +68,7 @@ export class EpisodeView {
     if (d.transcript !== undefined && d.transcript !== null) parts.push(el('h3', {}, 'Transcript'), this.transcript(d.transcript));
     if (Array.isArray(d.steps) && d.steps.length > 0) parts.push(this.stepsTable(d.steps));
     this.detailRoot.replaceChildren(...parts);
-    this.detailRoot.dataset.episodeSeq = String(ep.seq);
+    this.detailRoot.dataset.episode = ep.key;
   }
 
   components(rc) {

@@ -94,8 +94,8 @@ export function renderHparams(root, runs, diffOnly) {
   );
 }
 
-/** The runs list: the live run first, then runs on disk with a checkbox to overlay them. */
-export function renderRuns(root, liveRun, diskRuns, overlays, onToggle) {
+/** The runs list: this page's live run, other live runs added by URL, then runs on disk to overlay. */
+export function renderRuns(root, liveRun, diskRuns, overlays, onToggle, onRemove) {
   const items = [];
   if (liveRun) {
     items.push(
@@ -106,6 +106,24 @@ export function renderRuns(root, liveRun, diskRuns, overlays, onToggle) {
         el('span', { class: 'swatch', style: `background:${liveRun.color}` }),
         el('span', { class: 'name' }, liveRun.label),
         el('span', { class: 'tag' }, 'live'),
+      ),
+    );
+  }
+  for (const o of overlays.values()) {
+    if (!o.remote) continue;
+    items.push(
+      el(
+        'li',
+        { class: 'live', dataset: { remote: o.id.slice(3) } },
+        el('input', { type: 'checkbox', checked: o.visible, onchange: (e) => onToggle(o.id, e.target.checked) }),
+        el('span', { class: 'swatch', style: `background:${o.color}` }),
+        el('span', { class: 'name', title: o.id.slice(3) }, o.label),
+        el(
+          'span',
+          { class: 'remote-actions' },
+          el('span', { class: `tag state-${o.status}`, title: o.statusInfo ?? '' }, o.status === 'open' ? 'live' : o.status),
+          el('button', { type: 'button', class: 'link', title: 'stop following this run', onclick: () => onRemove(o.id) }, '×'),
+        ),
       ),
     );
   }

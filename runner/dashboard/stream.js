@@ -8,7 +8,8 @@ export const PROTOCOL_VERSION = 1;
 export class StreamClient {
   /**
    * @param {string} url ws://host:port/ws (query added here)
-   * @param {{ token?: string, topics: string[], onData: (m) => void, onStatus: (state, info) => void, onControl?: (m) => void }} opts
+   * @param {{ token?: string, topics: string[], onData: (m) => void, onStatus: (state, info) => void, onControl?: (m) => void, onNewRun?: () => void }} opts
+   *   onNewRun: the address now serves a different run (its seqs restart); default reloads the page.
    */
   constructor(url, opts) {
     this.url = url;
@@ -63,6 +64,13 @@ export class StreamClient {
     }
     switch (m.type) {
       case 'welcome':
+        // Same address, different run (a new run reused the port): its seqs restart, start afresh.
+        if (this.runName !== undefined && m.runName !== this.runName) {
+          this.lastSeq = {};
+          if (this.opts.onNewRun) this.opts.onNewRun();
+          else return location.reload();
+        }
+        this.runName = m.runName;
         this.opts.onStatus('open', m.runName ?? '');
         this.opts.onControl?.(m);
         break;

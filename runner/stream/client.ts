@@ -7,6 +7,9 @@
  *     is under `highWaterBytes`; past that the frame waits in our queue.
  *   - The queue is capped by count and bytes; when full, the OLDEST frames are dropped and counted, and
  *     the client is told how many it lost (a 'dropped' message) before the next frame it gets.
+ *   - History replayed on subscribe is not queued: the channel keeps a cursor over the hub's kept
+ *     messages and encodes the next one only when the socket has room, so a late client gets the
+ *     whole history however large, ahead of anything published after it subscribed.
  * So per client, memory ≤ highWaterBytes + maxQueueBytes + one frame.
  */
 import type { WebSocket } from 'ws';
@@ -27,6 +30,9 @@ export class ClientChannel {
   private head = 0;
   private queueBytes = 0;
   private pendingDropNotice = 0;
+  /** Pending history frames, encoded on demand; sent before the queue. */
+  private replay: (() => Buffer | string)[] = [];
+  private replayAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private scheduled = false;
   dropped = 0;
@@ -56,7 +62,28 @@ export class ClientChannel {
     return this.queueBytes;
   }
 
-  /** Encodes and enqueues a control message (welcome, error, pong…). */
+  /** History frames still to send (not counted in the queue: they are references, not copies). */
+  get replayPending(): number {
+    return this.replay.length - this.replayAt;
+  }
+
+  /** Sends these (history) frames before anything queued later; each is produced when there is room. */
+  startReplay(frames: (() => Buffer | string)[]): void {
+    if (this.closed || frames.length === 0) return;
+    this.replay.push(...frames);
+    this.schedule();
+  }
+
+  /** Sends a message at once, ahead of history and queue (the welcome: the socket is still empty). */
+  sendNow(msg: ServerMessage): void {
+    if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
+    const frame = encodeServerMessage(msg, this.format);
+    this.ws.send(frame, { binary: this.format === 'msgpack' });
+    this.sent++;
+    this.bytesSent += byteLength(frame);
+  }
+
+  /** Encodes and enqueues a control message (error, pong, subscribed…): it follows pending history. */
   sendControl(msg: ServerMessage): void {
     this.enqueue(encodeServerMessage(msg, this.format));
   }
@@ -100,16 +127,25 @@ export class ClientChannel {
       this.pendingDropNotice = 0;
       ws.send(notice, { binary: this.format === 'msgpack' });
     }
-    while (this.queued > 0 && ws.bufferedAmount < this.limits.highWaterBytes) {
-      const frame = this.queue[this.head]!;
-      this.queue[this.head++] = '';
-      const n = byteLength(frame);
-      this.queueBytes -= n;
+    while (ws.bufferedAmount < this.limits.highWaterBytes) {
+      let frame: Buffer | string;
+      if (this.replayAt < this.replay.length) {
+        frame = this.replay[this.replayAt]!();
+        this.replay[this.replayAt++] = NOTHING;
+      } else if (this.queued > 0) {
+        frame = this.queue[this.head]!;
+        this.queue[this.head++] = '';
+        this.queueBytes -= byteLength(frame);
+      } else break;
       ws.send(frame, { binary: typeof frame !== 'string' });
       this.sent++;
-      this.bytesSent += n;
+      this.bytesSent += byteLength(frame);
     }
-    if (this.queued === 0) {
+    if (this.replayAt >= this.replay.length && this.replay.length > 0) {
+      this.replay = [];
+      this.replayAt = 0;
+    }
+    if (this.queued === 0 && this.replayPending === 0) {
       this.queue = [];
       this.head = 0;
       return;
@@ -131,5 +167,9 @@ export class ClientChannel {
     this.queue = [];
     this.head = 0;
     this.queueBytes = 0;
+    this.replay = [];
+    this.replayAt = 0;
   }
 }
+
+const NOTHING = (): string => '';

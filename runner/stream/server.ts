@@ -13,7 +13,7 @@
  *
  * Security: binds 127.0.0.1 unless told otherwise; a non-loopback host requires a token, which then
  * guards /api and /ws (query `token=` or `Authorization: Bearer`). Without a token, a browser ws
- * connection from another origin is refused (a web page you visit cannot read your run).
+ * connection from a non-loopback origin is refused (a web page you visit cannot read your run).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -138,6 +138,8 @@ export interface StreamServerStats {
   /** Frames currently waiting in per-client queues, and their bytes. */
   queued: number;
   queuedBytes: number;
+  /** History frames still to replay to late subscribers (references to the hub's history, not copies). */
+  replayPending: number;
 }
 
 export interface StreamServer {
@@ -170,6 +172,23 @@ const MIME: Record<string, string> = {
   '.json': 'application/json',
 };
 const CSP = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'";
+
+/**
+ * Without a token (so bound to loopback), a browser may connect only from this server's own page or
+ * from another page on a loopback address (the dashboard of one run overlaying another live run).
+ * Web sites elsewhere cannot read a run on your machine.
+ */
+function sameOrLoopbackOrigin(origin: string, host: string | undefined): boolean {
+  let u: URL;
+  try {
+    u = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (u.host === host) return true;
+  const h = u.hostname.replace(/^\[|\]$/g, '');
+  return isLoopback(h);
+}
 
 function digest(s: string): Buffer {
   return createHash('sha256').update(s).digest();
@@ -292,14 +311,8 @@ export async function startStreamServer(options: Partial<StreamServerOptions> & 
     if (url.pathname !== '/ws') return refuse(socket, 404, 'the stream endpoint is /ws');
     if (!authorized(req, url)) return refuse(socket, 401, 'missing or wrong token');
     const origin = req.headers.origin;
-    if (!tokenDigest && origin !== undefined) {
-      let host: string | undefined;
-      try {
-        host = new URL(origin).host;
-      } catch {
-        /* bad origin */
-      }
-      if (host !== req.headers.host) return refuse(socket, 403, 'cross-origin stream connections need a token');
+    if (!tokenDigest && origin !== undefined && !sameOrLoopbackOrigin(origin, req.headers.host)) {
+      return refuse(socket, 403, 'cross-origin stream connections need a token');
     }
     const format = (url.searchParams.get('format') ?? 'msgpack') as WireFormat;
     if (!WIRE_FORMATS.includes(format)) return refuse(socket, 400, `format must be one of ${WIRE_FORMATS.join(', ')}`);
@@ -345,13 +358,13 @@ export async function startStreamServer(options: Partial<StreamServerOptions> & 
     };
     ws.on('close', finish);
     ws.on('error', (e: Error & { code?: string }) => {
-      // ws reports oversized frames (WS_ERR_UNSUPPORTED_MESSAGE_LENGTH) and protocol junk here and closes.
-      c.rejected++;
-      void e;
+      // ws reports oversized frames (WS_ERR_UNSUPPORTED_MESSAGE_LENGTH) and protocol junk (WS_ERR_*)
+      // here and closes that socket; a reset connection is just a client gone.
+      if (e.code?.startsWith('WS_ERR_')) c.rejected++;
       finish();
     });
 
-    c.sendControl({
+    c.sendNow({
       v: PROTOCOL_VERSION,
       type: 'welcome',
       runName: o.runName ?? null,
@@ -397,14 +410,11 @@ export async function startStreamServer(options: Partial<StreamServerOptions> & 
     if (!history) return;
     const replay = fresh.flatMap((t) => hub.history(t));
     replay.sort((a, b) => (a.topic === 'config' ? -1 : 0) - (b.topic === 'config' ? -1 : 0) || a.time - b.time);
-    for (const m of replay) {
-      c.enqueue(frameOf(m, c.format));
-      c.pump();
-    }
+    c.startReplay(replay.map((m) => () => frameOf(m, c.format)));
   }
 
   function stats(): StreamServerStats {
-    const s: StreamServerStats = { clients: clients.size, ...totals, queued: 0, queuedBytes: 0 };
+    const s: StreamServerStats = { clients: clients.size, ...totals, queued: 0, queuedBytes: 0, replayPending: 0 };
     for (const c of clients) {
       s.sent += c.sent;
       s.bytesSent += c.bytesSent;
@@ -412,6 +422,7 @@ export async function startStreamServer(options: Partial<StreamServerOptions> & 
       s.rejected += c.rejected;
       s.queued += c.queued;
       s.queuedBytes += c.queuedBytes;
+      s.replayPending += c.replayPending;
     }
     return s;
   }

@@ -60,6 +60,8 @@ async function actorLoop(sink: TrajectorySink, weights: WeightSubscriber, actorI
       episodes.push({ actions, obs });
     }
     await sink.send({ id: `${actorId}:${seq}`, actorId, policyVersion: version, steps, payload: packr.pack({ episodes }) });
+    // In-process, send and receive can resolve each other in microtasks forever; let timers run.
+    await new Promise((r) => setImmediate(r));
   }
 }
 

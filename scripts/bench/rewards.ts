@@ -26,27 +26,45 @@ import {
 
 // ───────────── worker side: an actor thread stepping real envs and shipping messages ─────────────
 if (!isMainThread) {
-  const { seconds, unique } = workerData as { seconds: number; unique: boolean };
+  const { seconds, unique, policy } = workerData as { seconds: number; unique: boolean; policy: boolean };
   const actors = makeActors();
+  // Optional policy compute: a 2-layer MLP forward over all actors every step (128 → 64 → 8) on wasm,
+  // a STAND-IN for the game policy's cost (actions stay random: only the compute is simulated).
+  let forward: (() => void) | null = null;
+  if (policy) {
+    await tf.setBackend('wasm'); await tf.ready();
+    const w1 = tf.randomNormal([128, 64], 0, 0.1, 'float32', 1), w2 = tf.randomNormal([64, 8], 0, 0.1, 'float32', 2);
+    const x = tf.randomNormal([actors.length, 128], 0, 1, 'float32', 3);
+    forward = () => { const y = tf.tidy(() => tf.softmax(tf.matMul(tf.relu(tf.matMul(x, w1)), w2))); y.dataSync(); y.dispose(); };
+  }
+  // Bounded queue, as the runner's rollout queue: at most WINDOW batches not yet taken by the main thread.
+  const WINDOW = 4;
+  let unacked = 0;
+  let wake: (() => void) | null = null;
+  parentPort!.on('message', () => { unacked--; wake?.(); wake = null; });
   const BATCH = 128;
   let steps = 0;
   const t0 = performance.now();
   while (performance.now() - t0 < seconds * 1000) {
     const messages: string[] = [];
     const envIds: string[] = [];
-    for (const a of actors) {
-      for (let s = 0; s < BATCH; s++) {
+    const perActor: string[][] = actors.map(() => []);
+    for (let s = 0; s < BATCH; s++) {
+      forward?.();
+      actors.forEach((a, i) => {
         const r = a.env.step(a.rng.int(a.n));
         steps++;
-        messages.push(unique && r.info.message ? `${r.info.message} #${a.episode}.${s}` : r.info.message);
+        perActor[i]!.push(unique && r.info.message ? `${r.info.message} #${a.episode}.${s}` : r.info.message);
         if (r.terminated || r.truncated) { a.env.reset(); a.episode++; }
-      }
-      envIds.push(a.id);
+      });
     }
+    for (let i = 0; i < actors.length; i++) { messages.push(...perActor[i]!); envIds.push(actors[i]!.id); }
     parentPort!.postMessage({ kind: 'batch', messages, envIds, perEnv: BATCH });
+    unacked++;
+    while (unacked >= WINDOW) await new Promise<void>((r) => { wake = r; });
   }
   parentPort!.postMessage({ kind: 'done', stepsPerSec: steps / ((performance.now() - t0) / 1000) });
-  process.exit(0);
+  await new Promise(() => {}); // the main thread terminates this worker; never fall through to the main-thread code
 }
 
 const argSeconds = (() => { const i = process.argv.indexOf('--seconds'); return i > 0 ? Number(process.argv[i + 1]) : 1.5; })();
@@ -130,12 +148,15 @@ async function compare(name: string, makeJudge: () => Judge, unique: boolean) {
 }
 
 /** The real layout: the actor in a worker thread, the annotator on the main thread receiving its batches. */
-async function threadedRun(annotator: Annotator | null, unique: boolean, seconds: number): Promise<number> {
-  const worker = new Worker(new URL(import.meta.url), { workerData: { seconds, unique }, execArgv: ['--import', 'tsx'] });
+async function threadedRun(annotator: Annotator | null, unique: boolean, seconds: number, policy: boolean): Promise<number> {
+  // Node 20 workers do not inherit the tsx loader: register it, then load this file.
+  const tsxApi = import.meta.resolve('tsx/esm/api');
+  const entry = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(import.meta.url)}); })`;
+  const worker = new Worker(entry, { eval: true, workerData: { seconds, unique, policy } });
   return new Promise((resolve, reject) => {
     worker.on('message', (m: { kind: string; messages: string[]; envIds: string[]; perEnv: number; stepsPerSec: number }) => {
-      if (m.kind === 'done') { resolve(m.stepsPerSec); return; }
-      if (!annotator) return;
+      if (m.kind === 'done') { resolve(m.stepsPerSec); void worker.terminate(); return; }
+      if (!annotator) { worker.postMessage('ack'); return; }
       const requests: AnnotationRequest[] = [];
       const seen = new Set<string>();
       m.messages.forEach((caption, i) => {
@@ -146,18 +167,19 @@ async function threadedRun(annotator: Annotator | null, unique: boolean, seconds
       });
       annotator.request(requests);
       annotator.drainLabels();
+      worker.postMessage('ack');
     });
     worker.once('error', reject);
   });
 }
 
-async function compareThreaded(name: string, makeJudge: () => Judge, unique: boolean) {
+async function compareThreaded(name: string, makeJudge: () => Judge, unique: boolean, policy: boolean) {
   const off: number[] = [], on: number[] = [];
   let last: ReturnType<Annotator['metrics']> | null = null;
   for (let rep = 0; rep < 3; rep++) {
-    off.push(await threadedRun(null, unique, argSeconds));
+    off.push(await threadedRun(null, unique, argSeconds, policy));
     const annotator = new Annotator(makeJudge(), { cacheDir: null, batchSize: 100, inFlight: 2, backlog: 4096 });
-    on.push(await threadedRun(annotator, unique, argSeconds));
+    on.push(await threadedRun(annotator, unique, argSeconds, policy));
     last = annotator.metrics();
     await annotator.close();
   }
@@ -177,14 +199,18 @@ async function spawnStandIn(latencyMs: number): Promise<{ url: string; close: ()
     child.stdout!.on('data', (d) => { out += d; const m = out.match(/at (http:\/\/\S+)/); if (m) resolve(m[1]!); });
     child.once('exit', (code) => reject(new Error(`stand-in server exited with ${code}`)));
   });
-  return { url, close: async () => { child.kill('SIGTERM'); await new Promise((r) => child.once('exit', r)); } };
+  const kill = () => child.kill('SIGTERM');
+  process.once('exit', kill); // never leave the server behind, even when the benchmark fails
+  return { url, close: async () => { process.off('exit', kill); kill(); await new Promise((r) => child.once('exit', r)); } };
 }
 const server = await spawnStandIn(5);
 const llm = (url: string, concurrency: number) => new LlmJudge(validateJudgeConfig({ kind: 'llm', baseUrl: url, model: 'standin',
   apiKeyEnv: 'THRIVE_BENCH_NO_KEY', concurrency, timeoutMs: 5000 }) as LlmJudgeConfig, { env: {} });
 
-const threaded = await compareThreaded('env captions, rubric 10 ms/batch', () => rubric(10), false);
-const threadedStress = await compareThreaded('unique captions, LLM judge over HTTP (stand-in process, 5 ms)', () => llm(server.url, 8), true);
+const withPolicy = await compareThreaded('actor = envs + policy forward (stand-in MLP), env captions, rubric 10 ms/batch', () => rubric(10), false, true);
+const withPolicyLlm = await compareThreaded('actor = envs + policy forward (stand-in MLP), env captions, LLM judge over HTTP (stand-in process, 5 ms)', () => llm(server.url, 8), false, true);
+const threaded = await compareThreaded('actor = envs only (random actions), env captions, rubric 10 ms/batch', () => rubric(10), false, false);
+const threadedStress = await compareThreaded('actor = envs only, unique captions, LLM judge over HTTP (stand-in process, 5 ms)', () => llm(server.url, 8), true, false);
 const realistic = await compare('same thread, worst case: env captions, rubric 10 ms/batch', () => rubric(10), false);
 const stress = await compare('same thread, worst case: unique captions, LLM judge over HTTP (stand-in process, 5 ms)', () => llm(server.url, 8), true);
 await server.close();
@@ -234,7 +260,7 @@ for (const kind of ['retrieval', 'classification', 'ranking'] as const) {
 }
 
 console.log(JSON.stringify({
-  actorThroughput: { workerThread: threaded, workerThreadStress: threadedStress, sameThread: realistic, sameThreadStress: stress, target: 0.95 },
+  actorThroughput: { workerWithPolicy: withPolicy, workerWithPolicyLlm: withPolicyLlm, workerEnvOnly: threaded, workerEnvOnlyStress: threadedStress, sameThread: realistic, sameThreadStress: stress, target: 0.95 },
   labelsPerSec: { rubric50msBatch100: rubricRate, rubricCeiling: 4000, llmStandIn25ms_c8: llmRate, llmCeiling: 320 },
   inferenceCaptionsPerSec: inference,
 }));

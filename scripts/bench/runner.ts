@@ -27,6 +27,7 @@ async function bare(name: string, seconds: number): Promise<number> {
   const { config, envRef } = await resolveExperiment(getExperiment(name));
   const envs = await loadEnvs();
   const agents = await loadAgents();
+  if (agents.initBackend) await agents.initBackend();
   const policy = buildPolicy(agents, config.policy);
   const N = config.env.groupSize * config.actors.groupsPerTask;
   const instances = await Promise.all(Array.from({ length: N }, () => envs.makeEnv(envRef, config.env.options)));
@@ -75,14 +76,20 @@ async function pipeline(name: string, workers: number, seconds: number): Promise
 }
 
 const out: Record<string, unknown> = { seconds: SECONDS };
-const bareRate = await bare('keydoor-thr', Math.min(10, SECONDS));
-console.log(`bare keydoor-thr env+policy, one thread: ${bareRate.toFixed(0)} steps/s`);
-out.bareStepsPerSec = bareRate;
+// Bare is measured before and after the pipelines (the machine is shared; the mean is the reference).
+const bareBefore = await bare('keydoor-thr', Math.min(10, SECONDS));
+console.log(`bare keydoor-thr env+policy, one thread (before): ${bareBefore.toFixed(0)} steps/s`);
 for (const w of [1, 2]) {
   const p = await pipeline('keydoor-thr', w, SECONDS);
   console.log(`pipeline keydoor-thr, ${w} actor worker(s): ${p.stepsPerSec.toFixed(0)} env steps/s end to end (${p.updates} updates), actor loop ${p.actorStepsPerBusySec.toFixed(0)} steps per busy actor-second, rss ${p.rssMB.toFixed(0)} MB`);
   out[`pipeline${w}w`] = p;
 }
+const bareAfter = await bare('keydoor-thr', Math.min(10, SECONDS));
+console.log(`bare keydoor-thr env+policy, one thread (after): ${bareAfter.toFixed(0)} steps/s`);
+const bareRate = (bareBefore + bareAfter) / 2;
+out.bareStepsPerSec = bareRate;
+out.bareBefore = bareBefore;
+out.bareAfter = bareAfter;
 const p1 = out.pipeline1w as { stepsPerSec: number; actorStepsPerBusySec: number };
 const p2 = out.pipeline2w as { stepsPerSec: number };
 out.actorLoopOverhead = 1 - p1.actorStepsPerBusySec / bareRate;

@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   groupAdvantages, processAdvantages, tokenAdvantages, tokenHiddenReward, thrWeights, thrStats, correctRollouts,
-  validateGrpoConfig, aggregationCoefficients, type ThrInputs,
+  validateGrpoConfig, aggregationCoefficients, packGroups, type ThrInputs,
 } from '../../agents/learner/index.ts';
 import { rng } from './learner-fixture.ts';
 
@@ -210,6 +210,23 @@ test('correctRollouts: explicit flags, threshold, above-group-mean rule', () => 
   assert.equal(Array.from(correctRollouts(rewards, groups, null)), [1, 0, 0, 0, 1, 0]);
   assert.equal(Array.from(correctRollouts(rewards, groups, 0.3)), [1, 0, 1, 1, 1, 0]);
   assert.equal(Array.from(correctRollouts(rewards, groups, 0.5, Uint8Array.of(0, 1, 0, 0, 0, 0))), [0, 1, 0, 0, 0, 0]);
+});
+
+test('packGroups: pads groups of rollouts into [B, L] and names a bad rollout', () => {
+  const batch = packGroups([
+    [{ actions: [1, 2], behaviourLogp: [-0.1, -0.2], reward: 1, correct: true }, { actions: [0], behaviourLogp: [-0.3], reward: 0 }],
+    [{ actions: [2, 2, 1], behaviourLogp: [-1, -2, -3], reward: 0.5, sampleWeight: 0.5 }],
+  ], (B, L) => ({ B, L }));
+  assert.equal(batch.inputs, { B: 3, L: 3 });
+  assert.is(batch.B, 3); assert.is(batch.L, 3);
+  assert.equal(Array.from(batch.actions), [1, 2, 0, 0, 0, 0, 2, 2, 1]);
+  assert.equal(Array.from(batch.mask), [1, 1, 0, 1, 0, 0, 1, 1, 1]);
+  closeAll(batch.behaviourLogp, [-0.1, -0.2, 0, -0.3, 0, 0, -1, -2, -3]);
+  assert.equal(Array.from(batch.groups), [0, 0, 1]);
+  assert.equal(Array.from(batch.correct!), [1, 0, 0]);
+  assert.equal(Array.from(batch.sampleWeights!), [1, 1, 0.5]);
+  assert.is(batch.stepRewards, undefined);
+  assert.throws(() => packGroups([[{ actions: [1, 2], behaviourLogp: [-1], reward: 0 }]], {}), /group 0 rollout 0 has 2 actions but 1 behaviourLogp/);
 });
 
 test.run();

@@ -35,6 +35,9 @@ export class TinyPolicy implements TrainablePolicy<FixtureInputs> {
   readonly trainableVariables: tf.Variable[];
   /** When set, evaluate adds sqrt(0·ΣW2) to the logits: value 0, gradient NaN (for the skip test). */
   poisonGradient = false;
+  /** evaluate() calls so far, and the call from which on the gradient is poisoned (for mid-update faults). */
+  calls = 0;
+  poisonFromCall = Infinity;
   private readonly names = ['W1', 'b1', 'W2', 'b2'];
 
   constructor(readonly obsDim: number, readonly hiddenSize: number, readonly numActions: number, seed = 1, scale = 0.8) {
@@ -58,7 +61,7 @@ export class TinyPolicy implements TrainablePolicy<FixtureInputs> {
       const x = tf.tensor2d(obs, [B * L, this.obsDim]);
       const h = tf.tanh(x.matMul(W1).add(b1));
       let logits = h.matMul(W2).add(b2);
-      if (this.poisonGradient) logits = logits.add(tf.sqrt(W2.mul(0).sum()));
+      if (this.poisonGradient || ++this.calls > this.poisonFromCall) logits = logits.add(tf.sqrt(W2.mul(0).sum()));
       return {
         logits: logits.reshape([B, L, this.numActions]) as tf.Tensor3D,
         hidden: h.reshape([B, L, this.hiddenSize]) as tf.Tensor3D,

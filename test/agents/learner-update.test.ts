@@ -102,6 +102,17 @@ test('a non-finite gradient (finite loss) skips the update too', () => {
   learner.dispose(); policy.dispose();
 });
 
+test('a non-finite step in the middle of a multi-step update rolls the whole update back', () => {
+  const policy = new TinyPolicy(D, d, V, 2);
+  const learner = new GrpoLearner(policy, { numIterations: 3, learningRate: 1e-2 });
+  learner.update(batchOf(1));
+  policy.poisonFromCall = policy.calls + 1; // the update's first step is clean, the second is poisoned
+  const n0 = tf.memory().numTensors;
+  expectUntouchedSkip(policy, learner, batchOf(2), /non-finite gradient norm NaN at epoch 1.*1 earlier step\(s\) rolled back/);
+  assert.is(tf.memory().numTensors, n0, 'the snapshot is freed');
+  learner.dispose(); policy.dispose();
+});
+
 test('metrics: every field finite and sensible; tensors do not leak', () => {
   const policy = new TinyPolicy(D, d, V, 4);
   const ref = new TinyPolicy(D, d, V, 5);
@@ -227,6 +238,7 @@ test('bad construction and bad batches are rejected with the key named', () => {
   const b = batchOf(1);
   assert.throws(() => learner.update(b), /numMinibatches = 20 exceeds the batch's B = 12/);
   assert.throws(() => learner.update({ ...b, rewards: new Float32Array(5) }), /'rewards' has 5 entries, expected 12/);
+  assert.throws(() => learner.update({ ...b, mask: Float32Array.from(b.mask, (m, k) => (k === 3 ? 0.5 : m)) }), /mask\[3\] = 0\.5/);
   const wrongAction = { ...b, actions: Int32Array.from(b.actions, (a, k) => (k === 0 ? 7 : a)) };
   assert.throws(() => learner.update(wrongAction), /actions\[0\] = 7 is outside/);
   learner.dispose(); policy.dispose();

@@ -92,6 +92,7 @@ test('trajectories: round trip, depth, ack trims the stream, ack is idempotent',
   assert.is(await src.depth(), 3);
   const got = await src.receive(10, 1000);
   assert.equal(got.map((m) => m.id).sort(), ['a:0', 'a:1', 'b:0']);
+  for (const m of got) assert.ok(m.payload.byteOffset === 0 && m.payload.byteLength === m.payload.buffer.byteLength, 'payloads own their buffer (transferable)');
   const a0 = got.find((m) => m.id === 'a:0')!;
   assert.equal([...a0.payload], [1, 2, 3]);
   assert.is(a0.steps, 10);
@@ -302,15 +303,27 @@ test('annotations: requests held by a dead annotator are taken over', async () =
   assert.is(q2.reclaimed, 1);
 });
 
-test('purge deletes the namespace and nothing else', async () => {
+test('purge deletes the namespace but keeps actor incarnations; resetWeights lets a resumed learner publish an older version', async () => {
   const ns = freshNs();
   const t = await connect(ns);
-  await t.trajectorySink('a').send(msg('a', 0));
-  await t.weightPublisher().publish(0, new Uint8Array([0]));
+  const sink = t.trajectorySink('a');
+  await sink.send(msg('a', 0));
+  const pub = t.weightPublisher();
+  await pub.publish(4, new Uint8Array([4]));
   await t.cmd.set('unrelated', '1');
   assert.ok((await t.purge()) >= 3);
   assert.is(await t.cmd.exists('unrelated'), 1);
-  assert.equal(await t.cmd.keys(`${ns}:*`), []);
+  assert.equal(await t.cmd.keys(`${ns}:*`), [t.keys.incarnation('a')]);
+  assert.is(await t.trajectorySink('a').getIncarnation(), 2, 'a restart after a purge is still a new incarnation');
+
+  const resumed = (await connect(ns)).weightPublisher();
+  await resumed.publish(7, new Uint8Array([7]));
+  await t.resetWeights();
+  assert.is(await resumed.latestPublished(), -1);
+  const again = (await connect(ns)).weightPublisher();
+  await again.publish(3, new Uint8Array([3]));
+  assert.equal([...(await t.weightSubscriber().fetch(-1))!.bytes], [3]);
+  assert.equal(await t.cmd.keys(`${ns}:w:*`), [t.keys.weight(3)]);
 });
 
 test.run();

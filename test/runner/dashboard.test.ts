@@ -123,6 +123,7 @@ B('a real short run: live charts, frames, annotator, events, overlay of a run on
     await page.check(`[data-run="${pastName}"] input`);
     await waitUntil(page, (n) => Array.from(document.querySelectorAll('[data-metric="returnMean"] .u-legend th')).some((t) => t.textContent!.includes(n)), pastName, 'overlay in legend');
     await waitUntil(page, (n) => document.querySelector('#hparams thead')?.textContent?.includes(n), pastName, 'overlay in hparams');
+    await waitUntil(page, (n) => Array.from(document.querySelectorAll('#episode-list li')).some((li) => li.getAttribute('title')?.startsWith(n)), pastName, "the past run's episodes listed");
     const differs = await page.$$eval('#hparams tr.differs th', (ths) => ths.map((t) => t.textContent));
     assert.ok(differs.includes('seed') && differs.includes('budget.updates'), `differing rows: ${differs}`);
 
@@ -147,14 +148,15 @@ B('a real short run: live charts, frames, annotator, events, overlay of a run on
     assert.is(csv.filter((l) => l.startsWith(`${pastName},`)).length, 6);
 
     // Pick an episode with frames for the picture, then save it.
-    await page.click('#episode-list li:nth-child(2)');
+    await page.click('#episode-list li[title^="dash-live"] >> nth=1');
     await page.waitForTimeout(400); // one redraw (the page redraws at most every 250 ms)
     mkdirSync(shotDir, { recursive: true });
     const shot = join(shotDir, 'dashboard-run.png');
     await page.screenshot({ path: shot, fullPage: true });
+    await (await page.$('.episodes-panel'))!.screenshot({ path: join(shotDir, 'dashboard-episode.png') });
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: join(shotDir, 'dashboard-top.png') });
-    console.log(`screenshots: ${shot}, dashboard-top.png and dashboard-text.png beside it`);
+    console.log(`screenshots: ${shot}, and dashboard-top.png, dashboard-episode.png, dashboard-text.png beside it`);
 
     const origin = new URL(server.url).origin;
     assert.equal(urls.filter((u) => !u.startsWith(origin) && !u.startsWith('blob:') && !u.startsWith('data:')), [], 'no request leaves the server');
@@ -165,7 +167,7 @@ B('a real short run: live charts, frames, annotator, events, overlay of a run on
   await waitUntil(page, () => document.getElementById('status')!.dataset.state === 'ended', null, 'status ended');
 });
 
-B('text episodes show the completion, the transcript and the reward breakdown', async ({ page, errors }) => {
+B('text episodes render (completion, transcript, reward breakdown); another live run overlays by URL', async ({ page, errors }) => {
   page = page!;
   const hub = new MetricsHub();
   const env = makeEnvSync('Reverse-v0') as TokenEnv;
@@ -198,7 +200,28 @@ B('text episodes show the completion, the transcript and the reward breakdown', 
     assert.match((await page.textContent('#episode-detail .turn.role-tool')) ?? '', /check\(\{"answer":/);
     assert.ok(await page.$('#episode-detail .ep-head .badge.ok'), 'the demonstrated answer is a success');
     assert.is(await page.$$eval('#episode-detail .components .bar.neg', (b) => b.length), 1, 'negative component drawn as such');
-    await page.screenshot({ path: join(shotDir, 'dashboard-text.png') });
+
+    // Another live run (its own server) added by its stream URL: its metrics overlay live.
+    const otherHub = new MetricsHub();
+    otherHub.publish('config', { env: 'Reverse-v0', lr: 0.01 });
+    for (let i = 1; i <= 3; i++) otherHub.publish('metrics', { step: i, time: i, envSteps: 10 * i, reward: steps.length / i });
+    const other = await startStreamServer({ hub: otherHub, runName: 'reverse-other' });
+    try {
+      await page.fill('#add-live-url', other.url); // the page URL works too
+      await page.click('#add-live button');
+      await waitUntil(page, () => Number((document.querySelector('[data-metric="reward"]') as HTMLElement | null)?.dataset.points) === 3, null, 'other run charted');
+      assert.match((await page.textContent('[data-metric="reward"] .u-legend')) ?? '', /reverse-other/);
+      assert.match((await page.textContent('#runs')) ?? '', /reverse-other/);
+      otherHub.publish('metrics', { step: 4, time: 4, envSteps: 40, reward: 0.5 });
+      await waitUntil(page, () => Number((document.querySelector('[data-metric="reward"]') as HTMLElement | null)?.dataset.points) === 4, null, 'other run updates live');
+      await page.fill('#add-live-url', 'not a url');
+      await page.click('#add-live button');
+      assert.match((await page.textContent('#add-live-error')) ?? '', /not a stream URL/);
+      await page.screenshot({ path: join(shotDir, 'dashboard-text.png') });
+    } finally {
+      await other.close();
+    }
+    await waitUntil(page, () => document.querySelector('#runs [data-remote] .tag')?.textContent === 'ended', null, 'other run ended');
     assert.equal(errors, []);
   } finally {
     await server.close();

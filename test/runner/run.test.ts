@@ -87,5 +87,18 @@ test('resume continues from the latest checkpoint with counters, optimiser and r
   assert.ok(dirs.every((d) => /^ckpt-\d{8}$/.test(d)), `only complete checkpoints remain: ${dirs}`);
 });
 
+test('an abort (Ctrl-C) stops cleanly with a checkpoint and a summary', async () => {
+  const ctrl = new AbortController();
+  const r = await runExperiment(config({ name: 'abort', budget: { seconds: 120 }, logging: { dir: root, checkpointEvery: 0 } }), {
+    quiet: true, signal: ctrl.signal, onMetrics: (m) => { if (m.step === 2) ctrl.abort(); },
+  });
+  assert.is(r.status, 'interrupted');
+  const s = JSON.parse(readFileSync(join(r.runDir, 'summary.json'), 'utf8'));
+  assert.is(s.status, 'interrupted');
+  const ck = latestCheckpoint(join(r.runDir, 'checkpoints'));
+  assert.ok(ck, 'a checkpoint was written on abort');
+  assert.ok(loadCheckpoint(ck!).counters.updates >= 2);
+});
+
 test.after(() => rmSync(root, { recursive: true, force: true }));
 test.run();

@@ -173,7 +173,8 @@ test('a stuck client costs bounded memory; every message is either delivered or 
     const fast = await connect(`${server.wsUrl}?format=msgpack&topics=metrics`);
     const sock = (stuck.ws as unknown as { _socket: import('node:net').Socket })._socket;
     sock.pause();
-    const pad = 'p'.repeat(2000);
+    // ~36 MB in all: more than loopback socket buffers can hide, so the stuck client must hit its cap.
+    const pad = 'p'.repeat(6000);
     const N = 6000;
     let maxQueued = 0;
     for (let i = 1; i <= N; i++) {
@@ -204,6 +205,33 @@ test('a stuck client costs bounded memory; every message is either delivered or 
     assert.ok(f.received > 0.9 * N, `the stuck client did not hold back the other one (${f.received}/${N})`);
     stuck.ws.close();
     fast.ws.close();
+  } finally {
+    await server.close();
+  }
+});
+
+test('a late client gets the whole kept history even when it is larger than its queue cap', async () => {
+  const N = 1500;
+  const hub = new MetricsHub({ history: { metrics: N } });
+  const pad = 'h'.repeat(4000); // 6 MB of history against a 64 kB queue
+  for (let i = 1; i <= N; i++) hub.publish('metrics', { step: i, pad });
+  const server = await startStreamServer({ hub, maxQueueBytes: 64 * 1024, highWaterBytes: 64 * 1024 });
+  try {
+    const c = await connect(`${server.wsUrl}?format=msgpack`);
+    c.ws.send(JSON.stringify({ type: 'subscribe', topics: ['metrics'] }));
+    await c.waitFor(isData('metrics'));
+    hub.publish('metrics', { step: N + 1 }); // live, while the history is still streaming
+    const ack = c.waitFor((m) => m.type === 'subscribed', 20000);
+    await c.waitFor((m) => isData()(m) && m.seq === N + 1, 20000);
+    await ack;
+    assert.is(c.messages[0]!.type, 'welcome', 'welcome first');
+    const seqs = c.messages.filter(isData()).map((m) => m.seq);
+    assert.equal(seqs, Array.from({ length: N + 1 }, (_, i) => i + 1), 'every kept message once, in order, then the live one');
+    assert.not.ok(c.messages.some((m) => m.type === 'dropped'));
+    const ackAt = c.messages.findIndex((m) => m.type === 'subscribed');
+    const lastHistory = c.messages.findIndex((m) => isData()(m) && m.seq === N);
+    assert.ok(ackAt > lastHistory, 'the ack follows the history');
+    c.ws.close();
   } finally {
     await server.close();
   }
@@ -244,14 +272,20 @@ test('a non-loopback host needs a token; the token guards /ws and /api', async (
   }
 });
 
-test('without a token, cross-origin browser connections are refused', async () => {
+test('without a token, browser connections from non-loopback origins are refused', async () => {
   const hub = new MetricsHub();
   const server = await startStreamServer({ hub });
   try {
     const evil = await connect(server.wsUrl, { origin: 'http://evil.example' }).catch((e) => e as { status: number });
     assert.is((evil as { status: number }).status, 403);
+    for (const origin of ['http://localhost.evil.example', 'null', 'http://10.0.0.1:8080']) {
+      const r = await connect(server.wsUrl, { origin }).catch((e) => e as { status: number });
+      assert.is((r as { status: number }).status, 403, origin);
+    }
     const same = await connect(server.wsUrl, { origin: `http://127.0.0.1:${server.port}` });
     same.ws.close();
+    const otherRun = await connect(server.wsUrl, { origin: 'http://127.0.0.1:9' });
+    otherRun.ws.close();
   } finally {
     await server.close();
   }

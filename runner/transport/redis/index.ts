@@ -13,3 +13,5 @@ export { RedisAnnotationChannel, RedisAnnotationQueue, type AnnotationWork, type
 export { DedupWindow, dedupField } from './dedup.ts';
 export { redisKeys, type RedisKeys } from './keys.ts';
 export type { RedisLog } from './connection.ts';
+export { serveAnnotations, type AnnotatorServiceOptions, type AnnotatorServiceStats } from './annotator-service.ts';
+export { splitRoleArgs, roleTransportConfig, ROLE_USAGE, type RoleArgs } from './cli.ts';

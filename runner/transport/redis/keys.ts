@@ -30,6 +30,8 @@ export interface RedisKeys {
   /** Stream of labels back (consumer group per reader). */
   annLabels: string;
   labelGroup(reader: string): string;
+  /** String: the learner role's run state ('running', then 'completed' / 'interrupted' / 'failed'). */
+  runState: string;
 }
 
 export function redisKeys(ns: string): RedisKeys {
@@ -49,5 +51,6 @@ export function redisKeys(ns: string): RedisKeys {
     annGroup: 'annotator',
     annLabels: `${ns}:ann:labels`,
     labelGroup: (reader) => `labels:${reader}`,
+    runState: `${ns}:run`,
   };
 }

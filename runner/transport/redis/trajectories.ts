@@ -154,7 +154,8 @@ export class RedisTrajectorySource implements TrajectorySource {
         actorId,
         policyVersion: Number(f('v').toString()),
         steps: Number(f('n').toString()),
-        payload: new Uint8Array(p.buffer, p.byteOffset, p.byteLength),
+        // A copy that owns its ArrayBuffer: reply Buffers share one, and the runner transfers payloads to its learner thread.
+        payload: new Uint8Array(p),
       };
       return { streamId: e.streamId, field, seq, message };
     });

@@ -183,16 +183,39 @@ export class RedisTransport implements Transport {
     return new RedisAnnotationQueue(this.annotationContext(), consumerId);
   }
 
-  /** Deletes every key of this namespace (a fresh run). Returns how many keys were deleted. */
+  /**
+   * Deletes this namespace's keys (a fresh run). Actor incarnation counters are kept: an actor process that
+   * is still running keeps its incarnation, and a restart must not reuse it. Returns how many keys went.
+   */
   async purge(): Promise<number> {
     let cursor = '0';
     let n = 0;
     do {
       const [next, found] = await this.cmd.scan(cursor, 'MATCH', `${this.config.namespace}:*`, 'COUNT', 500);
       cursor = next;
-      if (found.length > 0) n += await this.cmd.unlink(...found);
+      const doomed = found.filter((k) => !/:actor:.*:incarnation$/.test(k));
+      if (doomed.length > 0) n += await this.cmd.unlink(...doomed);
     } while (cursor !== '0');
     return n;
+  }
+
+  /**
+   * Forgets every stored weight version, so a learner resumed from an older checkpoint can publish its
+   * version again. Actor processes that already hold a newer version keep it until the learner's version
+   * passes theirs (or until they are restarted); see docs/distributed.md.
+   */
+  async resetWeights(): Promise<void> {
+    const versions = await this.cmd.zrange(this.keys.weightVersions, 0, -1);
+    await this.cmd.unlink(this.keys.weightLatest, this.keys.weightVersions, ...versions.map((v) => this.keys.weight(Number(v))));
+  }
+
+  /** The run's state as the learner role last set it ('running', 'completed', ...), or null. */
+  runState(): Promise<string | null> {
+    return this.cmd.get(this.keys.runState);
+  }
+
+  setRunState(state: string): Promise<unknown> {
+    return this.cmd.set(this.keys.runState, state);
   }
 
   async close(): Promise<void> {

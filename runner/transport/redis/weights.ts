@@ -109,7 +109,8 @@ export class RedisWeightSubscriber implements WeightSubscriber {
       this.saw(version);
       const blob = await this.cmd.getBuffer(this.keys.weight(version));
       // Null only if a newer publish dropped this version between the two reads: read the latest again.
-      if (blob !== null) return { version, bytes: new Uint8Array(blob.buffer, blob.byteOffset, blob.byteLength) };
+      // Own ArrayBuffer (not a view into ioredis's reply buffer), so callers may transfer it to a thread.
+      if (blob !== null) return { version, bytes: new Uint8Array(blob) };
     }
     throw new Error(`weights: the latest version kept changing faster than it could be fetched (raise weightVersionsKept)`);
   }
@@ -120,7 +121,7 @@ export class RedisWeightSubscriber implements WeightSubscriber {
    */
   async fetchExact(version: number): Promise<Uint8Array | null> {
     const blob = await this.cmd.getBuffer(this.keys.weight(version));
-    return blob === null ? null : new Uint8Array(blob.buffer, blob.byteOffset, blob.byteLength);
+    return blob === null ? null : new Uint8Array(blob);
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,60 @@
+/**
+ * An actor role of a multi-process run (docs/distributed.md): a pool of actor threads that fetch the
+ * newest weights from Redis and send trajectories to the learner. Start any number, on any machine;
+ * stops when the learner's run ends (or on Ctrl-C). Thin: the work is runner's runActors.
+ *
+ *   npx tsx scripts/actor.ts --redis redis://LEARNER_HOST:6379 --experiment keydoor-thr --id box2-a
+ *
+ * --id names the actor; give a restarted actor the same id (its messages then carry a new incarnation).
+ */
+import { hostname } from 'node:os';
+import { parseArgs, runActors, USAGE } from '../runner/index.ts';
+import { createRedisTransport, roleTransportConfig, ROLE_USAGE, splitRoleArgs } from '../runner/transport/redis/index.ts';
+
+let role, args, transportConfig;
+try {
+  role = splitRoleArgs(process.argv.slice(2));
+  args = parseArgs(role.rest);
+  if (args.help) {
+    console.log(`usage: npx tsx scripts/actor.ts [Redis flags] [npm start flags]\n${ROLE_USAGE}\n${USAGE}`);
+    process.exit(0);
+  }
+  transportConfig = roleTransportConfig(role, args.config);
+} catch (err) {
+  console.error(`error: ${(err as Error).message}\n${ROLE_USAGE}`);
+  process.exit(2);
+}
+const actorId = role.id ?? `${hostname().replace(/[^A-Za-z0-9._-]/g, '_')}-${process.pid}`;
+let transport;
+try {
+  transport = await createRedisTransport(transportConfig, { name: `actor-${actorId}` });
+} catch (err) {
+  console.error(`error: ${(err as Error).message}`);
+  process.exit(3);
+}
+const ctrl = new AbortController();
+process.on('SIGINT', () => ctrl.abort());
+process.on('SIGTERM', () => ctrl.abort());
+// A send waiting for queue space (backpressure) would wait for a learner that is gone: closing the
+// transport after a grace period rejects it, and the pool winds down.
+ctrl.signal.addEventListener('abort', () => setTimeout(() => void transport.close(), 3000).unref());
+const watch = setInterval(() => {
+  void transport.runState().then((s) => {
+    if (s !== null && s !== 'running' && !ctrl.signal.aborted) {
+      console.error(`actor ${actorId}: the learner's run ended (${s}); stopping`);
+      ctrl.abort();
+    }
+  }, () => undefined);
+}, 1000);
+let code = 0;
+try {
+  const r = await runActors(args.config, transport, { actorId, signal: ctrl.signal, backend: args.backend });
+  console.log(`actor ${actorId}: ${r.counters.tasks} tasks, ${r.counters.groups} groups, ${r.counters.workerFaults} worker faults`);
+} catch (err) {
+  console.error(`error: ${(err as Error).message}`);
+  code = 1;
+} finally {
+  clearInterval(watch);
+  await transport.close();
+}
+process.exit(code);

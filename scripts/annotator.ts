@@ -1,0 +1,60 @@
+/**
+ * The annotator role of a multi-process run (docs/distributed.md): takes annotation requests from Redis,
+ * has the experiment's judge label them (rewards/' Annotator: dedup, backlog, batching, label cache), and
+ * sends the labels back to the learner. Work held by an annotator that dies is taken over by the next one
+ * after --claim-idle-ms. Stops when the learner's run ends (or on Ctrl-C). Thin: runner's createAnnotator.
+ *
+ *   npx tsx scripts/annotator.ts --redis redis://LEARNER_HOST:6379 --experiment keydoor-thr
+ */
+import { hostname } from 'node:os';
+import { createAnnotator, parseArgs, USAGE } from '../runner/index.ts';
+import { createRedisTransport, roleTransportConfig, ROLE_USAGE, serveAnnotations, splitRoleArgs } from '../runner/transport/redis/index.ts';
+
+let role, args, transportConfig;
+try {
+  role = splitRoleArgs(process.argv.slice(2));
+  args = parseArgs(role.rest);
+  if (args.help) {
+    console.log(`usage: npx tsx scripts/annotator.ts [Redis flags] [npm start flags]\n${ROLE_USAGE}\n${USAGE}`);
+    process.exit(0);
+  }
+  transportConfig = roleTransportConfig(role, args.config);
+} catch (err) {
+  console.error(`error: ${(err as Error).message}\n${ROLE_USAGE}`);
+  process.exit(2);
+}
+const annotator = await createAnnotator(args.config).catch((err: Error) => {
+  console.error(`error: ${err.message}`);
+  process.exit(2);
+});
+if (!annotator) {
+  console.error(`error: experiment '${String(args.config.name)}' has no rewards section (rewards: null): there is nothing to annotate`);
+  process.exit(2);
+}
+const id = role.id ?? `${hostname().replace(/[^A-Za-z0-9._-]/g, '_')}-${process.pid}`;
+let transport;
+try {
+  transport = await createRedisTransport(transportConfig, { name: `annotator-${id}` });
+} catch (err) {
+  console.error(`error: ${(err as Error).message}`);
+  process.exit(3);
+}
+const ctrl = new AbortController();
+process.on('SIGINT', () => ctrl.abort());
+process.on('SIGTERM', () => ctrl.abort());
+const watch = setInterval(() => {
+  void transport.runState().then((s) => {
+    if (s !== null && s !== 'running' && !ctrl.signal.aborted) {
+      console.error(`annotator ${id}: the learner's run ended (${s}); stopping`);
+      ctrl.abort();
+    }
+  }, () => undefined);
+}, 1000);
+const stats = await serveAnnotations(transport.annotationQueue(id), annotator, {
+  signal: ctrl.signal, claimIdleMs: transport.config.claimIdleMs, log: (l) => console.error(`[annotator ${id}] ${l}`),
+});
+clearInterval(watch);
+console.log(`annotator ${id}: ${stats.received} requests, ${stats.labelled} labelled, ${stats.repeats} repeats answered, ${stats.unanswered} unanswered`);
+await annotator.close?.();
+await transport.close();
+process.exit(0);

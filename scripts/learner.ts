@@ -1,0 +1,85 @@
+/**
+ * The learner role of a multi-process run (docs/distributed.md): the learner thread, run directory,
+ * checkpoints, metrics and dashboard, fed by actor processes through Redis.
+ *
+ *   npx tsx scripts/learner.ts --redis redis://127.0.0.1:6379 --experiment keydoor-thr [--purge]
+ *   npx tsx scripts/learner.ts --redis ... --resume runs/keydoor-thr-...     (after a crash)
+ *
+ * Annotation requests go to Redis for scripts/annotator.ts (when the experiment has a judge);
+ * --local-annotator keeps the annotator in this process instead. Thin: the work is runner's runLearner.
+ */
+import { parseArgs, runLearner, USAGE } from '../runner/index.ts';
+import { createRedisTransport, redactUrl, roleTransportConfig, ROLE_USAGE, splitRoleArgs } from '../runner/transport/redis/index.ts';
+
+const argv = process.argv.slice(2);
+const localAnnotator = argv.includes('--local-annotator');
+let role, args, transportConfig;
+try {
+  role = splitRoleArgs(argv.filter((a) => a !== '--local-annotator'));
+  args = parseArgs(role.rest);
+  if (args.help) {
+    console.log(`usage: npx tsx scripts/learner.ts [Redis flags] [--local-annotator] [npm start flags]\n${ROLE_USAGE}\n${USAGE}`);
+    process.exit(0);
+  }
+  transportConfig = roleTransportConfig(role, args.config);
+} catch (err) {
+  console.error(`error: ${(err as Error).message}\n${ROLE_USAGE}`);
+  process.exit(2);
+}
+// The run directory's config.json records the transport, never the password.
+args.config.transport = { kind: 'redis', url: redactUrl(String(transportConfig.url)) };
+
+// Two transports: the run's (closed by the runner when the run ends) and a control one for run state.
+let transport, control;
+try {
+  control = await createRedisTransport(transportConfig, { name: 'learner-control' });
+  transport = await createRedisTransport(transportConfig, { name: 'learner' });
+} catch (err) {
+  console.error(`error: ${(err as Error).message}`);
+  process.exit(3);
+}
+const ns = transport.config.namespace;
+if (role.purge) console.error(`namespace ${ns}: deleted ${await control.purge()} keys of a previous run`);
+const previous = await control.weightPublisher().latestPublished();
+if (args.resume) {
+  if (previous >= 0) {
+    await control.resetWeights();
+    console.error(`namespace ${ns}: resuming; forgot stored weight versions up to ${previous} (actor processes holding a newer version keep it until the learner passes it — restart them to resync at once)`);
+  }
+} else if (previous >= 0) {
+  console.error(`error: namespace ${ns} holds weights of a previous run (version ${previous}). Use --resume RUN_DIR to continue it, --purge to start over, or --namespace for a separate run.`);
+  await transport.close();
+  await control.close();
+  process.exit(2);
+}
+
+const ctrl = new AbortController();
+let interrupts = 0;
+process.on('SIGINT', () => {
+  if (++interrupts > 1) process.exit(130);
+  process.stderr.write('\ninterrupted: writing a checkpoint (Ctrl-C again to exit at once)\n');
+  ctrl.abort();
+});
+process.on('SIGTERM', () => ctrl.abort());
+
+const channel = localAnnotator ? undefined : (args.config.rewards ? transport.annotationChannel('learner') : undefined);
+if (channel) console.error(`annotation requests go to ${ns} in Redis: start scripts/annotator.ts with the same experiment`);
+await control.setRunState('running');
+let status = 'failed';
+try {
+  const r = await runLearner(args.config, transport, { resume: args.resume, server: args.server, quiet: args.quiet, signal: ctrl.signal, backend: args.backend, annotationChannel: channel });
+  status = r.status;
+  const s = r.summary as Record<string, number | string | null>;
+  console.log(`run ${r.status}: ${r.runDir}`);
+  console.log(`  updates ${s.updates}, env steps ${s.envSteps}, ${Number(s.stepsPerSec).toFixed(0)} steps/s, ${Number(s.elapsedSeconds).toFixed(0)} s`);
+  if (channel) console.log(`  annotation requests ${channel.stats.requested} (dropped ${channel.stats.dropped}), labels ${channel.stats.labels}`);
+} catch (err) {
+  const e = err as Error;
+  console.error(`error: ${e.name === 'ConfigError' ? e.message : e.stack ?? e.message}`);
+} finally {
+  // Actor and annotator processes of this namespace stop when they see a final state.
+  await control.setRunState(status).catch(() => undefined);
+  await transport.close();
+  await control.close();
+}
+process.exit(status === 'completed' || status === 'interrupted' ? 0 : 1);

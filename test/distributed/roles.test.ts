@@ -1,0 +1,127 @@
+/**
+ * The runner's roles as separate OS processes over Redis, started by their commands (scripts/learner.ts,
+ * scripts/actor.ts ×2, scripts/annotator.ts) on a throwaway redis-server: a small KeyDoor experiment with
+ * the rubric judge. Mid-run an actor is SIGKILLed and restarted (a new incarnation of the same id), then
+ * the learner is SIGKILLed and restarted with --resume from its checkpoint. The run completes its budget;
+ * no update trained on more rollouts than it asked for (a duplicate would inflate one); the actors and the
+ * annotator stop by themselves when the learner's run ends.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { RedisTransport } from '../../runner/transport/redis/index.ts';
+import { startRedis, type RedisServer } from './redis-server.ts';
+
+const root = new URL('../../', import.meta.url).pathname;
+let server: RedisServer;
+let dir: string;
+const procs: { name: string; child: ChildProcess; text: () => string; exited: Promise<{ code: number | null; signal: string | null }> }[] = [];
+
+const UPDATES = 8;
+const GROUPS = 4;
+const GROUP_SIZE = 4;
+
+function role(script: string, ...extra: string[]) {
+  const args = [
+    '--experiment', 'keydoor-thr', '--no-server', '--quiet', '--namespace', 'roles',
+    '--env.options', JSON.stringify({ size: 5, maxSteps: 20 }), '--env.groupSize', String(GROUP_SIZE),
+    '--policy.hidden', '[16]', '--groupsPerUpdate', String(GROUPS), '--budget.updates', String(UPDATES),
+    '--actors.groupsPerTask', '2', '--logging.dir', join(dir, 'runs'), '--logging.checkpointEvery', '2',
+    '--logging.episodeEvery', '0', '--claim-idle-ms', '2000', ...extra,
+  ];
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts', script), ...args], {
+    cwd: root, env: { ...process.env, THRIVE_REDIS_URL: server.url }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  child.stdout!.on('data', (d) => (text += d));
+  child.stderr!.on('data', (d) => (text += d));
+  const exited = new Promise<{ code: number | null; signal: string | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  const p = { name: `${script} ${extra.join(' ')}`, child, text: () => text, exited };
+  procs.push(p);
+  return p;
+}
+
+function diagnostics(): string {
+  return procs.map((p) => `--- ${p.name} (${p.child.exitCode ?? p.child.signalCode ?? 'running'}):\n${p.text().slice(-2000)}`).join('\n');
+}
+
+async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 120_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${diagnostics()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function exitOf(p: (typeof procs)[number], what: string) {
+  let done: { code: number | null; signal: string | null } | undefined;
+  void p.exited.then((e) => (done = e));
+  await until(what, () => done !== undefined);
+  return done!;
+}
+
+function runDir(): string | null {
+  const runs = join(dir, 'runs');
+  if (!existsSync(runs)) return null;
+  const d = readdirSync(runs).filter((n) => n.startsWith('keydoor-thr'));
+  return d.length ? join(runs, d[0]) : null;
+}
+
+function checkpoints(): string[] {
+  const r = runDir();
+  return r && existsSync(join(r, 'checkpoints')) ? readdirSync(join(r, 'checkpoints')).filter((n) => n.startsWith('ckpt-')) : [];
+}
+
+test.before(async () => {
+  server = await startRedis();
+  dir = mkdtempSync(join(tmpdir(), 'thrive-roles-redis-'));
+});
+
+test.after(async () => {
+  for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('learner, 2 actors and the annotator as processes: an actor and the learner killed mid-run, the run completes', async () => {
+  const control = await RedisTransport.connect({ url: server.url, namespace: 'roles' }, { log: () => undefined });
+  try {
+    const learner1 = role('learner.ts');
+    const a1 = role('actor.ts', '--id', 'a1');
+    const a2 = role('actor.ts', '--id', 'a2');
+    const judge = role('annotator.ts', '--id', 'j1');
+
+    await until('a2 to have trajectories trained', async () => (await control.cmd.hget(control.keys.dedupHwm, 'a2/1')) !== null);
+    a2.child.kill('SIGKILL');
+    assert.is((await exitOf(a2, 'a2 to die')).signal, 'SIGKILL');
+    const a2again = role('actor.ts', '--id', 'a2');
+
+    await until('a checkpoint at update 4', () => checkpoints().some((c) => Number(c.slice(5)) >= 4));
+    learner1.child.kill('SIGKILL');
+    assert.is((await exitOf(learner1, 'the learner to die')).signal, 'SIGKILL');
+    assert.is(await control.runState(), 'running', 'a crashed learner leaves the run running: actors wait for it');
+    const learner2 = role('learner.ts', '--resume', runDir()!);
+    const end = await exitOf(learner2, 'the resumed learner to finish');
+    assert.is(end.code, 0, learner2.text());
+    assert.match(learner2.text(), /run completed/);
+
+    for (const p of [a1, a2again, judge]) assert.is((await exitOf(p, `${p.name} to stop after the run`)).code, 0, p.text());
+    assert.is(await control.runState(), 'completed');
+    assert.is(await control.cmd.get(control.keys.incarnation('a2')), '2');
+
+    const summary = JSON.parse(readFileSync(join(runDir()!, 'summary.json'), 'utf8'));
+    assert.is(summary.status, 'completed');
+    assert.is(summary.updates, UPDATES);
+    const metrics = readFileSync(join(runDir()!, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    assert.ok(metrics.length >= UPDATES);
+    for (const m of metrics) assert.ok(m.episodes <= GROUPS * GROUP_SIZE, `update ${m.step} trained on ${m.episodes} episodes (> ${GROUPS * GROUP_SIZE}): a duplicate got in`);
+    assert.match(judge.text(), /annotator j1: \d+ requests, [1-9]\d* labelled/);
+  } finally {
+    await control.close();
+  }
+});
+
+test.run();
