@@ -22,7 +22,10 @@ import { JUDGE_ERROR_KINDS, type AnnotationLabel, type AnnotationRequest, type J
   type JudgeResult, type PairResult } from './types.ts';
 import type { AnnotationChannel } from '../runner/transport/types.ts';
 
-export interface AnnotatorMetrics {
+/** Flat numeric copies of `judgeErrors` (judgeError_timeout, judgeError_http_429, …) for number-only metric sinks. */
+export type FlatJudgeErrors = { [K in JudgeErrorKind as `judgeError_${K}`]: number };
+
+export interface AnnotatorMetrics extends FlatJudgeErrors {
   /** Items passed to request(), duplicates included. */
   captionsSeen: number;
   /** Distinct keys seen. */
@@ -142,20 +145,31 @@ export class Annotator implements AnnotationChannel {
       judgeCalls: this.m.calls,
       judgeErrors: { ...this.m.errors },
       judgeErrorsTotal: errorsTotal,
+      ...(Object.fromEntries(JUDGE_ERROR_KINDS.map((k) => [`judgeError_${k}`, this.m.errors[k]])) as FlatJudgeErrors),
     };
   }
 
   /** Writes the label cache now (atomically). */
   flushCache(): Promise<void> { return this.cache.flush(); }
 
-  /** Stops taking requests, waits for batches in flight, writes the cache. Pending items are discarded. */
-  async close(): Promise<void> {
+  /**
+   * Stops taking requests, waits up to `graceMs` for batches in flight, closes the judge (an LLM judge
+   * aborts what is still in flight), writes the cache. Pending items are discarded.
+   */
+  async close(graceMs = 2_000): Promise<void> {
     this.closed = true;
     if (this.flushTimer) clearInterval(this.flushTimer);
     this.backlog = []; this.head = 0;
-    if (this.inFlight > 0) await new Promise<void>((r) => this.idleWaiters.push(r));
-    await this.cache.flush();
+    if (this.inFlight > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((r) => this.idleWaiters.push(r)),
+        new Promise<void>((r) => { timer = setTimeout(r, graceMs); }),
+      ]);
+      clearTimeout(timer);
+    }
     await this.judge.close?.();
+    await this.cache.flush();
   }
 
   // ───────────────────────── internals ─────────────────────────

@@ -40,7 +40,7 @@ export class EpisodeView {
           el('span', { class: `badge ${d.success ? 'ok' : 'fail'}` }, d.success ? '✓' : '✗'),
           el('span', { class: 'ep-env' }, d.envId ?? '?'),
           el('span', { class: 'ep-reward' }, fmt(d.reward)),
-          el('span', { class: 'ep-step' }, `step ${fmt(d.step)}`),
+          el('span', { class: 'ep-step' }, `step ${fmt(d.step)} · ${e.run}`),
         );
       }),
     );

@@ -1,14 +1,19 @@
 /**
  * `npm run bench -- rewards [--seconds 1.5]`
  *
- * 1. Actor throughput with the annotator on vs off. Real envs from envs/index.ts (KeyDoor, MultiRoom,
- *    Maze with move messages, Addition) step with random actions; after every batch of steps the actor
- *    submits the batch's distinct captions to the annotator and yields to the event loop (as an actor
- *    does when it ships a trajectory). Worst case on purpose: actor, annotator and judge share ONE
- *    thread (in a run the actors are worker threads). Two loads: 'realistic' (env captions, rubric judge
- *    with 10 ms latency per batch) and 'stress' (every caption made unique, the LLM judge's real HTTP
- *    client against the STAND-IN server with 5 ms latency, so the annotator never idles). Frames are not
- *    rendered (captions only). Off/on runs alternate; medians are compared.
+ * 1. Actor throughput with the annotator on vs off. Real envs from envs/index.ts (KeyDoor, MultiRoom and
+ *    Maze with move messages, Addition; 8 instances) step with random actions. Each comparison is ONE
+ *    run alternating 250 ms windows off / on (the machine is shared, so separate runs are too noisy);
+ *    the ratio is the median over on-windows of on / mean(neighbouring off-windows).
+ *    - worker actor (the real layout): the actor loop runs in a worker thread and ships each batch's
+ *      messages through a bounded queue (4 batches) to the main thread, which in on-windows keys the
+ *      distinct captions and submits them to the annotator. With "policy forward" the actor also runs
+ *      a 2-layer MLP on wasm over all envs every step — a STAND-IN for the policy's cost.
+ *    - same thread (worst case): actor, annotator and judge client share one thread.
+ *    - loads: env captions with the rubric judge (10 ms per batch), env captions with the LLM judge's
+ *      real HTTP client against the STAND-IN server in its own process (5 ms per request), and a stress
+ *      load where every caption is unique so the annotator never idles and its backlog overflows.
+ *    Frames are not rendered (captions only).
  * 2. Labels/s against judges with a stated latency: the rubric judge at 50 ms per batch of 100 (2 in
  *    flight: ceiling 4000/s) and the LLM judge against the stand-in server at 25 ms per request with
  *    concurrency 8 (ceiling 320/s).
@@ -91,105 +96,108 @@ function makeActors(): Actor[] {
   return actors;
 }
 
+const WINDOW_MS = 250;
+
 /**
- * One actor loop. Both modes record every step's message into the trajectory (the learner needs them
- * for the reward combination anyway); with the annotator on, the batch's distinct captions are also
- * keyed and submitted after the batch, as the side that ships trajectories would.
+ * Ratio of actor throughput with the annotator on vs off, robust to a machine shared with other jobs:
+ * one run alternates 250 ms windows off / on; each on-window is compared with the mean of the
+ * off-windows either side of it, and the median of those ratios is reported.
  */
-async function actorRun(annotator: Annotator | null, unique: boolean, seconds: number): Promise<number> {
+function windowRatio(stepsPerWindow: number[]): { off: number; on: number; ratio: number; windows: number } {
+  const ratios: number[] = [], offs: number[] = [], ons: number[] = [];
+  for (let i = 1; i + 1 < stepsPerWindow.length; i += 2) {
+    const off = (stepsPerWindow[i - 1]! + stepsPerWindow[i + 1]!) / 2;
+    ons.push(stepsPerWindow[i]!); offs.push(off);
+    if (off > 0) ratios.push(stepsPerWindow[i]! / off);
+  }
+  const perSec = 1000 / WINDOW_MS;
+  return { off: median(offs) * perSec, on: median(ons) * perSec, ratio: median(ratios), windows: stepsPerWindow.length };
+}
+
+/** Keys and submits a batch's distinct non-empty captions (what the trajectory-receiving side does). */
+function submit(annotator: Annotator, messages: readonly string[], envIdOf: (i: number) => string): void {
+  const requests: AnnotationRequest[] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < messages.length; i++) {
+    const caption = messages[i]!;
+    if (!caption || seen.has(caption)) continue;
+    seen.add(caption);
+    const envId = envIdOf(i);
+    requests.push({ key: captionKey(envId, caption), envId, caption });
+  }
+  annotator.request(requests);
+  annotator.drainLabels();
+}
+
+/**
+ * Same-thread worst case: one loop steps the envs (no policy) and, in on-windows, submits each batch's
+ * captions; actor, annotator and judge client share the thread. Both modes record every message.
+ */
+async function sameThreadRun(annotator: Annotator, unique: boolean, seconds: number) {
   const actors = makeActors();
   const BATCH = 128;
-  let steps = 0;
   const messages: string[] = new Array(actors.length * BATCH).fill('');
+  const windows: number[] = [0];
   const t0 = performance.now();
   while (performance.now() - t0 < seconds * 1000) {
+    const w = Math.floor((performance.now() - t0) / WINDOW_MS);
+    while (windows.length <= w) windows.push(0);
     let k = 0;
     for (const a of actors) {
       for (let s = 0; s < BATCH; s++) {
         const r = a.env.step(a.rng.int(a.n));
-        steps++;
         const msg = r.info.message;
         messages[k++] = unique && msg ? `${msg} #${a.episode}.${s}` : msg;
         if (r.terminated || r.truncated) { a.env.reset(); a.episode++; }
       }
     }
-    if (annotator) {
-      const requests: AnnotationRequest[] = [];
-      const seen = new Set<string>();
-      for (let i = 0; i < k; i++) {
-        const caption = messages[i]!;
-        if (!caption || seen.has(caption)) continue;
-        seen.add(caption);
-        const envId = actors[Math.floor(i / BATCH)]!.id;
-        requests.push({ key: captionKey(envId, caption), envId, caption });
-      }
-      annotator.request(requests);
-      annotator.drainLabels();
-    }
+    if (w % 2 === 1) submit(annotator, messages, (i) => actors[Math.floor(i / BATCH)]!.id);
+    windows[w]! += k;
     await tick();
   }
-  return steps / ((performance.now() - t0) / 1000);
+  windows.pop(); // the last window is partial
+  return windowRatio(windows);
 }
 
-async function compare(name: string, makeJudge: () => Judge, unique: boolean) {
-  const off: number[] = [], on: number[] = [];
-  let last: ReturnType<Annotator['metrics']> | null = null;
-  for (let rep = 0; rep < 3; rep++) {
-    off.push(await actorRun(null, unique, argSeconds));
-    const annotator = new Annotator(makeJudge(), { cacheDir: null, batchSize: 100, inFlight: 2, backlog: 4096 });
-    on.push(await actorRun(annotator, unique, argSeconds));
-    last = annotator.metrics();
-    await annotator.close();
-  }
-  const ratio = median(on) / median(off);
-  console.log(`actor throughput [${name}]: off ${median(off).toFixed(0)} steps/s, on ${median(on).toFixed(0)} steps/s, ratio ${ratio.toFixed(3)}` +
-    ` (annotator: seen ${last!.captionsSeen}, unique ${last!.captionsUnique}, labelled ${last!.captionsLabelled}, dropped ${last!.backlogDropped}, errors ${last!.judgeErrorsTotal})`);
-  return { off: median(off), on: median(on), ratio, labelled: last!.captionsLabelled, dropped: last!.backlogDropped };
-}
-
-/** The real layout: the actor in a worker thread, the annotator on the main thread receiving its batches. */
-async function threadedRun(annotator: Annotator | null, unique: boolean, seconds: number, policy: boolean): Promise<number> {
-  // Node 20 workers do not inherit the tsx loader: register it, then load this file.
-  const tsxApi = import.meta.resolve('tsx/esm/api');
+/** The real layout: the actor in a worker thread (bounded queue), the annotator on the main thread. */
+async function threadedRun(annotator: Annotator, unique: boolean, seconds: number, policy: boolean) {
+  const tsxApi = import.meta.resolve('tsx/esm/api'); // Node 20 workers do not inherit the tsx loader
   const entry = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(import.meta.url)}); })`;
   const worker = new Worker(entry, { eval: true, workerData: { seconds, unique, policy } });
-  return new Promise((resolve, reject) => {
-    worker.on('message', (m: { kind: string; messages: string[]; envIds: string[]; perEnv: number; stepsPerSec: number }) => {
-      if (m.kind === 'done') { resolve(m.stepsPerSec); void worker.terminate(); return; }
-      if (!annotator) { worker.postMessage('ack'); return; }
-      const requests: AnnotationRequest[] = [];
-      const seen = new Set<string>();
-      m.messages.forEach((caption, i) => {
-        if (!caption || seen.has(caption)) return;
-        seen.add(caption);
-        const envId = m.envIds[Math.floor(i / m.perEnv)]!;
-        requests.push({ key: captionKey(envId, caption), envId, caption });
-      });
-      annotator.request(requests);
-      annotator.drainLabels();
+  const windows: number[] = [0];
+  let t0 = -1;
+  await new Promise<void>((resolve, reject) => {
+    worker.on('message', (m: { kind: string; messages: string[]; envIds: string[]; perEnv: number }) => {
+      if (m.kind === 'done') { void worker.terminate(); resolve(); return; }
+      const now = performance.now();
+      if (t0 < 0) t0 = now;
+      const w = Math.floor((now - t0) / WINDOW_MS);
+      while (windows.length <= w) windows.push(0);
+      windows[w]! += m.messages.length;
+      if (w % 2 === 1) submit(annotator, m.messages, (i) => m.envIds[Math.floor(i / m.perEnv)]!);
       worker.postMessage('ack');
     });
     worker.once('error', reject);
   });
+  windows.pop();
+  return windowRatio(windows);
 }
 
-async function compareThreaded(name: string, makeJudge: () => Judge, unique: boolean, policy: boolean) {
-  const off: number[] = [], on: number[] = [];
-  let last: ReturnType<Annotator['metrics']> | null = null;
-  for (let rep = 0; rep < 3; rep++) {
-    off.push(await threadedRun(null, unique, argSeconds, policy));
-    const annotator = new Annotator(makeJudge(), { cacheDir: null, batchSize: 100, inFlight: 2, backlog: 4096 });
-    on.push(await threadedRun(annotator, unique, argSeconds, policy));
-    last = annotator.metrics();
-    await annotator.close();
-  }
-  const ratio = median(on) / median(off);
-  console.log(`actor thread throughput [${name}]: off ${median(off).toFixed(0)} steps/s, on ${median(on).toFixed(0)} steps/s, ratio ${ratio.toFixed(3)}` +
-    ` (annotator on main thread: seen ${last!.captionsSeen}, unique ${last!.captionsUnique}, labelled ${last!.captionsLabelled}, dropped ${last!.backlogDropped}, errors ${last!.judgeErrorsTotal})`);
-  return { off: median(off), on: median(on), ratio, labelled: last!.captionsLabelled, dropped: last!.backlogDropped };
+type Run = { off: number; on: number; ratio: number; windows: number };
+async function compare(name: string, judge: Judge, run: (a: Annotator) => Promise<Run>) {
+  const annotator = new Annotator(judge, { cacheDir: null, batchSize: 100, inFlight: 2, backlog: 4096 });
+  const r = await run(annotator);
+  const m = annotator.metrics();
+  await annotator.close();
+  console.log(`actor throughput [${name}]: off ${r.off.toFixed(0)} steps/s, on ${r.on.toFixed(0)} steps/s, ratio ${r.ratio.toFixed(3)} ` +
+    `(${r.windows} windows; annotator: seen ${m.captionsSeen}, unique ${m.captionsUnique}, labelled ${m.captionsLabelled}, dropped ${m.backlogDropped}, errors ${m.judgeErrorsTotal})`);
+  return { ...r, labelled: m.captionsLabelled, dropped: m.backlogDropped };
 }
 
 const rubric = (latencyMs: number) => new RubricJudge(validateJudgeConfig({ kind: 'rubric', latencyMs }) as RubricJudgeConfig);
+const llm = (url: string, concurrency: number) => new LlmJudge(validateJudgeConfig({ kind: 'llm', baseUrl: url, model: 'standin',
+  apiKeyEnv: 'THRIVE_BENCH_NO_KEY', concurrency, timeoutMs: 5000 }) as LlmJudgeConfig, { env: {} });
+
 /** The stand-in server in its own process, as a real judge server would be. */
 async function spawnStandIn(latencyMs: number): Promise<{ url: string; close: () => Promise<void> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'rewards/testing/standin-openai-server.ts', '--port', '0', '--latency', String(latencyMs)],
@@ -203,16 +211,21 @@ async function spawnStandIn(latencyMs: number): Promise<{ url: string; close: ()
   process.once('exit', kill); // never leave the server behind, even when the benchmark fails
   return { url, close: async () => { process.off('exit', kill); kill(); await new Promise((r) => child.once('exit', r)); } };
 }
-const server = await spawnStandIn(5);
-const llm = (url: string, concurrency: number) => new LlmJudge(validateJudgeConfig({ kind: 'llm', baseUrl: url, model: 'standin',
-  apiKeyEnv: 'THRIVE_BENCH_NO_KEY', concurrency, timeoutMs: 5000 }) as LlmJudgeConfig, { env: {} });
 
-const withPolicy = await compareThreaded('actor = envs + policy forward (stand-in MLP), env captions, rubric 10 ms/batch', () => rubric(10), false, true);
-const withPolicyLlm = await compareThreaded('actor = envs + policy forward (stand-in MLP), env captions, LLM judge over HTTP (stand-in process, 5 ms)', () => llm(server.url, 8), false, true);
-const threaded = await compareThreaded('actor = envs only (random actions), env captions, rubric 10 ms/batch', () => rubric(10), false, false);
-const threadedStress = await compareThreaded('actor = envs only, unique captions, LLM judge over HTTP (stand-in process, 5 ms)', () => llm(server.url, 8), true, false);
-const realistic = await compare('same thread, worst case: env captions, rubric 10 ms/batch', () => rubric(10), false);
-const stress = await compare('same thread, worst case: unique captions, LLM judge over HTTP (stand-in process, 5 ms)', () => llm(server.url, 8), true);
+const SECS = argSeconds * 4; // 6 s = 24 windows of 250 ms per comparison
+const server = await spawnStandIn(5);
+const withPolicy = await compare('worker actor: envs + policy forward (stand-in MLP), env captions, rubric 10 ms/batch',
+  rubric(10), (a) => threadedRun(a, false, SECS, true));
+const withPolicyLlm = await compare('worker actor: envs + policy forward (stand-in MLP), env captions, LLM judge over HTTP (stand-in process, 5 ms)',
+  llm(server.url, 8), (a) => threadedRun(a, false, SECS, true));
+const envOnly = await compare('worker actor: envs only (random actions), env captions, rubric 10 ms/batch',
+  rubric(10), (a) => threadedRun(a, false, SECS, false));
+const envOnlyStress = await compare('worker actor: envs only, every caption unique, LLM judge over HTTP (stand-in process, 5 ms)',
+  llm(server.url, 8), (a) => threadedRun(a, true, SECS, false));
+const sameThread = await compare('same thread (worst case): envs only, env captions, rubric 10 ms/batch',
+  rubric(10), (a) => sameThreadRun(a, false, SECS));
+const sameThreadStress = await compare('same thread (worst case): envs only, every caption unique, LLM judge over HTTP (stand-in process, 5 ms)',
+  llm(server.url, 8), (a) => sameThreadRun(a, true, SECS));
 await server.close();
 
 // ───────────── 2. labels/s ─────────────
@@ -260,7 +273,7 @@ for (const kind of ['retrieval', 'classification', 'ranking'] as const) {
 }
 
 console.log(JSON.stringify({
-  actorThroughput: { workerWithPolicy: withPolicy, workerWithPolicyLlm: withPolicyLlm, workerEnvOnly: threaded, workerEnvOnlyStress: threadedStress, sameThread: realistic, sameThreadStress: stress, target: 0.95 },
+  actorThroughput: { workerWithPolicy: withPolicy, workerWithPolicyLlm: withPolicyLlm, workerEnvOnly: envOnly, workerEnvOnlyStress: envOnlyStress, sameThread, sameThreadStress, target: 0.95 },
   labelsPerSec: { rubric50msBatch100: rubricRate, rubricCeiling: 4000, llmStandIn25ms_c8: llmRate, llmCeiling: 320 },
   inferenceCaptionsPerSec: inference,
 }));

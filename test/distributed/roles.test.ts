@@ -2,7 +2,8 @@
  * The runner's roles as separate OS processes over Redis, started by their commands (scripts/learner.ts,
  * scripts/actor.ts ×2, scripts/annotator.ts) on a throwaway redis-server: a small KeyDoor experiment with
  * the rubric judge. Mid-run an actor is SIGKILLed and restarted (a new incarnation of the same id), then
- * the learner is SIGKILLed and restarted with --resume from its checkpoint. The run completes its budget;
+ * the learner is SIGKILLed and restarted with --resume from its checkpoint (and a budget a few updates past
+ * it, since the first learner's is set out of reach). The run completes that budget;
  * no update trained on more rollouts than it asked for (a duplicate would inflate one); the actors and the
  * annotator stop by themselves when the learner's run ends.
  */
@@ -20,7 +21,9 @@ let server: RedisServer;
 let dir: string;
 const procs: { name: string; child: ChildProcess; text: () => string; exited: Promise<{ code: number | null; signal: string | null }> }[] = [];
 
-const UPDATES = 8;
+/** The first learner's budget is out of reach; the resumed one's is its checkpoint + EXTRA. */
+const UPDATES = 100_000;
+const EXTRA = 3;
 const GROUPS = 4;
 const GROUP_SIZE = 4;
 
@@ -94,29 +97,30 @@ test('learner, 2 actors and the annotator as processes: an actor and the learner
     const a2 = role('actor.ts', '--id', 'a2');
     const judge = role('annotator.ts', '--id', 'j1');
 
-    await until('a2 to have trajectories trained', async () => (await control.cmd.hget(control.keys.dedupHwm, 'a2/1')) !== null);
+    await until('a2 to start sending', async () => (await control.cmd.get(control.keys.incarnation('a2'))) === '1');
     a2.child.kill('SIGKILL');
     assert.is((await exitOf(a2, 'a2 to die')).signal, 'SIGKILL');
     const a2again = role('actor.ts', '--id', 'a2');
+    await until('the restarted a2 to send (as incarnation 2)', async () => (await control.cmd.get(control.keys.incarnation('a2'))) === '2');
 
     await until('a checkpoint at update 4', () => checkpoints().some((c) => Number(c.slice(5)) >= 4));
     learner1.child.kill('SIGKILL');
-    assert.is((await exitOf(learner1, 'the learner to die')).signal, 'SIGKILL');
+    assert.is((await exitOf(learner1, 'the learner to die')).signal, 'SIGKILL', diagnostics());
     assert.is(await control.runState(), 'running', 'a crashed learner leaves the run running: actors wait for it');
-    const learner2 = role('learner.ts', '--resume', runDir()!);
+    const resumedAt = Math.max(...checkpoints().map((c) => Number(c.slice(5))));
+    const learner2 = role('learner.ts', '--resume', runDir()!, '--budget.updates', String(resumedAt + EXTRA));
     const end = await exitOf(learner2, 'the resumed learner to finish');
     assert.is(end.code, 0, learner2.text());
     assert.match(learner2.text(), /run completed/);
 
     for (const p of [a1, a2again, judge]) assert.is((await exitOf(p, `${p.name} to stop after the run`)).code, 0, p.text());
     assert.is(await control.runState(), 'completed');
-    assert.is(await control.cmd.get(control.keys.incarnation('a2')), '2');
 
     const summary = JSON.parse(readFileSync(join(runDir()!, 'summary.json'), 'utf8'));
     assert.is(summary.status, 'completed');
-    assert.is(summary.updates, UPDATES);
+    assert.is(summary.updates, resumedAt + EXTRA);
     const metrics = readFileSync(join(runDir()!, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-    assert.ok(metrics.length >= UPDATES);
+    assert.ok(metrics.length >= resumedAt + EXTRA);
     for (const m of metrics) assert.ok(m.episodes <= GROUPS * GROUP_SIZE, `update ${m.step} trained on ${m.episodes} episodes (> ${GROUPS * GROUP_SIZE}): a duplicate got in`);
     assert.match(judge.text(), /annotator j1: \d+ requests, [1-9]\d* labelled/);
   } finally {

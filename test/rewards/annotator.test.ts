@@ -121,6 +121,7 @@ test('faulty judge: fewer labels, errors counted by kind, no throw, items retrie
   assert.is(judge.calls, 3);
   assert.is(m.judgeErrors.exception, 8);
   assert.is(m.judgeErrors.http_5xx, 2);
+  assert.is(m.judgeError_http_5xx, 2); // flat copy for number-only metric sinks
   assert.is(m.judgeErrors.invalid_label, 2);
   assert.is(m.captionsLabelled, 0);
   await a.close();

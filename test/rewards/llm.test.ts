@@ -108,6 +108,19 @@ test('hanging server: timeouts, then retries, then no label', async () => {
   });
 });
 
+test('closing the annotator while the server hangs aborts in-flight requests after the grace period', async () => {
+  await withServer({ mode: 'hang' }, async (url) => {
+    const a = new Annotator(judgeFor(url, { timeoutMs: 60_000, retries: 0 }), { cacheDir: null });
+    a.request([req('You open the door.')]);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.is(a.metrics().inFlight, 1);
+    await a.close(100);
+    await new Promise((r) => setImmediate(r));
+    assert.is(a.metrics().inFlight, 0);
+    assert.is(a.metrics().judgeErrors.network, 1);
+  });
+});
+
 test('slow but within the timeout still labels', async () => {
   await withServer({ latencyMs: 150 }, async (url) => {
     const judge = judgeFor(url, { timeoutMs: 2000 });

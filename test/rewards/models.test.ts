@@ -35,6 +35,13 @@ test('retrieval: table lookup, 0 for unknown and empty, pairs ignored', () => {
   assert.throws(() => copy.load({ kind: 'ranking', version: 1 }), /expected a retrieval state/);
 });
 
+test('retrieval by key: frame labels (empty caption) are found by their annotation key', () => {
+  const m = createRewardModel(validateModelConfig({ kind: 'retrieval' })) as import('../../rewards/index.ts').RetrievalModel;
+  m.update([{ key: 'frame-a', caption: '', label: 0.8 }, { key: 'frame-b', caption: '', label: 0.1 }]);
+  assert.equal(Array.from(m.scoreKeys(['frame-a', 'frame-b', 'frame-c'])), [Math.fround(0.8), Math.fround(0.1), 0]);
+  assert.equal(Array.from(m.score([''])), [0]);
+});
+
 const learned: Array<['classification' | 'ranking', Record<string, unknown>]> = [
   ['classification', { kind: 'classification', stepsPerUpdate: 30, heldOutFraction: 0.3, seed: 1 }],
   ['ranking', { kind: 'ranking', stepsPerUpdate: 30, heldOutFraction: 0.3, seed: 1 }],
