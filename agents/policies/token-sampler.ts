@@ -16,7 +16,7 @@
  * Runs in plain TypeScript over the Float32Array mirror of the policy's weights (tfjs' per-op overhead
  * dominates a model this small; measured in scripts/bench/policies.ts). The mirror follows setWeights,
  * so weights received mid-episode are used from the next sample(); cached keys/values computed under
- * the old weights are kept (the usual asynchronous-actor approximation), unless `refreshOnNewWeights`.
+ * the old weights are kept until the row's next reset (the usual asynchronous-actor approximation).
  */
 import { geluInPlace, layerNorm, matmulT } from './jsmath.ts';
 import { makeRng, type Rng } from './rng.ts';

@@ -174,13 +174,15 @@ class LearnerThread {
       if (b.frames && !this.pendingFrames) this.pendingFrames = b.frames;
       for (const r of b.records) this.pending.push(r);
     }
-    post({ type: 'consumed', ids: items.map((i) => i.id) });
     if (faults.length > 0) {
       this.stats.envFaults += faults.length;
       post({ type: 'faults', faults });
     }
     const groups = new Set(this.pending.map((r) => r.group)).size;
     if (flush || (c.actors.pipeline === 'free' && groups >= c.groupsPerUpdate)) await this.update();
+    // After the update (if any): the main thread sends the next batch only now, so at most one batch is
+    // in the learner at a time and a budget in updates is met exactly.
+    post({ type: 'consumed', ids: items.map((i) => i.id) });
   }
 
   private async labels(items: AnnotationRequest[]): Promise<AnnotationLabel[]> {

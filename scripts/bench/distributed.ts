@@ -1,17 +1,23 @@
 /**
- * `npm run bench -- distributed [--seconds S]`: the Redis transport against the in-process one, on this
+ * `npm run bench -- distributed [--seconds S] [--runner-seconds S]`: the Redis transport against the in-process one, on this
  * machine (loopback, 2 cores shared by everything):
  *   1. trajectories/s through the queue, one producer and one consumer, 10 KB and 100 KB messages;
  *   2. weight-broadcast latency (publish → every subscriber holds the bytes), 256 KB and 4 MiB, 1 and 4
  *      subscribers (Redis subscribers are separate connections in this one process);
  *   3. end-to-end env steps/s of a game rollout (KeyDoor-v0) with actors in-process, then 1 and 2 actor
  *      processes through Redis, one consumer acknowledging and publishing weights every 8 messages.
- * Part 3 uses a stand-in actor (a softmax-over-biases policy, no TensorFlow.js), so it measures the env
- * plus the transport, not the runner's policy forward pass. Starts its own redis-server on a free loopback
- * port (or uses --redis URL). Prints human lines, then one JSON object as the last line.
+ *      This part uses a stand-in actor (a softmax-over-biases policy, no TensorFlow.js): it measures the env
+ *      plus the transport, not a policy;
+ *   4. the runner's real game experiment (keydoor-ext) for --runner-seconds (default 25; 0 skips): one
+ *      process with one actor thread, then scripts/learner.ts with 1 and 2 scripts/actor.ts processes.
+ * Starts its own redis-server on a free loopback port (or uses --redis URL). Prints human lines, then one
+ * JSON object as the last line.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Packr } from 'msgpackr';
 import { makeEnvSync, Rng } from '../../envs/index.ts';
 import { RedisTransport } from '../../runner/transport/redis/index.ts';
@@ -109,6 +115,7 @@ async function startRedis(): Promise<{ url: string; stop(): void }> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const seconds = Number(arg('--seconds') ?? 5);
+const runnerSeconds = Number(arg('--runner-seconds') ?? 25);
 const external = arg('--redis');
 const redis = external ? { url: external, stop: () => undefined } : await startRedis();
 let nsCount = 0;
@@ -290,6 +297,52 @@ for (const n of [1, 2]) {
 }
 console.log(`ratios: Redis 2 procs / 1 proc = ${(e2e.redis_2proc_steps_per_s / e2e.redis_1proc_steps_per_s).toFixed(2)}, Redis 1 proc / in-process = ${(e2e.redis_1proc_steps_per_s / e2e.inprocess_1actor_steps_per_s).toFixed(2)} (2 cores: the consumer, the actors and redis-server share them)`);
 
+// 4. The runner's real game experiment (keydoor-ext: game MLP policy, GRPO learner), in one process vs its
+// roles as processes over Redis. Rate = env steps between the first and last metrics record / time between
+// them (start-up of threads and processes excluded).
+async function runnerRate(mode: 'inprocess' | 'redis', actors: number): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'thrive-bench-dist-'));
+  const scripts = new URL('../', import.meta.url).pathname;
+  const common = ['--experiment', 'keydoor-ext', '--no-server', '--quiet', '--logging.dir', dir, '--logging.checkpointEvery', '0',
+    '--logging.episodeEvery', '0', '--budget.updates', '0', '--budget.seconds', String(runnerSeconds)];
+  const run = (script: string, args: string[]) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(scripts, script), ...common, ...args], {
+      env: { ...process.env, THRIVE_REDIS_URL: redis.url }, stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    child.stderr!.on('data', (d) => (err += d));
+    return new Promise<void>((resolve, reject) => child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${script} exited ${code}: ${err.slice(-800)}`)))));
+  };
+  try {
+    if (mode === 'inprocess') await run('start.ts', ['--actors.pipeline', 'free', '--actors.workers', String(actors)]);
+    else {
+      const ns = `bench-runner-${process.pid}-${actors}`;
+      await Promise.all([
+        run('learner.ts', ['--namespace', ns, '--purge']),
+        ...Array.from({ length: actors }, (_, i) => run('actor.ts', ['--namespace', ns, '--id', `a${i}`, '--actors.workers', '1'])),
+      ]);
+    }
+    const runDir = readdirSync(dir).map((d) => join(dir, d)).find((d) => existsSync(join(d, 'metrics.jsonl')));
+    if (!runDir) throw new Error(`no run directory with metrics under ${dir}`);
+    const m = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { time: number; envSteps: number });
+    if (m.length < 3) throw new Error(`only ${m.length} updates in ${runnerSeconds} s: raise --runner-seconds`);
+    const [a, b] = [m[0], m[m.length - 1]];
+    return (b.envSteps - a.envSteps) / (b.time - a.time);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const runner: Record<string, number> = {};
+if (runnerSeconds > 0) {
+  for (const [mode, n] of [['inprocess', 1], ['redis', 1], ['redis', 2]] as const) {
+    const rate = await runnerRate(mode, n);
+    runner[`${mode}_${n}${mode === 'redis' ? 'proc' : 'worker'}_steps_per_s`] = Math.round(rate);
+    console.log(`runner keydoor-ext, ${mode === 'redis' ? `learner + ${n} actor process${n > 1 ? 'es' : ''} over Redis` : `one process, ${n} actor worker thread`}: ${rate.toFixed(0)} env steps/s`);
+  }
+  console.log(`ratios: Redis 1 proc / in-process = ${(runner.redis_1proc_steps_per_s / runner.inprocess_1worker_steps_per_s).toFixed(2)}, Redis 2 procs / 1 proc = ${(runner.redis_2proc_steps_per_s / runner.redis_1proc_steps_per_s).toFixed(2)}`);
+}
+
 redis.stop();
-console.log(JSON.stringify({ bench: 'distributed', seconds, queue, weights, e2e }));
+console.log(JSON.stringify({ bench: 'distributed', seconds, queue, weights, e2e, runner }));
 process.exit(0);

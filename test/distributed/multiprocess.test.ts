@@ -48,7 +48,9 @@ function spawnRole(script: string, args: string[], extraEnv: Record<string, stri
 }
 
 function diagnostics(): string {
-  return roles.map((r) => `--- ${r.name} (exit ${r.child.exitCode ?? r.child.signalCode ?? 'running'}):\n${r.output().slice(-1500)}`).join('\n');
+  const c = ckpt();
+  const state = c ? `checkpoint: trained ${c.trained.length}, requested ${c.requested.length}, labels ${Object.keys(c.labels).length}, restarts ${c.restarts}\n` : '';
+  return state + roles.map((r) => `--- ${r.name} (exit ${r.child.exitCode ?? r.child.signalCode ?? 'running'}):\n${r.output().slice(-1500)}`).join('\n');
 }
 
 async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {

@@ -75,7 +75,7 @@ function runDir(): string | null {
 
 function checkpoints(): string[] {
   const r = runDir();
-  return r && existsSync(join(r, 'checkpoints')) ? readdirSync(join(r, 'checkpoints')).filter((n) => n.startsWith('ckpt-')) : [];
+  return r && existsSync(join(r, 'checkpoints')) ? readdirSync(join(r, 'checkpoints')).filter((n) => /^ckpt-\d+$/.test(n)) : [];
 }
 
 test.before(async () => {

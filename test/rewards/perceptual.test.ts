@@ -110,6 +110,27 @@ test('any TensorFlow.js layers model from disk works as an encoder', async () =>
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
+test('frames from a real env render() are judged', async () => {
+  const { makeEnvSync } = await import('../../envs/index.ts');
+  const env = makeEnvSync('KeyDoor-v0', {});
+  env.reset({ seed: 3 });
+  const start = env.render!();
+  let later = start;
+  for (let t = 0; t < 30; t++) {
+    const r = env.step(t % 4);
+    if (r.terminated || r.truncated) break;
+    later = env.render!();
+  }
+  assert.ok(start.rgb.length === start.height * start.width * 3);
+  const judge = new PerceptualJudge(cfg({ mode: 'goal' }), new BuiltinEncoder({ kind: 'builtin', grid: 8 }));
+  await judge.setGoal([later]);
+  const [rStart, rLater] = await judge.scoreFrames([start, later]);
+  assert.ok(Math.abs(rLater! - 1) < 1e-6, `R(goal frame)=${rLater}`);
+  assert.ok(start.rgb.some((v, i) => v !== later.rgb[i]), 'the agent should have moved');
+  assert.ok(rStart! < rLater!, `R(start)=${rStart}`);
+  env.close();
+});
+
 /**
  * A real pretrained graph model from disk: @vladmandic/human's face-description model (1024-d pooled
  * features, 224×224 input). It proves any tfjs model loads as an encoder; it is a face model, not a

@@ -48,19 +48,22 @@ const publish = async () => {
 };
 if (ckpt.version < 0) await publish();
 
-function takeLabels(): void {
-  for (const l of channel.drainLabels()) {
+/** Labels are acknowledged when drained, so they go into the checkpoint right after (no crash point between). */
+function takeLabels(): number {
+  const labels = channel.drainLabels();
+  for (const l of labels) {
     if (l.key in ckpt.labels) ckpt.duplicateLabels++;
     ckpt.labels[l.key] = l.label;
   }
+  return labels.length;
 }
 
 let batches = 0;
 for (;;) {
   const draining = (await transport.cmd.exists(flagKey(env, 'drain'))) === 1;
   const msgs = await source.receive(4, 200);
-  takeLabels();
   if (msgs.length === 0) {
+    if (takeLabels() > 0) writeAtomic(file, JSON.stringify(ckpt));
     if (draining && (await source.depth()) === 0 && Object.keys(ckpt.labels).length >= requested.size) break;
     continue;
   }
@@ -78,6 +81,7 @@ for (;;) {
   for (const k of keys) requested.add(k.key);
   ckpt.requested = [...requested];
   ckpt.unacked = msgs.map((m) => m.id);
+  takeLabels();
   writeAtomic(file, JSON.stringify(ckpt));
   channel.request(keys.map((k) => ({ ...k, envId: 'KeyDoor-v0' })));
   await channel.flushed();
@@ -86,6 +90,7 @@ for (;;) {
   await source.ack(msgs.map((m) => m.id));
   ckpt.unacked = [];
 }
+console.error(`learner ${consumerId}: done, trained ${ckpt.trained.length}, labels ${Object.keys(ckpt.labels).length}/${requested.size}`);
 ckpt.done = true;
 ckpt.stats = { source: source.stats, annotations: channel.stats };
 writeAtomic(file, JSON.stringify(ckpt));
