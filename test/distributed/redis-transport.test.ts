@@ -105,7 +105,22 @@ test('trajectories: round trip, depth, ack trims the stream, ack is idempotent',
   await src.ack(['a:1']);
   assert.is(await t.cmd.xlen(t.keys.traj), 0, 'acknowledged entries are deleted');
   assert.equal(await src.receive(10, 0), []);
-  assert.equal(src.stats, { received: 3, acked: 3, duplicates: 0, reclaimed: 0 });
+  assert.equal(src.stats, { received: 3, acked: 3, duplicates: 0, reclaimed: 0, malformed: 0 });
+});
+
+test('trajectories: an entry not written by the transport is logged, acknowledged and dropped, not redelivered forever', async () => {
+  const lines: string[] = [];
+  const t = await RedisTransport.connect({ url: server.url, namespace: freshNs() }, { log: (l) => lines.push(l) });
+  open.push(t);
+  await t.cmd.xadd(t.keys.traj, '*', 'hello', 'world');
+  await t.trajectorySink('a').send(msg('a', 0));
+  const src = t.trajectorySource('learner');
+  const got = await src.receive(10, 500);
+  assert.equal(got.map((m) => m.id), ['a:0']);
+  assert.is(src.stats.malformed, 1);
+  assert.match(lines.join('\n'), /has no field/);
+  await src.ack(['a:0']);
+  assert.is(await src.depth(), 0);
 });
 
 test('trajectories: backpressure holds the actor at maxQueued until the learner acknowledges', async () => {

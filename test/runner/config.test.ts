@@ -4,6 +4,9 @@ import { validateExperimentConfig, ConfigError } from '../../runner/config.ts';
 import { parseArgs } from '../../runner/cli.ts';
 import { resolveExperiment } from '../../runner/resolve.ts';
 import { EXPERIMENTS } from '../../runner/experiments/index.ts';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const base = { env: { id: 'KeyDoor-v0' }, budget: { updates: 1 } };
 
@@ -73,6 +76,21 @@ test('CLI: named experiment, dotted overrides parsed as JSON, server flags', () 
   assert.is(a.server.port, 0);
   throwsWith(() => parseArgs(['--experiment', 'nope']), "unknown experiment 'nope'", 'keydoor-thr');
   throwsWith(() => parseArgs(['stray']), "unexpected argument 'stray'");
+});
+
+test('CLI: --config FILE (alone, or merged over --experiment), bad files named', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'thrive-cli-'));
+  const file = join(dir, 'my.json');
+  writeFileSync(file, JSON.stringify({ env: { id: './my-env.ts' }, budget: { seconds: 5 } }));
+  const a = parseArgs(['--config', file, '--seed', '4']);
+  assert.equal(a.config, { env: { id: './my-env.ts' }, budget: { seconds: 5 }, seed: 4 });
+  const b = parseArgs(['--experiment', 'keydoor-thr', '--config', file]);
+  assert.is((b.config.env as any).id, './my-env.ts');
+  assert.is((b.config.env as any).groupSize, 8, 'named experiment values kept where the file is silent');
+  writeFileSync(file, '{ not json');
+  throwsWith(() => parseArgs(['--config', file]), `'${file}'`);
+  throwsWith(() => parseArgs(['--config', join(dir, 'missing.json')]), 'missing.json');
+  rmSync(dir, { recursive: true, force: true });
 });
 
 test('every named experiment validates', () => {

@@ -99,8 +99,13 @@ export class RedisAnnotationChannel implements AnnotationChannel {
       try {
         const entries = await this.reader.read(256, 1000, () => false);
         for (const e of entries) {
-          this.labels.push(decode<AnnotationLabel>(e.fields.get('r'), 'label', e.streamId));
+          // A malformed entry is acknowledged with the others at the next drain, never handed out.
           this.labelIds.push(e.streamId);
+          try {
+            this.labels.push(decode<AnnotationLabel>(e.fields.get('r'), 'label', e.streamId));
+          } catch (err) {
+            this.ctx.log(`${(err as Error).message}; dropped`);
+          }
         }
         this.stats.labels += entries.length;
         failures = 0;
@@ -161,10 +166,19 @@ export class RedisAnnotationQueue {
     if (this.ctx.isClosed()) return [];
     try {
       const entries = await this.reader.read(max, timeoutMs, (sid) => this.held.has(sid));
-      return entries.map((e) => {
-        this.held.add(e.streamId);
-        return { entryId: e.streamId, request: decode<AnnotationRequest>(e.fields.get('r'), 'annotation request', e.streamId) };
-      });
+      const out: AnnotationWork[] = [];
+      const malformed: string[] = [];
+      for (const e of entries) {
+        try {
+          out.push({ entryId: e.streamId, request: decode<AnnotationRequest>(e.fields.get('r'), 'annotation request', e.streamId) });
+          this.held.add(e.streamId);
+        } catch (err) {
+          this.ctx.log(`${(err as Error).message}; dropped`);
+          malformed.push(e.streamId);
+        }
+      }
+      if (malformed.length > 0) await this.complete(malformed, []);
+      return out;
     } catch (e) {
       if (this.ctx.isClosed()) return [];
       throw e;

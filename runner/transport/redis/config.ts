@@ -52,7 +52,7 @@ export interface RedisTransportConfig {
    * that are remembered exactly. Beyond this the oldest are folded into the high-water mark.
    */
   dedupWindow: number;
-  /** How long the first connection may take (retrying with backoff) before a clear error is thrown. */
+  /** How long the first connection may take (retrying with backoff) before a clear error is thrown. 0 = forever. */
   connectTimeoutMs: number;
   /** Once connected, how long an outage may last (reconnecting with backoff) before calls fail. 0 = forever. */
   reconnectGiveUpMs: number;

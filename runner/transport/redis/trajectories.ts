@@ -31,6 +31,7 @@ export interface TrajectoryContext {
   blockingClient(name: string): Promise<Redis>;
   isClosed(): boolean;
   closedError(): Error;
+  log(line: string): void;
 }
 
 export interface SinkStats {
@@ -88,6 +89,40 @@ export class RedisTrajectorySink implements TrajectorySink {
   }
 }
 
+interface ParsedEntry {
+  streamId: string;
+  field: string;
+  seq: number;
+  message: TrajectoryMessage;
+}
+
+function parseEntry(e: StreamEntry): ParsedEntry {
+  const f = (k: string) => {
+    const v = e.fields.get(k);
+    if (v === undefined) throw new Error(`trajectory stream entry ${e.streamId} has no field '${k}': not written by this transport?`);
+    return v;
+  };
+  const num = (k: string) => {
+    const n = Number(f(k).toString());
+    if (!Number.isFinite(n)) throw new Error(`trajectory stream entry ${e.streamId}: field '${k}' is not a number`);
+    return n;
+  };
+  const actorId = f('a').toString();
+  return {
+    streamId: e.streamId,
+    field: dedupField(actorId, num('i')),
+    seq: num('s'),
+    message: {
+      id: f('id').toString(),
+      actorId,
+      policyVersion: num('v'),
+      steps: num('n'),
+      // A copy that owns its ArrayBuffer: reply Buffers share one, and the runner transfers payloads to its learner thread.
+      payload: new Uint8Array(f('p')),
+    },
+  };
+}
+
 interface Held {
   streamId: string;
   field: string;
@@ -101,6 +136,8 @@ export interface SourceStats {
   duplicates: number;
   /** Entries taken over from consumers that left them pending longer than claimIdleMs. */
   reclaimed: number;
+  /** Entries not written by this transport (missing or bad fields): logged, acknowledged, dropped. */
+  malformed: number;
 }
 
 export class RedisTrajectorySource implements TrajectorySource {
@@ -109,7 +146,7 @@ export class RedisTrajectorySource implements TrajectorySource {
   private readonly held = new Map<string, Held[]>();
   private readonly heldStreamIds = new Set<string>();
   private readonly heldIdentities = new Set<string>();
-  private readonly counts = { received: 0, acked: 0, duplicates: 0 };
+  private readonly counts = { received: 0, acked: 0, duplicates: 0, malformed: 0 };
 
   constructor(private readonly ctx: TrajectoryContext, readonly consumerId: string) {
     this.reader = new GroupReader(ctx.cmd, () => ctx.blockingClient(`learner-read:${consumerId}`), ctx.keys.traj, ctx.keys.trajGroup, consumerId, ctx.claimIdleMs);
@@ -139,26 +176,22 @@ export class RedisTrajectorySource implements TrajectorySource {
   /** Drops entries already acknowledged (per the dedup marks in Redis) or already held under another entry id. */
   private async filter(entries: StreamEntry[]): Promise<TrajectoryMessage[]> {
     if (entries.length === 0) return [];
-    const parsed = entries.map((e) => {
-      const f = (k: string) => {
-        const v = e.fields.get(k);
-        if (v === undefined) throw new Error(`trajectory stream entry ${e.streamId} has no field '${k}': not written by this transport?`);
-        return v;
-      };
-      const actorId = f('a').toString();
-      const field = dedupField(actorId, Number(f('i').toString()));
-      const seq = Number(f('s').toString());
-      const p = f('p');
-      const message: TrajectoryMessage = {
-        id: f('id').toString(),
-        actorId,
-        policyVersion: Number(f('v').toString()),
-        steps: Number(f('n').toString()),
-        // A copy that owns its ArrayBuffer: reply Buffers share one, and the runner transfers payloads to its learner thread.
-        payload: new Uint8Array(p),
-      };
-      return { streamId: e.streamId, field, seq, message };
+    const malformed: string[] = [];
+    const parsed = entries.flatMap((e) => {
+      try {
+        return [parseEntry(e)];
+      } catch (err) {
+        // Contained: acknowledged and counted, or it would come back after every claimIdleMs forever.
+        malformed.push(e.streamId);
+        this.ctx.log(`${(err as Error).message}; dropped`);
+        return [];
+      }
     });
+    if (malformed.length > 0) {
+      this.counts.malformed += malformed.length;
+      await this.ctx.cmd.multi().xack(this.ctx.keys.traj, this.ctx.keys.trajGroup, ...malformed).xdel(this.ctx.keys.traj, ...malformed).exec();
+    }
+    if (parsed.length === 0) return [];
     const pipe = this.ctx.cmd.pipeline();
     for (const p of parsed) {
       pipe.hget(this.ctx.keys.dedupHwm, p.field);

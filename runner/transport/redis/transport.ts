@@ -136,6 +136,7 @@ export class RedisTransport implements Transport {
       blockingClient: (n) => this.blockingClient(n),
       isClosed: () => this.isClosed(),
       closedError: () => this.closedError(),
+      log: this.log,
     };
   }
 
@@ -220,7 +221,9 @@ export class RedisTransport implements Transport {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    for (const c of this.closers.splice(0)) await c().catch(() => undefined);
+    // Flushing waits for Redis; during an outage give up after 2 s rather than hang the shutdown.
+    const grace = (p: Promise<void>) => Promise.race([p.catch(() => undefined), new Promise<void>((r) => setTimeout(r, 2000).unref())]);
+    for (const c of this.closers.splice(0)) await grace(c());
     this.closed = true;
     for (const w of [...this.spaceWaiters]) w();
     // Blocking readers are cut, not awaited: their pending XREADGROUP rejects and the reader returns [].

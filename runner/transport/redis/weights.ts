@@ -65,8 +65,9 @@ export class RedisWeightSubscriber implements WeightSubscriber {
 
   constructor(private readonly cmd: Redis, private readonly keys: RedisKeys, bus: AnnounceBus) {
     this.unsubscribe = bus.subscribe(keys.weightAnnounce, (m) => this.saw(Number(m)), () => void this.refresh());
-    // Subscribe first, then read the latest: a publish in between is seen by one or the other.
-    void this.unsubscribe.then(() => this.refresh());
+    // Subscribe first, then read the latest: a publish in between is seen by one or the other. If the
+    // subscription cannot be made, fetch() still works (it reads the latest itself); ready() reports why.
+    this.unsubscribe.then(() => this.refresh(), () => undefined);
   }
 
   /** Resolves once subscribed and the stored latest version is known. */
