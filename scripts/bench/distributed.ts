@@ -21,9 +21,7 @@ import { join } from 'node:path';
 import { Packr } from 'msgpackr';
 import { makeEnvSync, Rng } from '../../envs/index.ts';
 import { RedisTransport } from '../../runner/transport/redis/index.ts';
-// The in-process form, for comparison. (Once runner/index.ts re-exports it, import it from there.)
-import { InProcessTransport } from '../../runner/transport/inprocess.ts';
-import type { Transport, TrajectorySink, WeightSubscriber } from '../../runner/transport/types.ts';
+import { InProcessTransport, type Transport, type TrajectorySink, type WeightSubscriber } from '../../runner/index.ts';
 
 const packr = new Packr({ moreTypes: true });
 const argv = process.argv.slice(2);

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import {
   DedupWindow, RedisTransport, validateRedisTransportConfig, type RedisTransportConfig,
 } from '../../runner/transport/redis/index.ts';
-import type { TrajectoryMessage } from '../../runner/transport/types.ts';
+import type { TrajectoryMessage } from '../../runner/index.ts';
 import { rejects, startRedis, type RedisServer } from './redis-server.ts';
 
 let server: RedisServer;
