@@ -6,9 +6,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  DedupWindow, RedisTransport, validateRedisTransportConfig, type RedisTransportConfig,
+  DedupWindow, RedisTransport, serveAnnotations, validateRedisTransportConfig, type RedisTransportConfig,
 } from '../../runner/transport/redis/index.ts';
-import type { TrajectoryMessage } from '../../runner/index.ts';
+import type { AnnotationChannel, AnnotationLabel, AnnotationRequest, TrajectoryMessage } from '../../runner/index.ts';
 import { rejects, startRedis, type RedisServer } from './redis-server.ts';
 
 let server: RedisServer;
@@ -316,6 +316,50 @@ test('annotations: requests held by a dead annotator are taken over', async () =
   for (let k = 0; k < 20 && again.length === 0; k++) again = await q2.receive(1, 100);
   assert.equal(again.map((w) => w.request.key), ['x']);
   assert.is(q2.reclaimed, 1);
+});
+
+test('annotator service: labels flow back, repeated keys are answered from memory, unanswered requests are let go', async () => {
+  const ns = freshNs();
+  const learner = await connect(ns);
+  const annotatorSide = await connect(ns);
+  const channel = learner.annotationChannel();
+  // A stand-in judge behind the AnnotationChannel interface: labels a key once (like rewards/' Annotator), never 'silent'.
+  const judged: string[] = [];
+  let outbox: AnnotationLabel[] = [];
+  const judge: AnnotationChannel = {
+    request(items: AnnotationRequest[]) {
+      for (const r of items) {
+        if (judged.includes(r.key) || r.key === 'silent') continue;
+        judged.push(r.key);
+        outbox.push({ key: r.key, caption: r.caption, label: r.caption.length });
+      }
+    },
+    drainLabels() {
+      const out = outbox;
+      outbox = [];
+      return out;
+    },
+  };
+  const stop = new AbortController();
+  const service = serveAnnotations(annotatorSide.annotationQueue('svc'), judge, { signal: stop.signal, claimIdleMs: 10_000, answerTimeoutMs: 200 });
+  channel.request([{ key: 'a', envId: 'E', caption: 'xx' }, { key: 'silent', envId: 'E', caption: 's' }]);
+  const labels: AnnotationLabel[] = [];
+  const waitFor = async (n: number) => {
+    for (let k = 0; k < 200 && labels.length < n; k++) {
+      labels.push(...channel.drainLabels());
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  await waitFor(1);
+  channel.request([{ key: 'a', envId: 'E', caption: 'xx again' }]);
+  await waitFor(2);
+  for (let k = 0; k < 100 && (await annotatorSide.annotationQueue('probe').depth()) > 0; k++) await new Promise((r) => setTimeout(r, 20));
+  stop.abort();
+  const stats = await service;
+  assert.equal(labels.map((l) => `${l.key}:${l.caption}:${l.label}`), ['a:xx:2', 'a:xx again:2']);
+  assert.equal(judged, ['a'], 'the judge saw the key once');
+  assert.equal(stats, { received: 3, labelled: 1, repeats: 1, unanswered: 1 });
+  assert.is(await annotatorSide.annotationQueue('probe').depth(), 0);
 });
 
 test('purge deletes the namespace but keeps actor incarnations; resetWeights lets a resumed learner publish an older version', async () => {
