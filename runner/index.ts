@@ -17,3 +17,4 @@ export { saveCheckpoint, loadCheckpoint, latestCheckpoint, type CheckpointData, 
 export { SeededRng, deriveSeed } from './rng.ts';
 export * from './stream/index.ts';
 export { runLearner, runActors, createAnnotator, type ActorsOptions, type ActorsResult } from './roles.ts';
+export * from './transport/redis/index.ts';

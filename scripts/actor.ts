@@ -9,7 +9,7 @@
  */
 import { hostname } from 'node:os';
 import { parseArgs, runActors, USAGE } from '../runner/index.ts';
-import { createRedisTransport, roleTransportConfig, ROLE_USAGE, splitRoleArgs } from '../runner/transport/redis/index.ts';
+import { createRedisTransport, roleTransportConfig, ROLE_USAGE, splitRoleArgs } from '../runner/index.ts';
 
 let role, args, transportConfig;
 try {

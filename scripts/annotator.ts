@@ -8,7 +8,7 @@
  */
 import { hostname } from 'node:os';
 import { createAnnotator, parseArgs, USAGE } from '../runner/index.ts';
-import { createRedisTransport, roleTransportConfig, ROLE_USAGE, serveAnnotations, splitRoleArgs } from '../runner/transport/redis/index.ts';
+import { createRedisTransport, roleTransportConfig, ROLE_USAGE, serveAnnotations, splitRoleArgs } from '../runner/index.ts';
 
 let role, args, transportConfig;
 try {

@@ -9,7 +9,7 @@
  * --local-annotator keeps the annotator in this process instead. Thin: the work is runner's runLearner.
  */
 import { parseArgs, runLearner, USAGE } from '../runner/index.ts';
-import { createRedisTransport, redactUrl, roleTransportConfig, ROLE_USAGE, splitRoleArgs } from '../runner/transport/redis/index.ts';
+import { createRedisTransport, redactUrl, roleTransportConfig, ROLE_USAGE, splitRoleArgs } from '../runner/index.ts';
 
 const argv = process.argv.slice(2);
 const localAnnotator = argv.includes('--local-annotator');

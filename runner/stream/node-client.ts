@@ -20,6 +20,7 @@ export interface StreamConnection {
   ws: WebSocket;
   /** Every decoded message so far, when `record` was set; else empty. */
   messages: ServerMessage[];
+  /** Adds a listener; the first one also gets the messages that arrived before it (e.g. the welcome). */
   onMessage(fn: (m: ServerMessage) => void): void;
   /** Resolves with the first message (already received, when recording, or future) matching `pred`. */
   waitFor(pred: (m: ServerMessage) => boolean, timeoutMs?: number): Promise<ServerMessage>;
@@ -37,6 +38,9 @@ export function connectStream(url: string, opts: ConnectStreamOptions = {}): Pro
     const ws = new WebSocket(u, { headers: opts.headers ?? {}, perMessageDeflate: false });
     const messages: ServerMessage[] = [];
     const listeners: ((m: ServerMessage) => void)[] = [];
+    // Frames can arrive in the same read as the upgrade response, before the caller has had a chance
+    // to call onMessage: keep them until the first listener comes.
+    let early: ServerMessage[] | null = [];
     const waiters: { pred: (m: ServerMessage) => boolean; ok: (m: ServerMessage) => void }[] = [];
     const closed = new Promise<{ code: number; reason: string }>((done) => ws.on('close', (code, reason) => done({ code, reason: reason.toString() })));
     ws.on('message', (raw, isBinary) => {
@@ -47,6 +51,7 @@ export function connectStream(url: string, opts: ConnectStreamOptions = {}): Pro
         return;
       }
       if (opts.record) messages.push(m);
+      if (early) early.push(m);
       for (const fn of listeners) fn(m);
       for (const w of [...waiters]) {
         if (w.pred(m)) {
@@ -60,10 +65,17 @@ export function connectStream(url: string, opts: ConnectStreamOptions = {}): Pro
         ws,
         messages,
         closed,
-        onMessage: (fn) => void listeners.push(fn),
+        onMessage: (fn) => {
+          listeners.push(fn);
+          if (early) {
+            const backlog = early;
+            early = null;
+            for (const m of backlog) fn(m);
+          }
+        },
         close: () => ws.close(),
         waitFor(pred, timeoutMs = 5000) {
-          const found = messages.find(pred);
+          const found = messages.find(pred) ?? early?.find(pred);
           if (found) return Promise.resolve(found);
           return new Promise((res, rej) => {
             const t = setTimeout(() => {

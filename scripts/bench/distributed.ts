@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Packr } from 'msgpackr';
 import { makeEnvSync, Rng } from '../../envs/index.ts';
-import { RedisTransport } from '../../runner/transport/redis/index.ts';
+import { RedisTransport } from '../../runner/index.ts';
 import { InProcessTransport, type Transport, type TrajectorySink, type WeightSubscriber } from '../../runner/index.ts';
 
 const packr = new Packr({ moreTypes: true });

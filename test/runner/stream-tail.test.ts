@@ -28,13 +28,16 @@ test('tails history and live messages, exits 0 when the run ends', async () => {
   hub.publish('metrics', { step: 1, time: 0, envSteps: 8, loss: 0.25 });
   const server = await startStreamServer({ hub, runName: 'tailed' });
   const t = tail([server.url]); // an http:// URL is accepted and turned into ws://…/ws
-  await t.waitOut(/step 1 {2}envSteps 8 {2}loss 0\.25/);
-  assert.match(t.out(), /connected to tailed/);
-  hub.publish('event', { kind: 'fault', message: 'actor 2 crashed' });
-  hub.publish('episode', { step: 2, envId: 'KeyDoor-v0', seed: 9, reward: 1, success: true, steps: [{ action: 1, message: '', reward: 1 }], frames: [{ rgb: new Uint8Array(12), height: 2, width: 2 }] });
-  await t.waitOut(/episode KeyDoor-v0 seed 9 ✓ reward 1, 1 steps, 1 frames/);
-  assert.match(t.out(), /\[fault\] actor 2 crashed/);
-  await server.close();
+  try {
+    await t.waitOut(/step 1 {2}envSteps 8 {2}loss 0\.25/);
+    assert.match(t.out(), /connected to tailed/);
+    hub.publish('event', { kind: 'fault', message: 'actor 2 crashed' });
+    hub.publish('episode', { step: 2, envId: 'KeyDoor-v0', seed: 9, reward: 1, success: true, steps: [{ action: 1, message: '', reward: 1 }], frames: [{ rgb: new Uint8Array(12), height: 2, width: 2 }] });
+    await t.waitOut(/episode KeyDoor-v0 seed 9 ✓ reward 1, 1 steps, 1 frames/);
+    assert.match(t.out(), /\[fault\] actor 2 crashed/);
+  } finally {
+    await server.close();
+  }
   assert.is(await t.done, 0);
   assert.match(t.out(), /stream closed \(1001/);
 });
@@ -46,8 +49,11 @@ test('--json prints one parseable line per message; --topics filters', async () 
   const t = tail([server.wsUrl, '--json', '--topics', 'event'], { THRIVE_TOKEN: token });
   hub.publish('metrics', { step: 1 });
   hub.publish('event', { kind: 'start', message: 'hello' });
-  await t.waitOut(/hello/);
-  await server.close();
+  try {
+    await t.waitOut(/hello/);
+  } finally {
+    await server.close();
+  }
   assert.is(await t.done, 0);
   const lines = t.out().trim().split('\n').map((l) => JSON.parse(l));
   assert.equal(lines.map((l) => l.topic), ['event']);

@@ -1,0 +1,139 @@
+/**
+ * Held-out evaluation of token-policy checkpoints (text and tool envs) for the experiment suites:
+ * greedy success, pass@k from n samples per problem (the unbiased estimator of Chen et al. 2021,
+ * "Evaluating Large Language Models Trained on Code": pass@k = 1 − C(n−c, k)/C(n, k)), and the mean of each
+ * reward component (tool envs' info.rewardComponents, ToolRL-style) under greedy decoding.
+ *
+ *   tsx scripts/experiments/eval-text.ts --spec spec.json --out eval.json
+ *
+ * spec.json: { envId, envOptions, warmStart (safetensors with the policy config in its metadata),
+ *   checkpoints: [{ label, update, path | null (null = the warm start itself) }], problems, n, ks, seed }
+ * Problems are the env's 'test' split, reset seeds 0 … problems−1 (the same problems for every checkpoint).
+ * This file only reads the split; it never feeds anything back into training.
+ */
+import { readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { initBackend, policyFromCheckpoint, decodeSafetensors, type TokenPolicy } from '../../agents/index.ts';
+import { makeEnvSync, type TokenEnv } from '../../envs/index.ts';
+
+export interface EvalSpec {
+  envId: string;
+  envOptions: Record<string, unknown>;
+  warmStart: string;
+  checkpoints: Array<{ label: string; update: number; path: string | null }>;
+  problems: number;
+  n: number;
+  ks: number[];
+  seed: number;
+}
+
+export interface CheckpointEval {
+  label: string;
+  update: number;
+  greedy: number;
+  /** Mean sampled success (= pass@1 from the n samples). */
+  sampled: number;
+  passAtK: Record<string, number>;
+  /** Greedy episodes: mean of each reward component (tool envs), and mean episode reward. */
+  greedyComponents: Record<string, number>;
+  greedyReward: number;
+  seconds: number;
+}
+
+/** Unbiased pass@k from n samples with c correct: 1 − C(n−c, k)/C(n, k), as a stable product. */
+export function passAtK(n: number, c: number, k: number): number {
+  if (k > n) throw new Error(`pass@k needs n >= k, got n=${n}, k=${k}`);
+  if (n - c < k) return 1;
+  let p = 1;
+  for (let i = n - c + 1; i <= n; i++) p *= 1 - k / i;
+  return 1 - p;
+}
+
+interface Job { problem: number }
+interface Outcome { problem: number; success: boolean; reward: number; components?: Record<string, number> }
+
+/** Roll out `jobs` (one episode each, reset with seed = problem) through one batched sampler. */
+function rollout(policy: TokenPolicy, envs: TokenEnv[], jobs: Job[], sampling: Parameters<TokenPolicy['sampler']>[1]): Outcome[] {
+  const N = envs.length;
+  const s = policy.sampler(N, sampling);
+  const out: Outcome[] = [];
+  const cur: Array<Job | null> = new Array(N).fill(null);
+  const rew = new Array<number>(N).fill(0);
+  let next = 0;
+  const start = (r: number) => {
+    if (next >= jobs.length) { cur[r] = null; s.deactivate(r); return; }
+    const j = jobs[next++]!;
+    cur[r] = j;
+    rew[r] = 0;
+    s.reset(r, envs[r]!.reset({ seed: j.problem }).obs);
+  };
+  for (let r = 0; r < N; r++) start(r);
+  while (out.length < jobs.length) {
+    const o = s.sample();
+    for (const r of o.rows) {
+      const st = envs[r]!.step(o.tokens[r]!);
+      rew[r]! += st.reward;
+      if (st.terminated || st.truncated) {
+        out.push({ problem: cur[r]!.problem, success: !!st.info.success, reward: rew[r]!, components: st.info.rewardComponents as Record<string, number> | undefined });
+        start(r);
+        continue;
+      }
+      const have = s.context(r).length;
+      if (st.obs.length > have) s.feed(r, st.obs.slice(have));
+    }
+  }
+  return out;
+}
+
+export function evaluateCheckpoint(policy: TokenPolicy, envs: TokenEnv[], spec: EvalSpec, label: string, update: number): CheckpointEval {
+  const t0 = performance.now();
+  const problems = Array.from({ length: spec.problems }, (_, i) => i);
+  const greedy = rollout(policy, envs, problems.map((p) => ({ problem: p })), { greedy: true });
+  const jobs: Job[] = [];
+  for (const p of problems) for (let i = 0; i < spec.n; i++) jobs.push({ problem: p });
+  const sampled = rollout(policy, envs, jobs, { temperature: 1, seed: spec.seed * 7919 + update });
+  const correct = new Map<number, number>();
+  for (const o of sampled) correct.set(o.problem, (correct.get(o.problem) ?? 0) + (o.success ? 1 : 0));
+  const passAt: Record<string, number> = {};
+  for (const k of spec.ks) {
+    let sum = 0;
+    for (const p of problems) sum += passAtK(spec.n, correct.get(p) ?? 0, k);
+    passAt[String(k)] = sum / problems.length;
+  }
+  const comps: Record<string, number> = {};
+  for (const o of greedy) for (const [k, v] of Object.entries(o.components ?? {})) comps[k] = (comps[k] ?? 0) + v / greedy.length;
+  return {
+    label, update,
+    greedy: greedy.filter((o) => o.success).length / greedy.length,
+    sampled: sampled.filter((o) => o.success).length / sampled.length,
+    passAtK: passAt,
+    greedyComponents: comps,
+    greedyReward: greedy.reduce((a, o) => a + o.reward, 0) / greedy.length,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const arg = (k: string) => { const i = argv.indexOf(k); if (i < 0 || !argv[i + 1]) throw new Error(`eval-text: missing ${k} <file>`); return argv[i + 1]!; };
+  const spec = JSON.parse(readFileSync(arg('--spec'), 'utf8')) as EvalSpec;
+  const out = arg('--out');
+  for (const k of spec.ks) if (k > spec.n) throw new Error(`eval-text: k=${k} > n=${spec.n} samples; pass@k needs n >= k`);
+  process.env.THRIVE_BACKEND_QUIET = '1';
+  await initBackend();
+  const policy = policyFromCheckpoint(spec.warmStart) as TokenPolicy;
+  const warm = policy.getWeights();
+  const envs = Array.from({ length: 32 }, () => makeEnvSync(spec.envId, { ...spec.envOptions, split: 'test' }) as unknown as TokenEnv);
+  const results: CheckpointEval[] = [];
+  for (const c of spec.checkpoints) {
+    policy.setWeights(c.path ? decodeSafetensors(new Uint8Array(readFileSync(c.path)), c.path).weights : warm);
+    const r = evaluateCheckpoint(policy, envs, spec, c.label, c.update);
+    results.push(r);
+    console.log(`${c.label}: greedy ${(r.greedy * 100).toFixed(1)}%  pass@1 ${(r.passAtK['1'] ?? r.sampled) * 100 | 0}%  pass@${spec.n} ${((r.passAtK[String(spec.n)] ?? NaN) * 100).toFixed(1)}%  (${r.seconds.toFixed(1)} s)`);
+  }
+  writeFileSync(out + '.tmp', JSON.stringify(results, null, 1));
+  renameSync(out + '.tmp', out);
+}
+
+if (process.argv[1]?.endsWith("eval-text.ts")) {
+  main().catch((e) => { console.error(`error: ${(e as Error).stack ?? e}`); process.exit(1); });
+}

@@ -1,0 +1,130 @@
+/**
+ * Tables (markdown) and plots (SVG, via plot.ts) from a suite's raw results. Spread is always shown as
+ * min–max over seeds next to the mean (3 seeds: a standard deviation would pretend to more than we know).
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { lineChartSvg, type PlotSeries } from './plot.ts';
+import type { JobResult, SuiteResults } from './run.ts';
+
+const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}` : '–');
+const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+
+/** "mean [min–max]" in percent. */
+function spread(vals: number[]): string {
+  if (vals.length === 0) return '–';
+  if (vals.length === 1) return `${pct(vals[0]!)}`;
+  return `${pct(mean(vals))} [${pct(Math.min(...vals))}–${pct(Math.max(...vals))}]`;
+}
+
+/** Trailing moving average over `w` points (shorter at the start). */
+export function movingAverage(y: number[], w: number): number[] {
+  const out: number[] = [];
+  let s = 0;
+  for (let i = 0; i < y.length; i++) {
+    s += y[i]!;
+    if (i >= w) s -= y[i - w]!;
+    out.push(s / Math.min(i + 1, w));
+  }
+  return out;
+}
+
+function byArm(r: SuiteResults): Array<{ name: string; label: string; jobs: JobResult[] }> {
+  return r.arms.map((a) => ({ name: a.name, label: a.label, jobs: r.jobs.filter((j) => j.arm === a.name) })).filter((a) => a.jobs.length > 0);
+}
+
+function save(dir: string, file: string, svg: string): string {
+  writeFileSync(join(dir, file), svg);
+  return file;
+}
+
+/** Success of the sampled training rollouts against env steps, smoothed. */
+function trainingPlot(r: SuiteResults, dir: string): string {
+  const w = Math.max(1, Math.round(r.budget.updates / 20));
+  const series: PlotSeries[] = byArm(r).map((a) => {
+    const n = Math.min(...a.jobs.map((j) => j.metrics.step.length));
+    const x = Array.from({ length: n }, (_, i) => mean(a.jobs.map((j) => j.metrics.envSteps[i]!)));
+    return { name: a.label, x, ys: a.jobs.map((j) => movingAverage(j.metrics.successRate.slice(0, n), w)) };
+  });
+  return save(dir, `${r.suite}-train-success.svg`, lineChartSvg({
+    title: `${r.suite}: success of sampled training rollouts (moving mean over ${w} updates)`,
+    xLabel: 'env steps (mean over seeds)', yLabel: 'success rate', series, yMin: 0, yMax: 1, width: 760,
+  }));
+}
+
+function trainingTable(r: SuiteResults): string {
+  const rows = byArm(r).map((a) => {
+    const first = a.jobs.map((j) => j.summary.successRateFirst as number);
+    const last = a.jobs.map((j) => j.summary.successRateLast as number);
+    const steps = mean(a.jobs.map((j) => j.summary.envSteps as number));
+    const wall = a.jobs.map((j) => j.wallSeconds);
+    const hi = last.filter((v) => v >= 0.8).length, lo = last.filter((v) => v <= 0.2).length;
+    return `| ${a.label} | ${a.jobs.length} | ${spread(first)} | **${spread(last)}** | ${hi}/${a.jobs.length} | ${lo}/${a.jobs.length} | ${(steps / 1000).toFixed(0)}k | ${mean(wall).toFixed(0)} |`;
+  });
+  return [
+    '| arm | seeds | success, first 10% of updates | success, last 10% of updates | seeds ≥ 80% | seeds ≤ 20% | env steps | wall s / run |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
+function evalTables(r: SuiteResults, dir: string): string[] {
+  const warm = r.warmStart!;
+  const ev = r.eval!;
+  const out: string[] = [];
+  const arms = byArm(r).filter((a) => a.jobs.every((j) => j.eval && j.eval.length > 0));
+  const curve = (a: (typeof arms)[number], f: (e: NonNullable<JobResult['eval']>[number]) => number, w: number) => {
+    const n = Math.min(...a.jobs.map((j) => j.eval!.length));
+    return { x: [0, ...a.jobs[0]!.eval!.slice(0, n).map((e) => e.update)], ys: a.jobs.map((j) => [w, ...j.eval!.slice(0, n).map(f)]) };
+  };
+  const kMax = Math.max(...ev.ks);
+  const plots = [
+    save(dir, `${r.suite}-greedy.svg`, lineChartSvg({
+      title: `${r.suite}: held-out greedy success (${ev.problems} test problems)`, xLabel: 'updates (0 = warm start)', yLabel: 'greedy success',
+      series: arms.map((a) => ({ name: a.label, ...curve(a, (e) => e.greedy, warm.greedy) })), yMin: 0, width: 760,
+    })),
+    save(dir, `${r.suite}-pass-at-${kMax}.svg`, lineChartSvg({
+      title: `${r.suite}: held-out pass@${kMax} (n = ${ev.n} samples, T = 1)`, xLabel: 'updates (0 = warm start)', yLabel: `pass@${kMax}`,
+      series: arms.map((a) => ({ name: a.label, ...curve(a, (e) => e.passAtK[String(kMax)]!, warm.passAtK[String(kMax)]!) })), yMin: 0, width: 760,
+    })),
+    save(dir, `${r.suite}-pass-at-k.svg`, lineChartSvg({
+      title: `${r.suite}: held-out pass@k after the last update`, xLabel: 'k', yLabel: 'pass@k',
+      series: [
+        { name: 'warm start', x: ev.ks, ys: [ev.ks.map((k) => warm.passAtK[String(k)]!)] },
+        ...arms.map((a) => ({ name: a.label, x: ev.ks, ys: a.jobs.map((j) => ev.ks.map((k) => j.eval!.at(-1)!.passAtK[String(k)]!)) })),
+      ], yMin: 0, width: 760,
+    })),
+  ];
+  out.push(plots.map((p) => `![${p}](results/${r.quick ? 'quick/' : ''}${p})`).join('\n'));
+  // Final checkpoint: greedy, Δ vs warm start, pass@k.
+  const comps = Object.keys(warm.greedyComponents);
+  const head = ['arm', 'seeds', 'greedy', 'Δ greedy vs warm (points)', ...ev.ks.map((k) => `pass@${k}`), ...comps.map((c) => `greedy ${c}`), 'train s', 'eval s'];
+  const rows = [
+    `| warm start | – | ${pct(warm.greedy)} | – | ${ev.ks.map((k) => pct(warm.passAtK[String(k)]!)).join(' | ')}${comps.length ? ' | ' + comps.map((c) => pct(warm.greedyComponents[c]!)).join(' | ') : ''} | – | ${warm.seconds.toFixed(0)} |`,
+    ...arms.map((a) => {
+      const last = a.jobs.map((j) => j.eval!.at(-1)!);
+      const d = last.map((e) => (e.greedy - warm.greedy) * 100);
+      return `| ${a.label} (update ${last[0]!.update}) | ${a.jobs.length} | **${spread(last.map((e) => e.greedy))}** | ${mean(d).toFixed(1)} [${Math.min(...d).toFixed(1)}…${Math.max(...d).toFixed(1)}] | ${ev.ks.map((k) => spread(last.map((e) => e.passAtK[String(k)]!))).join(' | ')}${comps.length ? ' | ' + comps.map((c) => spread(last.map((e) => e.greedyComponents[c] ?? NaN))).join(' | ') : ''} | ${mean(a.jobs.map((j) => j.wallSeconds)).toFixed(0)} | ${mean(a.jobs.map((j) => j.evalSeconds)).toFixed(0)} |`;
+    }),
+  ];
+  out.push(`Held-out (test split, ${ev.problems} problems, greedy and n = ${ev.n} samples at temperature 1 per problem), after the last update; mean [min–max] over seeds, in %:\n\n| ${head.join(' | ')} |\n|${head.map(() => '---').join('|')}|\n${rows.join('\n')}`);
+  // Greedy and pass@kMax along training.
+  const ups = arms[0] ? curve(arms[0], (e) => e.greedy, warm.greedy).x : [];
+  const along = (f: (e: NonNullable<JobResult['eval']>[number]) => number, w: number, what: string) => [
+    `${what} along training (mean [min–max] over seeds, %):`, '',
+    `| arm | ${ups.map((u) => `upd ${u}`).join(' | ')} |`, `|---|${ups.map(() => '---').join('|')}|`,
+    ...arms.map((a) => { const c = curve(a, f, w); return `| ${a.label} | ${c.x.map((_, i) => spread(c.ys.map((y) => y[i]!))).join(' | ')} |`; }),
+  ].join('\n');
+  out.push(along((e) => e.greedy, warm.greedy, 'Held-out greedy success'));
+  out.push(along((e) => e.passAtK[String(kMax)]!, warm.passAtK[String(kMax)]!, `Held-out pass@${kMax}`));
+  return out;
+}
+
+export function report(r: SuiteResults, dir: string): string {
+  const parts: string[] = [`## ${r.title}${r.quick ? ' (QUICK SMOKE — not results)' : ''}`, '', `Command: \`${r.command}\` — ${r.jobs.length} runs, budget ${r.budget.updates} updates each, ${r.machine.cpus} cores, ${r.machine.date}.`];
+  if (r.jobs.length === 0) return parts.join('\n') + '\n\nNo finished runs.\n';
+  if (r.eval && r.warmStart) parts.push(...evalTables(r, dir));
+  const tp = trainingPlot(r, dir);
+  parts.push(`Training rollouts (sampled, train split):\n\n![${tp}](results/${r.quick ? 'quick/' : ''}${tp})\n\n${trainingTable(r)}`);
+  return parts.join('\n\n') + '\n';
+}

@@ -1,0 +1,222 @@
+/**
+ * `npm run experiment -- <suite> [--seeds 3] [--quick] [--parallel 2] [--arms a,b] [--replot]`
+ *
+ * Runs one experiment suite (scripts/experiments/suites.ts): every arm × seed as its own `npm start`-style
+ * process (scripts/start.ts --config, no server), at most --parallel at once; for token tasks then evaluates
+ * the warm start and every saved checkpoint on the held-out split (eval-text.ts). Raw run directories go to
+ * runs/experiments/<suite>/ (git-ignored); the numbers every table and plot is made from go to
+ * docs/results/<suite>.json, the plots to docs/results/<suite>-*.svg and a table digest to
+ * docs/results/<suite>.md. A finished arm × seed (its job.json exists) is not rerun: re-running the
+ * command after a crash continues; --replot only rebuilds the outputs from finished jobs.
+ * --quick writes to runs/experiments-quick/ and docs/results/quick/ (a smoke test, not results).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { SUITES, type Suite, type SuiteEval } from './suites.ts';
+import { report } from './report.ts';
+import type { CheckpointEval } from './eval-text.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const USAGE = `usage: npm run experiment -- <suite> [--seeds N] [--quick] [--parallel N] [--arms a,b] [--replot]
+suites: ${Object.keys(SUITES).join(', ')}`;
+
+export interface JobResult {
+  arm: string;
+  seed: number;
+  runDir: string;
+  wallSeconds: number;
+  evalSeconds: number;
+  summary: Record<string, unknown>;
+  /** Per update: the few metrics the reports use. */
+  metrics: { step: number[]; envSteps: number[]; time: number[]; successRate: number[]; returnMean: number[]; extrinsicMean: number[]; intrinsicMean: number[]; extra: Record<string, number[]> };
+  eval?: CheckpointEval[];
+}
+
+export interface SuiteResults {
+  suite: string;
+  title: string;
+  quick: boolean;
+  command: string;
+  seeds: number[];
+  arms: Array<{ name: string; label: string; config: Record<string, unknown> }>;
+  budget: { updates: number; checkpointEvery: number };
+  eval: SuiteEval | null;
+  warmStart: CheckpointEval | null;
+  jobs: JobResult[];
+  machine: { cpus: number; node: string; date: string };
+}
+
+function parse(argv: string[]) {
+  const o = { suite: '', seeds: 3, quick: false, parallel: 2, arms: null as string[] | null, replot: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const val = () => { const v = argv[++i]; if (v === undefined) throw new Error(`${a} needs a value`); return v; };
+    if (a === '--seeds') o.seeds = Number(val());
+    else if (a === '--parallel') o.parallel = Number(val());
+    else if (a === '--arms') o.arms = val().split(',');
+    else if (a === '--quick') o.quick = true;
+    else if (a === '--replot') o.replot = true;
+    else if (a === '--help' || a === '-h') { console.log(USAGE); process.exit(0); }
+    else if (a.startsWith('-')) throw new Error(`unknown flag '${a}'`);
+    else if (!o.suite) o.suite = a;
+    else throw new Error(`unexpected argument '${a}'`);
+  }
+  if (!o.suite) throw new Error('name a suite');
+  if (!SUITES[o.suite]) throw new Error(`unknown suite '${o.suite}'. Valid: ${Object.keys(SUITES).join(', ')}`);
+  if (!Number.isInteger(o.seeds) || o.seeds < 1) throw new Error(`--seeds must be a positive integer, got ${o.seeds}`);
+  if (!Number.isInteger(o.parallel) || o.parallel < 1) throw new Error(`--parallel must be a positive integer, got ${o.parallel}`);
+  return o;
+}
+
+function sh(cmd: string, args: string[], logFile: string): Promise<void> {
+  return new Promise((res, rej) => {
+    const p = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, THRIVE_BACKEND_QUIET: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    p.stdout.on('data', (c: Buffer) => chunks.push(c));
+    p.stderr.on('data', (c: Buffer) => chunks.push(c));
+    p.on('error', rej);
+    p.on('close', (code) => {
+      writeFileSync(logFile, Buffer.concat(chunks));
+      if (code === 0) res();
+      else rej(new Error(`${cmd} ${args.join(' ')} exited with ${code}; log: ${logFile}`));
+    });
+  });
+}
+
+function writeJson(path: string, value: unknown): void {
+  writeFileSync(path + '.tmp', JSON.stringify(value, null, 1) + '\n');
+  renameSync(path + '.tmp', path);
+}
+
+function readMetrics(runDir: string): JobResult['metrics'] {
+  const lines = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, number>);
+  const col = (k: string) => lines.map((r) => (typeof r[k] === 'number' ? r[k]! : NaN));
+  const extraKeys = ['learner_entropy', 'learner_thrPositive', 'learner_thrNegative', 'learner_zeroStdFraction', 'episodeLength', 'ann_captionsLabelled', 'ann_backlogDepth', 'rm_heldOutAccuracy'];
+  const extra: Record<string, number[]> = {};
+  for (const k of extraKeys) if (lines.some((r) => typeof r[k] === 'number')) extra[k] = col(k);
+  return { step: col('step'), envSteps: col('envSteps'), time: col('time'), successRate: col('successRate'), returnMean: col('returnMean'), extrinsicMean: col('extrinsicMean'), intrinsicMean: col('intrinsicMean'), extra };
+}
+
+async function runJob(suite: Suite, armName: string, seed: number, quick: boolean, baseDir: string): Promise<JobResult> {
+  const arm = suite.arms.find((a) => a.name === armName)!;
+  const jobDir = join(baseDir, `${arm.name}-s${seed}`);
+  const done = join(jobDir, 'job.json');
+  if (existsSync(done)) return JSON.parse(readFileSync(done, 'utf8')) as JobResult;
+  mkdirSync(jobDir, { recursive: true });
+  const b = quick ? suite.quick : suite.budget;
+  const config: Record<string, unknown> = {
+    ...arm.config,
+    seed,
+    budget: { updates: b.updates },
+    logging: { ...(arm.config.logging as object), dir: jobDir, checkpointEvery: b.checkpointEvery, keepCheckpoints: 1000 },
+  };
+  writeJson(join(jobDir, 'config.input.json'), config);
+  const t0 = performance.now();
+  await sh('npx', ['tsx', 'scripts/start.ts', '--config', join(jobDir, 'config.input.json'), '--no-server', '--quiet'], join(jobDir, 'train.log'));
+  const wallSeconds = (performance.now() - t0) / 1000;
+  const runDir = readdirSync(jobDir).map((n) => join(jobDir, n)).find((p) => existsSync(join(p, 'summary.json')));
+  if (!runDir) throw new Error(`${arm.name} seed ${seed}: no run directory with summary.json under ${jobDir}`);
+  const result: JobResult = {
+    arm: arm.name, seed, runDir: runDir.slice(ROOT.length + 1), wallSeconds, evalSeconds: 0,
+    summary: JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as Record<string, unknown>,
+    metrics: readMetrics(runDir),
+  };
+  if (suite.eval) {
+    const ev = quick ? suite.eval.quick : suite.eval.full;
+    const ckDir = join(runDir, 'checkpoints');
+    const cks = readdirSync(ckDir).filter((n) => /^ckpt-\d{8}$/.test(n)).sort();
+    const env = config.env as { id: string; options: Record<string, unknown> };
+    const spec = {
+      envId: env.id, envOptions: env.options ?? {}, warmStart: suite.eval.warmStart, ...ev, seed,
+      checkpoints: cks.map((n) => ({ label: n, update: Number(n.slice(5)), path: join(ckDir, n, 'policy.safetensors') })),
+    };
+    writeJson(join(jobDir, 'eval.spec.json'), spec);
+    const t1 = performance.now();
+    await sh('npx', ['tsx', 'scripts/experiments/eval-text.ts', '--spec', join(jobDir, 'eval.spec.json'), '--out', join(jobDir, 'eval.json')], join(jobDir, 'eval.log'));
+    result.evalSeconds = (performance.now() - t1) / 1000;
+    result.eval = JSON.parse(readFileSync(join(jobDir, 'eval.json'), 'utf8')) as CheckpointEval[];
+  }
+  writeJson(done, result);
+  return result;
+}
+
+async function warmStartEval(suite: Suite, quick: boolean, baseDir: string): Promise<CheckpointEval | null> {
+  if (!suite.eval) return null;
+  const out = join(baseDir, 'warm-start.eval.json');
+  if (!existsSync(out)) {
+    mkdirSync(baseDir, { recursive: true });
+    const ev = quick ? suite.eval.quick : suite.eval.full;
+    const env = suite.arms[0]!.config.env as { id: string; options: Record<string, unknown> };
+    // The same eval seed as seed 1's checkpoints; the warm start is one policy shared by every arm and seed.
+    const spec = { envId: env.id, envOptions: env.options ?? {}, warmStart: suite.eval.warmStart, ...ev, seed: 1, checkpoints: [{ label: 'warm-start', update: 0, path: null }] };
+    writeJson(join(baseDir, 'warm-start.spec.json'), spec);
+    await sh('npx', ['tsx', 'scripts/experiments/eval-text.ts', '--spec', join(baseDir, 'warm-start.spec.json'), '--out', out], join(baseDir, 'warm-start.log'));
+  }
+  return (JSON.parse(readFileSync(out, 'utf8')) as CheckpointEval[])[0]!;
+}
+
+async function main(): Promise<void> {
+  let o;
+  try { o = parse(process.argv.slice(2)); } catch (e) { console.error(`error: ${(e as Error).message}\n${USAGE}`); process.exit(2); }
+  const suite = SUITES[o.suite]!();
+  if (o.arms) {
+    const bad = o.arms.filter((a) => !suite.arms.some((x) => x.name === a));
+    if (bad.length) { console.error(`error: unknown arm(s) ${bad.join(', ')} of suite '${suite.name}'. Valid: ${suite.arms.map((a) => a.name).join(', ')}`); process.exit(2); }
+  }
+  const baseDir = join(ROOT, 'runs', o.quick ? 'experiments-quick' : 'experiments', suite.name);
+  const outDir = join(ROOT, 'docs', 'results', o.quick ? 'quick' : '');
+  mkdirSync(outDir, { recursive: true });
+  const seeds = Array.from({ length: o.seeds }, (_, i) => i + 1);
+  const arms = suite.arms.filter((a) => !o.arms || o.arms.includes(a.name));
+  const t0 = performance.now();
+  const warm = await warmStartEval(suite, o.quick, baseDir);
+  // Seed-major order: with a time limit, every arm gets its first seeds before anyone gets a third.
+  const queue = seeds.flatMap((s) => arms.map((a) => ({ arm: a.name, seed: s })));
+  const jobs: JobResult[] = [];
+  const failures: string[] = [];
+  if (!o.replot) {
+    let next = 0;
+    const worker = async () => {
+      while (next < queue.length) {
+        const j = queue[next++]!;
+        const t = performance.now();
+        try {
+          const r = await runJob(suite, j.arm, j.seed, o.quick, baseDir);
+          jobs.push(r);
+          const last = r.summary.successRateLast as number;
+          const ev = r.eval?.at(-1);
+          console.log(`[${suite.name}] ${j.arm} seed ${j.seed}: ${((performance.now() - t) / 1000).toFixed(0)} s, train success last 10% ${(last * 100).toFixed(1)}%${ev ? `, held-out greedy ${(ev.greedy * 100).toFixed(1)}%` : ''}`);
+        } catch (e) {
+          failures.push(`${j.arm} seed ${j.seed}: ${(e as Error).message}`);
+          console.error(`[${suite.name}] ${j.arm} seed ${j.seed} FAILED: ${(e as Error).message}`);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: o.parallel }, worker));
+  } else {
+    for (const q of queue) {
+      const p = join(baseDir, `${q.arm}-s${q.seed}`, 'job.json');
+      if (existsSync(p)) jobs.push(JSON.parse(readFileSync(p, 'utf8')) as JobResult);
+    }
+  }
+  jobs.sort((a, b) => arms.findIndex((x) => x.name === a.arm) - arms.findIndex((x) => x.name === b.arm) || a.seed - b.seed);
+  const results: SuiteResults = {
+    suite: suite.name, title: suite.title, quick: o.quick,
+    command: `npm run experiment -- ${process.argv.slice(2).filter((a) => a !== '--replot').join(' ')}`,
+    seeds, arms: arms.map((a) => ({ name: a.name, label: a.label, config: a.config })),
+    budget: o.quick ? suite.quick : suite.budget,
+    eval: suite.eval ? (o.quick ? suite.eval.quick : suite.eval.full) : null,
+    warmStart: warm, jobs,
+    machine: { cpus: (await import('node:os')).cpus().length, node: process.version, date: new Date().toISOString() },
+  };
+  writeJson(join(outDir, `${suite.name}.json`), results);
+  const md = report(results, outDir);
+  writeFileSync(join(outDir, `${suite.name}.md`), md);
+  console.log(md);
+  console.log(`\n${jobs.length} runs, ${failures.length} failed, ${((performance.now() - t0) / 1000).toFixed(0)} s wall; wrote ${join(outDir, suite.name)}.{json,md,*.svg}`);
+  for (const f of failures) console.log(`failed: ${f}`);
+  process.exit(failures.length ? 1 : 0);
+}
+
+await main();

@@ -1,0 +1,111 @@
+/**
+ * The experiment suites of docs/RESULTS.md (issue #8). A suite = arms (config variants) × seeds, a budget
+ * (full and --quick), and for token tasks a held-out evaluation of the saved checkpoints.
+ * Every arm of a suite shares everything but the one thing it compares (same env, warm start, learner,
+ * budget, seeds), so differences are attributable to that thing.
+ */
+import additionThr from '../../runner/experiments/addition-thr.ts';
+import keydoorThr from '../../runner/experiments/keydoor-thr.ts';
+import toolcalcThr from '../../runner/experiments/toolcalc-thr.ts';
+
+type Plain = Record<string, unknown>;
+
+export interface Arm {
+  name: string;
+  /** What differs in this arm, for tables. */
+  label: string;
+  config: Plain;
+}
+
+export interface SuiteEval {
+  /** Held-out problems (test split, reset seeds 0…problems−1). */
+  problems: number;
+  /** Samples per problem for pass@k (temperature 1). */
+  n: number;
+  ks: number[];
+}
+
+export interface Suite {
+  name: string;
+  title: string;
+  arms: Arm[];
+  /** Budget and checkpoint period; quick = the smoke test. */
+  budget: { updates: number; checkpointEvery: number };
+  quick: { updates: number; checkpointEvery: number };
+  /** Token tasks: evaluate the warm start and every checkpoint on the held-out split. */
+  eval?: { full: SuiteEval; quick: SuiteEval; warmStart: string };
+}
+
+const clone = <T>(x: T): T => structuredClone(x);
+
+/** (1) THR steering on Addition-v0 from the SFT warm start: vanilla GRPO vs THR p > 0 vs p < 0. */
+function thrText(): Suite {
+  const base = clone(additionThr) as Plain;
+  const arm = (name: string, label: string, p: number): Arm => ({
+    name, label,
+    config: { ...clone(base), name: `thr-text-${name}`, learner: { ...(base.learner as Plain), thr: { p, tau: 0 } } },
+  });
+  return {
+    name: 'thr-text',
+    title: 'THR steering on Addition-v0 (text) from one SFT warm start',
+    arms: [arm('grpo', 'GRPO (p = 0)', 0), arm('thr-pos', 'THR p = +0.5', 0.5), arm('thr-neg', 'THR p = −0.5', -0.5)],
+    budget: { updates: 300, checkpointEvery: 50 },
+    quick: { updates: 6, checkpointEvery: 3 },
+    eval: {
+      full: { problems: 200, n: 16, ks: [1, 2, 4, 8, 16] },
+      quick: { problems: 20, n: 4, ks: [1, 2, 4] },
+      warmStart: (base.policy as Plain).checkpoint as string,
+    },
+  };
+}
+
+/**
+ * (2) Intrinsic rewards on KeyDoor-v0 (reward only at the goal). Every arm uses plain GRPO (THR off, p = 0)
+ * so the comparison isolates the reward: extrinsic only vs ONI-style intrinsic rewards from judge feedback
+ * through each reward model, and the rubric judge made noisy (20% flipped labels) and slow (200 ms per batch,
+ * so labels arrive asynchronously, as from a real LLM judge).
+ */
+function intrinsic(): Suite {
+  const base = clone(keydoorThr) as Plain;
+  const learner = { ...(base.learner as Plain), thr: { p: 0, tau: 0 } };
+  const rewards = (judge: Plain, model: string): Plain => ({ judge, model: { kind: model }, cExt: 10, cInt: 0.4, beta: 3, annotator: { cacheDir: null } });
+  const arm = (name: string, label: string, r: Plain | null): Arm => ({
+    name, label, config: { ...clone(base), name: `intrinsic-${name}`, learner, rewards: r },
+  });
+  return {
+    name: 'intrinsic',
+    title: 'Intrinsic rewards from judge feedback on sparse KeyDoor-v0 (size 7, 40 steps)',
+    arms: [
+      arm('ext', 'extrinsic only', null),
+      arm('retrieval', 'rubric judge + retrieval RM', rewards({ kind: 'rubric' }, 'retrieval')),
+      arm('classification', 'rubric judge + classification RM', rewards({ kind: 'rubric' }, 'classification')),
+      arm('ranking', 'rubric judge + ranking RM', rewards({ kind: 'rubric' }, 'ranking')),
+      arm('noisy-slow', 'noisy (20%) slow (200 ms) rubric + retrieval RM', rewards({ kind: 'rubric', noise: 0.2, latencyMs: 200 }, 'retrieval')),
+    ],
+    budget: { updates: 200, checkpointEvery: 0 },
+    quick: { updates: 5, checkpointEvery: 0 },
+  };
+}
+
+/** (3) Tool use: THR-GRPO on ToolCalc-v0 from its SFT warm start, against the warm start itself. */
+function tooluse(): Suite {
+  const base = clone(toolcalcThr) as Plain;
+  const arm = (name: string, label: string, p: number): Arm => ({
+    name, label,
+    config: { ...clone(base), name: `tooluse-${name}`, learner: { ...(base.learner as Plain), thr: { p, tau: 0 } } },
+  });
+  return {
+    name: 'tooluse',
+    title: 'THR-GRPO on ToolCalc-v0 (calculator tool) from its SFT warm start',
+    arms: [arm('thr', 'THR-GRPO p = +0.5', 0.5), arm('grpo', 'GRPO (p = 0)', 0)],
+    budget: { updates: 100, checkpointEvery: 25 },
+    quick: { updates: 4, checkpointEvery: 2 },
+    eval: {
+      full: { problems: 200, n: 4, ks: [1, 4] },
+      quick: { problems: 10, n: 2, ks: [1, 2] },
+      warmStart: (base.policy as Plain).checkpoint as string,
+    },
+  };
+}
+
+export const SUITES: Record<string, () => Suite> = { 'thr-text': thrText, intrinsic, tooluse };
