@@ -38,9 +38,10 @@ test('a forced backend that cannot load is an error, not a silent fallback', () 
 test('each worker thread initialises its own backend', () => {
   const out = run(`import { Worker } from 'node:worker_threads';
     const w = new Worker('./test/agents/fixtures/backend-worker.mjs', { workerData: 'cpu' });
+    const fromWorker = new Promise((resolve) => w.once('message', resolve)); // listen before awaiting anything
     const { initBackend } = await import('./agents/index.ts'); const tf = await import('@tensorflow/tfjs');
     await initBackend('wasm');
-    w.on('message', (b) => { console.log('WORKER', b, 'MAIN', tf.getBackend()); w.terminate(); });`, { THRIVE_BACKEND_QUIET: '1' });
+    console.log('WORKER', await fromWorker, 'MAIN', tf.getBackend()); await w.terminate();`, { THRIVE_BACKEND_QUIET: '1' });
   assert.match(out, /WORKER cpu MAIN wasm/);
 });
 
