@@ -59,11 +59,16 @@ function demonstrations(count: number): { goal: Frame[]; baseline: Frame[]; all:
   return { goal, baseline, all };
 }
 
+/** The judge's scoring mode (--mode): VLM-RM 'goal-baseline' (default) or Sermanet-style 'steps'. */
+let MODE: 'goal-baseline' | 'steps' = 'goal-baseline';
+
 async function makeJudge(): Promise<{ judge: PerceptualJudge; threshold: number }> {
-  const config = validateJudgeConfig({ kind: 'perceptual', encoder: { kind: 'builtin', grid: ENV_OPTIONS.size }, mode: 'goal-baseline', alpha: 0.5, output: 'score' }) as PerceptualJudgeConfig;
+  const config = validateJudgeConfig({ kind: 'perceptual', encoder: { kind: 'builtin', grid: ENV_OPTIONS.size }, mode: MODE, alpha: 0.5, output: 'score' }) as PerceptualJudgeConfig;
   const judge = await PerceptualJudge.create(config);
   const demo = demonstrations(64);
-  await judge.setGoal(demo.goal, demo.baseline);
+  // 'steps' segments one ordered demonstration: the 64 solver trajectories concatenated level by level.
+  if (MODE === 'steps') await judge.setDemonstration(demo.all);
+  else await judge.setGoal(demo.goal, demo.baseline);
   const scores = Array.from(await judge.scoreFrames(demo.all)).sort((a, b) => a - b);
   return { judge, threshold: scores[Math.floor(scores.length / 2)]! };
 }
@@ -157,15 +162,52 @@ async function train(arm: 'ext' | 'perceptual', seed: number, updates: number): 
 }
 const seenKeys = new Set<string>();
 
+/**
+ * Is the judge informative? On solver demonstrations of levels other than those it was calibrated on, the
+ * mean score R and the share labelled helpful by stage: before the key, carrying the key with the door
+ * still closed, after the door is open (read from the observation planes: 7 = carrying, 5 = open door).
+ */
+async function diagnose(): Promise<Record<string, { frames: number; meanR: number; helpful: number }>> {
+  const { judge, threshold } = await makeJudge();
+  const env = makeEnvSync(ENV_ID, ENV_OPTIONS) as unknown as GridEnv;
+  const [C, H, W] = env.observationSpace.shape as number[];
+  const plane = (o: Float32Array, c: number) => { let s = 0; for (let i = 0; i < H! * W!; i++) s += o[c * H! * W! + i]!; return s; };
+  const stages = ['before key', 'carrying key, door closed', 'door open'];
+  const acc = stages.map(() => ({ frames: 0, sumR: 0, helpful: 0 }));
+  for (let i = 0; i < 100; i++) {
+    let o = env.reset({ seed: 8_000_000 + i }).obs;
+    const frames: Frame[] = [env.render()], st: number[] = [];
+    const stage = (x: Float32Array) => (plane(x, 5) > 0 ? 2 : plane(x, 7) > 0 ? 1 : 0);
+    st.push(stage(o));
+    for (const a of env.solve() ?? []) { o = env.step(a).obs; frames.push(env.render()); st.push(stage(o)); }
+    const r = await judge.scoreFrames(frames);
+    st.forEach((k, t) => { acc[k]!.frames++; acc[k]!.sumR += r[t]!; acc[k]!.helpful += r[t]! > threshold ? 1 : 0; });
+  }
+  void C;
+  return Object.fromEntries(stages.map((n, k) => [n, { frames: acc[k]!.frames, meanR: acc[k]!.sumR / Math.max(1, acc[k]!.frames), helpful: acc[k]!.helpful / Math.max(1, acc[k]!.frames) }]));
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const num = (k: string, d: number) => { const i = argv.indexOf(k); return i >= 0 ? Number(argv[i + 1]) : d; };
   const quick = argv.includes('--quick');
+  const mi = argv.indexOf('--mode');
+  if (mi >= 0) {
+    const m = argv[mi + 1];
+    if (m !== 'goal-baseline' && m !== 'steps') throw new Error(`--mode must be 'goal-baseline' or 'steps', got ${JSON.stringify(m)}`);
+    MODE = m;
+  }
   const seeds = num('--seeds', 3), updates = num('--updates', quick ? 4 : 150);
   if (!Number.isInteger(seeds) || seeds < 1) throw new Error(`--seeds must be a positive integer, got ${seeds}`);
   if (!Number.isInteger(updates) || updates < 1) throw new Error(`--updates must be a positive integer, got ${updates}`);
   process.env.THRIVE_BACKEND_QUIET = '1';
   await initBackend();
+  if (argv.includes('--diagnose')) {
+    const d = await diagnose();
+    console.log(d);
+    writeFileSync(join(ROOT, 'docs', 'results', MODE === 'steps' ? 'perceptual-judge-steps.json' : 'perceptual-judge.json'), JSON.stringify(d, null, 1) + '\n');
+    return;
+  }
   const jobs: JobResult[] = [];
   const t0 = performance.now();
   for (let s = 1; s <= seeds; s++) {

@@ -57,8 +57,11 @@ export function summarise(ys: number[][]): { mean: number[]; lo: number[]; hi: n
 }
 
 export function lineChartSvg(spec: PlotSpec): string {
-  const W = spec.width ?? 640, H = spec.height ?? 380;
-  const m = { left: 60, right: 160, top: 36, bottom: 48 };
+  // The legend sits right of the plot: widen the canvas (not shrink the plot) for long series names.
+  const legendChars = Math.max(0, ...spec.series.map((s) => s.name.length + (s.ys.length > 1 ? ` (n=${s.ys.length})`.length : 0)));
+  const right = Math.max(160, Math.ceil(legendChars * 6.6) + 48);
+  const W = (spec.width ?? 640) + (right - 160), H = spec.height ?? 380;
+  const m = { left: 60, right, top: 36, bottom: 48 };
   const pw = W - m.left - m.right, ph = H - m.top - m.bottom;
   const sums = spec.series.map((s) => ({ s, ...summarise(s.ys) }));
   const xs = spec.series.flatMap((s) => s.x);

@@ -121,7 +121,7 @@ function evalTables(r: SuiteResults, dir: string): string[] {
 }
 
 export function report(r: SuiteResults, dir: string): string {
-  const parts: string[] = [`## ${r.title}${r.quick ? ' (QUICK SMOKE — not results)' : ''}`, '', `Command: \`${r.command}\` — ${r.jobs.length} runs, budget ${r.budget.updates} updates each, ${r.machine.cpus} cores, ${r.machine.date}.`];
+  const parts: string[] = [`## ${r.title}${r.quick ? ' (QUICK SMOKE — not results)' : ''}`, `Command: \`${r.command}\` — ${r.jobs.length} runs, budget ${r.budget.updates} updates each, ${r.machine.cpus} cores, ${r.machine.date}.`];
   if (r.jobs.length === 0) return parts.join('\n') + '\n\nNo finished runs.\n';
   if (r.eval && r.warmStart) parts.push(...evalTables(r, dir));
   const tp = trainingPlot(r, dir);

@@ -108,4 +108,14 @@ function tooluse(): Suite {
   };
 }
 
-export const SUITES: Record<string, () => Suite> = { 'thr-text': thrText, intrinsic, tooluse };
+/** (2, longer) The same arms with 4× the budget (800 updates ≈ 1.5–2 M env steps), to see where each arm ends up. */
+function intrinsicLong(): Suite {
+  const s = intrinsic();
+  return {
+    ...s, name: 'intrinsic-long', title: `${s.title}, 800 updates`,
+    arms: s.arms.map((a) => ({ ...a, config: { ...a.config, name: `intrinsic-long-${a.name}` } })),
+    budget: { updates: 800, checkpointEvery: 0 },
+  };
+}
+
+export const SUITES: Record<string, () => Suite> = { 'thr-text': thrText, intrinsic, 'intrinsic-long': intrinsicLong, tooluse };
