@@ -162,6 +162,24 @@ export interface AnnotatorConfig {
   mode: 'label' | 'pair';
   /** 'auto': label inside request() when the judge is sync-capable (zero latency → reproducible); 'never': always async. */
   sync: 'auto' | 'never';
+  /**
+   * Keys remembered for deduplication (pending, in flight or labelled), least recently requested forgotten
+   * first (LRU), so memory stays flat however many distinct captions a run produces. A forgotten key that
+   * comes back is looked up in the label cache (a hit costs no judge call) or judged again. Must be
+   * >= `backlog`, so pending items are never forgotten in practice. Default 100 000 (~10 MB).
+   */
+  maxSeenKeys: number;
+  /**
+   * Labels kept in the label cache (in memory and in the file), least recently used evicted first.
+   * Default 100 000.
+   */
+  cacheMaxEntries: number;
+  /**
+   * Labels waiting for `drainLabels()`. When nobody drains, the oldest waiting labels are dropped
+   * (counted in `labelsDropped`) and their keys forgotten, so a later request is served from the cache.
+   * Default 65 536 (16 s of the fastest judge measured, 4 000 labels/s).
+   */
+  maxUndrainedLabels: number;
 }
 
 export interface RewardsConfig {
@@ -274,10 +292,19 @@ export function validateModelConfig(partial: unknown, path = 'rewards.model'): R
 export function validateAnnotatorConfig(partial: unknown, modelKind: RewardModelConfig['kind'] = 'retrieval',
   path = 'rewards.annotator'): AnnotatorConfig {
   const o = asObject(partial, path);
-  rejectUnknown(o, ['batchSize', 'backlog', 'cacheDir', 'flushEveryMs', 'inFlight', 'mode', 'sync'], path);
+  rejectUnknown(o, ['batchSize', 'backlog', 'cacheDir', 'flushEveryMs', 'inFlight', 'mode', 'sync', 'maxSeenKeys',
+    'cacheMaxEntries', 'maxUndrainedLabels'], path);
+  const backlog = num(o, 'backlog', 4096, path, { int: true, min: 1 });
+  const maxSeenKeys = num(o, 'maxSeenKeys', Math.max(100_000, backlog), path, { int: true, min: 1 });
+  if (maxSeenKeys < backlog) {
+    throw new Error(`${path}.maxSeenKeys: must be >= backlog (${backlog}) so pending items stay deduplicated, got ${maxSeenKeys}`);
+  }
   return {
     batchSize: num(o, 'batchSize', 100, path, { int: true, min: 1 }),
-    backlog: num(o, 'backlog', 4096, path, { int: true, min: 1 }),
+    backlog,
+    maxSeenKeys,
+    cacheMaxEntries: num(o, 'cacheMaxEntries', 100_000, path, { int: true, min: 1 }),
+    maxUndrainedLabels: num(o, 'maxUndrainedLabels', 65_536, path, { int: true, min: 1 }),
     cacheDir: strOrNull(o, 'cacheDir', 'runs/.label-cache', path),
     flushEveryMs: num(o, 'flushEveryMs', 5_000, path, { min: 0 }),
     inFlight: num(o, 'inFlight', 2, path, { int: true, min: 1 }),

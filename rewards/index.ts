@@ -16,6 +16,7 @@ export { JUDGE_ERROR_KINDS } from './types.ts';
 export { captionKey, frameKey } from './hash.ts';
 export { Annotator, pairKey, type AnnotatorMetrics } from './annotator.ts';
 export { LabelCache } from './cache.ts';
+export { LruMap } from './lru.ts';
 export { combineRewards, combineWithModel, type CombineCoefficients, type CombinedEpisode } from './combine.ts';
 export { createJudge, createRewardModel } from './factory.ts';
 export { createAnnotator, IntrinsicRewarder } from './intrinsic.ts';
