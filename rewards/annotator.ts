@@ -200,7 +200,7 @@ export class Annotator implements AnnotationChannel {
       ]);
       clearTimeout(timer);
     }
-    await this.judge.close?.();
+    try { await this.judge.close?.(); } catch { /* a judge's failing close must not lose the cache below */ }
     await this.cache.flush();
   }
 
@@ -340,8 +340,10 @@ export class Annotator implements AnnotationChannel {
   }
 
   private fail(items: AnnotationRequest[], kind: JudgeErrorKind): void {
+    // A judge that names an unknown error kind still counts (as 'exception') instead of corrupting the counters.
+    const k: JudgeErrorKind = JUDGE_ERROR_KINDS.includes(kind) ? kind : 'exception';
     for (const it of items) {
-      this.m.errors[kind]++;
+      this.m.errors[k]++;
       this.forget(it.key);
     }
   }

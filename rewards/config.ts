@@ -9,6 +9,7 @@
  * `validateRewardsConfig(partial)` fills defaults and rejects unknown keys and bad values by name.
  */
 import { asObject, bool, num, rejectUnknown, str, strOrNull, type Plain } from './validate.ts';
+import { judgeKinds, judgePlugin, rewardModelKinds, rewardModelPlugin, validatePluginConfig, type PluginConfig } from './registry.ts';
 
 // ───────────────────────────── judges ─────────────────────────────
 
@@ -96,6 +97,7 @@ export interface PerceptualJudgeConfig {
   threshold: number;
 }
 
+/** The built-in judges' configs. A plug-in judge's config is a `PluginConfig` (see registerJudge). */
 export type JudgeConfig = RubricJudgeConfig | LlmJudgeConfig | PerceptualJudgeConfig;
 
 // ─────────────────────────── reward models ───────────────────────────
@@ -143,6 +145,7 @@ export interface RankingModelConfig extends TextNet {
   threshold: number;
 }
 
+/** The built-in reward models' configs. A plug-in model's config is a `PluginConfig` (see registerRewardModel). */
 export type RewardModelConfig = RetrievalModelConfig | ClassificationModelConfig | RankingModelConfig;
 
 // ───────────────────────────── annotator ─────────────────────────────
@@ -183,8 +186,10 @@ export interface AnnotatorConfig {
 }
 
 export interface RewardsConfig {
-  judge: JudgeConfig;
-  model: RewardModelConfig;
+  /** A built-in judge's config, or a registered plug-in's (registerJudge). */
+  judge: JudgeConfig | PluginConfig;
+  /** A built-in reward model's config, or a registered plug-in's (registerRewardModel). */
+  model: RewardModelConfig | PluginConfig;
   /** c_ext: weight of the env's reward. ONI uses 10 on sparse-goal tasks and 0.1 on score tasks. */
   cExt: number;
   /** c_int: weight of the intrinsic reward (ONI: 0.4). */
@@ -196,9 +201,12 @@ export interface RewardsConfig {
 
 const TOP_KEYS = ['judge', 'model', 'cExt', 'cInt', 'beta', 'annotator'] as const;
 
-export function validateJudgeConfig(partial: unknown, path = 'rewards.judge'): JudgeConfig {
+/** A judge config with defaults: a built-in kind, or a kind registered with registerJudge (its own validate runs). */
+export function validateJudgeConfig(partial: unknown, path = 'rewards.judge'): JudgeConfig | PluginConfig {
   const o = asObject(partial, path);
-  const kind = str(o, 'kind', 'rubric', path, ['rubric', 'llm', 'perceptual']);
+  const kind = str(o, 'kind', 'rubric', path, judgeKinds());
+  const plugin = judgePlugin(kind);
+  if (plugin) return validatePluginConfig(plugin, o, path);
   if (kind === 'rubric') {
     rejectUnknown(o, ['kind', 'noise', 'latencyMs', 'seed'], path);
     return {
@@ -264,9 +272,12 @@ export function validateJudgeConfig(partial: unknown, path = 'rewards.judge'): J
   };
 }
 
-export function validateModelConfig(partial: unknown, path = 'rewards.model'): RewardModelConfig {
+/** A reward model config with defaults: a built-in kind, or one registered with registerRewardModel. */
+export function validateModelConfig(partial: unknown, path = 'rewards.model'): RewardModelConfig | PluginConfig {
   const o = asObject(partial, path);
-  const kind = str(o, 'kind', 'retrieval', path, ['retrieval', 'classification', 'ranking']);
+  const kind = str(o, 'kind', 'retrieval', path, rewardModelKinds());
+  const plugin = rewardModelPlugin(kind);
+  if (plugin) return validatePluginConfig(plugin, o, path);
   const heldOutFraction = num(o, 'heldOutFraction', kind === 'retrieval' ? 0 : 0.1, path, { min: 0, max: 0.9 });
   if (kind === 'retrieval') {
     rejectUnknown(o, ['kind', 'heldOutFraction'], path);
@@ -289,8 +300,9 @@ export function validateModelConfig(partial: unknown, path = 'rewards.model'): R
   return { kind: 'ranking', ...net, threshold: num(o, 'threshold', 0, path) };
 }
 
-export function validateAnnotatorConfig(partial: unknown, modelKind: RewardModelConfig['kind'] = 'retrieval',
+export function validateAnnotatorConfig(partial: unknown, modelKind: string = 'retrieval',
   path = 'rewards.annotator'): AnnotatorConfig {
+  const defaultMode = modelKind === 'ranking' || rewardModelPlugin(modelKind)?.options.annotatorMode === 'pair' ? 'pair' : 'label';
   const o = asObject(partial, path);
   rejectUnknown(o, ['batchSize', 'backlog', 'cacheDir', 'flushEveryMs', 'inFlight', 'mode', 'sync', 'maxSeenKeys',
     'cacheMaxEntries', 'maxUndrainedLabels'], path);
@@ -308,7 +320,7 @@ export function validateAnnotatorConfig(partial: unknown, modelKind: RewardModel
     cacheDir: strOrNull(o, 'cacheDir', 'runs/.label-cache', path),
     flushEveryMs: num(o, 'flushEveryMs', 5_000, path, { min: 0 }),
     inFlight: num(o, 'inFlight', 2, path, { int: true, min: 1 }),
-    mode: str(o, 'mode', modelKind === 'ranking' ? 'pair' : 'label', path, ['label', 'pair']) as 'label' | 'pair',
+    mode: str(o, 'mode', defaultMode, path, ['label', 'pair']) as 'label' | 'pair',
     sync: str(o, 'sync', 'auto', path, ['auto', 'never']) as 'auto' | 'never',
   };
 }

@@ -1,0 +1,111 @@
+/**
+ * Plug-in judges and reward models: users add their own without editing thrive's files, as envs'
+ * `registerEnv` does for environments. A plug-in is a `kind` name, a factory, and optionally a `validate`
+ * function for its config. Once registered, `validateRewardsConfig` accepts the kind (and lists it among
+ * the valid ones when a kind is unknown), and `createJudge` / `createRewardModel` build it behind a guard
+ * (rewards/guard.ts) that contains and counts its faults.
+ *
+ * Registrations live in the module instance of the thread that made them: a worker thread that imports
+ * rewards/ afresh must register its plug-ins again (see docs/rewards.md, "Adding a reward model").
+ */
+import type { LlmJudgeOptions } from './judges/llm.ts';
+import type { Judge, RewardModel } from './types.ts';
+
+/** The config object of a plug-in: its `kind` and whatever keys its `validate` accepts. */
+export interface PluginConfig {
+  kind: string;
+  [key: string]: unknown;
+}
+
+export type JudgeFactory<C extends PluginConfig = PluginConfig> = (config: C, options: LlmJudgeOptions) => Judge | Promise<Judge>;
+export type RewardModelFactory<C extends PluginConfig = PluginConfig> = (config: C) => RewardModel;
+
+export interface PluginOptions<C extends PluginConfig = PluginConfig> {
+  /**
+   * Fills defaults and checks the plug-in's config (the whole object, `kind` included; `path` is where it
+   * sits, e.g. 'rewards.judge'). Throw an Error naming the bad key and what is valid. Must be idempotent:
+   * a validated config validates to itself. Without it, any keys are accepted as given.
+   */
+  validate?: (partial: Record<string, unknown>, path: string) => C;
+  /** Replace an earlier registration of the same kind (built-in kinds can never be replaced). */
+  overwrite?: boolean;
+}
+
+export interface JudgePluginOptions<C extends PluginConfig = PluginConfig> extends PluginOptions<C> {
+  /**
+   * A batch the plug-in has not answered within this many ms gets `timeout` results, so a hung plug-in
+   * cannot stall the annotator (its late answer is ignored). Default 60 000; 0 disables.
+   */
+  timeoutMs?: number;
+}
+
+export interface RewardModelPluginOptions<C extends PluginConfig = PluginConfig> extends PluginOptions<C> {
+  /** The annotator mode this model wants by default: 'label' (scalar labels) or 'pair' (preferences). Default 'label'. */
+  annotatorMode?: 'label' | 'pair';
+}
+
+interface Entry<F, O> { kind: string; factory: F; options: O }
+
+export const BUILTIN_JUDGE_KINDS = ['rubric', 'llm', 'perceptual'] as const;
+export const BUILTIN_MODEL_KINDS = ['retrieval', 'classification', 'ranking'] as const;
+
+const judges = new Map<string, Entry<JudgeFactory<any>, JudgePluginOptions<any>>>();
+const models = new Map<string, Entry<RewardModelFactory<any>, RewardModelPluginOptions<any>>>();
+
+function register<F, O extends PluginOptions<any>>(what: string, fn: string, builtin: readonly string[],
+  map: Map<string, Entry<F, O>>, kind: string, factory: F, options: O): void {
+  if (typeof kind !== 'string' || !/^[A-Za-z][A-Za-z0-9_.:-]*$/.test(kind)) {
+    throw new Error(`${fn}: bad kind ${JSON.stringify(kind)} (a letter, then letters, digits, _ . : -)`);
+  }
+  if (builtin.includes(kind)) throw new Error(`${fn}: '${kind}' is a built-in ${what} kind and cannot be replaced; pick another name`);
+  if (typeof factory !== 'function') throw new Error(`${fn}: the factory of '${kind}' must be a function, got ${typeof factory}`);
+  if (options.validate !== undefined && typeof options.validate !== 'function') {
+    throw new Error(`${fn}: options.validate of '${kind}' must be a function`);
+  }
+  if (map.has(kind) && !options.overwrite) throw new Error(`${fn}: '${kind}' is already registered (pass { overwrite: true } to replace it)`);
+  map.set(kind, { kind, factory, options });
+}
+
+/**
+ * Registers a judge kind. `factory(config, options)` returns a `Judge` (or a promise of one) for a
+ * validated config; `options` are the LLM judge options passed to `createJudge` (e.g. `env`).
+ */
+export function registerJudge<C extends PluginConfig = PluginConfig>(kind: string, factory: JudgeFactory<C>,
+  options: JudgePluginOptions<C> = {}): void {
+  if (options.timeoutMs !== undefined && !(Number.isFinite(options.timeoutMs) && options.timeoutMs >= 0)) {
+    throw new Error(`registerJudge: options.timeoutMs of '${kind}' must be a number >= 0 (0 disables), got ${options.timeoutMs}`);
+  }
+  register('judge', 'registerJudge', BUILTIN_JUDGE_KINDS, judges, kind, factory, options);
+}
+
+/** Registers a reward model kind. `factory(config)` returns a `RewardModel` for a validated config. */
+export function registerRewardModel<C extends PluginConfig = PluginConfig>(kind: string, factory: RewardModelFactory<C>,
+  options: RewardModelPluginOptions<C> = {}): void {
+  if (options.annotatorMode !== undefined && options.annotatorMode !== 'label' && options.annotatorMode !== 'pair') {
+    throw new Error(`registerRewardModel: options.annotatorMode of '${kind}' must be 'label' or 'pair', got ${JSON.stringify(options.annotatorMode)}`);
+  }
+  register('reward model', 'registerRewardModel', BUILTIN_MODEL_KINDS, models, kind, factory, options);
+}
+
+/** Removes a plug-in registration (tests, hot reload); true when there was one. */
+export function unregisterJudge(kind: string): boolean { return judges.delete(kind); }
+export function unregisterRewardModel(kind: string): boolean { return models.delete(kind); }
+
+/** Every valid judge kind: built-in first, then registered ones in registration order. */
+export function judgeKinds(): string[] { return [...BUILTIN_JUDGE_KINDS, ...judges.keys()]; }
+export function rewardModelKinds(): string[] { return [...BUILTIN_MODEL_KINDS, ...models.keys()]; }
+
+export function judgePlugin(kind: string) { return judges.get(kind); }
+export function rewardModelPlugin(kind: string) { return models.get(kind); }
+
+/** A plug-in's config: its own validate (if any) over a copy, with `kind` kept. */
+export function validatePluginConfig(entry: { kind: string; options: PluginOptions<any> }, o: Record<string, unknown>,
+  path: string): PluginConfig {
+  const input = { ...o, kind: entry.kind };
+  if (!entry.options.validate) return input;
+  const out = entry.options.validate(input, path) as unknown;
+  if (out === null || typeof out !== 'object' || Array.isArray(out)) {
+    throw new Error(`${path}: the validate function of plug-in '${entry.kind}' returned ${JSON.stringify(out)}, expected a config object`);
+  }
+  return { ...(out as Record<string, unknown>), kind: entry.kind };
+}
