@@ -9,7 +9,8 @@
  * `validateRewardsConfig(partial)` fills defaults and rejects unknown keys and bad values by name.
  */
 import { asObject, bool, num, rejectUnknown, str, strOrNull, type Plain } from './validate.ts';
-import { judgeKinds, judgePlugin, rewardModelKinds, rewardModelPlugin, validatePluginConfig, type PluginConfig } from './registry.ts';
+import { BUILTIN_JUDGE_KINDS, BUILTIN_MODEL_KINDS, ensurePluginFor, judgeKinds, judgePlugin, rewardModelKinds, rewardModelPlugin,
+  validatePluginConfig, type PluginConfig } from './registry.ts';
 
 // ───────────────────────────── judges ─────────────────────────────
 
@@ -204,6 +205,7 @@ const TOP_KEYS = ['judge', 'model', 'cExt', 'cInt', 'beta', 'annotator'] as cons
 /** A judge config with defaults: a built-in kind, or a kind registered with registerJudge (its own validate runs). */
 export function validateJudgeConfig(partial: unknown, path = 'rewards.judge'): JudgeConfig | PluginConfig {
   const o = asObject(partial, path);
+  ensurePluginFor(o, BUILTIN_JUDGE_KINDS, 'judge', path);
   const kind = str(o, 'kind', 'rubric', path, judgeKinds());
   const plugin = judgePlugin(kind);
   if (plugin) return validatePluginConfig(plugin, o, path);
@@ -275,6 +277,7 @@ export function validateJudgeConfig(partial: unknown, path = 'rewards.judge'): J
 /** A reward model config with defaults: a built-in kind, or one registered with registerRewardModel. */
 export function validateModelConfig(partial: unknown, path = 'rewards.model'): RewardModelConfig | PluginConfig {
   const o = asObject(partial, path);
+  ensurePluginFor(o, BUILTIN_MODEL_KINDS, 'model', path);
   const kind = str(o, 'kind', 'retrieval', path, rewardModelKinds());
   const plugin = rewardModelPlugin(kind);
   if (plugin) return validatePluginConfig(plugin, o, path);

@@ -4,7 +4,8 @@
  */
 import type { JudgeConfig, RewardModelConfig } from './config.ts';
 import { GuardedJudge, GuardedRewardModel } from './guard.ts';
-import { judgeKinds, judgePlugin, rewardModelKinds, rewardModelPlugin, type PluginConfig } from './registry.ts';
+import { BUILTIN_JUDGE_KINDS, BUILTIN_MODEL_KINDS, ensurePluginFor, judgeKinds, judgePlugin, rewardModelKinds, rewardModelPlugin,
+  type PluginConfig } from './registry.ts';
 import { RubricJudge } from './judges/rubric.ts';
 import { LlmJudge, type LlmJudgeOptions } from './judges/llm.ts';
 import { PerceptualJudge } from './judges/perceptual.ts';
@@ -18,6 +19,7 @@ import type { Judge, RewardModel } from './types.ts';
  * `env` is where the LLM judge reads its API key (default: process.env).
  */
 export async function createJudge(config: JudgeConfig | PluginConfig, options: LlmJudgeOptions = {}): Promise<Judge> {
+  ensurePluginFor(config as PluginConfig, BUILTIN_JUDGE_KINDS, 'judge', 'rewards.judge');
   const plugin = judgePlugin(config.kind);
   if (plugin) {
     let judge: Judge;
@@ -38,6 +40,7 @@ export async function createJudge(config: JudgeConfig | PluginConfig, options: L
 
 /** The reward model for `config` (classification and ranking need a TensorFlow.js backend set first). */
 export function createRewardModel(config: RewardModelConfig | PluginConfig): RewardModel {
+  ensurePluginFor(config as PluginConfig, BUILTIN_MODEL_KINDS, 'model', 'rewards.model');
   const plugin = rewardModelPlugin(config.kind);
   if (plugin) {
     let model: RewardModel;

@@ -21,7 +21,7 @@ export { combineRewards, combineWithModel, type CombineCoefficients, type Combin
 export { createJudge, createRewardModel } from './factory.ts';
 export {
   registerJudge, registerRewardModel, unregisterJudge, unregisterRewardModel, judgeKinds, rewardModelKinds,
-  BUILTIN_JUDGE_KINDS, BUILTIN_MODEL_KINDS,
+  BUILTIN_JUDGE_KINDS, BUILTIN_MODEL_KINDS, loadPluginModule, type PluginApi,
   type PluginConfig, type JudgeFactory, type RewardModelFactory, type PluginOptions, type JudgePluginOptions,
   type RewardModelPluginOptions,
 } from './registry.ts';

@@ -5,9 +5,17 @@
  * the valid ones when a kind is unknown), and `createJudge` / `createRewardModel` build it behind a guard
  * (rewards/guard.ts) that contains and counts its faults.
  *
- * Registrations live in the module instance of the thread that made them: a worker thread that imports
- * rewards/ afresh must register its plug-ins again (see docs/rewards.md, "Adding a reward model").
+ * Registrations live in the module instance of the thread that made them. A worker thread (the runner's
+ * learner builds the reward model in one) or another process imports rewards/ afresh and does not see
+ * them. For those, a config may name a plug-in MODULE: `{ kind: 'mine', plugin: './my-plugins.ts' }`.
+ * Whoever validates or builds that config and does not know the kind loads the module (synchronously,
+ * with require(), which tsx's hooks let load TypeScript in the main thread and in the runner's workers)
+ * and calls its default export with this instance's register functions. The module must not use
+ * top-level await, and should import rewards/ for types only (a value import would load a second copy).
  */
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { LlmJudgeOptions } from './judges/llm.ts';
 import type { Judge, RewardModel } from './types.ts';
 
@@ -98,14 +106,63 @@ export function rewardModelKinds(): string[] { return [...BUILTIN_MODEL_KINDS, .
 export function judgePlugin(kind: string) { return judges.get(kind); }
 export function rewardModelPlugin(kind: string) { return models.get(kind); }
 
-/** A plug-in's config: its own validate (if any) over a copy, with `kind` kept. */
+/**
+ * A plug-in's config: its own validate (if any) over a copy, with `kind` kept. The reserved key `plugin`
+ * (the module path, see above) is checked here and kept, never shown to the plug-in's validate.
+ */
 export function validatePluginConfig(entry: { kind: string; options: PluginOptions<any> }, o: Record<string, unknown>,
   path: string): PluginConfig {
-  const input = { ...o, kind: entry.kind };
-  if (!entry.options.validate) return input;
-  const out = entry.options.validate(input, path) as unknown;
-  if (out === null || typeof out !== 'object' || Array.isArray(out)) {
-    throw new Error(`${path}: the validate function of plug-in '${entry.kind}' returned ${JSON.stringify(out)}, expected a config object`);
+  const { plugin, ...rest } = o;
+  if (plugin !== undefined && typeof plugin !== 'string') throw new Error(`${path}.plugin: expected a module path string, got ${JSON.stringify(plugin)}`);
+  const input = { ...rest, kind: entry.kind };
+  let out: unknown = input;
+  if (entry.options.validate) {
+    out = entry.options.validate(input, path) as unknown;
+    if (out === null || typeof out !== 'object' || Array.isArray(out)) {
+      throw new Error(`${path}: the validate function of plug-in '${entry.kind}' returned ${JSON.stringify(out)}, expected a config object`);
+    }
   }
-  return { ...(out as Record<string, unknown>), kind: entry.kind };
+  return { ...(out as Record<string, unknown>), kind: entry.kind, ...(plugin !== undefined ? { plugin } : {}) };
+}
+
+/** What a plug-in module's default export receives: the register functions of the loading instance. */
+export interface PluginApi {
+  registerJudge: typeof registerJudge;
+  registerRewardModel: typeof registerRewardModel;
+}
+
+const loadedModules = new Set<string>();
+
+/**
+ * Loads a plug-in module once per thread: `spec` is a path (relative to process.cwd()) or a file: URL;
+ * its default export `(api: PluginApi) => void` registers its kinds. `where` names the config key in errors.
+ */
+export function loadPluginModule(spec: string, where: string): void {
+  const file = spec.startsWith('file:') ? fileURLToPath(spec) : resolve(process.cwd(), spec);
+  if (loadedModules.has(file)) return;
+  let mod: Record<string, unknown>;
+  try {
+    mod = createRequire(pathToFileURL(resolve(process.cwd(), 'noop.js')).href)(file) as Record<string, unknown>;
+  } catch (err) {
+    throw new Error(`${where}: could not load plug-in module '${spec}' (${file}): ${(err as Error)?.message ?? String(err)}`);
+  }
+  const fn = (typeof mod === 'function' ? mod : mod?.default) as unknown;
+  if (typeof fn !== 'function') {
+    throw new Error(`${where}: plug-in module '${spec}' must default-export a function (api) => void that calls ` +
+      `api.registerJudge / api.registerRewardModel; found exports: ${Object.keys(mod ?? {}).join(', ') || '(none)'}`);
+  }
+  try {
+    (fn as (api: PluginApi) => void)({ registerJudge, registerRewardModel });
+  } catch (err) {
+    throw new Error(`${where}: plug-in module '${spec}' failed while registering: ${(err as Error)?.message ?? String(err)}`);
+  }
+  loadedModules.add(file);
+}
+
+/** Loads `o.plugin` when `o.kind` is neither built in nor registered yet (see the module comment). */
+export function ensurePluginFor(o: Record<string, unknown>, builtin: readonly string[], map: 'judge' | 'model', where: string): void {
+  const kind = o.kind, plugin = o.plugin;
+  if (typeof kind !== 'string' || builtin.includes(kind) || typeof plugin !== 'string') return;
+  if ((map === 'judge' ? judges : models).has(kind)) return;
+  loadPluginModule(plugin, `${where}.plugin`);
 }

@@ -1,11 +1,14 @@
 import { test } from 'uvu';
+import { Worker } from 'node:worker_threads';
 import * as assert from 'uvu/assert';
 import {
   Annotator, IntrinsicRewarder, captionKey, createAnnotator, createJudge, createRewardModel, registerJudge,
   registerRewardModel, unregisterJudge, unregisterRewardModel, validateRewardsConfig, validateJudgeConfig,
   type AnnotationLabel, type AnnotationRequest, type Judge, type JudgeResult, type PluginConfig, type RewardModel,
-  type RewardModelMetrics, type RewardModelState,
+  type RewardModelMetrics, type RewardModelState, rewardModelKinds, judgeKinds,
 } from '../../rewards/index.ts';
+
+const MODULE = 'test/rewards/fixtures/length-plugins.ts'; // relative to process.cwd(), the repo root
 
 const ENV = 'KeyDoor-v0';
 const req = (caption: string): AnnotationRequest => ({ key: captionKey(ENV, caption), envId: ENV, caption });
@@ -237,6 +240,36 @@ test('plug-in judges work with a plain Annotator too', async () => {
     a.request([req('x')]);
     assert.equal(a.drainLabels().map((l) => l.label), [1]);
   } finally { unregisterJudge('length'); }
+});
+
+// ───────────── plug-in modules (other threads) ─────────────
+
+test('a config naming a plug-in module loads it where the kind is unknown, and keeps the path', async () => {
+  assert.not.ok(judgeKinds().includes('mod-length'));
+  const c = validateRewardsConfig({ judge: { kind: 'mod-length', plugin: MODULE, minLength: 12 }, model: { kind: 'mod-constant', plugin: MODULE } });
+  assert.equal(c.judge, { kind: 'mod-length', minLength: 12, plugin: MODULE });
+  assert.equal(c.model, { kind: 'mod-constant', value: 1, plugin: MODULE });
+  assert.equal(validateRewardsConfig(c), c);
+  const a = await createAnnotator({ ...c, annotator: { cacheDir: null } });
+  a.request(msgs.map(req));
+  assert.equal(a.drainLabels().map((l) => l.label), msgs.map((m) => (m.length > 12 ? 1 : 0)));
+  assert.throws(() => validateRewardsConfig({ model: { kind: 'nope', plugin: 'test/rewards/fixtures/missing.ts' } }), /rewards\.model\.plugin: could not load plug-in module 'test\/rewards\/fixtures\/missing\.ts'/);
+  assert.throws(() => validateRewardsConfig({ model: { kind: 'nope', plugin: 'test/rewards/fixtures/not-a-plugin.ts' } }), /must default-export a function.*found exports: notAPlugin/);
+});
+
+test('a reward model plug-in module works in a worker thread, where nothing was registered in code', async () => {
+  const model = { kind: 'mod-constant', plugin: MODULE, value: 0.5 };
+  const out = await new Promise<{ before: string[]; kind: string; scores: number[]; after: string[] }>((res, rej) => {
+    const w = new Worker(new URL('./fixtures/worker-entry.mjs', import.meta.url), {
+      workerData: { entry: new URL('./fixtures/plugin-worker.ts', import.meta.url).href, model },
+    });
+    w.once('message', (m) => { void w.terminate(); res(m); });
+    w.once('error', rej);
+  });
+  assert.not.ok(out.before.includes('mod-constant'));
+  assert.is(out.kind, 'mod-constant');
+  assert.equal(out.scores, [0.5, 0]);
+  assert.ok(out.after.includes('mod-constant'));
 });
 
 test.run();
