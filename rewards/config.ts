@@ -23,7 +23,10 @@ export interface RubricJudgeConfig {
   noise: number;
   /** Simulated judge latency per batch in ms, to study a slow judge. 0 (default) makes the judge sync-capable. */
   latencyMs: number;
-  /** Seed of the label noise. */
+  /**
+   * Seed of the label noise. Flips are a hash of (env id, caption, seed): reproducible across batching,
+   * order and processes. Any integer; outside the int32 range it is hashed first (see rubric.ts noiseSeed).
+   */
   seed: number;
 }
 
