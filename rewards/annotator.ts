@@ -82,8 +82,11 @@ export class Annotator implements AnnotationChannel {
    * is a duplicate; `false`: seen, but dropped or failed, so it may be requested again.
    */
   private readonly seen: LruMap<string, boolean>;
-  /** Labels waiting for drainLabels, oldest first, with the item keys each covers; `outHead` skips dropped ones. */
-  private outbox: Array<{ label: AnnotationLabel; keys: string[] }> = [];
+  /** Labels waiting for drainLabels, oldest first; `outHead` skips dropped ones. */
+  private outbox: AnnotationLabel[] = [];
+  /** The item keys of pair labels (by outbox index); a scalar label's item key is its own key. */
+  private outPairKeys = new Map<number, readonly [string, string]>();
+  private outBase = 0;
   private outHead = 0;
   private inFlight = 0;
   private closed = false;
@@ -124,7 +127,7 @@ export class Annotator implements AnnotationChannel {
       const hit = this.cache.get(item.key);
       if (hit && this.config.mode === 'label' && !hit.pair) {
         this.m.cacheHits++;
-        this.deliver(hit, [item.key]);
+        this.deliver(hit);
         continue;
       }
       this.backlog.push(item);
@@ -137,10 +140,11 @@ export class Annotator implements AnnotationChannel {
   }
 
   drainLabels(): AnnotationLabel[] {
-    const out: AnnotationLabel[] = new Array(this.outbox.length - this.outHead);
-    for (let i = this.outHead; i < this.outbox.length; i++) out[i - this.outHead] = this.outbox[i]!.label;
+    const out = this.outHead === 0 ? this.outbox : this.outbox.slice(this.outHead);
+    this.outBase += this.outbox.length;
     this.outbox = [];
     this.outHead = 0;
+    this.outPairKeys.clear();
     this.m.delivered += out.length;
     return out;
   }
@@ -309,7 +313,7 @@ export class Annotator implements AnnotationChannel {
       if (!Number.isFinite(r.label)) { this.fail([item], 'invalid_label'); return; }
       const label: AnnotationLabel = { key: item.key, caption: item.caption, label: r.label };
       this.cache.set(label);
-      this.deliver(label, [item.key]);
+      this.deliver(label);
       n++;
     });
     this.countLabelled(n);
@@ -353,16 +357,21 @@ export class Annotator implements AnnotationChannel {
     if (this.seen.has(key)) this.seen.replace(key, false);
   }
 
-  private deliver(label: AnnotationLabel, keys: string[]): void {
-    this.outbox.push({ label, keys });
+  /** `pairKeys`: the two item keys of a pair label (its own key is their pairKey). */
+  private deliver(label: AnnotationLabel, pairKeys?: readonly [string, string]): void {
+    if (pairKeys) this.outPairKeys.set(this.outBase + this.outbox.length, pairKeys);
+    this.outbox.push(label);
     const over = this.outbox.length - this.outHead - this.config.maxUndrainedLabels;
     for (let i = 0; i < over; i++) {
       // The label stays in the cache: forgetting its keys lets a later request fetch it from there.
-      for (const k of this.outbox[this.outHead]!.keys) this.forget(k);
+      const at = this.outBase + this.outHead;
+      const pk = this.outPairKeys.get(at);
+      if (pk) { this.forget(pk[0]); this.forget(pk[1]); this.outPairKeys.delete(at); } else this.forget(this.outbox[this.outHead]!.key);
       this.outbox[this.outHead++] = undefined as never;
       this.m.labelsDropped++;
     }
     if (this.outHead > 1024 && this.outHead * 2 > this.outbox.length) {
+      this.outBase += this.outHead;
       this.outbox = this.outbox.slice(this.outHead);
       this.outHead = 0;
     }

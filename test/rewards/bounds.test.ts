@@ -93,6 +93,17 @@ test('undrained labels are capped: oldest dropped and counted, their keys reques
   await a.close();
 });
 
+test('undrained cap in pair mode forgets both items of a dropped pair', () => {
+  const a = new Annotator(rubric(), { cacheDir: null, mode: 'pair', batchSize: 2, maxUndrainedLabels: 2 });
+  const items = unique(10);
+  for (let i = 0; i < 10; i += 2) a.request(items.slice(i, i + 2)); // pairs (0,1) (2,3) … in order
+  assert.is(a.metrics().labelsDropped, 3);
+  assert.equal(a.drainLabels().map((l) => l.caption), [items[6]!.caption, items[8]!.caption]);
+  a.request([items[0]!, items[1]!, items[8]!]); // 0 and 1 were forgotten with their pair; 8 is still known
+  assert.equal(a.drainLabels().map((l) => [l.caption, l.pair!.other]), [[items[0]!.caption, items[1]!.caption]]);
+  assert.is(a.metrics().captionsLabelled, 12);
+});
+
 test('undrained cap also holds for an async judge', async () => {
   const slow = new RubricJudge(validateJudgeConfig({ kind: 'rubric', latencyMs: 1 }) as RubricJudgeConfig);
   const a = new Annotator(slow, { cacheDir: null, batchSize: 7, maxUndrainedLabels: 9 });
