@@ -122,7 +122,9 @@ export function validatePluginConfig(entry: { kind: string; options: PluginOptio
       throw new Error(`${path}: the validate function of plug-in '${entry.kind}' returned ${JSON.stringify(out)}, expected a config object`);
     }
   }
-  return { ...(out as Record<string, unknown>), kind: entry.kind, ...(plugin !== undefined ? { plugin } : {}) };
+  // Made absolute, so a worker or another process with another cwd loads the same file.
+  const abs = plugin === undefined ? undefined : plugin.startsWith('file:') ? plugin : resolve(process.cwd(), plugin);
+  return { ...(out as Record<string, unknown>), kind: entry.kind, ...(abs !== undefined ? { plugin: abs } : {}) };
 }
 
 /** What a plug-in module's default export receives: the register functions of the loading instance. */

@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import { Worker } from 'node:worker_threads';
+import { resolve } from 'node:path';
 import * as assert from 'uvu/assert';
 import {
   Annotator, IntrinsicRewarder, captionKey, createAnnotator, createJudge, createRewardModel, registerJudge,
@@ -247,8 +248,9 @@ test('plug-in judges work with a plain Annotator too', async () => {
 test('a config naming a plug-in module loads it where the kind is unknown, and keeps the path', async () => {
   assert.not.ok(judgeKinds().includes('mod-length'));
   const c = validateRewardsConfig({ judge: { kind: 'mod-length', plugin: MODULE, minLength: 12 }, model: { kind: 'mod-constant', plugin: MODULE } });
-  assert.equal(c.judge, { kind: 'mod-length', minLength: 12, plugin: MODULE });
-  assert.equal(c.model, { kind: 'mod-constant', value: 1, plugin: MODULE });
+  const abs = resolve(process.cwd(), MODULE);
+  assert.equal(c.judge, { kind: 'mod-length', minLength: 12, plugin: abs });
+  assert.equal(c.model, { kind: 'mod-constant', value: 1, plugin: abs });
   assert.equal(validateRewardsConfig(c), c);
   const a = await createAnnotator({ ...c, annotator: { cacheDir: null } });
   a.request(msgs.map(req));
