@@ -8,6 +8,10 @@
  * OS processes through their commands (scripts/learner.ts, scripts/actor.ts) on a throwaway redis-server;
  * the test watches Redis itself: the weight announcements (pub/sub) and every trajectory entry as it is
  * appended (XREAD on the stream, which carries the actor's incarnation and sampling version per entry).
+ * After the kill the test empties the stream, as a Redis restart without persistence would: the rollouts
+ * queued before were sampled long before the kill (the actor runs up to `maxQueued` messages ahead), so
+ * only this makes the resumed learner's first input the actor's downtime rollouts — sampled with the
+ * abandoned versions — and the drop path is exercised every time rather than by chance.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -21,7 +25,9 @@ import { startRedis, type RedisServer } from './redis-server.ts';
 const root = new URL('../../', import.meta.url).pathname;
 const NS = 'resume';
 /** Updates of the resumed learner: enough to work through the backlog of abandoned rollouts and then train on fresh ones. */
-const EXTRA = 40;
+const EXTRA = 90;
+/** Episodes per trajectory message: actors.groupsPerTask × env.groupSize. */
+const EPISODES_PER_MESSAGE = 2 * 4;
 let server: RedisServer;
 let dir: string;
 const procs: { name: string; child: ChildProcess; text: () => string; exited: Promise<{ code: number | null; signal: string | null }> }[] = [];
@@ -99,7 +105,7 @@ test('after a learner kill + resume the running actor takes the new weights at o
   await watcher.subscribe(`${NS}:wannounce`);
   watcher.on('message', (_ch: string, m: string) => announced.push(Number(m)));
   // Every trajectory entry as the actor appends it: (incarnation, sampling version).
-  const entries: { inc: number; v: number; at: number }[] = [];
+  const entries: { id: string; inc: number; v: number; at: number }[] = [];
   let mirroring = true;
   const mirror = (async () => {
     let last = '0-0';
@@ -109,7 +115,7 @@ test('after a learner kill + resume the running actor takes the new weights at o
         last = id;
         const f = new Map<string, string>();
         for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i], fields[i + 1]);
-        entries.push({ inc: Number(f.get('i')), v: Number(f.get('v')), at: Date.now() });
+        entries.push({ id, inc: Number(f.get('i')), v: Number(f.get('v')), at: Date.now() });
       }
     }
   })();
@@ -129,6 +135,9 @@ test('after a learner kill + resume the running actor takes the new weights at o
     const published = Number(await cmd.get(`${NS}:wlatest`));
     assert.ok(published > resumedFrom, `versions ${resumedFrom + 1}..${published} were published after the checkpoint`);
     const killedAt = Date.now();
+    // Atomically: empty the stream and note its last id (entries after it were appended after the trim).
+    const [, [, info]] = (await cmd.multi().xtrim(`${NS}:traj`, 'MAXLEN', 0).xinfo('STREAM', `${NS}:traj`).exec()) as [unknown, [unknown, unknown[]]];
+    const trimmedAt = String(info[info.indexOf('last-generated-id') + 1]);
 
     const learner2 = role('learner.ts', '--resume', runDir()!, '--budget.updates', String(resumedFrom + EXTRA));
     const end = await exitOf(learner2, 'the resumed learner to finish');
@@ -163,9 +172,10 @@ test('after a learner kill + resume the running actor takes the new weights at o
     const metrics = jsonl(join(rd, 'metrics.jsonl')).filter((m) => Number(m.version) > resumedVersion);
     assert.is(metrics.length, EXTRA);
     const abandoned = Number(metrics.at(-1)!.abandonedDropped);
-    assert.ok(abandoned > 0, 'rollouts sampled during the learner\'s downtime with abandoned versions were dropped');
-    const abandonedSent = entries.filter((e) => e.v > resumedFrom && e.v < resumedVersion).length;
-    assert.ok(abandoned <= abandonedSent * 2 * 4, `dropped ${abandoned} episodes, at most those of ${abandonedSent} abandoned-version messages`);
+    const newer = (a: string, b: string) => { const [am, as] = a.split('-').map(Number); const [bm, bs] = b.split('-').map(Number); return am > bm || (am === bm && as > bs); };
+    const abandonedSent = entries.filter((e) => newer(e.id, trimmedAt) && e.v > resumedFrom && e.v < resumedVersion).length;
+    assert.ok(abandonedSent > 0, `the actor sent rollouts sampled with abandoned versions ${resumedFrom + 1}..${published} while the learner was down`);
+    assert.is(abandoned, abandonedSent * EPISODES_PER_MESSAGE, 'every rollout sampled with an abandoned version was dropped and counted, and only those');
     for (const m of metrics) {
       if (Number(m.episodes) === 0) continue;
       assert.ok(Number(m.policyLag) >= 0 && Number(m.policyLagMax) >= Number(m.policyLag), `update ${m.version}: lag ${m.policyLag}, max ${m.policyLagMax}`);
