@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { latestCheckpoint, loadCheckpoint } from '../../runner/checkpoint.ts';
 import { startRedis, type RedisServer } from './redis-server.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -184,6 +185,8 @@ test('after a learner kill + resume the running actor takes the new weights at o
     const summary = JSON.parse(readFileSync(join(rd, 'summary.json'), 'utf8'));
     assert.is(summary.status, 'completed');
     assert.is(summary.abandonedDropped, abandoned);
+    // The fork travels in the checkpoints: a second resume keeps counting lag along the same history.
+    assert.equal(loadCheckpoint(latestCheckpoint(join(rd, 'checkpoints'))!).lineage, [{ parent: resumedFrom, version: resumedVersion }]);
   } finally {
     mirroring = false;
     await Promise.race([mirror, new Promise((r) => setTimeout(r, 1000))]);
