@@ -12,12 +12,17 @@
  *  - caches labels on disk across runs (LabelCache, keyed by judge id)
  *  - judge faults are results, counted by kind: fewer labels, never a crash, a stall or a lost rollout.
  *    An item whose judging failed is forgotten, so a later request of it is tried again.
+ *  - bounded memory over any run length: the keys remembered for dedup are an LRU (`maxSeenKeys`), the
+ *    label cache keeps `cacheMaxEntries` (LRU), and undrained labels are capped (`maxUndrainedLabels`,
+ *    oldest dropped and counted). Forgetting only costs work: a forgotten key is looked up in the cache
+ *    or judged again.
  *
  * Sync mode: with `sync: 'auto'` and a sync-capable judge (the rubric with zero latency), request()
  * labels on the spot, so a run with zero judge latency is reproducible.
  */
 import { validateAnnotatorConfig, type AnnotatorConfig } from './config.ts';
 import { LabelCache } from './cache.ts';
+import { LruMap } from './lru.ts';
 import { JUDGE_ERROR_KINDS, type AnnotationLabel, type AnnotationRequest, type Judge, type JudgeErrorKind,
   type JudgeResult, type PairResult } from './types.ts';
 import type { AnnotationChannel } from '../runner/transport/types.ts';
@@ -28,12 +33,23 @@ export type FlatJudgeErrors = { [K in JudgeErrorKind as `judgeError_${K}`]: numb
 export interface AnnotatorMetrics extends FlatJudgeErrors {
   /** Items passed to request(), duplicates included. */
   captionsSeen: number;
-  /** Distinct keys seen. */
+  /**
+   * Requests of a key not remembered at the time: the distinct keys seen, exactly while fewer than
+   * `maxSeenKeys` keys have been seen; beyond that, a key forgotten (LRU) and requested again counts again.
+   */
   captionsUnique: number;
+  /** Keys remembered for dedup now (<= maxSeenKeys). */
+  seenKeys: number;
+  /** Keys forgotten (least recently requested first) to stay within maxSeenKeys. */
+  seenKeysEvicted: number;
   /** Labels produced by the judge (not counting cache hits). */
   captionsLabelled: number;
-  /** Labels delivered through drainLabels so far (judge + cache). */
+  /** Labels handed out by drainLabels so far (judge + cache). */
   labelsDelivered: number;
+  /** Labels waiting for drainLabels (<= maxUndrainedLabels). */
+  labelsPending: number;
+  /** Labels dropped, oldest first, because more than maxUndrainedLabels waited undrained. */
+  labelsDropped: number;
   /** Judge labels per second over the last 10 s. */
   labelsPerSec: number;
   backlogDepth: number;
@@ -44,6 +60,8 @@ export interface AnnotatorMetrics extends FlatJudgeErrors {
   /** cacheHits / distinct keys looked up. */
   cacheHitRate: number;
   cacheSize: number;
+  /** Labels evicted from the cache (least recently used first) to stay within cacheMaxEntries. */
+  cacheEvicted: number;
   judgeCalls: number;
   /** Items the judge gave no label for, by reason. */
   judgeErrors: Record<JudgeErrorKind, number>;
@@ -59,10 +77,17 @@ export class Annotator implements AnnotationChannel {
   /** Pending items, oldest first; `head` skips dropped ones without shifting the array. */
   private backlog: AnnotationRequest[] = [];
   private head = 0;
-  /** Keys pending, in flight or labelled: a request of any of them is a duplicate. */
-  private readonly known = new Set<string>();
-  private readonly everSeen = new Set<string>();
+  /**
+   * Keys seen, least recently requested first. `true`: pending, in flight or labelled, so a request of it
+   * is a duplicate; `false`: seen, but dropped or failed, so it may be requested again.
+   */
+  private readonly seen: LruMap<string, boolean>;
+  /** Labels waiting for drainLabels, oldest first; `outHead` skips dropped ones. */
   private outbox: AnnotationLabel[] = [];
+  /** The item keys of pair labels (by outbox index); a scalar label's item key is its own key. */
+  private outPairKeys = new Map<number, readonly [string, string]>();
+  private outBase = 0;
+  private outHead = 0;
   private inFlight = 0;
   private closed = false;
   private pumping = false;
@@ -70,14 +95,15 @@ export class Annotator implements AnnotationChannel {
   private flushTimer: NodeJS.Timeout | null = null;
   private readonly rateWindow: Array<[number, number]> = [];
   private readonly m = {
-    seen: 0, labelled: 0, delivered: 0, dropped: 0, cacheHits: 0, lookups: 0, calls: 0,
+    seen: 0, unique: 0, labelled: 0, delivered: 0, dropped: 0, labelsDropped: 0, cacheHits: 0, lookups: 0, calls: 0,
     errors: Object.fromEntries(JUDGE_ERROR_KINDS.map((k) => [k, 0])) as Record<JudgeErrorKind, number>,
   };
 
   constructor(readonly judge: Judge, config: Partial<AnnotatorConfig> | AnnotatorConfig = {}) {
     this.config = validateAnnotatorConfig(config);
     LabelCache.ensureDir(this.config.cacheDir);
-    this.cache = new LabelCache(this.config.cacheDir, judge.id);
+    this.cache = new LabelCache(this.config.cacheDir, judge.id, this.config.cacheMaxEntries);
+    this.seen = new LruMap(this.config.maxSeenKeys);
     if (this.config.cacheDir && this.config.flushEveryMs > 0) {
       this.flushTimer = setInterval(() => void this.cache.flush(), this.config.flushEveryMs);
       this.flushTimer.unref();
@@ -93,9 +119,10 @@ export class Annotator implements AnnotationChannel {
     let added = 0;
     for (const item of items) {
       this.m.seen++;
-      if (this.known.has(item.key)) continue;
-      this.everSeen.add(item.key);
-      this.known.add(item.key);
+      const state = this.seen.get(item.key); // touching it keeps a frequent caption remembered
+      if (state === true) continue;
+      if (state === undefined) this.m.unique++;
+      this.seen.set(item.key, true);
       this.m.lookups++;
       const hit = this.cache.get(item.key);
       if (hit && this.config.mode === 'label' && !hit.pair) {
@@ -113,8 +140,12 @@ export class Annotator implements AnnotationChannel {
   }
 
   drainLabels(): AnnotationLabel[] {
-    const out = this.outbox;
+    const out = this.outHead === 0 ? this.outbox : this.outbox.slice(this.outHead);
+    this.outBase += this.outbox.length;
     this.outbox = [];
+    this.outHead = 0;
+    this.outPairKeys.clear();
+    this.m.delivered += out.length;
     return out;
   }
 
@@ -132,9 +163,13 @@ export class Annotator implements AnnotationChannel {
     const errorsTotal = Object.values(this.m.errors).reduce((a, b) => a + b, 0);
     return {
       captionsSeen: this.m.seen,
-      captionsUnique: this.everSeen.size,
+      captionsUnique: this.m.unique,
+      seenKeys: this.seen.size,
+      seenKeysEvicted: this.seen.evicted,
       captionsLabelled: this.m.labelled,
       labelsDelivered: this.m.delivered,
+      labelsPending: this.outbox.length - this.outHead,
+      labelsDropped: this.m.labelsDropped,
       labelsPerSec: recent / Math.max(span, 1),
       backlogDepth: this.depth(),
       backlogDropped: this.m.dropped,
@@ -142,6 +177,7 @@ export class Annotator implements AnnotationChannel {
       cacheHits: this.m.cacheHits,
       cacheHitRate: this.m.lookups ? this.m.cacheHits / this.m.lookups : 0,
       cacheSize: this.cache.size,
+      cacheEvicted: this.cache.evicted,
       judgeCalls: this.m.calls,
       judgeErrors: { ...this.m.errors },
       judgeErrorsTotal: errorsTotal,
@@ -168,7 +204,7 @@ export class Annotator implements AnnotationChannel {
       ]);
       clearTimeout(timer);
     }
-    await this.judge.close?.();
+    try { await this.judge.close?.(); } catch { /* a judge's failing close must not lose the cache below */ }
     await this.cache.flush();
   }
 
@@ -185,7 +221,7 @@ export class Annotator implements AnnotationChannel {
     const over = this.depth() - this.config.backlog;
     for (let i = 0; i < over; i++) {
       const dropped = this.backlog[this.head++]!;
-      this.known.delete(dropped.key);
+      this.forget(dropped.key);
       this.m.dropped++;
     }
     if (this.head > 1024 && this.head * 2 > this.backlog.length) {
@@ -294,7 +330,7 @@ export class Annotator implements AnnotationChannel {
         pair: { other: b.caption, preferred: r.preferred },
       };
       this.cache.set(label);
-      this.deliver(label);
+      this.deliver(label, [a.key, b.key]);
       n += 2;
     });
     this.countLabelled(n);
@@ -308,15 +344,37 @@ export class Annotator implements AnnotationChannel {
   }
 
   private fail(items: AnnotationRequest[], kind: JudgeErrorKind): void {
+    // A judge that names an unknown error kind still counts (as 'exception') instead of corrupting the counters.
+    const k: JudgeErrorKind = JUDGE_ERROR_KINDS.includes(kind) ? kind : 'exception';
     for (const it of items) {
-      this.m.errors[kind]++;
-      this.known.delete(it.key);
+      this.m.errors[k]++;
+      this.forget(it.key);
     }
   }
 
-  private deliver(label: AnnotationLabel): void {
-    this.m.delivered++;
+  /** Marks a key as requestable again, without refreshing its recency (and without re-adding an evicted one). */
+  private forget(key: string): void {
+    if (this.seen.has(key)) this.seen.replace(key, false);
+  }
+
+  /** `pairKeys`: the two item keys of a pair label (its own key is their pairKey). */
+  private deliver(label: AnnotationLabel, pairKeys?: readonly [string, string]): void {
+    if (pairKeys) this.outPairKeys.set(this.outBase + this.outbox.length, pairKeys);
     this.outbox.push(label);
+    const over = this.outbox.length - this.outHead - this.config.maxUndrainedLabels;
+    for (let i = 0; i < over; i++) {
+      // The label stays in the cache: forgetting its keys lets a later request fetch it from there.
+      const at = this.outBase + this.outHead;
+      const pk = this.outPairKeys.get(at);
+      if (pk) { this.forget(pk[0]); this.forget(pk[1]); this.outPairKeys.delete(at); } else this.forget(this.outbox[this.outHead]!.key);
+      this.outbox[this.outHead++] = undefined as never;
+      this.m.labelsDropped++;
+    }
+    if (this.outHead > 1024 && this.outHead * 2 > this.outbox.length) {
+      this.outBase += this.outHead;
+      this.outbox = this.outbox.slice(this.outHead);
+      this.outHead = 0;
+    }
   }
 
   private notifyIdle(): void {

@@ -9,6 +9,8 @@
  * `validateRewardsConfig(partial)` fills defaults and rejects unknown keys and bad values by name.
  */
 import { asObject, bool, num, rejectUnknown, str, strOrNull, type Plain } from './validate.ts';
+import { BUILTIN_JUDGE_KINDS, BUILTIN_MODEL_KINDS, ensurePluginFor, judgeKinds, judgePlugin, rewardModelKinds, rewardModelPlugin,
+  validatePluginConfig, type PluginConfig } from './registry.ts';
 
 // ───────────────────────────── judges ─────────────────────────────
 
@@ -21,7 +23,10 @@ export interface RubricJudgeConfig {
   noise: number;
   /** Simulated judge latency per batch in ms, to study a slow judge. 0 (default) makes the judge sync-capable. */
   latencyMs: number;
-  /** Seed of the label noise. */
+  /**
+   * Seed of the label noise. Flips are a hash of (env id, caption, seed): reproducible across batching,
+   * order and processes. Any integer; outside the int32 range it is hashed first (see rubric.ts noiseSeed).
+   */
   seed: number;
 }
 
@@ -96,6 +101,7 @@ export interface PerceptualJudgeConfig {
   threshold: number;
 }
 
+/** The built-in judges' configs. A plug-in judge's config is a `PluginConfig` (see registerJudge). */
 export type JudgeConfig = RubricJudgeConfig | LlmJudgeConfig | PerceptualJudgeConfig;
 
 // ─────────────────────────── reward models ───────────────────────────
@@ -143,6 +149,7 @@ export interface RankingModelConfig extends TextNet {
   threshold: number;
 }
 
+/** The built-in reward models' configs. A plug-in model's config is a `PluginConfig` (see registerRewardModel). */
 export type RewardModelConfig = RetrievalModelConfig | ClassificationModelConfig | RankingModelConfig;
 
 // ───────────────────────────── annotator ─────────────────────────────
@@ -162,11 +169,31 @@ export interface AnnotatorConfig {
   mode: 'label' | 'pair';
   /** 'auto': label inside request() when the judge is sync-capable (zero latency → reproducible); 'never': always async. */
   sync: 'auto' | 'never';
+  /**
+   * Keys remembered for deduplication (pending, in flight or labelled), least recently requested forgotten
+   * first (LRU), so memory stays flat however many distinct captions a run produces. A forgotten key that
+   * comes back is looked up in the label cache (a hit costs no judge call) or judged again. Must be
+   * >= `backlog`, so pending items are never forgotten in practice. Default 100 000 (~10 MB).
+   */
+  maxSeenKeys: number;
+  /**
+   * Labels kept in the label cache (in memory and in the file), least recently used evicted first.
+   * Default 100 000.
+   */
+  cacheMaxEntries: number;
+  /**
+   * Labels waiting for `drainLabels()`. When nobody drains, the oldest waiting labels are dropped
+   * (counted in `labelsDropped`) and their keys forgotten, so a later request is served from the cache.
+   * Default 65 536 (16 s of the fastest judge measured, 4 000 labels/s).
+   */
+  maxUndrainedLabels: number;
 }
 
 export interface RewardsConfig {
-  judge: JudgeConfig;
-  model: RewardModelConfig;
+  /** A built-in judge's config, or a registered plug-in's (registerJudge). */
+  judge: JudgeConfig | PluginConfig;
+  /** A built-in reward model's config, or a registered plug-in's (registerRewardModel). */
+  model: RewardModelConfig | PluginConfig;
   /** c_ext: weight of the env's reward. ONI uses 10 on sparse-goal tasks and 0.1 on score tasks. */
   cExt: number;
   /** c_int: weight of the intrinsic reward (ONI: 0.4). */
@@ -178,9 +205,13 @@ export interface RewardsConfig {
 
 const TOP_KEYS = ['judge', 'model', 'cExt', 'cInt', 'beta', 'annotator'] as const;
 
-export function validateJudgeConfig(partial: unknown, path = 'rewards.judge'): JudgeConfig {
+/** A judge config with defaults: a built-in kind, or a kind registered with registerJudge (its own validate runs). */
+export function validateJudgeConfig(partial: unknown, path = 'rewards.judge'): JudgeConfig | PluginConfig {
   const o = asObject(partial, path);
-  const kind = str(o, 'kind', 'rubric', path, ['rubric', 'llm', 'perceptual']);
+  ensurePluginFor(o, BUILTIN_JUDGE_KINDS, 'judge', path);
+  const kind = str(o, 'kind', 'rubric', path, judgeKinds());
+  const plugin = judgePlugin(kind);
+  if (plugin) return validatePluginConfig(plugin, o, path);
   if (kind === 'rubric') {
     rejectUnknown(o, ['kind', 'noise', 'latencyMs', 'seed'], path);
     return {
@@ -246,9 +277,13 @@ export function validateJudgeConfig(partial: unknown, path = 'rewards.judge'): J
   };
 }
 
-export function validateModelConfig(partial: unknown, path = 'rewards.model'): RewardModelConfig {
+/** A reward model config with defaults: a built-in kind, or one registered with registerRewardModel. */
+export function validateModelConfig(partial: unknown, path = 'rewards.model'): RewardModelConfig | PluginConfig {
   const o = asObject(partial, path);
-  const kind = str(o, 'kind', 'retrieval', path, ['retrieval', 'classification', 'ranking']);
+  ensurePluginFor(o, BUILTIN_MODEL_KINDS, 'model', path);
+  const kind = str(o, 'kind', 'retrieval', path, rewardModelKinds());
+  const plugin = rewardModelPlugin(kind);
+  if (plugin) return validatePluginConfig(plugin, o, path);
   const heldOutFraction = num(o, 'heldOutFraction', kind === 'retrieval' ? 0 : 0.1, path, { min: 0, max: 0.9 });
   if (kind === 'retrieval') {
     rejectUnknown(o, ['kind', 'heldOutFraction'], path);
@@ -271,17 +306,27 @@ export function validateModelConfig(partial: unknown, path = 'rewards.model'): R
   return { kind: 'ranking', ...net, threshold: num(o, 'threshold', 0, path) };
 }
 
-export function validateAnnotatorConfig(partial: unknown, modelKind: RewardModelConfig['kind'] = 'retrieval',
+export function validateAnnotatorConfig(partial: unknown, modelKind: string = 'retrieval',
   path = 'rewards.annotator'): AnnotatorConfig {
+  const defaultMode = modelKind === 'ranking' || rewardModelPlugin(modelKind)?.options.annotatorMode === 'pair' ? 'pair' : 'label';
   const o = asObject(partial, path);
-  rejectUnknown(o, ['batchSize', 'backlog', 'cacheDir', 'flushEveryMs', 'inFlight', 'mode', 'sync'], path);
+  rejectUnknown(o, ['batchSize', 'backlog', 'cacheDir', 'flushEveryMs', 'inFlight', 'mode', 'sync', 'maxSeenKeys',
+    'cacheMaxEntries', 'maxUndrainedLabels'], path);
+  const backlog = num(o, 'backlog', 4096, path, { int: true, min: 1 });
+  const maxSeenKeys = num(o, 'maxSeenKeys', Math.max(100_000, backlog), path, { int: true, min: 1 });
+  if (maxSeenKeys < backlog) {
+    throw new Error(`${path}.maxSeenKeys: must be >= backlog (${backlog}) so pending items stay deduplicated, got ${maxSeenKeys}`);
+  }
   return {
     batchSize: num(o, 'batchSize', 100, path, { int: true, min: 1 }),
-    backlog: num(o, 'backlog', 4096, path, { int: true, min: 1 }),
+    backlog,
+    maxSeenKeys,
+    cacheMaxEntries: num(o, 'cacheMaxEntries', 100_000, path, { int: true, min: 1 }),
+    maxUndrainedLabels: num(o, 'maxUndrainedLabels', 65_536, path, { int: true, min: 1 }),
     cacheDir: strOrNull(o, 'cacheDir', 'runs/.label-cache', path),
     flushEveryMs: num(o, 'flushEveryMs', 5_000, path, { min: 0 }),
     inFlight: num(o, 'inFlight', 2, path, { int: true, min: 1 }),
-    mode: str(o, 'mode', modelKind === 'ranking' ? 'pair' : 'label', path, ['label', 'pair']) as 'label' | 'pair',
+    mode: str(o, 'mode', defaultMode, path, ['label', 'pair']) as 'label' | 'pair',
     sync: str(o, 'sync', 'auto', path, ['auto', 'never']) as 'auto' | 'never',
   };
 }

@@ -16,8 +16,16 @@ export { JUDGE_ERROR_KINDS } from './types.ts';
 export { captionKey, frameKey } from './hash.ts';
 export { Annotator, pairKey, type AnnotatorMetrics } from './annotator.ts';
 export { LabelCache } from './cache.ts';
+export { LruMap } from './lru.ts';
 export { combineRewards, combineWithModel, type CombineCoefficients, type CombinedEpisode } from './combine.ts';
 export { createJudge, createRewardModel } from './factory.ts';
+export {
+  registerJudge, registerRewardModel, unregisterJudge, unregisterRewardModel, judgeKinds, rewardModelKinds,
+  BUILTIN_JUDGE_KINDS, BUILTIN_MODEL_KINDS, loadPluginModule, type PluginApi,
+  type PluginConfig, type JudgeFactory, type RewardModelFactory, type PluginOptions, type JudgePluginOptions,
+  type RewardModelPluginOptions,
+} from './registry.ts';
+export { GuardedJudge, GuardedRewardModel } from './guard.ts';
 export { createAnnotator, IntrinsicRewarder } from './intrinsic.ts';
 export { RubricJudge, rubricLabel, gameRule, GAME_RULES } from './judges/rubric.ts';
 export { familyOf, registerEnvFamily, taskGoal, TASK_GOALS, type EnvFamily } from './judges/families.ts';

@@ -43,9 +43,10 @@ export type JudgeResult = { ok: true; label: number } | { ok: false; error: Judg
  */
 export type PairResult = { ok: true; preferred: 0 | 0.5 | 1 } | { ok: false; error: JudgeErrorKind };
 
-/** One interface for every judge; chosen by `judge.kind` in the rewards config. */
+/** One interface for every judge; chosen by `judge.kind` in the rewards config (built-in or registered). */
 export interface Judge {
-  readonly kind: 'rubric' | 'llm' | 'perceptual';
+  /** 'rubric' | 'llm' | 'perceptual', or the kind a plug-in was registered under (registerJudge). */
+  readonly kind: string;
   /**
    * A fingerprint of everything that changes the judge's answers (kind, model, prompt version, rules,
    * noise, seed). The label cache on disk is keyed by it, so a changed judge never reuses stale labels.
@@ -76,11 +77,14 @@ export interface RewardModelMetrics {
   ignored: number;
   /** Mean training loss of this update (NaN for models without a loss, or when nothing was trained). */
   loss: number;
+  /** Plug-in models only: calls that threw or returned a bad shape, contained (rewards/guard.ts). */
+  errors?: number;
 }
 
 /** A plain JSON-serialisable snapshot of a reward model (for checkpoints, or to cross a thread boundary). */
 export interface RewardModelState {
-  kind: 'retrieval' | 'classification' | 'ranking';
+  /** The model kind: 'retrieval' | 'classification' | 'ranking', or a plug-in's registered kind. */
+  kind: string;
   version: 1;
   [field: string]: unknown;
 }
@@ -90,7 +94,8 @@ export interface RewardModelState {
  * learner lives (a worker thread) and is fed plain serialisable labels.
  */
 export interface RewardModel {
-  readonly kind: 'retrieval' | 'classification' | 'ranking';
+  /** 'retrieval' | 'classification' | 'ranking', or the kind a plug-in was registered under (registerRewardModel). */
+  readonly kind: string;
   /** r_int for each caption. The empty caption always scores 0. */
   score(captions: string[]): Float32Array;
   /** Learns from new labels (scalar or pairwise; models ignore the kind they cannot use, and count it). */

@@ -12,9 +12,10 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, existsSync } 
 import { join } from 'node:path';
 import { writeFileAtomic } from './run-dir.ts';
 import { decodeValue, encodeValue } from './trajectory.ts';
+import type { VersionFork } from './learner/lineage.ts';
 
 export interface RunnerCounters {
-  /** Learner updates done (== weight version when not resumed from a warm start). */
+  /** Learner updates done (== weight version unless a resume continued above versions published elsewhere: see lineage.ts). */
   updates: number;
   envSteps: number;
   episodes: number;
@@ -34,6 +35,8 @@ export interface CheckpointData {
   learnerState: unknown;
   rewardState: unknown;
   requested: string[];
+  /** Forks of the weight-version history (a resume that continued above versions published after its checkpoint). */
+  lineage?: VersionFork[];
   counters: RunnerCounters;
   /** Serialised RNG state of the runner (seed derivation is counter-based; kept for completeness). */
   rng: { seed: number; tasks: number };
@@ -50,7 +53,7 @@ export function saveCheckpoint(dir: string, data: CheckpointData, keep: number):
   mkdirSync(tmp);
   writeFileAtomic(join(tmp, 'policy.safetensors'), data.weights);
   writeFileAtomic(join(tmp, 'state.msgpack'), encodeValue({
-    learnerState: data.learnerState, rewardState: data.rewardState, requested: data.requested, counters: data.counters, rng: data.rng,
+    learnerState: data.learnerState, rewardState: data.rewardState, requested: data.requested, lineage: data.lineage ?? [], counters: data.counters, rng: data.rng,
   }));
   writeFileAtomic(join(tmp, 'meta.json'), JSON.stringify({ version: data.version, time: new Date().toISOString(), counters: data.counters }, null, 2) + '\n');
   if (existsSync(final)) rmSync(final, { recursive: true, force: true });

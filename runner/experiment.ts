@@ -55,6 +55,15 @@ export interface RunOptions {
   actors?: boolean;
   /** The annotator's channel when it runs elsewhere (default: rewards/' Annotator in this process). */
   annotationChannel?: AnnotationChannel;
+  /**
+   * Publish weight versions strictly above this one. Processes elsewhere (actors over Redis) keep the
+   * newest version they were sent and ignore lower ones, so a learner resumed from a checkpoint older than
+   * what it published before it died must continue above that. Default: with a transport other than the
+   * in-process one, on resume, the higher of the publisher's `latestPublished()` and the highest version
+   * the run directory recorded (metrics, events) — the latter covers a Redis that lost its data.
+   * The learner records the jump as a fork of its version lineage (runner/learner/lineage.ts).
+   */
+  versionFloor?: number;
 }
 
 export interface RunResult {
@@ -191,9 +200,18 @@ export async function runExperiment(partial: unknown, opts: RunOptions = {}): Pr
   const local = transport instanceof InProcessTransport ? transport : null;
   const annotator = opts.annotationChannel ? new AnnotatorRole(opts.annotationChannel) : await AnnotatorRole.create(config);
   const learnerResume: LearnerResume | undefined = resume
-    ? { version: resume.version, weights: resume.weights, learnerState: resume.learnerState, rewardState: resume.rewardState, requested: resume.requested }
+    ? { version: resume.version, weights: resume.weights, learnerState: resume.learnerState, rewardState: resume.rewardState, requested: resume.requested, lineage: resume.lineage }
     : undefined;
-  const learner = new LearnerRole({ config, resume: learnerResume, padId: resolved.padId, backend: opts.backend });
+  let versionFloor = opts.versionFloor;
+  if (versionFloor === undefined && resume && !(transport instanceof InProcessTransport)) {
+    const published = await transport.weightPublisher().latestPublished?.() ?? -1;
+    versionFloor = Math.max(published, runDir.highestVersion());
+  }
+  if (versionFloor !== undefined && !(Number.isSafeInteger(versionFloor) && versionFloor >= -1)) {
+    throw new ConfigError(`option 'versionFloor' must be an integer >= -1, got ${versionFloor}`);
+  }
+  const startVersion = versionFloor !== undefined && versionFloor >= 0 ? versionFloor + 1 : undefined;
+  const learner = new LearnerRole({ config, resume: learnerResume, startVersion, padId: resolved.padId, backend: opts.backend });
   let pool: ActorPool | null = null;
   let status = 'completed' as RunResult['status'];
   let failure: Error | null = null;
@@ -249,7 +267,15 @@ export async function runExperiment(partial: unknown, opts: RunOptions = {}): Pr
       if (!quiet) log(`dashboard: ${server.url}${serverCfg.token ? `?token=${serverCfg.token}` : ''}`);
     }
     hub.publish('config', config as unknown as object);
-    event('start', `run ${runDir.path} (${ready.paramCount} parameters, ${config.actors.workers} actor worker(s), pipeline ${config.actors.pipeline})`, { runDir: runDir.path, resumed: Boolean(resume) });
+    event('start', `run ${runDir.path} (${ready.paramCount} parameters, ${config.actors.workers} actor worker(s), pipeline ${config.actors.pipeline})`, { runDir: runDir.path, resumed: Boolean(resume), version: ready.version });
+    const base = resume ? resume.version : 0;
+    if (ready.version > base) {
+      const msg = resume
+        ? `resumed checkpoint version ${base} as version ${ready.version}: versions ${base + 1}..${ready.version - 1} were published before the restart and are abandoned (rollouts sampled with them are dropped, counted as abandonedDropped)`
+        : `fresh run starting at version ${ready.version} (versions up to ${ready.version - 1} exist in the transport)`;
+      event('fork', msg, { parent: resume ? base : -1, version: ready.version });
+      if (!quiet) log(msg);
+    }
     if (!quiet) log(`run directory: ${runDir.path}`);
 
     if (opts.actors !== false) pool = new ActorPool(config.actors.workers);
@@ -378,7 +404,7 @@ export async function runExperiment(partial: unknown, opts: RunOptions = {}): Pr
         const r = await reply;
         counters.elapsedSeconds = elapsed();
         const path = saveCheckpoint(runDir.checkpoints, {
-          version: r.version, weights: r.weights, learnerState: r.learnerState, rewardState: r.rewardState, requested: r.requested,
+          version: r.version, weights: r.weights, learnerState: r.learnerState, rewardState: r.rewardState, requested: r.requested, lineage: r.lineage,
           counters: { ...counters }, rng: { seed: config.seed, tasks: counters.tasks },
         }, config.logging.keepCheckpoints);
         event('checkpoint', `checkpoint ${path} (${reason})`, { path, version: r.version });
@@ -401,6 +427,7 @@ export async function runExperiment(partial: unknown, opts: RunOptions = {}): Pr
         returnFirst: avg(head.map((r) => r.returnMean)), returnLast: avg(tail.map((r) => r.returnMean)),
         workerFaults: counters.workerFaults, envFaults: counters.envFaults, discardedEpisodes: counters.discardedEpisodes,
         staleDropped: metrics.at(-1)?.staleDropped ?? 0,
+        abandonedDropped: metrics.at(-1)?.abandonedDropped ?? 0,
         rssMBFirst: rssSamples[0] ?? null, rssMBMax: rssSamples.length ? Math.max(...rssSamples) : null, rssMBLast: rssSamples.at(-1) ?? null,
         queueHighWater: local ? local.queue.highWater : null,
         ...(failure ? { error: (failure as Error).message } : {}),

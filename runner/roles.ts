@@ -23,6 +23,11 @@ import { ActorPool } from './actor/pool.ts';
 import { startActorLanes, type LaneCounters } from './actor/lanes.ts';
 import type { ActorInit } from './actor/worker.ts';
 
+/**
+ * The learner role. With `resume`, weight versions continue above every version published through the
+ * transport before (`opts.versionFloor`, default: the publisher's latestPublished() and the run directory's
+ * records), so actor processes that outlived the previous learner take the resumed weights at once.
+ */
 export function runLearner(config: unknown, transport: Transport, opts: Omit<RunOptions, 'transport' | 'actors'> = {}): Promise<RunResult> {
   return runExperiment(config, { ...opts, transport, actors: false });
 }

@@ -7,7 +7,7 @@
  *   summary.json     totals and final figures (rewritten atomically at every checkpoint and at the end)
  *   checkpoints/ckpt-<version>/   see checkpoint.ts
  */
-import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync, existsSync } from 'node:fs';
+import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /** Writes `data` to `path` atomically: a temp file in the same directory, fsync, then rename. */
@@ -68,6 +68,27 @@ export class RunDir {
 
   appendEvent(record: Record<string, unknown>): void {
     appendFileSync(join(this.path, 'events.jsonl'), JSON.stringify(record, finite) + '\n');
+  }
+
+  /**
+   * The highest weight version this run recorded (metrics records, start/checkpoint/fork events), or -1.
+   * A resumed learner continues above it even when the transport lost its own record (Redis restarted
+   * without persistence). A line cut short by a crash is skipped.
+   */
+  highestVersion(): number {
+    let max = -1;
+    for (const f of ['metrics.jsonl', 'events.jsonl']) {
+      const path = join(this.path, f);
+      if (!existsSync(path)) continue;
+      for (const line of readFileSync(path, 'utf8').split('\n')) {
+        if (!line.includes('"version"')) continue;
+        try {
+          const v = (JSON.parse(line) as { version?: unknown }).version;
+          if (typeof v === 'number' && Number.isSafeInteger(v) && v > max) max = v;
+        } catch { /* a partial last line */ }
+      }
+    }
+    return max;
   }
 
   writeSummary(summary: Record<string, unknown>): void {

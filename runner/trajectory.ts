@@ -100,19 +100,24 @@ export function decodeValue<T>(bytes: Uint8Array): T {
 }
 
 /**
- * Actor output framing: [u32 LE steps][msgpack TrajectoryBatch], one buffer that is transferred (not
- * copied) to the main thread, which reads the step count for throughput accounting without decoding.
+ * Actor output framing: [u32 LE steps][i32 LE policy version][msgpack TrajectoryBatch], one buffer that is
+ * transferred (not copied) to the main thread, which reads the step count (throughput accounting) and the
+ * version the batch was sampled with (the TrajectoryMessage's policyVersion) without decoding.
  */
+const HEADER = 8;
+
 export function frame(batch: TrajectoryBatch): Uint8Array {
   const body = packr.pack(batch);
-  const out = new Uint8Array(4 + body.byteLength);
-  new DataView(out.buffer).setUint32(0, batch.steps >>> 0, true);
-  out.set(body, 4);
+  const out = new Uint8Array(HEADER + body.byteLength);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, batch.steps >>> 0, true);
+  dv.setInt32(4, batch.policyVersion | 0, true);
+  out.set(body, HEADER);
   return out;
 }
 
-export function unframe(bytes: Uint8Array): { steps: number; payload: Uint8Array } {
-  if (bytes.byteLength < 4) throw new Error(`actor output of ${bytes.byteLength} bytes is too short to hold a frame header`);
-  const steps = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true);
-  return { steps, payload: bytes.subarray(4) };
+export function unframe(bytes: Uint8Array): { steps: number; policyVersion: number; payload: Uint8Array } {
+  if (bytes.byteLength < HEADER) throw new Error(`actor output of ${bytes.byteLength} bytes is too short to hold a frame header`);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, HEADER);
+  return { steps: dv.getUint32(0, true), policyVersion: dv.getInt32(4, true), payload: bytes.subarray(HEADER) };
 }

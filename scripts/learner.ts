@@ -40,13 +40,10 @@ try {
 }
 const ns = transport.config.namespace;
 if (role.purge) console.error(`namespace ${ns}: deleted ${await control.purge()} keys of a previous run`);
+// A resumed learner continues its version numbers above every version published in the namespace (the
+// runner reads latestPublished() itself), so running actor processes take its weights at once.
 const previous = await control.weightPublisher().latestPublished();
-if (args.resume) {
-  if (previous >= 0) {
-    await control.resetWeights();
-    console.error(`namespace ${ns}: resuming; forgot stored weight versions up to ${previous} (actor processes holding a newer version keep it until the learner passes it — restart them to resync at once)`);
-  }
-} else if (previous >= 0) {
+if (!args.resume && previous >= 0) {
   console.error(`error: namespace ${ns} holds weights of a previous run (version ${previous}). Use --resume RUN_DIR to continue it, --purge to start over, or --namespace for a separate run.`);
   await transport.close();
   await control.close();

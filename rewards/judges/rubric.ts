@@ -16,7 +16,7 @@
  * Tools (the caption is a tool transcript): helpful iff it contains a tool call and no error.
  */
 import type { RubricJudgeConfig } from '../config.ts';
-import { hashUniform, sleep } from '../hash.ts';
+import { fnv1a, hashUniform, sleep } from '../hash.ts';
 import type { AnnotationRequest, Judge, JudgeResult, PairResult } from '../types.ts';
 import { familyOf } from './families.ts';
 
@@ -97,24 +97,40 @@ export function rubricLabel(envId: string, caption: string): number {
   }
 }
 
+/**
+ * The 32-bit seed of the noise hash. hashUniform takes `seed | 0`, which would make seeds that differ by a
+ * multiple of 2^32 (0 and 2^32, say) flip exactly the same captions; seeds outside the int32 range are
+ * hashed from their decimal text instead. Seeds inside it are used as they are, so labels (and caches)
+ * made with them do not change.
+ */
+export function noiseSeed(seed: number): number {
+  return Number.isInteger(seed) && seed >= -(2 ** 31) && seed < 2 ** 31 ? seed : fnv1a(`rubric-seed:${seed}`) | 0;
+}
+
 export class RubricJudge implements Judge {
   readonly kind = 'rubric' as const;
   readonly id: string;
+  private readonly seed32: number;
   labelSync?: (items: AnnotationRequest[]) => JudgeResult[];
   compareSync?: (pairs: Array<[AnnotationRequest, AnnotationRequest]>) => PairResult[];
 
   constructor(readonly config: RubricJudgeConfig) {
     this.id = `rubric-v${RUBRIC_VERSION}-noise${config.noise}-seed${config.seed}`;
+    this.seed32 = noiseSeed(config.seed);
     if (config.latencyMs === 0) {
       this.labelSync = (items) => this.answer(items);
       this.compareSync = (pairs) => this.answerPairs(pairs);
     }
   }
 
-  /** The (possibly noisy) label: the same caption always gets the same label for a given seed. */
+  /**
+   * The (possibly noisy) label. Reproducible by construction: whether a caption's label flips is a pure
+   * function of (env id, caption, seed) — a hash, no random state — so it does not depend on batch size,
+   * order, sync or async labelling, the number of judges or the process.
+   */
   labelOf(item: AnnotationRequest): number {
     const clean = rubricLabel(item.envId, item.caption);
-    if (this.config.noise > 0 && hashUniform(`${item.envId}\u0000${item.caption}`, this.config.seed) < this.config.noise) {
+    if (this.config.noise > 0 && hashUniform(`${item.envId}\u0000${item.caption}`, this.seed32) < this.config.noise) {
       return 1 - clean;
     }
     return clean;

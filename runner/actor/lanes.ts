@@ -4,7 +4,8 @@
  * the framed result to the TrajectorySink (which blocks when the queue is full: backpressure).
  *
  * Lockstep: task k belongs to update slot j = ⌊(k − k0)/U⌋ and is pinned to weight version
- * v0 + max(0, j − 1); results are sent in task order. Free: newest weights, results sent as they come.
+ * v0 + max(0, j − 1); results are sent in task order. Free: newest weights, results sent as they come, and a
+ * lane waits for its send (backpressure) before it samples its next task.
  * A task whose worker threw or died is replaced by an empty batch (so lockstep slots stay complete),
  * counted, and reported through `onFault`.
  */
@@ -54,7 +55,7 @@ export function startActorLanes(o: LaneOptions): { done: Promise<void>; abort():
   let sendChain = Promise.resolve();
   const aborter = new AbortController();
 
-  const deliver = (k: number, msg: TrajectoryMessage) => {
+  const deliver = (k: number, msg: TrajectoryMessage): Promise<void> => {
     finished.set(k, msg);
     sendChain = sendChain.then(async () => {
       if (o.lockstep) {
@@ -69,6 +70,7 @@ export function startActorLanes(o: LaneOptions): { done: Promise<void>; abort():
         if (m && !o.isStopping()) await sink.send(m);
       }
     }).catch(() => { /* the transport closed: the run is stopping */ });
+    return sendChain;
   };
 
   const lane = async (laneId: number) => {
@@ -93,8 +95,9 @@ export function startActorLanes(o: LaneOptions): { done: Promise<void>; abort():
       };
       let payload: Uint8Array;
       let steps = 0;
+      let sampled = pin ?? -1;
       try {
-        ({ steps, payload } = unframe(await o.pool.run(task, aborter.signal)));
+        ({ steps, payload, policyVersion: sampled } = unframe(await o.pool.run(task, aborter.signal)));
       } catch (err) {
         if (o.isStopping()) return;
         counters.workerFaults++;
@@ -104,7 +107,11 @@ export function startActorLanes(o: LaneOptions): { done: Promise<void>; abort():
         o.onFault(`actor worker failed on task ${k} (replaced; its ${lost} episodes discarded): ${message}`, { faultKind: 'worker', task: k });
         payload = encodeBatch({ actorId, taskIndex: k, policyVersion: pin ?? -1, records: [], faults: [], steps: 0, busyMs: 0, policyMs: 0 });
       }
-      deliver(k, { id: `${o.actorPrefix}:${k}`, actorId, policyVersion: pin ?? -1, steps, payload });
+      const sent = deliver(k, { id: `${o.actorPrefix}:${k}`, actorId, policyVersion: sampled, steps, payload });
+      // Free: the lane samples its next task only once this one is queued, so the transport's backpressure
+      // bounds how far ahead (how stale) sampling runs, and a lane picks up newer weights for its next task.
+      // (Lockstep lanes are bounded by their pinned versions instead and must not wait on each other's order.)
+      if (!o.lockstep) await sent;
     }
   };
 

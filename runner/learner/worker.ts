@@ -21,6 +21,7 @@ import type { WeightPublisher } from '../transport/types.ts';
 import { buildPolicy } from '../actor/policy.ts';
 import { buildLearnerBatch } from './batch.ts';
 import { combineEpisode, setCombiner, type Coefficients } from './rewards.ts';
+import { VersionLineage, type VersionFork } from './lineage.ts';
 
 export interface LearnerInit {
   config: ExperimentConfig;
@@ -28,6 +29,12 @@ export interface LearnerInit {
   weights?: SharedWeightsHandle;
   /** Resume / warm start: state saved by a checkpoint. */
   resume?: LearnerResume;
+  /**
+   * Publish the first weights as this version (or the resumed checkpoint's version, whichever is higher).
+   * Set when actors elsewhere may hold versions above the checkpoint's (see lineage.ts): the learner then
+   * records a fork so policy lag still counts updates along its own history.
+   */
+  startVersion?: number;
   padId: number;
   backend?: string;
 }
@@ -38,6 +45,8 @@ export interface LearnerResume {
   learnerState?: unknown;
   rewardState?: unknown;
   requested?: string[];
+  /** Forks of the version history so far (saved in checkpoints; see lineage.ts). */
+  lineage?: VersionFork[];
 }
 
 export type LearnerIn =
@@ -66,7 +75,7 @@ export type LearnerOut =
   | { type: 'annotate'; reqId: number; items: AnnotationRequest[] }
   | { type: 'episode'; sample: EpisodeSample }
   | { type: 'faults'; faults: FaultRecord[] }
-  | { type: 'checkpoint'; reqId: number; version: number; weights: Uint8Array; learnerState: unknown; rewardState: unknown; requested: string[] }
+  | { type: 'checkpoint'; reqId: number; version: number; weights: Uint8Array; learnerState: unknown; rewardState: unknown; requested: string[]; lineage: VersionFork[] }
   | { type: 'fatal'; message: string };
 
 const port = parentPort!;
@@ -80,6 +89,7 @@ class LearnerThread {
   private coef: Coefficients = { cExt: 1, cInt: 0, beta: 0 };
   private publisher!: WeightPublisher;
   private version = 0;
+  private lineage = new VersionLineage();
   private pending: TrajectoryRecord[] = [];
   private pendingFrames: TrajectoryBatch['frames'];
   private requested = new Set<string>();
@@ -87,7 +97,7 @@ class LearnerThread {
   private labelWaiters = new Map<number, (labels: AnnotationLabel[]) => void>();
   private inbox: LearnerIn[] = [];
   private busy = false;
-  private stats = { actorBusyMs: 0, actorPolicyMs: 0, actorSteps: 0, staleDropped: 0, staleDownweighted: 0, envFaults: 0, lagSum: 0, lagMax: 0, lagN: 0, episodes: 0, updates: 0 };
+  private stats = { actorBusyMs: 0, actorPolicyMs: 0, actorSteps: 0, staleDropped: 0, staleDownweighted: 0, abandonedDropped: 0, envFaults: 0, lagSum: 0, lagMax: 0, lagN: 0, episodes: 0, updates: 0 };
 
   constructor(private readonly init: LearnerInit) {}
 
@@ -118,6 +128,13 @@ class LearnerThread {
       if (r.rewardState !== undefined && this.model) this.model.load(r.rewardState);
       for (const k of r.requested ?? []) this.requested.add(k);
       this.version = r.version;
+      this.lineage = new VersionLineage(r.lineage ?? []);
+    }
+    const start = this.init.startVersion;
+    if (start !== undefined && start > this.version) {
+      // Actors may hold versions up to start − 1 that this learner's history no longer contains.
+      this.lineage.fork(r ? this.version : -1, start);
+      this.version = start;
     }
     const bytes = this.agents.encodeSafetensors(this.policy.getWeights());
     // Headroom for safetensors metadata; the tensor shapes never change during a run.
@@ -209,13 +226,17 @@ class LearnerThread {
     const frames = this.pendingFrames;
     this.pendingFrames = undefined;
 
-    // Staleness: lag = the version this update produces from − the version that sampled.
+    // Staleness: lag = updates between the version that sampled and the version this update starts from,
+    // along the learner's lineage (= the difference of the two numbers unless a resume forked it).
+    // A rollout sampled off the lineage (a version published after the checkpoint a resume came from) has
+    // no lag on this history: always dropped, counted apart from stale ones.
     let weights: Float32Array | undefined;
     {
       const kept: TrajectoryRecord[] = [];
       const w: number[] = [];
       for (const r of records) {
-        const lag = this.version - r.policyVersion;
+        const lag = this.lineage.lag(this.version, r.policyVersion);
+        if (lag === null) { this.stats.abandonedDropped++; continue; }
         this.stats.lagSum += lag;
         this.stats.lagN++;
         this.stats.lagMax = Math.max(this.stats.lagMax, lag);
@@ -287,6 +308,7 @@ class LearnerThread {
       policyLagMax: this.stats.lagMax,
       staleDropped: this.stats.staleDropped,
       staleDownweighted: this.stats.staleDownweighted,
+      abandonedDropped: this.stats.abandonedDropped,
       envFaults: this.stats.envFaults,
       // Cumulative actor-side accounting: steps per busy actor-second measures the actor loop itself.
       actorBusyMs: this.stats.actorBusyMs,
@@ -309,6 +331,7 @@ class LearnerThread {
       learnerState: this.learner.getState?.() ?? null,
       rewardState: this.model?.save() ?? null,
       requested: [...this.requested],
+      lineage: this.lineage.toJSON(),
     });
   }
 }

@@ -46,6 +46,11 @@ export interface TrajectorySource {
 export interface WeightPublisher {
   /** Stores `bytes` (safetensors) as `version` (strictly increasing) and announces it. */
   publish(version: number, bytes: Uint8Array): Promise<void>;
+  /**
+   * The newest version ever published through this transport's store by any learner (-1 if none), when the
+   * transport outlives a learner process (Redis). A resumed learner continues above it.
+   */
+  latestPublished?(): Promise<number>;
 }
 
 /** Actor side of the weight broadcast. */

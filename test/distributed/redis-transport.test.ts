@@ -362,7 +362,7 @@ test('annotator service: labels flow back, repeated keys are answered from memor
   assert.is(await annotatorSide.annotationQueue('probe').depth(), 0);
 });
 
-test('purge deletes the namespace but keeps actor incarnations; resetWeights lets a resumed learner publish an older version', async () => {
+test('purge deletes the namespace but keeps actor incarnations; a resumed learner continues above latestPublished()', async () => {
   const ns = freshNs();
   const t = await connect(ns);
   const sink = t.trajectorySink('a');
@@ -375,14 +375,19 @@ test('purge deletes the namespace but keeps actor incarnations; resetWeights let
   assert.equal(await t.cmd.keys(`${ns}:*`), [t.keys.incarnation('a')]);
   assert.is(await t.trajectorySink('a').getIncarnation(), 2, 'a restart after a purge is still a new incarnation');
 
-  const resumed = (await connect(ns)).weightPublisher();
-  await resumed.publish(7, new Uint8Array([7]));
-  await t.resetWeights();
-  assert.is(await resumed.latestPublished(), -1);
+  assert.is(await t.weightPublisher().latestPublished(), -1, 'purge forgot the weights');
+  const first = (await connect(ns)).weightPublisher();
+  await first.publish(7, new Uint8Array([7]));
+  const sub = t.weightSubscriber();
+  assert.is((await sub.fetch(-1))?.version, 7);
+  // A learner resumed from an older checkpoint (say version 3) publishes it above everything published.
   const again = (await connect(ns)).weightPublisher();
-  await again.publish(3, new Uint8Array([3]));
-  assert.equal([...(await t.weightSubscriber().fetch(-1))!.bytes], [3]);
-  assert.equal(await t.cmd.keys(`${ns}:w:*`), [t.keys.weight(3)]);
+  await rejects(again.publish(3, new Uint8Array([3])), /not newer than version 7/);
+  const next = (await again.latestPublished()) + 1;
+  await again.publish(next, new Uint8Array([3]));
+  const got = await sub.fetch(7);
+  assert.is(got?.version, 8, 'a subscriber holding 7 takes the resumed weights');
+  assert.equal([...got!.bytes], [3]);
 });
 
 test.run();

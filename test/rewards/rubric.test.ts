@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { RubricJudge, rubricLabel, captionKey, validateJudgeConfig, registerEnvFamily, type AnnotationRequest } from '../../rewards/index.ts';
+import { Annotator, RubricJudge, rubricLabel, captionKey, validateJudgeConfig, registerEnvFamily, type AnnotationRequest, type RubricJudgeConfig } from '../../rewards/index.ts';
 import { GAME_MESSAGES, GAME_ENV_MESSAGES, COLORS, DIRECTIONS, fillTemplate, type GameMessageKind } from '../../envs/index.ts';
 
 const games: Array<[string, number]> = [
@@ -83,6 +83,58 @@ test('latency makes the judge async-only', async () => {
   assert.equal(r, { ok: true, label: 1 });
   const [p] = await slow.compare([[req('KeyDoor-v0', 'You move west.'), req('KeyDoor-v0', 'You reach the goal!')]]);
   assert.equal(p, { ok: true, preferred: 1 });
+});
+
+// ───────────── noise is reproducible (seeded) ─────────────
+
+const noisyJudge = (seed: number, noise = 0.3, latencyMs = 0) =>
+  new RubricJudge(validateJudgeConfig({ kind: 'rubric', noise, seed, latencyMs }) as RubricJudgeConfig);
+const pool = Array.from({ length: 300 }, (_, i) => req(i % 3 ? 'Addition-v0' : 'KeyDoor-v0', i % 2 ? `You move ${i}.` : `${i} + 1 = ${i + 1}`));
+const flipped = (j: RubricJudge, items = pool) => items.filter((it) => j.labelOf(it) !== rubricLabel(it.envId, it.caption)).map((it) => it.caption);
+
+test('noise: independent judges with one seed agree whatever the batching and order', () => {
+  const a = noisyJudge(11), b = noisyJudge(11);
+  const whole = a.labelSync!(pool).map((r) => (r as { label: number }).label);
+  const reversed = [...pool].reverse();
+  const piecewise = [b.labelSync!(reversed.slice(0, 7)), b.labelSync!(reversed.slice(7, 150)), b.labelSync!(reversed.slice(150))]
+    .flat().map((r) => (r as { label: number }).label).reverse();
+  assert.equal(piecewise, whole);
+  assert.ok(flipped(a).length > 0);
+});
+
+test('noise: different seeds flip different captions at the same rate; seeds 2^32 apart differ too', () => {
+  const rate = (j: RubricJudge) => flipped(j).length / pool.length;
+  const s1 = flipped(noisyJudge(1)), s2 = flipped(noisyJudge(2));
+  assert.not.equal(s1, s2);
+  for (const seed of [1, 2, -5, 2 ** 32, 2 ** 40]) {
+    const r = rate(noisyJudge(seed));
+    assert.ok(r > 0.2 && r < 0.4, `seed ${seed}: flip rate ${r}`);
+  }
+  assert.not.equal(flipped(noisyJudge(0)), flipped(noisyJudge(2 ** 32)));
+  assert.not.equal(flipped(noisyJudge(-1)), flipped(noisyJudge(2 ** 32 - 1)));
+});
+
+test('noise: the annotator delivers the same noisy labels sync and async (keyed by caption)', async () => {
+  const byKey = async (latencyMs: number) => {
+    const a = new Annotator(noisyJudge(4, 0.4, latencyMs), { cacheDir: null, batchSize: 13 });
+    a.request(pool);
+    await a.idle();
+    const out = Object.fromEntries(a.drainLabels().map((l) => [l.key, l.label]));
+    await a.close();
+    return out;
+  };
+  const sync = await byKey(0), async_ = await byKey(1);
+  assert.is(Object.keys(sync).length, pool.length);
+  assert.equal(async_, sync);
+});
+
+const GOLDEN = [1, 3, 5, 6, 9, 11, 16];
+test('noise: a fixed seed gives the same flips in every process (golden set, guards the hash)', () => {
+  // Computed once from hashUniform at seed 3, noise 0.3 on these captions; a change here means cached
+  // noisy labels of earlier runs no longer match what the judge would say (bump RUBRIC_VERSION then).
+  const items = Array.from({ length: 20 }, (_, i) => req('KeyDoor-v0', `You move ${i}.`));
+  const j = noisyJudge(3);
+  assert.equal(items.map((it, i) => (j.labelOf(it) === 1 ? i : -1)).filter((i) => i >= 0), GOLDEN);
 });
 
 test.run();

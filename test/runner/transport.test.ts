@@ -86,8 +86,9 @@ test('trajectory batches survive framing with typed arrays intact', () => {
       obs: Float32Array.of(1, 2, 3, 4), obsDim: 2,
     }],
   };
-  const { steps, payload } = unframe(frame(b));
+  const { steps, policyVersion, payload } = unframe(frame(b));
   assert.is(steps, 5);
+  assert.is(policyVersion, 2);
   const d = decodeBatch(payload);
   assert.instance(d.records[0].actions, Int32Array);
   assert.instance(d.records[0].obs, Float32Array);

@@ -14,6 +14,7 @@
  *   --purge               learner: delete the namespace's previous state first (a fresh run)
  */
 import { RedisConfigError } from './config.ts';
+import { validateExperimentConfig } from '../../config.ts';
 
 export interface RoleArgs {
   url?: string;
@@ -83,5 +84,12 @@ export function roleTransportConfig(role: RoleArgs, experiment: Record<string, u
   const tls = Object.fromEntries(Object.entries(role.tls).filter(([, v]) => v !== undefined));
   if (Object.keys(tls).length > 0) config.tls = tls;
   if (role.claimIdleMs !== undefined) config.claimIdleMs = role.claimIdleMs;
+  // The stream's bound follows actors.queueCapacity, as the in-process queue's does: a deeper queue only
+  // adds policy lag, and rollouts beyond actors.maxStaleness would be dropped as stale anyway.
+  try {
+    config.maxQueued = validateExperimentConfig(experiment).actors.queueCapacity;
+  } catch {
+    // An invalid experiment config is reported, naming the key, when the role resolves it.
+  }
   return config;
 }

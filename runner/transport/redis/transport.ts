@@ -200,16 +200,6 @@ export class RedisTransport implements Transport {
     return n;
   }
 
-  /**
-   * Forgets every stored weight version, so a learner resumed from an older checkpoint can publish its
-   * version again. Actor processes that already hold a newer version keep it until the learner's version
-   * passes theirs (or until they are restarted); see docs/distributed.md.
-   */
-  async resetWeights(): Promise<void> {
-    const versions = await this.cmd.zrange(this.keys.weightVersions, 0, -1);
-    await this.cmd.unlink(this.keys.weightLatest, this.keys.weightVersions, ...versions.map((v) => this.keys.weight(Number(v))));
-  }
-
   /** The run's state as the learner role last set it ('running', 'completed', ...), or null. */
   runState(): Promise<string | null> {
     return this.cmd.get(this.keys.runState);
