@@ -20,6 +20,7 @@ import { SharedWeights as SharedWeightsClass } from './transport/shared-weights.
 import type { Transport, TrajectoryMessage, TrajectorySource } from './transport/types.ts';
 import { ActorPool } from './actor/pool.ts';
 import type { ActorInit } from './actor/worker.ts';
+import { actorSampling } from './actor/sampling.ts';
 import { startActorLanes } from './actor/lanes.ts';
 import { startTsWorker } from './thread.ts';
 import type { EpisodeSample, LearnerIn, LearnerInit, LearnerOut, LearnerResume } from './learner/worker.ts';
@@ -287,7 +288,7 @@ export async function runExperiment(partial: unknown, opts: RunOptions = {}): Pr
       groupSize: config.env.groupSize,
       groupsPerTask: config.actors.groupsPerTask,
       policy: config.policy,
-      sampling: {},
+      sampling: actorSampling(config.learner),
       greedy: config.actors.greedy,
       weights: ready.weights,
       backend: opts.backend,

@@ -22,6 +22,7 @@ import { SharedWeights } from './transport/shared-weights.ts';
 import { ActorPool } from './actor/pool.ts';
 import { startActorLanes, type LaneCounters } from './actor/lanes.ts';
 import type { ActorInit } from './actor/worker.ts';
+import { actorSampling } from './actor/sampling.ts';
 
 /**
  * The learner role. With `resume`, weight versions continue above every version published through the
@@ -81,7 +82,7 @@ export async function runActors(config: unknown, transport: Transport, opts: Act
   const pool = new ActorPool(c.actors.workers);
   const init: ActorInit = {
     key: `${opts.actorId}:${Date.now()}`, envId: resolved.envRef, envOptions: c.env.options, family: resolved.family,
-    groupSize: c.env.groupSize, groupsPerTask: c.actors.groupsPerTask, policy: c.policy, sampling: {}, greedy: c.actors.greedy,
+    groupSize: c.env.groupSize, groupsPerTask: c.actors.groupsPerTask, policy: c.policy, sampling: actorSampling(c.learner), greedy: c.actors.greedy,
     weights: weights.handle, backend: opts.backend,
   };
   const counters: LaneCounters = { tasks: 0, groups: 0, workerFaults: 0, discardedEpisodes: 0 };

@@ -25,7 +25,8 @@ export interface EnvsRoom {
 
 /** Games: one batched forward for N envs. */
 export interface GameActor {
-  act(obs: Float32Array, N: number, opts?: { greedy?: boolean; rng?: () => number; hidden?: boolean }): { actions: Int32Array; logp: Float32Array };
+  /** `logp`: log-prob under softmax(logits / temperature) (the distribution sampled from). */
+  act(obs: Float32Array, N: number, opts?: { greedy?: boolean; temperature?: number; rng?: () => number; hidden?: boolean }): { actions: Int32Array; logp: Float32Array };
 }
 
 /** Text/tools: batched incremental sampler over N rows (see docs/policies.md). */

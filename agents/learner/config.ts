@@ -116,6 +116,16 @@ export interface GrpoConfig {
   maxGradNorm: number;
   /** Seed of the minibatch shuffle (deterministic updates). Default 0. */
   seed: number;
+  /**
+   * Sampling temperature T > 0 (TRL `GRPOConfig.temperature`, which GRPOTrainer both samples with and
+   * divides the logits by before computing log-probs). The learner scores every token under
+   * softmax(logits / T): the importance ratio, the KL terms (to π_old and π_ref), the entropy metric and THR's
+   * prediction error g = e_y − softmax(logits / T). The runner's actors sample with this same value (it is
+   * the one temperature setting of an experiment, see docs/runner.md), so behaviour and learner log-probs
+   * compare like with like. T = 1 is the policy's own distribution and is bit-identical to no temperature.
+   * Default 1 (TRL's default is 1.0 as well).
+   */
+  temperature: number;
   /** Token Hidden Reward and THR-weighted GRPO. */
   thr: ThrConfig;
 }
@@ -147,6 +157,7 @@ export const DEFAULT_GRPO_CONFIG: Readonly<Omit<GrpoConfig, 'thr'>> & { readonly
   weightDecay: 0,
   maxGradNorm: 1.0,
   seed: 0,
+  temperature: 1,
   thr: DEFAULT_THR_CONFIG,
 });
 
@@ -185,6 +196,7 @@ const GRPO_CHECKS: Record<keyof Omit<GrpoConfig, 'thr'>, Check> = {
   weightDecay: num(0, 10),
   maxGradNorm: num(0, 1e12),
   seed: num(0, 2 ** 32 - 1, { int: true }),
+  temperature: num(0, 1e6, { loOpen: true }),
 };
 
 const THR_CHECKS: Record<keyof ThrConfig, Check> = {

@@ -277,6 +277,16 @@ export class GrpoLearner<I = unknown> {
     return { entropySum: ent, thr, thrMs: performance.now() - t1, downloadMs: t1 - t0 };
   }
 
+  /**
+   * The policy's outputs with logits divided by the temperature (TRL GRPOTrainer: logits / T before
+   * log-softmax), so every log-prob, the entropy and THR's probabilities are those of the sampling
+   * distribution. T = 1 returns `out` itself: no extra op, bit-identical to a learner without temperature.
+   */
+  private tempered(out: PolicyOutputs): PolicyOutputs {
+    const T = this.config.temperature;
+    return T === 1 ? out : { ...out, logits: out.logits.div(T) as tf.Tensor3D };
+  }
+
   private checkOutputs(out: PolicyOutputs, b: number, L: number): void {
     const V = this.policy.numActions, d = this.policy.hiddenSize;
     const [lb, ll, lv] = out.logits.shape, [hb, hl, hd] = out.hidden.shape;
@@ -303,7 +313,7 @@ export class GrpoLearner<I = unknown> {
     const { value, grads } = tf.variableGrads(() => {
       const maskT = tf.tensor2d(full ? batch.mask : pick(batch.mask, rows, L), [n, L]);
       const actionsT = tf.tensor2d(full ? batch.actions : pickInt(batch.actions, rows, L), [n, L], 'int32');
-      const out = this.policy.evaluate(inputs);
+      const out = this.tempered(this.policy.evaluate(inputs));
       this.checkOutputs(out, n, L);
       // Fused first pass: THR comes from this very forward's probabilities and hidden states.
       const adv = onFirst ? onFirst(out, maskT) : consts.adv!;
@@ -326,7 +336,7 @@ export class GrpoLearner<I = unknown> {
   private referenceLogProbs(batch: LearnerBatch<I>): Float32Array | null {
     if (!this.refPolicy || this.config.beta === 0) return null;
     const logp = tf.tidy(() => {
-      const out = this.refPolicy!.evaluate(batch.inputs);
+      const out = this.tempered(this.refPolicy!.evaluate(batch.inputs));
       const actionsT = tf.tensor2d(batch.actions, [batch.B, batch.L], 'int32');
       return chosenLogProbs(out.logits, actionsT);
     });
@@ -363,7 +373,7 @@ export class GrpoLearner<I = unknown> {
     if (c.numMinibatches > 1) {
       // Minibatches never see the whole batch in one forward, so THR needs its own full (no-gradient) pass.
       const out = tf.tidy(() => {
-        const o = this.policy.evaluate(batch.inputs);
+        const o = this.tempered(this.policy.evaluate(batch.inputs));
         return { logits: tf.keep(o.logits), hidden: tf.keep(o.hidden) };
       });
       const maskT = tf.tensor2d(batch.mask, [B, L]);

@@ -88,6 +88,11 @@ export interface GameInputs {
 export interface ActOptions {
   /** argmax instead of sampling. */
   greedy?: boolean;
+  /**
+   * Sample from softmax(logits / T), T > 0 (ignored when greedy). Default 1. With T ≠ 1 `logp` is the
+   * log-prob under that tempered distribution — what a learner with the same temperature scores.
+   */
+  temperature?: number;
   /** Uniform [0,1) source; defaults to the policy's own RNG seeded from config.seed. */
   rng?: Rng;
   /** Also return the last hidden layer [N*d] (costs a copy). Default true. */
@@ -96,7 +101,7 @@ export interface ActOptions {
 
 export interface ActResult {
   actions: Int32Array;
-  /** log π(action | obs) under the policy (for greedy: of the argmax). */
+  /** log π(action | obs) under the distribution sampled from: softmax(logits / T) (for greedy: the policy's, of the argmax). */
   logp: Float32Array;
   /** [N*d] last hidden layer, when requested. */
   hidden?: Float32Array;
@@ -256,14 +261,16 @@ export class GamePolicy implements TrainablePolicy<GameInputs> {
     if (obs.length !== N * this.obsDim) throw new Error(`GamePolicy.act: obs has ${obs.length} values, expected N*obsDim = ${N}*${this.obsDim}`);
     const { logits, hidden } = this.config.actImpl === 'js' ? this.forwardJs(obs, N) : this.forwardTf(obs, N);
     const rng = opts.rng ?? this.rng;
-    const sampling = validateSamplingOptions({ greedy: opts.greedy ?? false });
+    const sampling = validateSamplingOptions({ greedy: opts.greedy ?? false, temperature: opts.temperature ?? 1 });
+    // At T = 1 keep the policy's own log-softmax (bit-identical to before temperature existed).
+    const tempered = !sampling.greedy && sampling.temperature !== 1;
     const actions = new Int32Array(N);
     const logp = new Float32Array(N);
     const V = this.numActions;
     for (let n = 0; n < N; n++) {
       const ch = chooseAction(logits, n * V, V, sampling, rng);
       actions[n] = ch.action;
-      logp[n] = ch.modelLogp;
+      logp[n] = tempered ? ch.logp : ch.modelLogp;
     }
     return opts.hidden === false ? { actions, logp } : { actions, logp, hidden };
   }

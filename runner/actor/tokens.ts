@@ -10,6 +10,7 @@ import type { EnvLike, RunnerPolicy, TokenSampler } from '../rooms.ts';
 import type { FaultRecord, TrajectoryBatch, TrajectoryRecord } from '../trajectory.ts';
 import type { SeededRng } from '../rng.ts';
 import type { ActorTask } from './worker.ts';
+import { checkActorSampling } from './sampling.ts';
 
 interface Row {
   prompt: Int32Array;
@@ -33,7 +34,8 @@ export function rolloutTokens(envs: EnvLike[], policy: RunnerPolicy, task: Actor
   if (!policy.sampler) throw new Error(`the '${task.init.envId}' env needs a token policy with sampler(N, opts) (agents/); the configured policy has none`);
   const G = task.init.groupSize;
   const N = task.groups.length * G;
-  const sampler: TokenSampler = policy.sampler(N, { ...task.init.sampling, greedy: task.init.greedy, rng: rng.next });
+  const { temperature } = checkActorSampling(task.init.sampling as unknown as Record<string, unknown>);
+  const sampler: TokenSampler = policy.sampler(N, { temperature, greedy: task.init.greedy, rng: rng.next });
   const rows: Row[] = [];
   const faulted = new Array<boolean>(task.groups.length).fill(false);
   const fault = (n: number, step: number, err: unknown) => {
@@ -64,8 +66,10 @@ export function rolloutTokens(envs: EnvLike[], policy: RunnerPolicy, task: Actor
       const tp = performance.now();
       const res = sampler.sample(active);
       const tokens = res.tokens;
-      // The log-prob `evaluate` scores (equal to the sampling distribution's at temperature 1).
-      const logp = res.modelLogp ?? res.logp;
+      // Behaviour log-prob = under the distribution sampled from, softmax(logits / T): what the learner scores
+      // with the same learner.temperature. At T = 1 (or greedy) keep the model's own log-softmax, bit-identical
+      // to before temperature existed.
+      const logp = temperature === 1 || task.init.greedy ? (res.modelLogp ?? res.logp) : res.logp;
       out.policyMs += performance.now() - tp;
       for (let j = 0; j < active.length; j++) {
         const n = active[j];

@@ -17,6 +17,7 @@ import { SharedWeights, type SharedWeightsHandle } from '../transport/shared-wei
 import { SeededRng } from '../rng.ts';
 import { buildPolicy, loadPolicyBytes } from './policy.ts';
 import { rolloutTokens } from './tokens.ts';
+import { checkActorSampling, type ActorSampling } from './sampling.ts';
 
 export interface ActorInit {
   /** Identifies the init (actors rebuild their state when it changes). */
@@ -27,8 +28,11 @@ export interface ActorInit {
   groupSize: number;
   groupsPerTask: number;
   policy: Record<string, unknown>;
-  /** Sampling options passed to the token sampler (temperature, topK, topP). */
-  sampling: Record<string, unknown>;
+  /**
+   * Sampling options of every policy kind: only `temperature`, from learner.temperature (actorSampling in
+   * ./sampling.ts); anything else is rejected by the actor (checkActorSampling).
+   */
+  sampling: ActorSampling;
   greedy: boolean;
   weights: SharedWeightsHandle;
   /** The TF.js backend to initialise in this thread (agents' initBackend), e.g. 'wasm'. */
@@ -137,6 +141,7 @@ function rolloutGames(s: ActorState, task: ActorTask, rng: SeededRng, out: Traje
   const envs = s.instances;
   const policy = s.policy;
   if (!policy.act) throw new Error('the game policy has no act(obs, N, opts) method (agents/)');
+  const { temperature } = checkActorSampling(task.init.sampling as unknown as Record<string, unknown>);
   const obsShape = (task.init.policy.obsShape as number[] | undefined) ?? envs[0].observationSpace.shape ?? [];
   const obsDim = obsShape.reduce((a, b) => a * b, 1);
   const maxSteps = Math.max(1, envs[0].spec.maxEpisodeSteps);
@@ -182,7 +187,7 @@ function rolloutGames(s: ActorState, task: ActorTask, rng: SeededRng, out: Traje
     // Compact the live rows only once some episodes have ended (while all run, `cur` is the batch).
     if (k < N) for (let j = 0; j < k; j++) batchObs.set(cur.subarray(idx[j] * obsDim, (idx[j] + 1) * obsDim), j * obsDim);
     const tp = performance.now();
-    const { actions, logp } = policy.act(k < N ? batchObs.subarray(0, k * obsDim) : cur, k, { greedy: task.init.greedy, rng: rng.next, hidden: false });
+    const { actions, logp } = policy.act(k < N ? batchObs.subarray(0, k * obsDim) : cur, k, { greedy: task.init.greedy, temperature, rng: rng.next, hidden: false });
     out.policyMs += performance.now() - tp;
     for (let j = 0; j < k; j++) {
       const n = idx[j];
