@@ -88,6 +88,29 @@ test('act: sampling follows the policy distribution and is reproducible with a s
   p.dispose();
 });
 
+test('act: temperature samples from softmax(logits / T) and returns its log-probs; T = 1 is unchanged', () => {
+  const p = new GamePolicy({ obsShape: OBS, numActions: 3, hidden: [8] });
+  const w = p.getWeights();
+  w['head.weight']!.data.fill(0);
+  w['head.bias']!.data.set([0, Math.log(2), Math.log(5)]); // T = 0.5: ∝ 1, 4, 25
+  p.setWeights(w);
+  const N = 4000;
+  const obs = randomObs(N, 3);
+  const r = p.act(obs, N, { temperature: 0.5, rng: makeRng(7) });
+  const freq = [0, 0, 0];
+  for (const a of r.actions) freq[a]!++;
+  assert.ok(Math.abs(freq[2]! / N - 25 / 30) < 0.03, `freq ${freq}`);
+  assert.ok(Math.abs(freq[0]! / N - 1 / 30) < 0.02, `freq ${freq}`);
+  for (const [a, pa] of [[0, 1 / 30], [1, 4 / 30], [2, 25 / 30]] as const) {
+    assert.ok(Math.abs(r.logp[r.actions.indexOf(a)]! - Math.log(pa)) < 1e-5, `logp of action ${a}`);
+  }
+  const plain = p.act(obs, N, { rng: makeRng(7) }), one = p.act(obs, N, { temperature: 1, rng: makeRng(7) });
+  assert.equal(Array.from(one.actions), Array.from(plain.actions));
+  assert.equal(Array.from(one.logp), Array.from(plain.logp));
+  assert.throws(() => p.act(obs, N, { temperature: 0 }), /temperature/);
+  p.dispose();
+});
+
 test('act sees weights changed by an optimiser step (the JS mirror refreshes)', () => {
   const p = new GamePolicy({ obsShape: OBS, numActions: 4, hidden: [8] });
   const obs = randomObs(2, 5);

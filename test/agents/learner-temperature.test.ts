@@ -81,6 +81,22 @@ test('T = 0.7: behaviour log-probs under softmax(logits / T) give ratio 1 and kl
   policy.dispose();
 });
 
+test('T = 0.7: the k3 KL to the reference scores both policies at logits / T', () => {
+  const T = 0.7;
+  const policy = new TinyPolicy(D, d, V, 10, 1.5), refP = new TinyPolicy(D, d, V, 11, 1.5);
+  const batch = randomBatch(26, { groups: 2, G: 3, L: 4, D, V });
+  const pol = reference(policy, batch, T), ref = reference(refP, batch, T);
+  const N = batch.B * batch.L;
+  let kl = 0, tokens = 0;
+  for (let k = 0; k < N; k++) if (batch.mask[k]) { tokens++; const x = ref.chosen[k] - pol.chosen[k]; kl += Math.exp(x) - x - 1; }
+  const learner = new GrpoLearner(policy, { temperature: T, beta: 0.1, thr: { enabled: false } }, { refPolicy: refP });
+  const got = learner.inspect(batch);
+  close(got.loss, referenceLoss(pol.chosen, batch, got.advantages, { ...opts, beta: 0.1 }, ref.chosen), 1e-5, 'loss with KL');
+  const m = learner.update(batch).metrics;
+  close(m.kl!, kl / tokens, 1e-5, 'kl');
+  learner.dispose(); policy.dispose(); refP.dispose();
+});
+
 test('T = 0.7: THR uses g = e_y − softmax(logits / T)', () => {
   const T = 0.7;
   const policy = new TinyPolicy(D, d, V, 6, 1.5);
