@@ -25,7 +25,8 @@ import { startTsWorker } from './thread.ts';
 import type { EpisodeSample, LearnerIn, LearnerInit, LearnerOut, LearnerResume } from './learner/worker.ts';
 import type { FaultRecord } from './trajectory.ts';
 import { ProgressBar } from './progress.ts';
-import { loadRewards, type AnnotationChannel, type AnnotationLabel, type AnnotationRequest } from './rooms.ts';
+import { deriveSeed } from './rng.ts';
+import { loadEnvs, loadRewards, type AnnotationChannel, type AnnotationLabel, type AnnotationRequest, type EnvLike } from './rooms.ts';
 import { MetricsHub, startStreamServer, type StreamServer } from './stream/index.ts';
 import type { SharedWeights } from './transport/shared-weights.ts';
 
@@ -106,16 +107,69 @@ class LearnerRole {
   }
 }
 
+/** Solver demonstrations generated for a perceptual judge without a demonstrations file. */
+export const DEMONSTRATION_LEVELS = 32;
+
+/**
+ * Goal / baseline for a perceptual judge with no `demonstrations` file: the env's solver (GridEnv.solve())
+ * on DEMONSTRATION_LEVELS levels of the configured split, seeded with deriveSeed(seed, 'demonstration', i)
+ * (a stream apart from the training levels' deriveSeed(seed, 'env', group)). goal = the last frame of each
+ * solution, baseline = the first ('goal' / 'goal-baseline'); 'steps' gets the solutions concatenated.
+ */
+async function setSolverDemonstrations(judge: { setGoal?(g: unknown[], b?: unknown[]): Promise<void>; setDemonstration?(f: unknown[]): Promise<void> },
+  mode: string, config: ExperimentConfig, envRef: string): Promise<void> {
+  const envs = await loadEnvs();
+  const env = (await envs.makeEnv(envRef, config.env.options)) as EnvLike & { solve?(): number[] | null };
+  if (!env.render || !env.solve) throw new Error(`rewards.judge.demonstrations: env '${config.env.id}' has no solve()/render() to generate demonstrations; give a demonstrations file`);
+  const goal: unknown[] = [], baseline: unknown[] = [], all: unknown[] = [];
+  const copy = (f: { rgb: Uint8Array; height: number; width: number }) => ({ rgb: f.rgb.slice(), height: f.height, width: f.width });
+  try {
+    for (let i = 0; i < DEMONSTRATION_LEVELS; i++) {
+      env.reset({ seed: deriveSeed(config.seed, 'demonstration', i) });
+      const frames = [copy(env.render())];
+      const plan = env.solve();
+      if (!plan) continue;
+      for (const a of plan) { env.step(a); frames.push(copy(env.render())); }
+      baseline.push(frames[0]);
+      goal.push(frames[frames.length - 1]);
+      all.push(...frames);
+    }
+  } finally {
+    env.close();
+  }
+  if (!goal.length) throw new Error(`rewards.judge.demonstrations: the solver of env '${config.env.id}' solved none of ${DEMONSTRATION_LEVELS} levels`);
+  if (mode === 'steps') await judge.setDemonstration!(all);
+  else await judge.setGoal!(goal, baseline);
+}
+
 /** rewards/' annotator behind the learner's caption requests; absent for extrinsic-only runs. */
 class AnnotatorRole {
-  constructor(readonly channel: (AnnotationChannel & { metrics?(): Record<string, unknown>; close?(): Promise<void> | void }) | null) {}
+  /**
+   * Perceptual judge: answer the learner only once the judge is idle. It is local and fast, and unlike
+   * captions, frames rarely recur across levels, so labels arriving one update late would score nothing.
+   */
+  waitForLabels = false;
 
-  static async create(config: ExperimentConfig): Promise<AnnotatorRole> {
+  constructor(readonly channel: (AnnotationChannel & { metrics?(): Record<string, unknown>; close?(): Promise<void> | void; idle?(): Promise<void> }) | null) {}
+
+  static async create(config: ExperimentConfig, envRef: string): Promise<AnnotatorRole> {
     if (!config.rewards) return new AnnotatorRole(null);
     const rewards = await loadRewards();
     if (!rewards.createJudge || !rewards.Annotator) throw new Error('rewards/index.ts does not export createJudge and Annotator');
     const judge = await rewards.createJudge(config.rewards.judge);
-    return new AnnotatorRole(new rewards.Annotator(judge, config.rewards.annotator));
+    const jc = config.rewards.judge as { kind?: string; mode?: string; demonstrations?: string | null };
+    if (jc.kind === 'perceptual' && !jc.demonstrations) await setSolverDemonstrations(judge, jc.mode ?? 'goal-baseline', config, envRef);
+    const role = new AnnotatorRole(new rewards.Annotator(judge, config.rewards.annotator));
+    role.waitForLabels = jc.kind === 'perceptual';
+    return role;
+  }
+
+  /** serve(), after the judge has labelled what is pending when waitForLabels is set. */
+  async serveWhenLabelled(items: AnnotationRequest[]): Promise<AnnotationLabel[]> {
+    if (!this.channel || !this.waitForLabels || !this.channel.idle) return this.serve(items);
+    if (items.length > 0) this.channel.request(items);
+    await this.channel.idle();
+    return this.channel.drainLabels();
   }
 
   serve(items: AnnotationRequest[]): AnnotationLabel[] {
@@ -198,7 +252,7 @@ export async function runExperiment(partial: unknown, opts: RunOptions = {}): Pr
 
   const transport: Transport = opts.transport ?? new InProcessTransport({ queueCapacity: config.actors.queueCapacity });
   const local = transport instanceof InProcessTransport ? transport : null;
-  const annotator = opts.annotationChannel ? new AnnotatorRole(opts.annotationChannel) : await AnnotatorRole.create(config);
+  const annotator = opts.annotationChannel ? new AnnotatorRole(opts.annotationChannel) : await AnnotatorRole.create(config, resolved.envRef);
   const learnerResume: LearnerResume | undefined = resume
     ? { version: resume.version, weights: resume.weights, learnerState: resume.learnerState, rewardState: resume.rewardState, requested: resume.requested, lineage: resume.lineage }
     : undefined;
@@ -229,7 +283,10 @@ export async function runExperiment(partial: unknown, opts: RunOptions = {}): Pr
   opts.signal?.addEventListener('abort', onAbort);
 
   learner.on((m) => {
-    if (m.type === 'annotate') learner.send({ type: 'labels', reqId: m.reqId, labels: annotator.serve(m.items) });
+    if (m.type === 'annotate') {
+      if (annotator.waitForLabels) void annotator.serveWhenLabelled(m.items).then((labels) => learner.send({ type: 'labels', reqId: m.reqId, labels }));
+      else learner.send({ type: 'labels', reqId: m.reqId, labels: annotator.serve(m.items) });
+    }
     else if (m.type === 'faults') onFaults(m.faults);
     else if (m.type === 'episode') onEpisode(m.sample);
     else if (m.type === 'fatal') stop('failed', new Error(`learner thread failed: ${m.message}`));
@@ -291,6 +348,7 @@ export async function runExperiment(partial: unknown, opts: RunOptions = {}): Pr
       greedy: config.actors.greedy,
       weights: ready.weights,
       backend: opts.backend,
+      frameKeys: (config.rewards?.judge as { kind?: string } | undefined)?.kind === 'perceptual',
     };
 
     // ── budget ──
