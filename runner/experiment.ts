@@ -26,6 +26,7 @@ import { startTsWorker } from './thread.ts';
 import type { EpisodeSample, LearnerIn, LearnerInit, LearnerOut, LearnerResume } from './learner/worker.ts';
 import type { FaultRecord } from './trajectory.ts';
 import { ProgressBar } from './progress.ts';
+import { setSolverDemonstrations } from './demonstrations.ts';
 import { loadRewards, type AnnotationChannel, type AnnotationLabel, type AnnotationRequest } from './rooms.ts';
 import { MetricsHub, startStreamServer, type StreamServer } from './stream/index.ts';
 import type { SharedWeights } from './transport/shared-weights.ts';
@@ -109,14 +110,32 @@ class LearnerRole {
 
 /** rewards/' annotator behind the learner's caption requests; absent for extrinsic-only runs. */
 class AnnotatorRole {
-  constructor(readonly channel: (AnnotationChannel & { metrics?(): Record<string, unknown>; close?(): Promise<void> | void }) | null) {}
+  /**
+   * Perceptual judge: answer the learner only once the judge is idle. It is local and fast, and unlike
+   * captions, frames rarely recur across levels, so labels arriving one update late would score nothing.
+   */
+  waitForLabels = false;
 
-  static async create(config: ExperimentConfig): Promise<AnnotatorRole> {
+  constructor(readonly channel: (AnnotationChannel & { metrics?(): Record<string, unknown>; close?(): Promise<void> | void; idle?(): Promise<void> }) | null) {}
+
+  static async create(config: ExperimentConfig, envRef: string): Promise<AnnotatorRole> {
     if (!config.rewards) return new AnnotatorRole(null);
     const rewards = await loadRewards();
     if (!rewards.createJudge || !rewards.Annotator) throw new Error('rewards/index.ts does not export createJudge and Annotator');
     const judge = await rewards.createJudge(config.rewards.judge);
-    return new AnnotatorRole(new rewards.Annotator(judge, config.rewards.annotator));
+    const jc = config.rewards.judge as { kind?: string; mode?: string; demonstrations?: string | null };
+    if (jc.kind === 'perceptual' && !jc.demonstrations) await setSolverDemonstrations(judge, jc.mode ?? 'goal-baseline', config, envRef);
+    const role = new AnnotatorRole(new rewards.Annotator(judge, config.rewards.annotator));
+    role.waitForLabels = jc.kind === 'perceptual';
+    return role;
+  }
+
+  /** serve(), after the judge has labelled what is pending when waitForLabels is set. */
+  async serveWhenLabelled(items: AnnotationRequest[]): Promise<AnnotationLabel[]> {
+    if (!this.channel || !this.waitForLabels || !this.channel.idle) return this.serve(items);
+    if (items.length > 0) this.channel.request(items);
+    await this.channel.idle();
+    return this.channel.drainLabels();
   }
 
   serve(items: AnnotationRequest[]): AnnotationLabel[] {
@@ -199,7 +218,7 @@ export async function runExperiment(partial: unknown, opts: RunOptions = {}): Pr
 
   const transport: Transport = opts.transport ?? new InProcessTransport({ queueCapacity: config.actors.queueCapacity });
   const local = transport instanceof InProcessTransport ? transport : null;
-  const annotator = opts.annotationChannel ? new AnnotatorRole(opts.annotationChannel) : await AnnotatorRole.create(config);
+  const annotator = opts.annotationChannel ? new AnnotatorRole(opts.annotationChannel) : await AnnotatorRole.create(config, resolved.envRef);
   const learnerResume: LearnerResume | undefined = resume
     ? { version: resume.version, weights: resume.weights, learnerState: resume.learnerState, rewardState: resume.rewardState, requested: resume.requested, lineage: resume.lineage }
     : undefined;
@@ -230,7 +249,10 @@ export async function runExperiment(partial: unknown, opts: RunOptions = {}): Pr
   opts.signal?.addEventListener('abort', onAbort);
 
   learner.on((m) => {
-    if (m.type === 'annotate') learner.send({ type: 'labels', reqId: m.reqId, labels: annotator.serve(m.items) });
+    if (m.type === 'annotate') {
+      if (annotator.waitForLabels) void annotator.serveWhenLabelled(m.items).then((labels) => learner.send({ type: 'labels', reqId: m.reqId, labels }));
+      else learner.send({ type: 'labels', reqId: m.reqId, labels: annotator.serve(m.items) });
+    }
     else if (m.type === 'faults') onFaults(m.faults);
     else if (m.type === 'episode') onEpisode(m.sample);
     else if (m.type === 'fatal') stop('failed', new Error(`learner thread failed: ${m.message}`));
@@ -292,6 +314,7 @@ export async function runExperiment(partial: unknown, opts: RunOptions = {}): Pr
       greedy: config.actors.greedy,
       weights: ready.weights,
       backend: opts.backend,
+      frameKeys: (config.rewards?.judge as { kind?: string } | undefined)?.kind === 'perceptual',
     };
 
     // ── budget ──

@@ -36,7 +36,13 @@ export async function resolveExperiment(partial: unknown): Promise<ResolvedExper
   const envOptions = probe.spec?.options ?? config.env.options;
   const obsShape = probe.observationSpace.shape;
   const numActions = probe.actionSpace.n;
+  const canRender = typeof probe.render === 'function';
+  const canSolve = typeof (probe as { solve?: unknown }).solve === 'function';
   probe.close();
+  const judgeKind = ((config.rewards as { judge?: { kind?: unknown } } | null)?.judge)?.kind;
+  if (judgeKind === 'perceptual' && family !== 'games') {
+    throw new ConfigError(`config key 'rewards.judge.kind' is 'perceptual', which labels rendered frames; env '${config.env.id}' is family '${family}' (no frames). Valid for text/tools: 'rubric', 'llm'`);
+  }
   config.env.options = { ...envOptions };
 
   const agents = await loadAgents();
@@ -84,6 +90,18 @@ export async function resolveExperiment(partial: unknown): Promise<ResolvedExper
       config.rewards = rewards.validateRewardsConfig(config.rewards);
     } catch (err) {
       throw sectionError('rewards', err);
+    }
+    const judge = config.rewards.judge as { kind?: string; demonstrations?: string | null } | undefined;
+    if (judge?.kind === 'perceptual') {
+      // The perceptual judge labels rendered frames (family checked above), scored by frame key (retrieval model).
+      if (!canRender) throw new ConfigError(`config key 'rewards.judge.kind' is 'perceptual' but env '${config.env.id}' has no render()`);
+      const modelKind = (config.rewards.model as { kind?: string } | undefined)?.kind;
+      if (modelKind !== 'retrieval') {
+        throw new ConfigError(`config key 'rewards.model.kind' must be 'retrieval' with the perceptual judge (steps are scored by frame key, RetrievalModel.scoreKeys), got ${JSON.stringify(modelKind)}`);
+      }
+      if (!judge.demonstrations && !canSolve) {
+        throw new ConfigError(`config key 'rewards.judge.demonstrations' is required: env '${config.env.id}' has no solve() to generate demonstrations from`);
+      }
     }
   }
   const padId = typeof policy.padId === 'number' ? policy.padId : envs.defaultTokenizer?.pad ?? 0;

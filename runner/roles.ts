@@ -23,6 +23,7 @@ import { ActorPool } from './actor/pool.ts';
 import { startActorLanes, type LaneCounters } from './actor/lanes.ts';
 import type { ActorInit } from './actor/worker.ts';
 import { actorSampling } from './actor/sampling.ts';
+import { setSolverDemonstrations } from './demonstrations.ts';
 
 /**
  * The learner role. With `resume`, weight versions continue above every version published through the
@@ -84,6 +85,7 @@ export async function runActors(config: unknown, transport: Transport, opts: Act
     key: `${opts.actorId}:${Date.now()}`, envId: resolved.envRef, envOptions: c.env.options, family: resolved.family,
     groupSize: c.env.groupSize, groupsPerTask: c.actors.groupsPerTask, policy: c.policy, sampling: actorSampling(c.learner), greedy: c.actors.greedy,
     weights: weights.handle, backend: opts.backend,
+    frameKeys: (c.rewards?.judge as { kind?: string } | undefined)?.kind === 'perceptual',
   };
   const counters: LaneCounters = { tasks: 0, groups: 0, workerFaults: 0, discardedEpisodes: 0 };
   const faults: string[] = [];
@@ -111,9 +113,12 @@ export async function runActors(config: unknown, transport: Transport, opts: Act
 
 /** rewards/' Annotator for the config's judge and annotator settings (null when rewards is null). */
 export async function createAnnotator(config: unknown): Promise<(AnnotationChannel & { close?(): Promise<void> | void }) | null> {
-  const { config: c } = await resolveExperiment(config);
+  const { config: c, envRef } = await resolveExperiment(config);
   if (!c.rewards) return null;
   const rewards = await loadRewards();
   if (!rewards.createJudge || !rewards.Annotator) throw new Error('rewards/index.ts does not export createJudge and Annotator');
-  return new rewards.Annotator(await rewards.createJudge(c.rewards.judge), c.rewards.annotator);
+  const judge = await rewards.createJudge(c.rewards.judge);
+  const jc = c.rewards.judge as { kind?: string; mode?: string; demonstrations?: string | null };
+  if (jc.kind === 'perceptual' && !jc.demonstrations) await setSolverDemonstrations(judge, jc.mode ?? 'goal-baseline', c, envRef);
+  return new rewards.Annotator(judge, c.rewards.annotator);
 }

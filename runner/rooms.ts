@@ -68,6 +68,8 @@ export interface AgentsRoom {
 
 export interface RewardModelLike {
   score(captions: string[]): Float32Array;
+  /** r_int by annotation key (frame keys of the perceptual judge); the retrieval model has it. */
+  scoreKeys?(keys: string[]): Float32Array;
   update(labels: AnnotationLabel[]): Record<string, number>;
   metrics?(): Record<string, number>;
   save(): unknown;
@@ -80,6 +82,8 @@ export interface RewardsRoom {
   createRewardModel?(config: any): RewardModelLike;
   createAnnotator?(config: any, opts?: Record<string, unknown>): AnnotationChannel & { stats?(): Record<string, number>; close?(): Promise<void> | void };
   combineWithModel?(messages: readonly string[], rExt: ArrayLike<number>, model: { score(c: string[]): Float32Array }, coef: { cExt: number; cInt: number; beta: number }): { rewards: Float32Array; intrinsic: Float32Array; intrinsicSum: number; extrinsicSum: number };
+  combineRewards?(messages: readonly string[], rExt: ArrayLike<number>, rInt: ArrayLike<number>, coef: { cExt: number; cInt: number; beta: number }): { rewards: Float32Array; intrinsic: Float32Array; intrinsicSum: number; extrinsicSum: number };
+  frameKey?(envId: string, frame: { rgb: Uint8Array; height: number; width: number }, caption?: string): string;
   createJudge?(config: any, options?: Record<string, unknown>): Promise<any>;
   Annotator?: new (judge: any, config?: any) => AnnotationChannel & { metrics?(): Record<string, unknown>; close?(): Promise<void> | void };
 }

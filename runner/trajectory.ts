@@ -37,6 +37,8 @@ export interface TrajectoryRecord {
   /** Games: [L * obsDim] observations. */
   obs?: Float32Array;
   obsDim?: number;
+  /** Games with the perceptual judge: [L] frame key (rewards' frameKey) of the frame rendered after step t. */
+  frameKeys?: string[];
   /** Text/tools: prompt + continuation tokens. */
   tokens?: Int32Array;
   promptLength?: number;
@@ -73,6 +75,8 @@ export interface TrajectoryBatch {
   policyMs: number;
   /** A sample episode's frames, when asked for (games): [{ rgb, height, width, caption }]. */
   frames?: Array<{ rgb: Uint8Array; height: number; width: number; caption: string }>;
+  /** Perceptual judge: each distinct frame of the task's records once (deduplicated by frame key). */
+  keyFrames?: Array<{ key: string; rgb: Uint8Array; height: number; width: number }>;
 }
 
 const packr = new Packr({ moreTypes: true, structuredClone: false });

@@ -11,7 +11,7 @@
  * Output: one TrajectoryBatch, msgpackr-encoded, returned as a transferable buffer.
  */
 import { Piscina } from 'piscina';
-import { loadAgents, loadEnvs, type AgentsRoom, type EnvLike, type EnvsRoom, type RunnerPolicy } from '../rooms.ts';
+import { loadAgents, loadEnvs, loadRewards, type AgentsRoom, type EnvLike, type EnvsRoom, type RunnerPolicy } from '../rooms.ts';
 import { frame, type FaultRecord, type TrajectoryBatch, type TrajectoryRecord } from '../trajectory.ts';
 import { SharedWeights, type SharedWeightsHandle } from '../transport/shared-weights.ts';
 import { SeededRng } from '../rng.ts';
@@ -37,6 +37,11 @@ export interface ActorInit {
   weights: SharedWeightsHandle;
   /** The TF.js backend to initialise in this thread (agents' initBackend), e.g. 'wasm'. */
   backend?: string;
+  /**
+   * Perceptual judge (games): render every step's frame, record its frame key per step and ship each
+   * distinct frame once per task, for the learner to send to the annotator.
+   */
+  frameKeys?: boolean;
 }
 
 export interface ActorTask {
@@ -61,6 +66,7 @@ interface ActorState {
   policy: RunnerPolicy;
   weights: SharedWeights;
   version: number;
+  frameKey: ((envId: string, frame: { rgb: Uint8Array; height: number; width: number }) => string) | null;
 }
 
 let state: ActorState | null = null;
@@ -79,7 +85,14 @@ async function init(i: ActorInit): Promise<ActorState> {
   const instances: EnvLike[] = [];
   for (let n = 0; n < N; n++) instances.push(await envs.makeEnv(i.envId, i.envOptions));
   const policy = buildPolicy(agents, i.policy);
-  state = { key: i.key, envs, agents, instances, policy, weights: SharedWeights.attach(i.weights), version: -1 };
+  let frameKey: ActorState['frameKey'] = null;
+  if (i.frameKeys) {
+    const rewards = await loadRewards();
+    if (!rewards.frameKey) throw new Error('rewards/index.ts does not export frameKey (needed by the perceptual judge)');
+    if (!instances[0]?.render) throw new Error(`env '${i.envId}' has no render(): the perceptual judge needs frames`);
+    frameKey = rewards.frameKey;
+  }
+  state = { key: i.key, envs, agents, instances, policy, weights: SharedWeights.attach(i.weights), version: -1, frameKey };
   return state;
 }
 
@@ -131,6 +144,7 @@ interface RowBuf {
   logp: Float32Array;
   rewards: Float32Array;
   messages: string[];
+  keys: string[];
   len: number;
 }
 let rowBufs: RowBuf[] = [];
@@ -148,7 +162,7 @@ function rolloutGames(s: ActorState, task: ActorTask, rng: SeededRng, out: Traje
   if (rowBufs.length < N || rowBufs[0].obs.length < maxSteps * obsDim) {
     rowBufs = Array.from({ length: N }, () => ({
       obs: new Float32Array(maxSteps * obsDim), actions: new Int32Array(maxSteps), logp: new Float32Array(maxSteps),
-      rewards: new Float32Array(maxSteps), messages: [], len: 0,
+      rewards: new Float32Array(maxSteps), messages: [], keys: [], len: 0,
     }));
   }
   const cur = new Float32Array(N * obsDim);
@@ -156,6 +170,9 @@ function rolloutGames(s: ActorState, task: ActorTask, rng: SeededRng, out: Traje
   const done: Array<{ success: boolean; terminated: boolean; truncated: boolean } | null> = new Array(N).fill(null);
   const faultedGroup = new Array<boolean>(task.groups.length).fill(false);
   const frames: NonNullable<TrajectoryBatch['frames']> = [];
+  // Perceptual judge: distinct frames of this task by key (a copy of each, taken the first time it is seen).
+  const frameKey = s.frameKey;
+  const keyFrames = new Map<string, { rgb: Uint8Array; height: number; width: number }>();
   const fault = (n: number, step: number, err: unknown) => {
     const g = Math.floor(n / G);
     const f: FaultRecord = { kind: 'env', envId: envs[n].spec?.id ?? task.init.envId, seed: task.groups[g].seed, step, message: err instanceof Error ? err.message : String(err) };
@@ -168,6 +185,7 @@ function rolloutGames(s: ActorState, task: ActorTask, rng: SeededRng, out: Traje
     const b = rowBufs[n];
     b.len = 0;
     b.messages = [];
+    b.keys = [];
     if (!live[n]) continue;
     try {
       const r = envs[n].reset({ seed: task.groups[Math.floor(n / G)].seed });
@@ -207,6 +225,12 @@ function rolloutGames(s: ActorState, task: ActorTask, rng: SeededRng, out: Traje
       out.steps++;
       b.rewards[t] = r.reward;
       b.messages.push(r.info.message ?? '');
+      if (frameKey) {
+        const f = envs[n].render!();
+        const key = frameKey(task.init.envId, f);
+        b.keys.push(key);
+        if (!keyFrames.has(key)) keyFrames.set(key, { rgb: f.rgb.slice(), height: f.height, width: f.width });
+      }
       b.len = t + 1;
       if (n === 0 && task.wantFrames && envs[0].render) frames.push(copyFrame(envs[0].render()));
       if (r.terminated || r.truncated || b.len >= maxSteps) {
@@ -239,7 +263,18 @@ function rolloutGames(s: ActorState, task: ActorTask, rng: SeededRng, out: Traje
       obs: b.obs.slice(0, b.len * obsDim),
       obsDim,
     };
+    if (frameKey) rec.frameKeys = b.keys;
     out.records.push(rec);
+  }
+  if (frameKey) {
+    // Each distinct frame of the kept records once (frames of discarded, faulted groups are not sent).
+    const sent = new Set<string>();
+    out.keyFrames = [];
+    for (const rec of out.records) for (const k of rec.frameKeys!) {
+      if (sent.has(k)) continue;
+      sent.add(k);
+      out.keyFrames.push({ key: k, ...keyFrames.get(k)! });
+    }
   }
   if (frames.length > 0 && !faultedGroup[0]) out.frames = frames;
 }

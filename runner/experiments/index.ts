@@ -4,6 +4,7 @@
  */
 import keydoorThr from './keydoor-thr.ts';
 import keydoorExt from './keydoor-ext.ts';
+import keydoorPerceptual from './keydoor-perceptual.ts';
 import additionThr from './addition-thr.ts';
 import additionExt from './addition-ext.ts';
 import toolcalcThr from './toolcalc-thr.ts';
@@ -12,6 +13,7 @@ import toolcalcExt from './toolcalc-ext.ts';
 export const EXPERIMENTS: Record<string, Record<string, unknown>> = {
   'keydoor-thr': keydoorThr,
   'keydoor-ext': keydoorExt,
+  'keydoor-perceptual': keydoorPerceptual,
   'addition-thr': additionThr,
   'addition-ext': additionExt,
   'toolcalc-thr': toolcalcThr,

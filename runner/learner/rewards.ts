@@ -42,3 +42,26 @@ export function combineEpisode(messages: readonly string[], rExt: Float32Array, 
   for (const r of c.rewards) total += r;
   return { ...c, total };
 }
+
+type CombineRewardsFn = (messages: readonly string[], rExt: ArrayLike<number>, rInt: ArrayLike<number>, coef: Coefficients) => {
+  rewards: Float32Array; intrinsic: Float32Array; intrinsicSum: number; extrinsicSum: number;
+};
+
+let combineRewards: CombineRewardsFn | null = null;
+
+/** Installs rewards/' combineRewards (perceptual judge: combination over frame keys). */
+export function setKeyCombiner(fn: CombineRewardsFn | null): void {
+  combineRewards = fn;
+}
+
+/**
+ * ONI's combination with m_t = the frame key of step t instead of its caption: r_int(m_t) is the reward
+ * model's label of that frame (scoreKeys) and N(m_t) counts the frame's occurrences in this episode.
+ */
+export function combineEpisodeByKeys(keys: readonly string[], rExt: Float32Array, model: { scoreKeys(k: string[]): Float32Array }, coef: Coefficients): Combined {
+  if (!combineRewards) throw new Error('rewards/index.ts does not export combineRewards (needed for perceptual intrinsic rewards)');
+  const c = combineRewards(keys, rExt, model.scoreKeys(keys as string[]), coef);
+  let total = 0;
+  for (const r of c.rewards) total += r;
+  return { ...c, total };
+}

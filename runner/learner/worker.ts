@@ -20,7 +20,7 @@ import { SharedWeights, type SharedWeightsHandle } from '../transport/shared-wei
 import type { WeightPublisher } from '../transport/types.ts';
 import { buildPolicy } from '../actor/policy.ts';
 import { buildLearnerBatch } from './batch.ts';
-import { combineEpisode, setCombiner, type Coefficients } from './rewards.ts';
+import { combineEpisode, combineEpisodeByKeys, setCombiner, setKeyCombiner, type Coefficients } from './rewards.ts';
 import { VersionLineage, type VersionFork } from './lineage.ts';
 
 export interface LearnerInit {
@@ -78,6 +78,9 @@ export type LearnerOut =
   | { type: 'checkpoint'; reqId: number; version: number; weights: Uint8Array; learnerState: unknown; rewardState: unknown; requested: string[]; lineage: VersionFork[] }
   | { type: 'fatal'; message: string };
 
+/** Bound on frames buffered in the learner awaiting their annotation request (free pipeline leftovers). */
+const MAX_KEY_FRAMES = 20_000;
+
 const port = parentPort!;
 const post = (m: LearnerOut, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 
@@ -93,6 +96,9 @@ class LearnerThread {
   private pending: TrajectoryRecord[] = [];
   private pendingFrames: TrajectoryBatch['frames'];
   private requested = new Set<string>();
+  /** Perceptual judge: score steps by frame key (not caption); frames received but not yet requested. */
+  private perceptual = false;
+  private keyFrames = new Map<string, { rgb: Uint8Array; height: number; width: number }>();
   private reqId = 0;
   private labelWaiters = new Map<number, (labels: AnnotationLabel[]) => void>();
   private inbox: LearnerIn[] = [];
@@ -114,6 +120,12 @@ class LearnerThread {
       if (!rewards.combineWithModel) throw new Error('rewards/index.ts does not export combineWithModel');
       setCombiner(rewards.combineWithModel);
       this.model = rewards.createRewardModel(c.rewards.model);
+      if ((c.rewards.judge as { kind?: string } | undefined)?.kind === 'perceptual') {
+        if (!rewards.combineRewards) throw new Error('rewards/index.ts does not export combineRewards (needed by the perceptual judge)');
+        if (!this.model.scoreKeys) throw new Error("rewards.model: the perceptual judge labels frames by key; the reward model needs scoreKeys (kind 'retrieval')");
+        setKeyCombiner(rewards.combineRewards);
+        this.perceptual = true;
+      }
       this.coef = { cExt: Number(c.rewards.cExt), cInt: Number(c.rewards.cInt), beta: Number(c.rewards.beta) };
     }
     const r = this.init.resume;
@@ -190,6 +202,9 @@ class LearnerThread {
       this.stats.actorSteps += b.steps;
       if (b.frames && !this.pendingFrames) this.pendingFrames = b.frames;
       for (const r of b.records) this.pending.push(r);
+      for (const f of b.keyFrames ?? []) {
+        if (!this.requested.has(f.key) && !this.keyFrames.has(f.key)) this.keyFrames.set(f.key, { rgb: f.rgb, height: f.height, width: f.width });
+      }
     }
     if (faults.length > 0) {
       this.stats.envFaults += faults.length;
@@ -255,7 +270,19 @@ class LearnerThread {
     let modelMetrics: Record<string, number> = {};
     if (this.model) {
       const fresh: AnnotationRequest[] = [];
-      for (const r of records) for (const m of r.messages) {
+      if (this.perceptual) {
+        // Frames, not captions: each frame key is requested once, with the frame the actor shipped.
+        for (const r of records) for (const k of r.frameKeys ?? []) {
+          if (this.requested.has(k)) continue;
+          const frame = this.keyFrames.get(k);
+          if (!frame) continue;
+          this.requested.add(k);
+          this.keyFrames.delete(k);
+          fresh.push({ key: k, envId: r.envId, caption: '', frame });
+        }
+        // Frames of records dropped as stale stay unrequested; keep the buffer bounded.
+        if (this.pending.length === 0 || this.keyFrames.size > MAX_KEY_FRAMES) this.keyFrames.clear();
+      } else for (const r of records) for (const m of r.messages) {
         if (m === '' || this.requested.has(m)) continue;
         this.requested.add(m);
         fresh.push({ key: `${r.envId}:${m}`, envId: r.envId, caption: m });
@@ -274,7 +301,9 @@ class LearnerThread {
       const stepRewards: Float32Array[] = [];
       const intrinsic: Float32Array[] = [];
       records.forEach((r, b) => {
-        const comb = combineEpisode(r.messages, r.rewards, this.model, this.coef);
+        const comb = this.perceptual && this.model?.scoreKeys && r.frameKeys
+          ? combineEpisodeByKeys(r.frameKeys, r.rewards, this.model as { scoreKeys(k: string[]): Float32Array }, this.coef)
+          : combineEpisode(r.messages, r.rewards, this.model, this.coef);
         stepRewards.push(comb.rewards);
         intrinsic.push(comb.intrinsic);
         returns[b] = comb.total;
