@@ -126,3 +126,21 @@ export class Rng {
     return Rng.fromState(this.state());
   }
 }
+
+/**
+ * One step of mulberry32: a generator whose whole state is one uint32 (`state.s`), for sampling streams
+ * that are saved in checkpoints (actors, learner minibatch shuffles, reward models). Env dynamics use
+ * `Rng` (sfc32) above; this is the project's single copy of mulberry32.
+ */
+export function mulberry32Next(state: { s: number }): number {
+  let t = (state.s = (state.s + 0x6d2b79f5) >>> 0);
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
+/** A uniform [0, 1) mulberry32 stream whose initial state is `seed`. */
+export function mulberry32(seed: number): () => number {
+  const state = { s: seed >>> 0 };
+  return () => mulberry32Next(state);
+}

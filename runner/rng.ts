@@ -3,21 +3,17 @@
  * that derives independent seeds from (master seed, purpose, index) so that every env seed and sampling
  * stream is a pure function of the config seed — the basis of reproducible runs.
  */
+import { mulberry32Next } from '../envs/index.ts';
 
-/** A uniform [0, 1) generator with a 32-bit state that can be saved and restored. */
+/** A uniform [0, 1) generator (envs' mulberry32) with a 32-bit state that can be saved and restored. */
 export class SeededRng {
-  constructor(private s: number) {
-    this.s = s >>> 0;
+  private readonly st: { s: number };
+  constructor(seed: number) {
+    this.st = { s: seed >>> 0 };
   }
-  next = (): number => {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  next = (): number => mulberry32Next(this.st);
   state(): number {
-    return this.s;
+    return this.st.s;
   }
   static fromState(s: number): SeededRng {
     return new SeededRng(s);

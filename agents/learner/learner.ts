@@ -7,6 +7,7 @@
  * Everything that leaves a tf.tidy is disposed before update() returns (tf.memory().numTensors is flat).
  */
 import * as tf from '@tensorflow/tfjs';
+import { mulberry32Next } from '../../envs/index.ts';
 import type { LearnerBatch, PolicyOutputs, TrainablePolicy } from '../types.ts';
 import { validateGrpoConfig, type GrpoConfig, type GrpoConfigInput } from './config.ts';
 import { groupAdvantages, processAdvantages, tokenAdvantages } from './advantages.ts';
@@ -123,14 +124,6 @@ export function sliceRows<I>(inputs: I, rows: readonly number[], B: number): I {
     }
   }
   return out as I;
-}
-
-/** mulberry32: small seeded generator for the minibatch shuffle (state is one uint32, savable). */
-function nextRandom(state: { s: number }): number {
-  let t = (state.s = (state.s + 0x6d2b79f5) >>> 0);
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 }
 
 function pick(src: ArrayLike<number>, rows: readonly number[], L: number): Float32Array {
@@ -394,7 +387,7 @@ export class GrpoLearner<I = unknown> {
         let order = all;
         if (c.numMinibatches > 1) {
           order = all.slice();
-          for (let i = B - 1; i > 0; i--) { const j = Math.floor(nextRandom(this.rng) * (i + 1)); [order[i], order[j]] = [order[j], order[i]]; }
+          for (let i = B - 1; i > 0; i--) { const j = Math.floor(mulberry32Next(this.rng) * (i + 1)); [order[i], order[j]] = [order[j], order[i]]; }
         }
         for (let mb = 0; mb < c.numMinibatches; mb++) {
           const rows = order.slice(Math.floor((mb * B) / c.numMinibatches), Math.floor(((mb + 1) * B) / c.numMinibatches)).sort((a, b) => a - b);

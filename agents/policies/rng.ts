@@ -2,18 +2,13 @@
  * Seeded uniform RNG for sampling (reproducible with one worker). mulberry32: 32-bit state, fast,
  * good enough for drawing actions; not for cryptography.
  */
+import { mulberry32 } from '../../envs/index.ts';
+
 export type Rng = () => number;
 
-/** A uniform [0, 1) generator from a 32-bit seed. */
+/** A uniform [0, 1) generator from a 32-bit seed (envs' mulberry32, its seed spread by the golden ratio). */
 export function makeRng(seed: number): Rng {
-  let a = (seed >>> 0) ^ 0x9e3779b9;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32((seed >>> 0) ^ 0x9e3779b9);
 }
 
 /** Standard normal via Box–Muller (used for weight initialisation). */

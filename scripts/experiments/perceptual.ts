@@ -19,7 +19,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { initBackend, GamePolicy, GrpoLearner, packGroups, type Rollout } from '../../agents/index.ts';
-import { makeEnvSync, type Env, type Frame } from '../../envs/index.ts';
+import { makeEnvSync, mulberry32, type Env, type Frame } from '../../envs/index.ts';
 import { PerceptualJudge, RetrievalModel, frameKey, validateJudgeConfig, validateModelConfig, type PerceptualJudgeConfig, type RetrievalModelConfig } from '../../rewards/index.ts';
 import { report } from './report.ts';
 import type { JobResult, SuiteResults } from './run.ts';
@@ -31,18 +31,6 @@ const G = 8, GROUPS = 8;
 const C_EXT = 10, C_INT = 0.1, BETA = 3;
 
 type GridEnv = Env<Float32Array> & { solve(): number[] | null; render(): Frame };
-
-/** mulberry32: the per-run sampling stream. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Demonstration frames from the solver on train-split levels (seeds far from the training seeds). */
 function demonstrations(count: number): { goal: Frame[]; baseline: Frame[]; all: Frame[] } {
@@ -81,7 +69,7 @@ async function train(arm: 'ext' | 'perceptual', seed: number, updates: number): 
   const learner = new GrpoLearner(policy, { learningRate: 3e-3, thr: { p: 0, tau: 0 }, seed });
   const perceptual = arm === 'perceptual' ? await makeJudge() : null;
   const model = new RetrievalModel(validateModelConfig({ kind: 'retrieval' }) as RetrievalModelConfig);
-  const sample = rng(seed * 2654435761);
+  const sample = mulberry32(seed * 2654435761);
   const obsDim = policy.obsDim;
   const m: JobResult['metrics'] = { step: [], envSteps: [], time: [], successRate: [], returnMean: [], extrinsicMean: [], intrinsicMean: [], extra: { labelled: [] } };
   let envSteps = 0, labelled = 0;

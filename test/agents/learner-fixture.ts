@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { mulberry32 } from '../../envs/index.ts';
 import type { LearnerBatch, NamedWeights, PolicyOutputs, TrainablePolicy } from '../../agents/types.ts';
 
 export async function useWasm(): Promise<void> {
@@ -17,16 +18,8 @@ export async function useWasm(): Promise<void> {
 
 export interface FixtureInputs { obs: Float32Array; B: number; L: number }
 
-/** Seeded uniform generator (mulberry32). */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    let t = (s = (s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded uniform generator (envs' mulberry32). */
+export const rng = mulberry32;
 
 let fixtureCount = 0;
 
