@@ -16,8 +16,8 @@
  */
 import { Discrete, TokenSequence } from '../spaces.ts';
 import { Rng } from '../rng.ts';
-import { splitOf } from '../options.ts';
 import { defaultTokenizer } from '../tokenizer.ts';
+import { startEpisode } from './episode-start.ts';
 import type { DemoSegment, EnvInfo, EnvSpec, ResetArgs, ResetResult, StepResult, TokenEnv } from '../types.ts';
 import { TokenContext } from './context.ts';
 import { chrF, sentenceBleu } from './metrics.ts';
@@ -66,17 +66,8 @@ export class TextTaskEnv<O extends TextTaskOptions = TextTaskOptions> implements
   }
 
   reset(args: ResetArgs = {}): ResetResult<Int32Array> {
-    if (args.options !== undefined && Object.keys(args.options).length > 0) {
-      throw new Error(`${this.spec.id}: reset() takes no per-episode options (got ${Object.keys(args.options).join(', ')}); pass options to makeEnv instead`);
-    }
-    if (args.seed !== undefined) this.rng.seed(args.seed);
-    else if (!this.started) this.rng.seed(0);
+    this.problem = startEpisode(this.spec.id, this.rng, args, !this.started, this.options, (rng, o) => this.def.generate(rng, o));
     this.started = true;
-    for (let attempt = 0; ; attempt++) {
-      if (attempt >= 10000) throw new Error(`${this.spec.id}: no '${this.options.split}' problem found in 10000 draws; options ${JSON.stringify(this.options)} allow too few problems`);
-      this.problem = this.def.generate(this.rng, this.options);
-      if (splitOf(this.problem.prompt) === this.options.split) break;
-    }
     this.ctx.start(this.problem.prompt);
     this.promptEnd = this.ctx.length;
     this.generated = 0;
