@@ -7,7 +7,6 @@
  * no update trained on more rollouts than it asked for (a duplicate would inflate one); the actors and the
  * annotator stop by themselves when the learner's run ends.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,11 +14,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RedisTransport } from '../../runner/transport/redis/index.ts';
 import { startRedis, type RedisServer } from './redis-server.ts';
+import { RoleProcesses, type RoleProcess } from './role-processes.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
 let server: RedisServer;
 let dir: string;
-const procs: { name: string; child: ChildProcess; text: () => string; exited: Promise<{ code: number | null; signal: string | null }> }[] = [];
+const procs = new RoleProcesses(root, () => server.url, 100);
 
 /** The first learner's budget is out of reach; the resumed one's is its checkpoint + EXTRA. */
 const UPDATES = 100_000;
@@ -35,36 +35,12 @@ function role(script: string, ...extra: string[]) {
     '--actors.groupsPerTask', '2', '--logging.dir', join(dir, 'runs'), '--logging.checkpointEvery', '2',
     '--logging.episodeEvery', '0', '--claim-idle-ms', '2000', ...extra,
   ];
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts', script), ...args], {
-    cwd: root, env: { ...process.env, THRIVE_REDIS_URL: server.url }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let text = '';
-  child.stdout!.on('data', (d) => (text += d));
-  child.stderr!.on('data', (d) => (text += d));
-  const exited = new Promise<{ code: number | null; signal: string | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
-  const p = { name: `${script} ${extra.join(' ')}`, child, text: () => text, exited };
-  procs.push(p);
-  return p;
+  return procs.start(script, args, extra.join(' '));
 }
 
-function diagnostics(): string {
-  return procs.map((p) => `--- ${p.name} (${p.child.exitCode ?? p.child.signalCode ?? 'running'}):\n${p.text().slice(-2000)}`).join('\n');
-}
-
-async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 120_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${diagnostics()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function exitOf(p: (typeof procs)[number], what: string) {
-  let done: { code: number | null; signal: string | null } | undefined;
-  void p.exited.then((e) => (done = e));
-  await until(what, () => done !== undefined);
-  return done!;
-}
+const diagnostics = () => procs.diagnostics();
+const until = (what: string, cond: () => boolean | Promise<boolean>, ms?: number) => procs.until(what, cond, ms);
+const exitOf = (p: RoleProcess, what: string) => procs.exitOf(p, what);
 
 function runDir(): string | null {
   const runs = join(dir, 'runs');
@@ -84,7 +60,7 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+  procs.killAll();
   await server?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
