@@ -1,11 +1,12 @@
 /**
- * The start of a token env's episode, shared by the text and tool families: Gymnasium's reset seeding
+ * The episode contract shared by the text and tool families. startEpisode: Gymnasium's reset seeding
  * (a given seed reseeds the env's Rng, the first reset of a fresh env uses seed 0, otherwise the stream
  * continues), then problems drawn until one falls in the env's split (train and test are disjoint).
  */
 import type { Rng } from '../rng.ts';
 import { splitOf } from '../options.ts';
 import type { ResetArgs } from '../types.ts';
+import { defaultTokenizer } from '../tokenizer.ts';
 
 const MAX_DRAWS = 10_000;
 
@@ -27,4 +28,12 @@ export function startEpisode<P extends { prompt: string }, O extends { split: 't
     if (splitOf(problem.prompt) === options.split) return problem;
   }
   throw new Error(`${id}: no '${options.split}' problem found in ${MAX_DRAWS} draws; options ${JSON.stringify(options)} allow too few problems`);
+}
+
+/** The step() contract of every token env: no step before reset or after the end, and a valid token id. */
+export function checkTokenStep(id: string, action: number, done: boolean, started: boolean): void {
+  if (done) throw new Error(`${id}: step() called ${started ? 'after the episode ended (terminated or truncated)' : 'before reset()'}; call reset() first`);
+  if (!Number.isInteger(action) || action < 0 || action >= defaultTokenizer.vocabSize) {
+    throw new Error(`${id}: action must be a token id in [0, ${defaultTokenizer.vocabSize}), got ${String(action)}`);
+  }
 }

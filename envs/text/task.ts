@@ -17,7 +17,7 @@
 import { Discrete, TokenSequence } from '../spaces.ts';
 import { Rng } from '../rng.ts';
 import { defaultTokenizer } from '../tokenizer.ts';
-import { startEpisode } from './episode-start.ts';
+import { checkTokenStep, startEpisode } from './episode-start.ts';
 import type { DemoSegment, EnvInfo, EnvSpec, ResetArgs, ResetResult, StepResult, TokenEnv } from '../types.ts';
 import { TokenContext } from './context.ts';
 import { chrF, sentenceBleu } from './metrics.ts';
@@ -76,10 +76,7 @@ export class TextTaskEnv<O extends TextTaskOptions = TextTaskOptions> implements
   }
 
   step(action: number): StepResult<Int32Array> {
-    if (this.done) throw new Error(`${this.spec.id}: step() called ${this.started ? 'after the episode ended (terminated or truncated)' : 'before reset()'}; call reset() first`);
-    if (!Number.isInteger(action) || action < 0 || action >= defaultTokenizer.vocabSize) {
-      throw new Error(`${this.spec.id}: action must be a token id in [0, ${defaultTokenizer.vocabSize}), got ${String(action)}`);
-    }
+    checkTokenStep(this.spec.id, action, this.done, this.started);
     this.ctx.push(action);
     this.generated++;
     const terminated = action === defaultTokenizer.eos;

@@ -26,7 +26,7 @@
 import { Discrete, TokenSequence } from '../spaces.ts';
 import { Rng } from '../rng.ts';
 import { defaultTokenizer } from '../tokenizer.ts';
-import { startEpisode } from '../text/episode-start.ts';
+import { checkTokenStep, startEpisode } from '../text/episode-start.ts';
 import type { DemoSegment, EnvInfo, EnvSpec, ResetArgs, ResetResult, StepResult, TokenEnv } from '../types.ts';
 import { TokenContext } from '../text/context.ts';
 import { ANSWER_CLOSE, CALL_CLOSE, answerText, callText, errorText, parseAnswer, parseCall, resultText } from './syntax.ts';
@@ -94,10 +94,7 @@ export class ToolEnv<O extends ToolEnvOptions = ToolEnvOptions> implements Token
   }
 
   step(action: number): StepResult<Int32Array> {
-    if (this.done) throw new Error(`${this.spec.id}: step() called ${this.started ? 'after the episode ended (terminated or truncated)' : 'before reset()'}; call reset() first`);
-    if (!Number.isInteger(action) || action < 0 || action >= defaultTokenizer.vocabSize) {
-      throw new Error(`${this.spec.id}: action must be a token id in [0, ${defaultTokenizer.vocabSize}), got ${String(action)}`);
-    }
+    checkTokenStep(this.spec.id, action, this.done, this.started);
     this.ctx.push(action);
     if (action === defaultTokenizer.eos) return this.finish(null, true, 'Stopped without an answer.');
     const c = defaultTokenizer.idToText(action);
