@@ -7,31 +7,10 @@
  *
  * --id names the actor; give a restarted actor the same id (its messages then carry a new incarnation).
  */
-import { hostname } from 'node:os';
-import { parseArgs, runActors, USAGE } from '../runner/index.ts';
-import { createRedisTransport, roleTransportConfig, ROLE_USAGE, splitRoleArgs } from '../runner/index.ts';
+import { connectRoleTransports, parseRoleCommand, runActors } from '../runner/index.ts';
 
-let role, args, transportConfig;
-try {
-  role = splitRoleArgs(process.argv.slice(2));
-  args = parseArgs(role.rest);
-  if (args.help) {
-    console.log(`usage: npx tsx scripts/actor.ts [Redis flags] [npm start flags]\n${ROLE_USAGE}\n${USAGE}`);
-    process.exit(0);
-  }
-  transportConfig = roleTransportConfig(role, args.config);
-} catch (err) {
-  console.error(`error: ${(err as Error).message}\n${ROLE_USAGE}`);
-  process.exit(2);
-}
-const actorId = role.id ?? `${hostname().replace(/[^A-Za-z0-9._-]/g, '_')}-${process.pid}`;
-let transport;
-try {
-  transport = await createRedisTransport(transportConfig, { name: `actor-${actorId}` });
-} catch (err) {
-  console.error(`error: ${(err as Error).message}`);
-  process.exit(3);
-}
+const { args, transportConfig, id: actorId } = parseRoleCommand(process.argv.slice(2), 'npx tsx scripts/actor.ts [Redis flags] [npm start flags]');
+const [transport] = await connectRoleTransports(transportConfig, [`actor-${actorId}`]);
 const ctrl = new AbortController();
 process.on('SIGINT', () => ctrl.abort());
 process.on('SIGTERM', () => ctrl.abort());

@@ -6,23 +6,9 @@
  *
  *   npx tsx scripts/annotator.ts --redis redis://LEARNER_HOST:6379 --experiment keydoor-thr
  */
-import { hostname } from 'node:os';
-import { createAnnotator, parseArgs, USAGE } from '../runner/index.ts';
-import { createRedisTransport, roleTransportConfig, ROLE_USAGE, serveAnnotations, splitRoleArgs } from '../runner/index.ts';
+import { connectRoleTransports, createAnnotator, parseRoleCommand, serveAnnotations } from '../runner/index.ts';
 
-let role, args, transportConfig;
-try {
-  role = splitRoleArgs(process.argv.slice(2));
-  args = parseArgs(role.rest);
-  if (args.help) {
-    console.log(`usage: npx tsx scripts/annotator.ts [Redis flags] [npm start flags]\n${ROLE_USAGE}\n${USAGE}`);
-    process.exit(0);
-  }
-  transportConfig = roleTransportConfig(role, args.config);
-} catch (err) {
-  console.error(`error: ${(err as Error).message}\n${ROLE_USAGE}`);
-  process.exit(2);
-}
+const { args, transportConfig, id } = parseRoleCommand(process.argv.slice(2), 'npx tsx scripts/annotator.ts [Redis flags] [npm start flags]');
 const annotator = await createAnnotator(args.config).catch((err: Error) => {
   console.error(`error: ${err.message}`);
   process.exit(2);
@@ -31,14 +17,7 @@ if (!annotator) {
   console.error(`error: experiment '${String(args.config.name)}' has no rewards section (rewards: null): there is nothing to annotate`);
   process.exit(2);
 }
-const id = role.id ?? `${hostname().replace(/[^A-Za-z0-9._-]/g, '_')}-${process.pid}`;
-let transport;
-try {
-  transport = await createRedisTransport(transportConfig, { name: `annotator-${id}` });
-} catch (err) {
-  console.error(`error: ${(err as Error).message}`);
-  process.exit(3);
-}
+const [transport] = await connectRoleTransports(transportConfig, [`annotator-${id}`]);
 const ctrl = new AbortController();
 process.on('SIGINT', () => ctrl.abort());
 process.on('SIGTERM', () => ctrl.abort());

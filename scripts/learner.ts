@@ -8,36 +8,16 @@
  * Annotation requests go to Redis for scripts/annotator.ts (when the experiment has a judge);
  * --local-annotator keeps the annotator in this process instead. Thin: the work is runner's runLearner.
  */
-import { parseArgs, runLearner, USAGE } from '../runner/index.ts';
-import { createRedisTransport, redactUrl, roleTransportConfig, ROLE_USAGE, splitRoleArgs } from '../runner/index.ts';
+import { connectRoleTransports, parseRoleCommand, redactUrl, runLearner } from '../runner/index.ts';
 
 const argv = process.argv.slice(2);
 const localAnnotator = argv.includes('--local-annotator');
-let role, args, transportConfig;
-try {
-  role = splitRoleArgs(argv.filter((a) => a !== '--local-annotator'));
-  args = parseArgs(role.rest);
-  if (args.help) {
-    console.log(`usage: npx tsx scripts/learner.ts [Redis flags] [--local-annotator] [npm start flags]\n${ROLE_USAGE}\n${USAGE}`);
-    process.exit(0);
-  }
-  transportConfig = roleTransportConfig(role, args.config);
-} catch (err) {
-  console.error(`error: ${(err as Error).message}\n${ROLE_USAGE}`);
-  process.exit(2);
-}
+const { role, args, transportConfig } = parseRoleCommand(argv.filter((a) => a !== '--local-annotator'), 'npx tsx scripts/learner.ts [Redis flags] [--local-annotator] [npm start flags]');
 // The run directory's config.json records the transport, never the password.
 args.config.transport = { kind: 'redis', url: redactUrl(String(transportConfig.url)) };
 
 // Two transports: the run's (closed by the runner when the run ends) and a control one for run state.
-let transport, control;
-try {
-  control = await createRedisTransport(transportConfig, { name: 'learner-control' });
-  transport = await createRedisTransport(transportConfig, { name: 'learner' });
-} catch (err) {
-  console.error(`error: ${(err as Error).message}`);
-  process.exit(3);
-}
+const [control, transport] = await connectRoleTransports(transportConfig, ['learner-control', 'learner']);
 const ns = transport.config.namespace;
 if (role.purge) console.error(`namespace ${ns}: deleted ${await control.purge()} keys of a previous run`);
 // A resumed learner continues its version numbers above every version published in the namespace (the

@@ -15,3 +15,4 @@ export { redisKeys, type RedisKeys } from './keys.ts';
 export type { RedisLog } from './connection.ts';
 export { serveAnnotations, type AnnotatorServiceOptions, type AnnotatorServiceStats } from './annotator-service.ts';
 export { splitRoleArgs, roleTransportConfig, ROLE_USAGE, type RoleArgs } from './cli.ts';
+export { parseRoleCommand, connectRoleTransports, type RoleCommand } from './role-command.ts';

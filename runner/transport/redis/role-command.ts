@@ -1,0 +1,47 @@
+/**
+ * The common start of the role commands (scripts/learner.ts, actor.ts, annotator.ts): flags parsed
+ * (usage on --help, exit 2 naming the bad flag), a process id, and Redis connections (exit 3 naming the
+ * error). Process-level by design: these are only called from the role scripts.
+ */
+import { hostname } from 'node:os';
+import { parseArgs, USAGE, type CliArgs } from '../../cli.ts';
+import { roleTransportConfig, splitRoleArgs, ROLE_USAGE, type RoleArgs } from './cli.ts';
+import { createRedisTransport, type RedisTransport } from './transport.ts';
+
+export interface RoleCommand {
+  role: RoleArgs;
+  args: CliArgs;
+  transportConfig: Record<string, unknown>;
+  /** --id, or `<host>-<pid>`. */
+  id: string;
+}
+
+/** Parses a role command's flags; `usage` is its own line (script name and extra flags). */
+export function parseRoleCommand(argv: string[], usage: string): RoleCommand {
+  try {
+    const role = splitRoleArgs(argv);
+    const args = parseArgs(role.rest);
+    if (args.help) {
+      console.log(`usage: ${usage}\n${ROLE_USAGE}\n${USAGE}`);
+      process.exit(0);
+    }
+    const transportConfig = roleTransportConfig(role, args.config);
+    const id = role.id ?? `${hostname().replace(/[^A-Za-z0-9._-]/g, '_')}-${process.pid}`;
+    return { role, args, transportConfig, id };
+  } catch (err) {
+    console.error(`error: ${(err as Error).message}\n${ROLE_USAGE}`);
+    process.exit(2);
+  }
+}
+
+/** One connection per name, or exit 3 with Redis's error. */
+export async function connectRoleTransports(config: Record<string, unknown>, names: string[]): Promise<RedisTransport[]> {
+  try {
+    const out: RedisTransport[] = [];
+    for (const name of names) out.push(await createRedisTransport(config, { name }));
+    return out;
+  } catch (err) {
+    console.error(`error: ${(err as Error).message}`);
+    process.exit(3);
+  }
+}
