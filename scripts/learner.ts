@@ -8,7 +8,7 @@
  * Annotation requests go to Redis for scripts/annotator.ts (when the experiment has a judge);
  * --local-annotator keeps the annotator in this process instead. Thin: the work is runner's runLearner.
  */
-import { connectRoleTransports, parseRoleCommand, redactUrl, runLearner } from '../runner/index.ts';
+import { connectRoleTransports, interruptSignal, parseRoleCommand, redactUrl, runLearner } from '../runner/index.ts';
 
 const argv = process.argv.slice(2);
 const localAnnotator = argv.includes('--local-annotator');
@@ -30,21 +30,14 @@ if (!args.resume && previous >= 0) {
   process.exit(2);
 }
 
-const ctrl = new AbortController();
-let interrupts = 0;
-process.on('SIGINT', () => {
-  if (++interrupts > 1) process.exit(130);
-  process.stderr.write('\ninterrupted: writing a checkpoint (Ctrl-C again to exit at once)\n');
-  ctrl.abort();
-});
-process.on('SIGTERM', () => ctrl.abort());
+const signal = interruptSignal();
 
 const channel = localAnnotator ? undefined : (args.config.rewards ? transport.annotationChannel('learner') : undefined);
 if (channel) console.error(`annotation requests go to ${ns} in Redis: start scripts/annotator.ts with the same experiment`);
 await control.setRunState('running');
 let status = 'failed';
 try {
-  const r = await runLearner(args.config, transport, { resume: args.resume, server: args.server, quiet: args.quiet, signal: ctrl.signal, backend: args.backend, annotationChannel: channel });
+  const r = await runLearner(args.config, transport, { resume: args.resume, server: args.server, quiet: args.quiet, signal, backend: args.backend, annotationChannel: channel });
   status = r.status;
   const s = r.summary as Record<string, number | string | null>;
   console.log(`run ${r.status}: ${r.runDir}`);

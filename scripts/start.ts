@@ -3,8 +3,7 @@
  * server, a progress line and a run directory under runs/. Ctrl-C writes a checkpoint and exits cleanly;
  * a second Ctrl-C exits at once. See docs/runner.md.
  */
-import { parseArgs, USAGE } from '../runner/cli.ts';
-import { runExperiment } from '../runner/index.ts';
+import { interruptSignal, parseArgs, runExperiment, USAGE } from '../runner/index.ts';
 
 let args;
 try {
@@ -17,16 +16,9 @@ if (args.help) {
   console.log(USAGE);
   process.exit(0);
 }
-const ctrl = new AbortController();
-let interrupts = 0;
-process.on('SIGINT', () => {
-  if (++interrupts > 1) process.exit(130);
-  process.stderr.write('\ninterrupted: writing a checkpoint (Ctrl-C again to exit at once)\n');
-  ctrl.abort();
-});
-process.on('SIGTERM', () => ctrl.abort());
+const signal = interruptSignal();
 try {
-  const r = await runExperiment(args.config, { resume: args.resume, server: args.server, quiet: args.quiet, signal: ctrl.signal, backend: args.backend });
+  const r = await runExperiment(args.config, { resume: args.resume, server: args.server, quiet: args.quiet, signal, backend: args.backend });
   const s = r.summary as Record<string, number | string | null>;
   const pct = (x: unknown) => (typeof x === 'number' ? `${(x * 100).toFixed(1)}%` : '-');
   console.log(`run ${r.status}: ${r.runDir}`);
