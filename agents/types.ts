@@ -54,6 +54,11 @@ export interface LearnerBatch<I = unknown> {
   rewards: Float32Array;
   /** [B*L] optional per-step rewards, for process advantages. */
   stepRewards?: Float32Array;
+  /**
+   * [B*L] optional intrinsic part of each step's reward (c_int·r_int(m_t)·N(m_t)^(−β), already inside
+   * `rewards` and `stepRewards`), for advantageMode 'outcome+intrinsic-to-go'.
+   */
+  intrinsicStepRewards?: Float32Array;
   /** [B] group index of each rollout. */
   groups: Int32Array;
   /** [B] optional explicit correctness for THR's set C (1 = correct); otherwise the learner's threshold rule. */

@@ -10,8 +10,11 @@
 export type LossType = 'grpo' | 'bnpo' | 'dr_grpo' | 'dapo';
 /** How group-centred rewards are scaled. */
 export type ScaleRewards = 'group' | 'batch' | 'none';
-/** Where advantages come from: the rollout's return, or its per-step rewards summed to go. */
-export type AdvantageMode = 'outcome' | 'process';
+/**
+ * Where advantages come from: the rollout's return, its per-step rewards summed to go, or the return's
+ * extrinsic part plus its intrinsic rewards summed to go (per-step credit for intrinsic rewards).
+ */
+export type AdvantageMode = 'outcome' | 'process' | 'outcome+intrinsic-to-go';
 /** Token-level (GRPO, PPO) or sequence-level (GSPO) importance ratio. */
 export type ImportanceSampling = 'token' | 'sequence';
 /** How THR acts on the loss. */
@@ -71,7 +74,11 @@ export interface GrpoConfig {
   /**
    * 'outcome': every token of rollout i gets Â_i from its return (DeepSeekMath §4.1.2).
    * 'process': step rewards are group-normalised and summed to go (DeepSeekMath §4.1.3, process
-   * supervision); needs `LearnerBatch.stepRewards`. Default 'outcome'.
+   * supervision); needs `LearnerBatch.stepRewards`.
+   * 'outcome+intrinsic-to-go': the extrinsic part of the return as in 'outcome', plus the intrinsic step
+   * rewards summed to go with a per-step group baseline, over the outcome's std, so an intrinsic reward
+   * credits only the actions before it (docs/algorithms.md §1); needs `LearnerBatch.intrinsicStepRewards`,
+   * and equals 'outcome' when they are all 0. Default 'outcome'.
    */
   advantageMode: AdvantageMode;
   /** Added to the std in the advantage denominator (TRL uses 1e-4). Default 1e-4. */
@@ -181,7 +188,7 @@ const numOrNull: Check = (v) => (v === null || (typeof v === 'number' && Number.
 const GRPO_CHECKS: Record<keyof Omit<GrpoConfig, 'thr'>, Check> = {
   lossType: oneOf('grpo', 'bnpo', 'dr_grpo', 'dapo'),
   scaleRewards: oneOf('group', 'batch', 'none'),
-  advantageMode: oneOf('outcome', 'process'),
+  advantageMode: oneOf('outcome', 'process', 'outcome+intrinsic-to-go'),
   advantageEpsilon: num(0, 1),
   epsilonLow: num(0, 1),
   epsilonHigh: num(0, 10),
