@@ -11,6 +11,12 @@
 import { asObject, bool, num, rejectUnknown, str, strOrNull, type Plain } from './validate.ts';
 import { BUILTIN_JUDGE_KINDS, BUILTIN_MODEL_KINDS, ensurePluginFor, judgeKinds, judgePlugin, rewardModelKinds, rewardModelPlugin,
   validatePluginConfig, type PluginConfig } from './registry.ts';
+import { parseAnnotatorFaultOptions, ANNOTATOR_FAULT_OPTIONS, type AnnotatorFaultConfig } from './retry.ts';
+import { parseLlmLimits, LLM_LIMIT_OPTIONS, type LlmLimits } from './judges/llm.ts';
+import { validateControlJudge, type NoveltyJudgeConfig, type ShuffledJudgeConfig } from './judges/controls.ts';
+import { parseCIntSchedule, type CIntSchedule } from './schedule.ts';
+
+export type { NoveltyJudgeConfig, ShuffledJudgeConfig, CIntSchedule };
 
 // ───────────────────────────── judges ─────────────────────────────
 
@@ -30,7 +36,7 @@ export interface RubricJudgeConfig {
   seed: number;
 }
 
-export interface LlmJudgeConfig {
+export interface LlmJudgeConfig extends LlmLimits {
   kind: 'llm';
   /** Base URL of an OpenAI-compatible server, up to and including `/v1` (vLLM, llama.cpp server, Ollama, OpenAI). */
   baseUrl: string;
@@ -102,7 +108,7 @@ export interface PerceptualJudgeConfig {
 }
 
 /** The built-in judges' configs. A plug-in judge's config is a `PluginConfig` (see registerJudge). */
-export type JudgeConfig = RubricJudgeConfig | LlmJudgeConfig | PerceptualJudgeConfig;
+export type JudgeConfig = RubricJudgeConfig | LlmJudgeConfig | PerceptualJudgeConfig | NoveltyJudgeConfig | ShuffledJudgeConfig;
 
 // ─────────────────────────── reward models ───────────────────────────
 
@@ -154,7 +160,7 @@ export type RewardModelConfig = RetrievalModelConfig | ClassificationModelConfig
 
 // ───────────────────────────── annotator ─────────────────────────────
 
-export interface AnnotatorConfig {
+export interface AnnotatorConfig extends AnnotatorFaultConfig {
   /** Items handed to the judge at once (ONI: 100, newest first). */
   batchSize: number;
   /** Maximum pending items. When full, the newest items win: the oldest are dropped and counted. */
@@ -200,10 +206,12 @@ export interface RewardsConfig {
   cInt: number;
   /** β: intrinsic reward is divided by N(m)^β, N the count of the message within the episode (ONI's code: 3). */
   beta: number;
+  /** Annealing of c_int over training (rewards/schedule.ts); default constant (ONI). */
+  cIntSchedule: CIntSchedule;
   annotator: AnnotatorConfig;
 }
 
-const TOP_KEYS = ['judge', 'model', 'cExt', 'cInt', 'beta', 'annotator'] as const;
+const TOP_KEYS = ['judge', 'model', 'cExt', 'cInt', 'beta', 'cIntSchedule', 'annotator'] as const;
 
 /** A judge config with defaults: a built-in kind, or a kind registered with registerJudge (its own validate runs). */
 export function validateJudgeConfig(partial: unknown, path = 'rewards.judge'): JudgeConfig | PluginConfig {
@@ -212,6 +220,8 @@ export function validateJudgeConfig(partial: unknown, path = 'rewards.judge'): J
   const kind = str(o, 'kind', 'rubric', path, judgeKinds());
   const plugin = judgePlugin(kind);
   if (plugin) return validatePluginConfig(plugin, o, path);
+  const control = validateControlJudge({ ...o, kind }, path, validateJudgeConfig);
+  if (control) return control;
   if (kind === 'rubric') {
     rejectUnknown(o, ['kind', 'noise', 'latencyMs', 'seed'], path);
     return {
@@ -223,7 +233,7 @@ export function validateJudgeConfig(partial: unknown, path = 'rewards.judge'): J
   }
   if (kind === 'llm') {
     rejectUnknown(o, ['kind', 'baseUrl', 'model', 'apiKeyEnv', 'concurrency', 'timeoutMs', 'retries', 'backoffMs',
-      'maxBackoffMs', 'temperature', 'maxTokens', 'answer', 'fewShot'], path);
+      'maxBackoffMs', 'temperature', 'maxTokens', 'answer', 'fewShot', ...Object.keys(LLM_LIMIT_OPTIONS)], path);
     const baseUrl = str(o, 'baseUrl', 'http://127.0.0.1:8000/v1', path);
     try { const u = new URL(baseUrl); if (!/^https?:$/.test(u.protocol)) throw new Error(); } catch {
       throw new Error(`${path}.baseUrl: '${baseUrl}' is not a valid http(s) URL (e.g. http://127.0.0.1:8000/v1)`);
@@ -244,6 +254,7 @@ export function validateJudgeConfig(partial: unknown, path = 'rewards.judge'): J
       maxTokens: num(o, 'maxTokens', 256, path, { int: true, min: 1 }),
       answer: str(o, 'answer', 'label', path, ['label', 'score']) as 'label' | 'score',
       fewShot: bool(o, 'fewShot', true, path),
+      ...parseLlmLimits(o, path),
     };
   }
   rejectUnknown(o, ['kind', 'encoder', 'mode', 'alpha', 'demonstrations', 'steps', 'featuresPerStep', 'output', 'threshold'], path);
@@ -311,7 +322,7 @@ export function validateAnnotatorConfig(partial: unknown, modelKind: string = 'r
   const defaultMode = modelKind === 'ranking' || rewardModelPlugin(modelKind)?.options.annotatorMode === 'pair' ? 'pair' : 'label';
   const o = asObject(partial, path);
   rejectUnknown(o, ['batchSize', 'backlog', 'cacheDir', 'flushEveryMs', 'inFlight', 'mode', 'sync', 'maxSeenKeys',
-    'cacheMaxEntries', 'maxUndrainedLabels'], path);
+    'cacheMaxEntries', 'maxUndrainedLabels', ...Object.keys(ANNOTATOR_FAULT_OPTIONS)], path);
   const backlog = num(o, 'backlog', 4096, path, { int: true, min: 1 });
   const maxSeenKeys = num(o, 'maxSeenKeys', Math.max(100_000, backlog), path, { int: true, min: 1 });
   if (maxSeenKeys < backlog) {
@@ -328,6 +339,7 @@ export function validateAnnotatorConfig(partial: unknown, modelKind: string = 'r
     inFlight: num(o, 'inFlight', 2, path, { int: true, min: 1 }),
     mode: str(o, 'mode', defaultMode, path, ['label', 'pair']) as 'label' | 'pair',
     sync: str(o, 'sync', 'auto', path, ['auto', 'never']) as 'auto' | 'never',
+    ...parseAnnotatorFaultOptions(o, path),
   };
 }
 
@@ -342,6 +354,7 @@ export function validateRewardsConfig(partial: unknown = {}): RewardsConfig {
     cExt: num(o, 'cExt', 10, 'rewards'),
     cInt: num(o, 'cInt', 0.4, 'rewards'),
     beta: num(o, 'beta', 3, 'rewards', { min: 0 }),
+    cIntSchedule: parseCIntSchedule(o.cIntSchedule),
     annotator: validateAnnotatorConfig(o.annotator, model.kind),
   };
 }

@@ -6,15 +6,18 @@ export {
   validateRewardsConfig, validateJudgeConfig, validateModelConfig, validateAnnotatorConfig,
   type RewardsConfig, type JudgeConfig, type RubricJudgeConfig, type LlmJudgeConfig, type PerceptualJudgeConfig,
   type BuiltinEncoderConfig, type TfjsEncoderConfig, type RewardModelConfig, type RetrievalModelConfig,
-  type ClassificationModelConfig, type RankingModelConfig, type AnnotatorConfig,
+  type ClassificationModelConfig, type RankingModelConfig, type AnnotatorConfig, type NoveltyJudgeConfig,
+  type ShuffledJudgeConfig, type CIntSchedule,
 } from './config.ts';
 export type {
   AnnotationLabel, AnnotationRequest, Frame, Judge, JudgeErrorKind, JudgeResult, PairResult,
   RewardModel, RewardModelMetrics, RewardModelState,
 } from './types.ts';
-export { JUDGE_ERROR_KINDS } from './types.ts';
+export { JUDGE_ERROR_KINDS, TRANSIENT_JUDGE_ERRORS, type JudgeCounters } from './types.ts';
 export { captionKey, frameKey } from './hash.ts';
-export { Annotator, pairKey, type AnnotatorMetrics } from './annotator.ts';
+export { Annotator, pairKey, type AnnotatorMetrics, type AnnotatorInput } from './annotator.ts';
+export { RETRY_OPTIONS, ANNOTATOR_FAULT_OPTIONS, CircuitBreaker, retryDelayMs, type RetryConfig } from './retry.ts';
+export { CINT_SCHEDULE_OPTIONS, scheduledCInt, parseCIntSchedule } from './schedule.ts';
 export { LabelCache } from './cache.ts';
 export { LruMap } from './lru.ts';
 export { combineRewards, combineWithModel, type CombineCoefficients, type CombinedEpisode } from './combine.ts';
@@ -29,7 +32,8 @@ export { GuardedJudge, GuardedRewardModel } from './guard.ts';
 export { createAnnotator, IntrinsicRewarder } from './intrinsic.ts';
 export { RubricJudge, rubricLabel, gameRule, GAME_RULES } from './judges/rubric.ts';
 export { familyOf, registerEnvFamily, taskGoal, TASK_GOALS, type EnvFamily } from './judges/families.ts';
-export { LlmJudge, type LlmJudgeOptions, type LlmJudgeStats } from './judges/llm.ts';
+export { LlmJudge, LLM_LIMIT_OPTIONS, type LlmJudgeOptions, type LlmJudgeStats, type LlmLimits } from './judges/llm.ts';
+export { NoveltyJudge, ShuffledJudge, CONTROL_JUDGE_KINDS } from './judges/controls.ts';
 export { parseLabel, parseScore, parsePreference } from './judges/parse.ts';
 export { labelPrompt, pairPrompt, PROMPT_VERSION, type ChatMessage } from './judges/prompts.ts';
 export {

@@ -54,7 +54,7 @@ export interface RewardModelPluginOptions<C extends PluginConfig = PluginConfig>
 
 interface Entry<F, O> { kind: string; factory: F; options: O }
 
-export const BUILTIN_JUDGE_KINDS = ['rubric', 'llm', 'perceptual'] as const;
+export const BUILTIN_JUDGE_KINDS = ['rubric', 'llm', 'perceptual', 'novelty', 'shuffled'] as const;
 export const BUILTIN_MODEL_KINDS = ['retrieval', 'classification', 'ranking'] as const;
 
 const judges = new Map<string, Entry<JudgeFactory<any>, JudgePluginOptions<any>>>();
