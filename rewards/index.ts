@@ -45,4 +45,6 @@ export { RetrievalModel } from './models/retrieval.ts';
 export { ClassificationModel } from './models/classification.ts';
 export { RankingModel } from './models/ranking.ts';
 export { captionFeatures } from './models/features.ts';
+export { UnseenCaptionAccuracy, type UnseenMetrics } from './models/unseen.ts';
+export { startStandInProcess, standInArgs, pointJudgeAt, type StandInProcess, type StandInProcessOptions } from './testing/standin-process.ts';
 export { startStandInServer, standInAnswer, STANDIN_MODES, type StandInMode, type StandInOptions, type StandInServer } from './testing/standin-openai-server.ts';

@@ -220,7 +220,8 @@ export async function runExperiment(partial: unknown, opts: RunOptions = {}): Pr
   const local = transport instanceof InProcessTransport ? transport : null;
   const annotator = opts.annotationChannel ? new AnnotatorRole(opts.annotationChannel) : await AnnotatorRole.create(config, resolved.envRef);
   const learnerResume: LearnerResume | undefined = resume
-    ? { version: resume.version, weights: resume.weights, learnerState: resume.learnerState, rewardState: resume.rewardState, requested: resume.requested, lineage: resume.lineage }
+    ? { version: resume.version, weights: resume.weights, learnerState: resume.learnerState, rewardState: resume.rewardState, requested: resume.requested, lineage: resume.lineage,
+      progress: { updates: resume.counters.updates, envSteps: resume.counters.envSteps } }
     : undefined;
   let versionFloor = opts.versionFloor;
   if (versionFloor === undefined && resume && !(transport instanceof InProcessTransport)) {

@@ -20,7 +20,7 @@ import { SharedWeights, type SharedWeightsHandle } from '../transport/shared-wei
 import type { WeightPublisher } from '../transport/types.ts';
 import { buildPolicy } from '../actor/policy.ts';
 import { buildLearnerBatch } from './batch.ts';
-import { combineEpisode, combineEpisodeByKeys, setCombiner, setKeyCombiner, type Coefficients } from './rewards.ts';
+import { combineEpisode, combineEpisodeByKeys, RewardExtras, setCombiner, setKeyCombiner, type Coefficients } from './rewards.ts';
 import { VersionLineage, type VersionFork } from './lineage.ts';
 
 export interface LearnerInit {
@@ -47,6 +47,8 @@ export interface LearnerResume {
   requested?: string[];
   /** Forks of the version history so far (saved in checkpoints; see lineage.ts). */
   lineage?: VersionFork[];
+  /** Updates and env steps done before the checkpoint (the c_int schedule continues from them). */
+  progress?: { updates: number; envSteps: number };
 }
 
 export type LearnerIn =
@@ -90,6 +92,7 @@ class LearnerThread {
   private agents!: AgentsRoom;
   private model: RewardModelLike | null = null;
   private coef: Coefficients = { cExt: 1, cInt: 0, beta: 0 };
+  private extras: RewardExtras | null = null;
   private publisher!: WeightPublisher;
   private version = 0;
   private lineage = new VersionLineage();
@@ -127,6 +130,8 @@ class LearnerThread {
         this.perceptual = true;
       }
       this.coef = { cExt: Number(c.rewards.cExt), cInt: Number(c.rewards.cInt), beta: Number(c.rewards.beta) };
+      const pr = this.init.resume;
+      this.extras = new RewardExtras(rewards, c.rewards, pr?.progress ?? { updates: pr?.version ?? 0, envSteps: 0 });
     }
     const r = this.init.resume;
     const warm = c.policy.checkpoint;
@@ -290,7 +295,10 @@ class LearnerThread {
       const labels = await this.labels(fresh);
       if (labels.length > 0) modelMetrics = prefix('rm_', numeric(this.model.update(labels)));
       else if (this.model.metrics) modelMetrics = prefix('rm_', numeric(this.model.metrics()));
+      this.extras?.observe(records, labels);
+      Object.assign(modelMetrics, prefix('rm_', this.extras?.metrics(this.model) ?? {}));
     }
+    if (this.extras) this.coef.cInt = this.extras.cInt({ updates: this.stats.updates, envSteps: this.stats.actorSteps });
 
     let metrics: Record<string, number> = {};
     let skipped: string | undefined;
@@ -313,7 +321,7 @@ class LearnerThread {
         retSum += comb.total;
         lenSum += r.actions.length;
       });
-      const batch = buildLearnerBatch(records, { returns, stepRewards, sampleWeights: weights }, this.init.padId);
+      const batch = buildLearnerBatch(records, { returns, stepRewards, intrinsicStepRewards: intrinsic, sampleWeights: weights }, this.init.padId);
       const res = await this.learner.update(batch);
       metrics = numeric(res.metrics as Record<string, unknown>);
       skipped = res.skipped;
@@ -344,6 +352,7 @@ class LearnerThread {
       actorPolicyMs: this.stats.actorPolicyMs,
       actorSteps: this.stats.actorSteps,
       learnerMs: performance.now() - t0,
+      cIntNow: this.coef.cInt,
       ...prefix('learner_', metrics),
       ...modelMetrics,
     };

@@ -16,6 +16,7 @@ import { join, resolve } from 'node:path';
 import { SUITES, type Suite, type SuiteEval } from './suites.ts';
 import { report } from './report.ts';
 import type { CheckpointEval } from './eval-text.ts';
+import { pointJudgeAt, startStandInProcess, type StandInProcessOptions } from '../../rewards/index.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const USAGE = `usage: npm run experiment -- <suite> [--seeds N] [--quick] [--parallel N] [--arms a,b] [--replot]
@@ -39,7 +40,7 @@ export interface SuiteResults {
   quick: boolean;
   command: string;
   seeds: number[];
-  arms: Array<{ name: string; label: string; config: Record<string, unknown> }>;
+  arms: Array<{ name: string; label: string; config: Record<string, unknown>; standIn?: StandInProcessOptions }>;
   budget: { updates: number; checkpointEvery: number };
   eval: SuiteEval | null;
   warmStart: CheckpointEval | null;
@@ -111,10 +112,21 @@ async function runJob(suite: Suite, armName: string, seed: number, quick: boolea
     budget: { updates: b.updates },
     logging: { ...(arm.config.logging as object), dir: jobDir, checkpointEvery: b.checkpointEvery, keepCheckpoints: 1000 },
   };
-  writeJson(join(jobDir, 'config.input.json'), config);
-  const t0 = performance.now();
-  await sh('npx', ['tsx', 'scripts/start.ts', '--config', join(jobDir, 'config.input.json'), '--no-server', '--quiet'], join(jobDir, 'train.log'));
-  const wallSeconds = (performance.now() - t0) / 1000;
+  // An LLM judge in the loop: a stand-in server process on loopback for this run only (its own seed).
+  const standIn = arm.standIn ? await startStandInProcess({ seed, ...arm.standIn }) : null;
+  let wallSeconds: number;
+  try {
+    if (standIn) {
+      const rewards = config.rewards as Record<string, unknown>;
+      config.rewards = { ...rewards, judge: pointJudgeAt(rewards.judge as Record<string, unknown>, standIn.url) };
+    }
+    writeJson(join(jobDir, 'config.input.json'), config);
+    const t0 = performance.now();
+    await sh('npx', ['tsx', 'scripts/start.ts', '--config', join(jobDir, 'config.input.json'), '--no-server', '--quiet'], join(jobDir, 'train.log'));
+    wallSeconds = (performance.now() - t0) / 1000;
+  } finally {
+    await standIn?.stop();
+  }
   const runDir = readdirSync(jobDir).map((n) => join(jobDir, n)).find((p) => existsSync(join(p, 'summary.json')));
   if (!runDir) throw new Error(`${arm.name} seed ${seed}: no run directory with summary.json under ${jobDir}`);
   const result: JobResult = {
@@ -204,7 +216,7 @@ async function main(): Promise<void> {
   const results: SuiteResults = {
     suite: suite.name, title: suite.title, quick: o.quick,
     command: `npm run experiment -- ${process.argv.slice(2).filter((a) => a !== '--replot').join(' ')}`,
-    seeds, arms: arms.map((a) => ({ name: a.name, label: a.label, config: a.config })),
+    seeds, arms: arms.map((a) => ({ name: a.name, label: a.label, config: a.config, ...(a.standIn ? { standIn: a.standIn } : {}) })),
     budget: o.quick ? suite.quick : suite.budget,
     eval: suite.eval ? (o.quick ? suite.eval.quick : suite.eval.full) : null,
     warmStart: warm, jobs,

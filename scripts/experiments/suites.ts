@@ -7,6 +7,7 @@
 import additionThr from '../../runner/experiments/addition-thr.ts';
 import keydoorThr from '../../runner/experiments/keydoor-thr.ts';
 import toolcalcThr from '../../runner/experiments/toolcalc-thr.ts';
+import type { StandInProcessOptions } from '../../rewards/index.ts';
 
 type Plain = Record<string, unknown>;
 
@@ -15,6 +16,12 @@ export interface Arm {
   /** What differs in this arm, for tables. */
   label: string;
   config: Plain;
+  /**
+   * Run a STAND-IN OpenAI-compatible judge server (rewards/testing: rubric answers, not a language model)
+   * on loopback for each run of this arm, and point the arm's LLM judge (`rewards.judge`, or the inner
+   * judge of a 'shuffled' control) at it.
+   */
+  standIn?: StandInProcessOptions;
 }
 
 export interface SuiteEval {
