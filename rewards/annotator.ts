@@ -74,7 +74,10 @@ export interface AnnotatorMetrics extends FlatJudgeErrors {
   /** Items the judge gave no label for, by reason. */
   judgeErrors: Record<JudgeErrorKind, number>;
   judgeErrorsTotal: number;
-  /** Distinct items sent to the judge (first sends; retries not counted): what `maxCaptions` bounds. */
+  /**
+   * Distinct items sent to the judge (first sends; retries not counted; refused by the judge's own budget
+   * not counted): what `maxCaptions` bounds.
+   */
   captionsSent: number;
   /** Distinct items not sent because the budget (`maxCaptions`, or the judge's own, error 'budget') was spent. */
   captionsNotSent: number;
@@ -453,7 +456,12 @@ export class Annotator implements AnnotationChannel {
       if (transient) {
         if (this.breaker.failure(now)) this.wakeForBreaker();
       } else if (k !== 'budget') this.breaker.success(); // the judge answered; the answer was unusable
-      if (k === 'budget') { this.m.notSent++; this.leave(it.key); continue; } // stays seen: counted once
+      if (k === 'budget') { // the judge refused to send it: not sent after all; stays seen, so counted once
+        if (!this.attempts.has(it.key)) this.m.sent--;
+        this.m.notSent++;
+        this.leave(it.key);
+        continue;
+      }
       const n = (this.attempts.get(it.key) ?? 0) + 1;
       if (transient && n <= this.config.retry.limit && !this.closed) {
         this.attempts.set(it.key, n);

@@ -12,8 +12,8 @@
  *   npx tsx rewards/testing/standin-openai-server.ts [--port 8089] [--mode ok] [--latency 300-1500]
  *       [--noise 0.1] [--seed 1] [--fail-first N] [--fail-for-ms T]
  *
- * Binds 127.0.0.1 by default; `--port 0` picks a free port. Prints one line `STANDIN_URL=<base url>` on
- * stdout when listening (startStandInProcess in standin-process.ts reads it).
+ * Binds 127.0.0.1 by default; `--port 0` picks a free port. When listening it prints `STANDIN_URL=<base url>`
+ * (read by startStandInProcess in standin-process.ts), then a line for people, on stdout.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -201,7 +201,7 @@ if (runAsScript) {
     failFirst: number('fail-first', 0), failForMs: arg('fail-for-ms') === undefined ? undefined : number('fail-for-ms', 0),
   });
   console.log(`STANDIN_URL=${s.url}`);
-  console.error(`STAND-IN OpenAI-compatible judge server (rubric answers${noise ? `, ${noise} flipped` : ''}; not a language model) at ${s.url} mode=${mode} latency=${lat.join('-')} ms`);
+  console.log(`STAND-IN OpenAI-compatible judge server (rubric answers${noise ? `, ${noise} flipped` : ''}; not a language model) at ${s.url} mode=${mode} latency=${lat.join('-')} ms`);
   const stop = () => { void s.close().then(() => process.exit(0)); };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

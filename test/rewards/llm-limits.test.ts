@@ -56,6 +56,7 @@ test('request budget: at most maxRequests requests (retries included), then budg
     const m = a.metrics();
     assert.is(m.captionsLabelled, 3, 'one request was the flaky start, retried');
     assert.is(m.captionsNotSent, 2);
+    assert.is(m.captionsSent, 3);
     assert.is(m.judgeErrors.budget, 2);
     assert.is(m.judgeAttempts, 4);
     assert.is(m.judgeBudgetLeft, 0);
