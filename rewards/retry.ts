@@ -12,7 +12,8 @@
  * one probe batch of a single item (a pair in pair mode). A probe that succeeds closes it (the outage is
  * over); one that fails opens it again for twice as long.
  */
-import { parse, type Infer, type Schema } from '../core/schema.ts';
+import type { Infer, Schema } from '../core/schema.ts';
+import { parseOwnKeys } from './validate.ts';
 import { hashUniform } from './hash.ts';
 
 export const RETRY_OPTIONS = {
@@ -44,9 +45,7 @@ export const ANNOTATOR_FAULT_OPTIONS = {
 export type AnnotatorFaultConfig = Infer<typeof ANNOTATOR_FAULT_OPTIONS>;
 
 export function parseAnnotatorFaultOptions(o: Record<string, unknown>, path: string): AnnotatorFaultConfig {
-  const picked: Record<string, unknown> = {};
-  for (const k of Object.keys(ANNOTATOR_FAULT_OPTIONS)) if (o[k] !== undefined) picked[k] = o[k];
-  return parse(ANNOTATOR_FAULT_OPTIONS, picked, path);
+  return parseOwnKeys(ANNOTATOR_FAULT_OPTIONS, o, path);
 }
 
 /** Delay before retry `n` (1-based) of the item with annotation key `key`. */

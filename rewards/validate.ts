@@ -1,4 +1,5 @@
 /** Small helpers for config validation: every error names the key, the bad value and what is valid. */
+import { parse, type Infer, type Schema } from '../core/schema.ts';
 
 export type Plain = Record<string, unknown>;
 
@@ -55,4 +56,14 @@ export function bool(obj: Plain, key: string, def: boolean, path: string): boole
   if (v === undefined) return def;
   if (typeof v !== 'boolean') throw new Error(`${path}.${key}: expected true or false, got ${JSON.stringify(v)}`);
   return v;
+}
+
+/**
+ * The options of `schema` among the keys of `o` (a section whose other keys are validated by hand),
+ * parsed with core/schema: defaults filled, errors naming `path.key`.
+ */
+export function parseOwnKeys<S extends Schema>(schema: S, o: Plain, path: string): Infer<S> {
+  const picked: Plain = {};
+  for (const k of Object.keys(schema)) if (o[k] !== undefined) picked[k] = o[k];
+  return parse(schema, picked, path);
 }

@@ -7,6 +7,28 @@
  */
 import type { ScaleRewards } from './config.ts';
 
+/** Per-token advantages [B*L] (0 on padding) with the group statistics every form reports. */
+export interface TokenLevelAdvantages {
+  advantages: Float32Array;
+  /** Fraction of groups with no signal (all rewards equal): their advantages are 0. */
+  zeroStdFraction: number;
+  numGroups: number;
+}
+
+/** Σ_{s ≥ t, mask = 1} values_{b,s} at every position [B*L] (a position past a row's end holds 0). */
+function sumsToGo(values: ArrayLike<number>, mask: ArrayLike<number>, B: number, L: number): Float64Array {
+  const out = new Float64Array(B * L);
+  for (let b = 0; b < B; b++) {
+    let acc = 0;
+    for (let t = L - 1; t >= 0; t--) {
+      const k = b * L + t;
+      if (mask[k] > 0) acc += values[k];
+      out[k] = acc;
+    }
+  }
+  return out;
+}
+
 export interface GroupAdvantages {
   /** [B] Â_i for each rollout. */
   advantages: Float32Array;
@@ -109,21 +131,13 @@ export function intrinsicToGoAdvantages(
   L: number,
   scale: ScaleRewards = 'group',
   eps = 1e-4,
-): { advantages: Float32Array; zeroStdFraction: number; numGroups: number } {
+): TokenLevelAdvantages {
   const B = groups.length;
   if (returns.length !== B) throw new Error(`intrinsicToGoAdvantages: returns has ${returns.length} entries but groups has ${B}`);
   if (intrinsicStepRewards.length !== B * L || mask.length !== B * L) {
     throw new Error(`intrinsicToGoAdvantages: intrinsicStepRewards (${intrinsicStepRewards.length}) and mask (${mask.length}) must have B*L = ${B * L} entries`);
   }
-  const toGo = new Float64Array(B * L);
-  for (let b = 0; b < B; b++) {
-    let acc = 0;
-    for (let t = L - 1; t >= 0; t--) {
-      const k = b * L + t;
-      if (mask[k] > 0) acc += intrinsicStepRewards[k];
-      toGo[k] = acc;
-    }
-  }
+  const toGo = sumsToGo(intrinsicStepRewards, mask, B, L);
   const extrinsic = Float64Array.from({ length: B }, (_, b) => returns[b] - toGo[b * L]);
   const members = groupMembers(groups);
   const scaleOf = groupScaler(returns, scale, eps);
@@ -160,7 +174,7 @@ export function processAdvantages(
   L: number,
   scale: ScaleRewards = 'group',
   eps = 1e-4,
-): { advantages: Float32Array; zeroStdFraction: number; numGroups: number } {
+): TokenLevelAdvantages {
   const B = groups.length;
   if (stepRewards.length !== B * L || mask.length !== B * L) {
     throw new Error(`processAdvantages: stepRewards (${stepRewards.length}) and mask (${mask.length}) must have B*L = ${B * L} entries`);
@@ -183,14 +197,9 @@ export function processAdvantages(
     const denom = scale === 'group' ? std + eps : scale === 'batch' ? batchStd + eps : 1;
     for (const k of idx) normalised[k] = (stepRewards[k] - mean) / denom;
   }
+  const toGo = sumsToGo(normalised, mask, B, L);
   const advantages = new Float32Array(B * L);
-  for (let b = 0; b < B; b++) {
-    let toGo = 0;
-    for (let t = L - 1; t >= 0; t--) {
-      const k = b * L + t;
-      if (mask[k] > 0) { toGo += normalised[k]; advantages[k] = toGo; }
-    }
-  }
+  for (let k = 0; k < B * L; k++) if (mask[k] > 0) advantages[k] = toGo[k];
   return { advantages, zeroStdFraction: members.length ? zero / members.length : 0, numGroups: members.length };
 }
 

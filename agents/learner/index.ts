@@ -7,7 +7,7 @@ export {
   type GrpoConfig, type GrpoConfigInput, type ThrConfig, type LossType, type ScaleRewards, type AdvantageMode,
   type ImportanceSampling, type ThrMode,
 } from './config.ts';
-export { groupAdvantages, intrinsicToGoAdvantages, processAdvantages, tokenAdvantages, groupMembers, type GroupAdvantages } from './advantages.ts';
+export { groupAdvantages, intrinsicToGoAdvantages, processAdvantages, tokenAdvantages, groupMembers, type GroupAdvantages, type TokenLevelAdvantages } from './advantages.ts';
 export { aggregationCoefficients, chosenLogProbs, grpoLoss, stopGradient, LOSS_STATS, type LossTensors, type LossOptions, type LossOutput } from './grpo-loss.ts';
 export { tokenHiddenReward, thrWeights, effectiveTau, thrStats, correctRollouts, thrForm, type ThrInputs, type ThrStats } from './thr.ts';
 export { AdamW, type AdamOptions, type AdamState } from './adam.ts';

@@ -15,7 +15,8 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { parse, type Infer, type Schema } from '../../core/schema.ts';
+import type { Infer, Schema } from '../../core/schema.ts';
+import { parseOwnKeys } from '../validate.ts';
 import type { LlmJudgeConfig } from '../config.ts';
 import { sleep } from '../hash.ts';
 import type { AnnotationRequest, Judge, JudgeCounters, JudgeErrorKind, JudgeResult, PairResult } from '../types.ts';
@@ -38,9 +39,7 @@ export const LLM_LIMIT_OPTIONS = {
 export type LlmLimits = Infer<typeof LLM_LIMIT_OPTIONS>;
 
 export function parseLlmLimits(o: Record<string, unknown>, path: string): LlmLimits {
-  const picked: Record<string, unknown> = {};
-  for (const k of Object.keys(LLM_LIMIT_OPTIONS)) if (o[k] !== undefined) picked[k] = o[k];
-  return parse(LLM_LIMIT_OPTIONS, picked, path);
+  return parseOwnKeys(LLM_LIMIT_OPTIONS, o, path);
 }
 
 export interface LlmJudgeOptions {

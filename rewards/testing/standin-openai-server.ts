@@ -45,7 +45,7 @@ export interface StandInOptions {
   failForMs?: number;
   /** Retry-After seconds sent with 429 answers. */
   retryAfterSec?: number;
-  /** 'huge' mode: bytes of the 200 reply (default 8 MiB), to check a client's bound on reply size. */
+  /** 'huge' mode: bytes of the 200 reply, streamed without a Content-Length (default 8 MiB), to check a client's bound on reply size. */
   hugeBytes?: number;
 }
 
@@ -138,7 +138,16 @@ export async function startStandInServer(options: StandInOptions = {}): Promise<
     });
     switch (mode) {
       case 'ok': return reply(res, 200, completion(standInAnswer(body.messages ?? [], labelOf)));
-      case 'huge': return reply(res, 200, completion('x'.repeat(options.hugeBytes ?? 8 * 2 ** 20)));
+      case 'huge': { // streamed in 64 KiB chunks without a Content-Length, as a runaway generation would be
+        if (res.destroyed) return;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const chunk = 'x'.repeat(64 * 1024);
+        for (let left = options.hugeBytes ?? 8 * 2 ** 20; left > 0 && !res.destroyed; left -= chunk.length) {
+          if (!res.write(left >= chunk.length ? chunk : chunk.slice(0, left))) await new Promise((r) => { res.once('drain', r); res.once('close', r); });
+        }
+        if (!res.destroyed) res.end();
+        return;
+      }
       case '429': return reply(res, 429, JSON.stringify({ error: { message: 'rate limited' } }), { 'retry-after': String(options.retryAfterSec ?? 0) });
       case '500': return reply(res, 500, JSON.stringify({ error: { message: 'internal error' } }));
       case 'malformed-json': return reply(res, 200, '{"choices": [{"message": {"content": "Label: y');
