@@ -143,7 +143,8 @@ export async function startStandInServer(options: StandInOptions = {}): Promise<
         res.writeHead(200, { 'content-type': 'application/json' });
         const chunk = 'x'.repeat(64 * 1024);
         for (let left = options.hugeBytes ?? 8 * 2 ** 20; left > 0 && !res.destroyed; left -= chunk.length) {
-          if (!res.write(left >= chunk.length ? chunk : chunk.slice(0, left))) await new Promise((r) => { res.once('drain', r); res.once('close', r); });
+          if (res.write(left >= chunk.length ? chunk : chunk.slice(0, left))) continue;
+          await new Promise<void>((r) => { const done = () => { res.off('drain', done); res.off('close', done); r(); }; res.on('drain', done); res.on('close', done); });
         }
         if (!res.destroyed) res.end();
         return;
