@@ -3,7 +3,7 @@
  * generated from the env's own solver at the start of a run, as scripts/experiments/perceptual.ts does.
  */
 import type { ExperimentConfig } from './config.ts';
-import { deriveSeed } from './rng.ts';
+import { deriveSeed } from '../core/rng.ts';
 import { loadEnvs, type EnvLike } from './rooms.ts';
 
 /** Solver demonstrations generated for a perceptual judge without a demonstrations file. */

@@ -8,7 +8,7 @@
  */
 import type { EnvLike, RunnerPolicy, TokenSampler } from '../rooms.ts';
 import type { FaultRecord, TrajectoryBatch, TrajectoryRecord } from '../trajectory.ts';
-import type { SeededRng } from '../rng.ts';
+import type { SeededRng } from '../../core/rng.ts';
 import type { ActorTask } from './worker.ts';
 import { checkActorSampling } from './sampling.ts';
 

@@ -14,7 +14,7 @@ import { Piscina } from 'piscina';
 import { loadAgents, loadEnvs, loadRewards, type AgentsRoom, type EnvLike, type EnvsRoom, type RunnerPolicy } from '../rooms.ts';
 import { frame, type FaultRecord, type TrajectoryBatch, type TrajectoryRecord } from '../trajectory.ts';
 import { SharedWeights, type SharedWeightsHandle } from '../transport/shared-weights.ts';
-import { SeededRng } from '../rng.ts';
+import { SeededRng } from '../../core/rng.ts';
 import { buildPolicy, loadPolicyBytes } from './policy.ts';
 import { rolloutTokens } from './tokens.ts';
 import { checkActorSampling, type ActorSampling } from './sampling.ts';

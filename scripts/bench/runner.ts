@@ -14,7 +14,7 @@ import { getExperiment } from '../../runner/experiments/index.ts';
 import { resolveExperiment } from '../../runner/resolve.ts';
 import { loadAgents, loadEnvs } from '../../runner/rooms.ts';
 import { buildPolicy } from '../../runner/actor/policy.ts';
-import { SeededRng } from '../../runner/rng.ts';
+import { SeededRng } from '../../core/rng.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
