@@ -97,6 +97,8 @@ export interface RewardModel {
   readonly kind: string;
   /** r_int for each caption. The empty caption always scores 0. */
   score(captions: string[]): Float32Array;
+  /** r_int by annotation key instead of caption (the perceptual judge labels frames by frameKey); the retrieval model has it. */
+  scoreKeys?(keys: string[]): Float32Array;
   /** Learns from new labels (scalar or pairwise; models ignore the kind they cannot use, and count it). */
   update(labels: AnnotationLabel[]): RewardModelMetrics;
   metrics(): RewardModelMetrics;
