@@ -4,8 +4,9 @@
  */
 export { validateExperimentConfig, ConfigError, type ExperimentConfig, type EnvSection, type BudgetSection, type ActorsSection, type LoggingSection, type ServerSection, type TransportSection } from './config.ts';
 export { resolveExperiment, type ResolvedExperiment } from './resolve.ts';
-export { runExperiment, type RunOptions, type RunResult } from './experiment.ts';
-export { parseArgs, interruptSignal, USAGE, type CliArgs } from './cli.ts';
+export { Experiment, runExperiment, type RunOptions, type RunResult } from './experiment.ts';
+export { parseArgs, USAGE, type CliArgs } from './cli.ts';
+export { interruptSignal } from './interrupt.ts';
 export { EXPERIMENTS, DEFAULT_EXPERIMENT, getExperiment } from './experiments/index.ts';
 export { InProcessTransport, BoundedQueue, TransportClosedError, sharedWeightPublisher, sharedWeightSubscriber } from './transport/inprocess.ts';
 export { SharedWeights, type SharedWeightsHandle } from './transport/shared-weights.ts';
