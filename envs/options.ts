@@ -2,7 +2,7 @@
  * Typed, validated env options. Each env declares a schema (type, default, bounds, a doc line);
  * `validateOptions` fills defaults and throws an Error naming the bad key or value and what is valid.
  */
-import { hashString } from './rng.ts';
+import { hashString } from '../core/rng.ts';
 
 export type OptionSpec =
   | { type: 'int'; default: number; min?: number; max?: number; doc: string }

@@ -85,19 +85,3 @@ examples:
   npm start -- --config my.json               a config file ({"env": {"id": "./my-env.ts"}, ...})
   npm start -- --learner.thr.p 0.5 --budget.seconds 60
   npm start -- --resume runs/keydoor-thr-20260101-120000`;
-
-/**
- * The runner's Ctrl-C contract for the commands: the first SIGINT (or SIGTERM) aborts the returned signal,
- * so the run writes a checkpoint and stops cleanly; a second SIGINT exits at once.
- */
-export function interruptSignal(): AbortSignal {
-  const ctrl = new AbortController();
-  let interrupts = 0;
-  process.on('SIGINT', () => {
-    if (++interrupts > 1) process.exit(130);
-    process.stderr.write('\ninterrupted: writing a checkpoint (Ctrl-C again to exit at once)\n');
-    ctrl.abort();
-  });
-  process.on('SIGTERM', () => ctrl.abort());
-  return ctrl.signal;
-}

@@ -6,6 +6,8 @@
  *
  * Unknown keys and bad values throw a ConfigError naming the dotted key and what is valid.
  */
+import type { GrpoConfig, PolicyConfig } from '../agents/index.ts';
+import type { RewardsConfig } from '../rewards/index.ts';
 import {
   ConfigError, type Plain, bool, isPlainObject, join, num, objectAt, oneOf, optStr, rejectUnknown, str,
 } from './validate.ts';
@@ -100,11 +102,11 @@ export interface ExperimentConfig {
   seed: number;
   env: EnvSection;
   /** The policy config (agents/: validateGamePolicyConfig / validateTokenPolicyConfig), plus optional `checkpoint`. */
-  policy: Plain;
+  policy: PolicyConfig & { checkpoint?: string };
   /** The GRPO + THR learner config (agents/learner: validateGrpoConfig). */
-  learner: Plain;
+  learner: GrpoConfig;
   /** Intrinsic rewards (rewards/: validateRewardsConfig); null = extrinsic reward only (no judge, no model). */
-  rewards: Plain | null;
+  rewards: RewardsConfig | null;
   /** Groups per learner update: B = groupsPerUpdate · groupSize rollouts. */
   groupsPerUpdate: number;
   budget: BudgetSection;
@@ -200,9 +202,10 @@ export function validateExperimentConfig(partial: unknown): ExperimentConfig {
     description: str(p, 'description', '', ''),
     seed: num(p, 'seed', '', 1, { min: 0, max: 2 ** 31 - 1, integer: true }),
     env,
-    policy: objectAt(p, 'policy', ''),
-    learner: objectAt(p, 'learner', ''),
-    rewards,
+    // Filled and checked by each room's validator in resolve.ts.
+    policy: objectAt(p, 'policy', '') as unknown as ExperimentConfig['policy'],
+    learner: objectAt(p, 'learner', '') as unknown as GrpoConfig,
+    rewards: rewards as unknown as RewardsConfig | null,
     groupsPerUpdate,
     budget,
     actors,

@@ -86,12 +86,6 @@ export interface RewardsRoom {
   frameKey?(envId: string, frame: { rgb: Uint8Array; height: number; width: number }, caption?: string): string;
   createJudge?(config: any, options?: Record<string, unknown>): Promise<any>;
   Annotator?: new (judge: any, config?: any) => AnnotationChannel & { metrics?(): Record<string, unknown>; close?(): Promise<void> | void };
-  scheduledCInt?(cInt: number, schedule: any, progress: { updates: number; envSteps: number }): number;
-  UnseenCaptionAccuracy?: new () => {
-    observe(envId: string, captions: readonly string[]): void;
-    labelled(labels: readonly AnnotationLabel[]): void;
-    metrics(model: { score(c: string[]): Float32Array }): object;
-  };
 }
 
 export type { AnnotationChannel, AnnotationLabel, AnnotationRequest, NamedWeights, LearnerBatch };

@@ -7,25 +7,22 @@ import * as assert from 'uvu/assert';
 import * as rewards from '../../rewards/index.ts';
 import { RewardExtras } from '../../runner/learner/rewards.ts';
 import { buildLearnerBatch } from '../../runner/learner/batch.ts';
-import type { RewardsRoom } from '../../runner/rooms.ts';
 import type { TrajectoryRecord } from '../../runner/trajectory.ts';
 
-const room = rewards as unknown as RewardsRoom;
-
 test('c_int schedule: constant by default; linear continues from the progress made before a resume', () => {
-  const constant = new RewardExtras(room, rewards.validateRewardsConfig({ cInt: 0.4 }) as never, { updates: 0, envSteps: 0 });
+  const constant = new RewardExtras(rewards.validateRewardsConfig({ cInt: 0.4 }), { updates: 0, envSteps: 0 });
   assert.is(constant.cInt({ updates: 500, envSteps: 1e6 }), 0.4);
-  const cfg = rewards.validateRewardsConfig({ cInt: 0.4, cIntSchedule: { kind: 'linear', final: 0, over: 100 } }) as never;
-  const fresh = new RewardExtras(room, cfg, { updates: 0, envSteps: 0 });
-  const resumed = new RewardExtras(room, cfg, { updates: 50, envSteps: 0 });
+  const cfg = rewards.validateRewardsConfig({ cInt: 0.4, cIntSchedule: { kind: 'linear', final: 0, over: 100 } });
+  const fresh = new RewardExtras(cfg, { updates: 0, envSteps: 0 });
+  const resumed = new RewardExtras(cfg, { updates: 50, envSteps: 0 });
   assert.ok(Math.abs(fresh.cInt({ updates: 25, envSteps: 0 }) - 0.3) < 1e-12);
   assert.ok(Math.abs(resumed.cInt({ updates: 25, envSteps: 0 }) - 0.1) < 1e-12);
-  const steps = new RewardExtras(room, rewards.validateRewardsConfig({ cInt: 1, cIntSchedule: { kind: 'linear', final: 0, over: 1000, unit: 'envSteps' } }) as never, { updates: 0, envSteps: 400 });
+  const steps = new RewardExtras(rewards.validateRewardsConfig({ cInt: 1, cIntSchedule: { kind: 'linear', final: 0, over: 1000, unit: 'envSteps' } }), { updates: 0, envSteps: 400 });
   assert.ok(Math.abs(steps.cInt({ updates: 0, envSteps: 100 }) - 0.5) < 1e-12);
 });
 
 test('unseen accuracy from records and labels', () => {
-  const x = new RewardExtras(room, rewards.validateRewardsConfig({}) as never, { updates: 0, envSteps: 0 });
+  const x = new RewardExtras(rewards.validateRewardsConfig({}), { updates: 0, envSteps: 0 });
   x.observe([{ envId: 'KeyDoor-v0', messages: ['You pick up the red key.', 'You move north.', ''] }], []);
   assert.equal(x.metrics({ score: (c) => new Float32Array(c.length) }), { unseenCaptions: 2, unseenPositives: 1, unseenAccuracy: 0.5, unseenBalancedAccuracy: 0.5 });
   x.observe([], [{ key: 'a', caption: 'You pick up the red key.', label: 1 }]);
