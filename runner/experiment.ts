@@ -14,7 +14,8 @@
  * and run ahead as far as the bounded queue allows (staleness bounded by actors.maxStaleness).
  */
 import { readFileSync } from 'node:fs';
-import type { ExperimentConfig } from './config.ts';
+import { basename } from 'node:path';
+import { ConfigError, type ExperimentConfig } from './config.ts';
 import { resolveExperiment, type ResolvedExperiment } from './resolve.ts';
 import { RunDir } from './run-dir.ts';
 import { RunLog, type MetricsRecord } from './run-log.ts';
@@ -30,6 +31,7 @@ import type { EpisodeSample, LearnerOut, LearnerUpdate } from './learner/worker.
 import type { FaultRecord } from './trajectory.ts';
 import { AnnotationService, createRunAnnotator, type RunAnnotationChannel } from './annotation.ts';
 import { ProgressBar } from './progress.ts';
+import { checkHealth, type Warning } from './health.ts';
 import { MetricsHub, startStreamServer, type StreamServer } from './stream/index.ts';
 
 export interface RunOptions {
@@ -80,7 +82,7 @@ export interface RunResult {
 type Status = RunResult['status'];
 
 const emptyCounters = (): RunnerCounters => ({
-  updates: 0, envSteps: 0, episodes: 0, tasks: 0, groups: 0, workerFaults: 0, envFaults: 0, discardedEpisodes: 0, elapsedSeconds: 0,
+  updates: 0, envSteps: 0, episodes: 0, tasks: 0, groups: 0, workerFaults: 0, envFaults: 0, discardedEpisodes: 0, skippedUpdates: 0, elapsedSeconds: 0,
 });
 
 /** The experiment as it runs: created by `prepare()`, torn down by `teardown()`. */
@@ -118,6 +120,10 @@ export class Experiment {
   /** Message ids already trained on (at-least-once delivery: a redelivered message is acked, never trained twice). */
   private readonly seen = new Set<string>();
   private readonly seenOrder: string[] = [];
+  /** Warnings raised so far (once each), for the summary. */
+  private readonly warnings: Warning[] = [];
+  /** Budget fraction and time when this process started training (for the ETA). */
+  private etaBase = { fraction: 0, time: Date.now() };
 
   constructor(private readonly partial: unknown, private readonly opts: RunOptions = {}) {
     this.hub = opts.hub ?? new MetricsHub();
@@ -156,25 +162,65 @@ export class Experiment {
 
   /** Resolves the config (or the saved one, on resume), opens the run directory and the learner thread. */
   private async prepare(): Promise<Live> {
+    try {
+      const { runDir, resolved, resume } = await this.openRun();
+      try {
+        return await this.prepareRun(runDir, resolved, resume);
+      } catch (err) {
+        runDir.unlock();
+        throw err;
+      }
+    } catch (err) {
+      await this.server?.close();
+      throw err;
+    }
+  }
+
+  /** The stream server (dashboard), when enabled; its URL is printed. */
+  private async startServer(config: ExperimentConfig, runName: string): Promise<void> {
+    const serverCfg = { ...config.server, ...(this.opts.server ?? {}) };
+    if (!serverCfg.enabled || this.server) return;
+    this.server = await startStreamServer({ hub: this.hub, host: serverCfg.host, port: serverCfg.port, token: serverCfg.token, runsDir: config.logging.dir, runName });
+    if (!(this.opts.quiet ?? !config.logging.progress)) this.say(`dashboard: ${this.server.url}${serverCfg.token ? `?token=${serverCfg.token}` : ''}`);
+  }
+
+  /** The run directory (created, or opened for --resume) and locked; the resolved config; the checkpoint to resume. */
+  private async openRun(): Promise<{ runDir: RunDir; resolved: ResolvedExperiment; resume: CheckpointData | null }> {
     let resume: CheckpointData | null = null;
     let runDir: RunDir;
     let resolved: ResolvedExperiment;
     if (this.opts.resume) {
+      // Only the budget may change on resume; everything else is the saved config.
+      const over = (this.partial ?? {}) as Record<string, unknown>;
+      const other = Object.keys(over).filter((k) => k !== 'budget');
+      if (other.length) throw new ConfigError(`--resume continues the saved config of '${this.opts.resume}'; only 'budget' can be changed, got ${other.map((k) => `'${k}'`).join(', ')}`);
       runDir = RunDir.open(this.opts.resume);
-      const saved = JSON.parse(readFileSync(`${runDir.path}/config.json`, 'utf8')) as Record<string, unknown>;
-      // Budget (and logging) may be extended on resume; everything else is the saved config.
-      const over = (this.partial ?? {}) as Partial<ExperimentConfig>;
-      if (over.budget) saved.budget = over.budget;
-      resolved = await resolveExperiment(saved);
-      const ckpt = latestCheckpoint(runDir.checkpoints);
-      if (!ckpt) throw new Error(`cannot resume '${this.opts.resume}': it has no complete checkpoint under checkpoints/`);
-      resume = loadCheckpoint(ckpt);
-      this.say(`resuming ${runDir.path} from ${ckpt}`);
+      runDir.lock();
+      try {
+        const saved = JSON.parse(readFileSync(`${runDir.path}/config.json`, 'utf8')) as Record<string, unknown>;
+        if (over.budget) saved.budget = over.budget;
+        resolved = await resolveExperiment(saved);
+        const ckpt = latestCheckpoint(runDir.checkpoints);
+        if (!ckpt) throw new Error(`cannot resume '${this.opts.resume}': it has no complete checkpoint under checkpoints/`);
+        resume = loadCheckpoint(ckpt);
+        this.say(`resuming ${runDir.path} from ${ckpt}`);
+      } catch (err) {
+        runDir.unlock();
+        throw err;
+      }
     } else {
       resolved = await resolveExperiment(this.partial);
-      runDir = RunDir.create(resolved.config.logging.dir, resolved.config.name);
+      // The server first: a port in use or a refused host fails here, before a run directory exists.
+      const path = RunDir.nextPath(resolved.config.logging.dir, resolved.config.name);
+      await this.startServer(resolved.config, basename(path));
+      runDir = RunDir.create(resolved.config.logging.dir, resolved.config.name, path);
+      runDir.lock();
       runDir.writeConfig(resolved.config);
     }
+    return { runDir, resolved, resume };
+  }
+
+  private async prepareRun(runDir: RunDir, resolved: ResolvedExperiment, resume: CheckpointData | null): Promise<Live> {
     const config = resolved.config;
     const transport = this.opts.transport ?? new InProcessTransport({ queueCapacity: config.actors.queueCapacity });
     // Lockstep needs the actors and the learner in one process (ordered feed, pinned versions).
@@ -224,12 +270,8 @@ export class Experiment {
     const weights = SharedWeights.attach(ready.weights);
     if (transport instanceof InProcessTransport) transport.attachWeights(ready.weights);
     else await this.forwardWeights(live, weights, ready.version);
-    const serverCfg = { ...config.server, ...(this.opts.server ?? {}) };
     const quiet = this.opts.quiet ?? !config.logging.progress;
-    if (serverCfg.enabled) {
-      this.server = await startStreamServer({ hub: this.hub, host: serverCfg.host, port: serverCfg.port, token: serverCfg.token, runsDir: config.logging.dir, runName: runDir.path.split('/').pop() });
-      if (!quiet) this.say(`dashboard: ${this.server.url}${serverCfg.token ? `?token=${serverCfg.token}` : ''}`);
-    }
+    await this.startServer(config, basename(runDir.path)); // resume: the server starts once the saved config is known
     this.hub.publish('config', config as unknown as object);
     log.event('start', `run ${runDir.path} (${ready.paramCount} parameters, ${config.actors.workers} actor worker(s), pipeline ${config.actors.pipeline})`, { runDir: runDir.path, resumed: Boolean(live.resume), version: ready.version });
     const base = live.resume ? live.resume.version : 0;
@@ -242,6 +284,7 @@ export class Experiment {
     }
     if (!quiet) this.say(`run directory: ${runDir.path}`);
     this.source = transport.trajectorySource('learner');
+    this.etaBase = { fraction: this.budgetFraction(live), time: Date.now() };
     if (this.opts.actors !== false) this.startActors(live, weights, ready.version);
   }
 
@@ -336,11 +379,24 @@ export class Experiment {
     for (const [k, v] of Object.entries(ann)) rec[`ann_${k}`] = v;
     log.record(rec);
     if (live.annotation.channel) this.hub.publish('annotator', { step: counters.updates, ...ann });
-    if (u.skipped) log.event('skipped', `update ${counters.updates} skipped: ${u.skipped}`);
+    if (u.skipped) {
+      counters.skippedUpdates++;
+      log.event('skipped', `update ${counters.updates} skipped: ${u.skipped}`);
+    }
+    for (const w of checkHealth(counters, rec, ann)) {
+      if (this.warnings.some((x) => x.id === w.id)) continue;
+      this.warnings.push(w);
+      log.event('warning', w.message, { warning: w.id });
+      this.progress.note(`warning: ${w.message}`);
+    }
+    const fraction = this.budgetFraction(live);
+    const done = fraction - this.etaBase.fraction;
     this.progress.update({
-      fraction: this.budgetFraction(live), updates: counters.updates, envSteps: counters.envSteps, stepsPerSec: rec.stepsPerSec,
+      fraction, updates: counters.updates, envSteps: counters.envSteps, stepsPerSec: rec.stepsPerSec,
       successRate: log.recent('successRate'), returnMean: log.recent('returnMean'),
       policyLag: rec.policyLag ?? 0, faults: rec.faults, elapsed: rec.time,
+      eta: done > 0 ? ((1 - fraction) * (Date.now() - this.etaBase.time)) / 1000 / done : NaN,
+      trouble: { discarded: counters.discardedEpisodes, stale: rec.staleDropped ?? 0, 'judge errors': ann.judgeErrorsTotal ?? 0, skipped: counters.skippedUpdates },
     });
     return rec;
   }
@@ -354,9 +410,15 @@ export class Experiment {
     else if (m.type === 'fatal') this.stop('failed', new Error(`learner thread failed: ${m.message}`));
   }
 
+  /** Env faults, each attributed to its env, seed and step: a thrown error discards the episode's group, a bad reward or observation the episode. */
   private onFaults(live: Live, faults: FaultRecord[]): void {
     live.counters.envFaults += faults.length;
-    for (const f of faults) live.log.event('fault', `env '${f.envId}' threw at seed ${f.seed}, step ${f.step}: ${f.message}`, { envId: f.envId, seed: f.seed, step: f.step, faultKind: f.kind });
+    for (const f of faults) {
+      const lost = f.kind === 'env' ? live.config.env.groupSize : 1;
+      live.counters.discardedEpisodes += lost;
+      const what = f.kind === 'env' ? 'threw' : `gave a ${f.kind}`;
+      live.log.event('fault', `env '${f.envId}' ${what} at seed ${f.seed}, step ${f.step}: ${f.message} (${lost} episode${lost > 1 ? 's' : ''} discarded)`, { envId: f.envId, seed: f.seed, step: f.step, faultKind: f.kind });
+    }
   }
 
   private onEpisode(live: Live, s: EpisodeSample): void {
@@ -427,7 +489,12 @@ export class Experiment {
     const q = live.transport instanceof InProcessTransport ? live.transport.queue : null;
     live.log.writeSummary(
       { name: live.config.name, runDir: live.runDir.path, status, env: live.config.env.id },
-      { queueHighWater: q ? q.highWater : null, ...(this.failure ? { error: this.failure.message } : {}) },
+      {
+        queueHighWater: q ? q.highWater : null,
+        annotator: live.annotation.channel ? live.annotation.stats() : null,
+        warnings: this.warnings.map((w) => w.message),
+        ...(this.failure ? { error: this.failure.message } : {}),
+      },
     );
   }
 
@@ -436,6 +503,7 @@ export class Experiment {
     await this.pool?.destroy().catch(() => {});
     await live.annotation.close();
     await this.server?.close();
+    live.runDir.unlock();
   }
 
   private result(live: Live): RunResult {

@@ -70,7 +70,7 @@ export class RunLog {
       stepsPerSec: el > 0 ? c.envSteps / el : 0,
       successRateFirst: avg(head.map((r) => r.successRate)), successRateLast: avg(tail.map((r) => r.successRate)),
       returnFirst: avg(head.map((r) => r.returnMean)), returnLast: avg(tail.map((r) => r.returnMean)),
-      workerFaults: c.workerFaults, envFaults: c.envFaults, discardedEpisodes: c.discardedEpisodes,
+      workerFaults: c.workerFaults, envFaults: c.envFaults, discardedEpisodes: c.discardedEpisodes, skippedUpdates: c.skippedUpdates,
       staleDropped: m.at(-1)?.staleDropped ?? 0,
       abandonedDropped: m.at(-1)?.abandonedDropped ?? 0,
       rssMBFirst: this.rss[0] ?? null, rssMBMax: this.rss.length ? Math.max(...this.rss) : null, rssMBLast: this.rss.at(-1) ?? null,

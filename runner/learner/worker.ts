@@ -83,6 +83,19 @@ export interface LearnerUpdate {
   skipped?: string;
 }
 
+/** Records whose rewards or observations are not finite: dropped by the learner, reported as env faults. */
+function badRecord(r: TrajectoryRecord): { kind: 'bad-reward' | 'bad-observation'; step: number; message: string } | null {
+  for (let t = 0; t < r.rewards.length; t++) {
+    if (!Number.isFinite(r.rewards[t])) return { kind: 'bad-reward', step: t, message: `reward ${r.rewards[t]} at step ${t} is not finite (episode dropped)` };
+  }
+  if (r.obs) {
+    for (let i = 0; i < r.obs.length; i++) {
+      if (!Number.isFinite(r.obs[i])) { const t = Math.floor(i / (r.obsDim ?? 1)); return { kind: 'bad-observation', step: t, message: `observation at step ${t} holds ${r.obs[i]} (episode dropped)` }; }
+    }
+  }
+  return null;
+}
+
 export type LearnerOut =
   | { type: 'ready'; version: number; weightBytes: number; weights: SharedWeightsHandle; paramCount: number }
   /** The batch's rollouts are consumed; `update` is the update they completed, if any. */
@@ -126,7 +139,7 @@ class LearnerThread {
   private labelWaiters = new Map<number, (labels: AnnotationLabel[]) => void>();
   private inbox: LearnerIn[] = [];
   private busy = false;
-  private stats = { actorBusyMs: 0, actorPolicyMs: 0, actorSteps: 0, staleDropped: 0, staleDownweighted: 0, abandonedDropped: 0, envFaults: 0, lagSum: 0, lagMax: 0, lagN: 0, episodes: 0, updates: 0 };
+  private stats = { actorBusyMs: 0, actorPolicyMs: 0, actorSteps: 0, staleDropped: 0, staleDownweighted: 0, abandonedDropped: 0, envFaults: 0, emptyUpdates: 0, lagSum: 0, lagMax: 0, lagN: 0, episodes: 0, updates: 0 };
 
   constructor(private readonly init: LearnerInit) {}
 
@@ -216,7 +229,11 @@ class LearnerThread {
       this.stats.actorPolicyMs += b.policyMs;
       this.stats.actorSteps += b.steps;
       if (b.frames && !this.pendingFrames) this.pendingFrames = b.frames;
-      for (const r of b.records) this.pending.push(r);
+      for (const r of b.records) {
+        const bad = badRecord(r);
+        if (bad) faults.push({ ...bad, envId: r.envId, seed: r.seed, message: `episode ${r.member} of group ${r.group}: ${bad.message}` });
+        else this.pending.push(r);
+      }
       for (const f of b.keyFrames ?? []) {
         if (!this.requested.has(f.key) && !this.keyFrames.has(f.key)) this.keyFrames.set(f.key, { rgb: f.rgb, height: f.height, width: f.width });
       }
@@ -240,10 +257,19 @@ class LearnerThread {
     });
   }
 
-  /** One learner update over the pending rollouts; see the file comment for the phases. */
-  private async update(): Promise<LearnerUpdate> {
+  /**
+   * One learner update over the pending rollouts; see the file comment for the phases. An update left
+   * with no rollouts (all stale, or all faulted) trains nothing and, in the free pipeline, publishes
+   * nothing: the version only advances with new weights. Lockstep pins update j's rollouts to version
+   * j − 1, so there the unchanged weights are published again (counted as `emptyUpdates`).
+   */
+  private async update(): Promise<LearnerUpdate | undefined> {
     const t0 = performance.now();
     const batch = this.collect();
+    if (batch.records.length === 0) {
+      this.stats.emptyUpdates++;
+      if (this.init.config.actors.pipeline === 'free') return undefined;
+    }
     const modelMetrics = await this.annotate(batch.records);
     if (this.extras) this.coef.cInt = this.extras.cInt({ updates: this.stats.updates, envSteps: this.stats.actorSteps });
     const rewards = batch.records.map((r) => this.reward(r));
@@ -374,6 +400,7 @@ class LearnerThread {
       staleDropped: this.stats.staleDropped,
       staleDownweighted: this.stats.staleDownweighted,
       abandonedDropped: this.stats.abandonedDropped,
+      emptyUpdates: this.stats.emptyUpdates,
       envFaults: this.stats.envFaults,
       // Cumulative actor-side accounting: steps per busy actor-second measures the actor loop itself.
       actorBusyMs: this.stats.actorBusyMs,

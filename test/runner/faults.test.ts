@@ -46,6 +46,19 @@ test('an env that throws: the fault is reported with env id, seed and step; its 
   assert.is(r.summary.envFaults, last.envFaults);
 });
 
+test('a NaN reward drops that episode (not the update), attributed to its env, seed and step', async () => {
+  const r = await runExperiment(config({ nanMod: 3, nanStep: 2 }), { quiet: true });
+  assert.is(r.status, 'completed');
+  const s = r.summary as Record<string, number>;
+  assert.is(s.skippedUpdates, 0, 'no update was voided');
+  assert.ok(s.envFaults > 0 && s.discardedEpisodes === s.envFaults, `one episode discarded per bad reward (${s.envFaults} faults, ${s.discardedEpisodes} discarded)`);
+  const faults = readJsonl(join(r.runDir, 'events.jsonl')).filter((e) => e.kind === 'fault');
+  assert.is(faults[0].faultKind, 'bad-reward');
+  assert.is(faults[0].seed % 3, 0);
+  assert.is(faults[0].step, 1);
+  assert.ok(r.metrics.every((m) => Number.isFinite(m.learner_loss)), 'every update trained on finite rewards');
+});
+
 test('an actor worker that exits is replaced; its episodes are discarded and counted; the run goes on', async () => {
   const r = await runExperiment(config({ exitMod: 4, exitRem: 1, exitStep: 2 }, { actors: { workers: 2, groupsPerTask: 1 } }), { quiet: true });
   assert.is(r.status, 'completed');
@@ -56,7 +69,7 @@ test('an actor worker that exits is replaced; its episodes are discarded and cou
   assert.ok(r.metrics.slice(-3).some((m) => m.episodes > 0), 'later updates still get rollouts');
 });
 
-const counters: RunnerCounters = { updates: 1, envSteps: 10, episodes: 2, tasks: 1, groups: 1, workerFaults: 0, envFaults: 0, discardedEpisodes: 0, elapsedSeconds: 1 };
+const counters: RunnerCounters = { updates: 1, envSteps: 10, episodes: 2, tasks: 1, groups: 1, workerFaults: 0, envFaults: 0, discardedEpisodes: 0, skippedUpdates: 0, elapsedSeconds: 1 };
 
 test('checkpoints are atomic: a crash mid-write leaves no final directory; leftovers are ignored and cleaned', () => {
   const dir = join(root, 'ck');
