@@ -6,7 +6,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Env, EnvFamily, EnvSpec } from './types.ts';
-import { describeOption, type OptionSchema } from './options.ts';
+import { describeSchema } from '../core/schema.ts';
+import type { OptionSchema } from './options.ts';
 
 export interface EnvRegistration {
   id: string;
@@ -67,8 +68,7 @@ export function validateEnvOptions(id: string, options?: Record<string, unknown>
 
 /** Human-readable option docs of a registered id (for CLIs and errors). */
 export function describeEnvOptions(id: string): string[] {
-  const schema = getEnvRegistration(id).optionSchema ?? {};
-  return Object.entries(schema).map(([k, s]) => `${k}: ${describeOption(s)}, default ${JSON.stringify(s.default)} — ${s.doc}`);
+  return describeSchema(getEnvRegistration(id).optionSchema ?? {}).map((r) => `${r.key}: ${r.type}, default ${r.default} — ${r.doc}`);
 }
 
 /** True for strings that name a module file rather than a registered id. */
