@@ -228,10 +228,16 @@ function parseSpec(spec: Spec, v: unknown, key: string): unknown {
       }
       const variant = spec.variants[kind];
       if (!variant) return spec.extra!.parse(kind, v, key);
+      rejectUnknownKeys(v, ['kind', ...Object.keys(variant)], key);
       const { kind: _kind, ...rest } = v;
       return { kind, ...parse(variant, rest, key) };
     }
   }
+}
+
+/** Validates one value against one spec (a union or a nested section on its own); `key` is its dotted key. */
+export function parseOption<S extends Spec>(spec: S, value: unknown, key: string): InferSpec<S> {
+  return parseSpec(spec, value, key) as InferSpec<S>;
 }
 
 /**
