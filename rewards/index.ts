@@ -6,7 +6,8 @@ export {
   validateRewardsConfig, validateJudgeConfig, validateModelConfig, validateAnnotatorConfig,
   type RewardsConfig, type JudgeConfig, type RubricJudgeConfig, type LlmJudgeConfig, type PerceptualJudgeConfig,
   type BuiltinEncoderConfig, type TfjsEncoderConfig, type RewardModelConfig, type RetrievalModelConfig,
-  type ClassificationModelConfig, type RankingModelConfig, type AnnotatorConfig,
+  type ClassificationModelConfig, type RankingModelConfig, type AnnotatorConfig, type RewardsConfigInput,
+  REWARDS_OPTIONS, JUDGE_OPTIONS, MODEL_OPTIONS, ANNOTATOR_OPTIONS,
 } from './config.ts';
 export type {
   AnnotationLabel, AnnotationRequest, Frame, Judge, JudgeErrorKind, JudgeResult, PairResult,

@@ -10,7 +10,7 @@
  *                          --flag with no value = true). Unknown keys are rejected by validation.
  */
 import { readFileSync } from 'node:fs';
-import { ConfigError, deepMerge, isPlainObject, setDotted, type Plain } from './validate.ts';
+import { ConfigError, isPlainObject, type Plain } from '../core/schema.ts';
 import { DEFAULT_EXPERIMENT, getExperiment } from './experiments/index.ts';
 
 export interface CliArgs {
@@ -23,6 +23,30 @@ export interface CliArgs {
 }
 
 const OWN = new Set(['experiment', 'config', 'resume', 'port', 'host', 'token', 'no-server', 'quiet', 'backend', 'help']);
+
+/** Deep merge of plain objects (arrays and typed arrays are replaced, not merged): a config file over a named experiment. */
+export function deepMerge(base: Plain, over: Plain): Plain {
+  const out: Plain = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] = isPlainObject(b) && isPlainObject(v) ? deepMerge(b, v) : v;
+  }
+  return out;
+}
+
+/** Sets `obj[a][b][c] = value` for the dotted key 'a.b.c' (a `--a.b.c VALUE` flag), creating objects on the way. */
+export function setDotted(obj: Plain, dotted: string, value: unknown): void {
+  const parts = dotted.split('.');
+  if (parts.some((p) => p.length === 0)) throw new ConfigError(`bad config key '${dotted}'`);
+  let cur: Plain = obj;
+  for (const p of parts.slice(0, -1)) {
+    const next = cur[p];
+    if (next === undefined) cur[p] = {};
+    else if (!isPlainObject(next)) throw new ConfigError(`cannot set '${dotted}': '${p}' is not an object`);
+    cur = cur[p] as Plain;
+  }
+  cur[parts[parts.length - 1]] = value;
+}
 
 function parseValue(raw: string | undefined): unknown {
   if (raw === undefined) return true;

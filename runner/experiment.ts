@@ -173,13 +173,13 @@ export async function runExperiment(partial: unknown, opts: RunOptions = {}): Pr
     // Budget (and logging) may be extended on resume; everything else is the saved config.
     const over = (partial ?? {}) as Partial<ExperimentConfig>;
     if (over.budget) saved.budget = over.budget;
-    resolved = await resolveExperiment(saved);
+    resolved = await resolveExperiment(saved, { inProcess: !opts.transport, backend: opts.backend, server: opts.server });
     const ckpt = latestCheckpoint(runDir.checkpoints);
     if (!ckpt) throw new Error(`cannot resume '${opts.resume}': it has no complete checkpoint under checkpoints/`);
     resume = loadCheckpoint(ckpt);
     log(`resuming ${runDir.path} from ${ckpt}`);
   } else {
-    resolved = await resolveExperiment(partial);
+    resolved = await resolveExperiment(partial, { inProcess: !opts.transport, backend: opts.backend, server: opts.server });
     runDir = RunDir.create(resolved.config.logging.dir, resolved.config.name);
     runDir.writeConfig(resolved.config);
   }
@@ -286,7 +286,7 @@ export async function runExperiment(partial: unknown, opts: RunOptions = {}): Pr
     }
     const v0 = ready.version;
     if (serverCfg.enabled) {
-      server = await startStreamServer({ hub, host: serverCfg.host, port: serverCfg.port, token: serverCfg.token, runsDir: config.logging.dir, runName: runDir.path.split('/').pop() });
+      server = await startStreamServer({ hub, host: serverCfg.host, port: serverCfg.port, token: serverCfg.token ?? undefined, runsDir: config.logging.dir, runName: runDir.path.split('/').pop() });
       if (!quiet) log(`dashboard: ${server.url}${serverCfg.token ? `?token=${serverCfg.token}` : ''}`);
     }
     hub.publish('config', config as unknown as object);

@@ -6,6 +6,7 @@
  * Top-k / top-p are deliberately absent: the learner scores full-vocabulary softmax(logits / T) and cannot
  * reproduce a truncated distribution, so the ratio would be biased (see docs/runner.md).
  */
+import type { GrpoConfig } from '../../agents/index.ts';
 
 /** What ActorInit.sampling may hold. */
 export interface ActorSampling {
@@ -13,13 +14,9 @@ export interface ActorSampling {
   temperature: number;
 }
 
-/** The actors' sampling options for a (validated) learner config; absent temperature = 1. */
-export function actorSampling(learner: Record<string, unknown>): ActorSampling {
-  const T = learner.temperature ?? 1;
-  if (typeof T !== 'number' || !(T > 0) || !Number.isFinite(T)) {
-    throw new Error(`learner.temperature = ${JSON.stringify(T)}: expected a finite number > 0 (the actors' sampling temperature)`);
-  }
-  return { temperature: T };
+/** The actors' sampling options, derived from the validated learner config (validated there, once). */
+export function actorSampling(learner: Pick<GrpoConfig, 'temperature'>): ActorSampling {
+  return { temperature: learner.temperature };
 }
 
 /**
@@ -32,5 +29,5 @@ export function checkActorSampling(s: Record<string, unknown> | undefined): Acto
       throw new Error(`actor sampling option '${key}' is not supported: the learner scores softmax(logits / temperature) over the full vocabulary and cannot reproduce a truncated (top-k/top-p) distribution; only 'temperature' (set through learner.temperature) is valid`);
     }
   }
-  return actorSampling(s ?? {});
+  return { temperature: (s as Partial<ActorSampling> | undefined)?.temperature ?? 1 };
 }

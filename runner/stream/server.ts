@@ -31,6 +31,7 @@ import type { HubMessage, MetricsHub } from './hub.ts';
 import { PROTOCOL_VERSION, TOPICS, WIRE_FORMATS, ClientMessageError, encodeServerMessage, parseClientMessage, parseTopicList, toWire } from './protocol.ts';
 import type { Topic, WireFormat } from './protocol.ts';
 import { RUN_FILES, listRuns, openRunFile } from './runs.ts';
+import { accessProblem, isLoopback } from './access.ts';
 
 export interface StreamServerOptions {
   /** The run's hub; the server subscribes to all its topics. Required. */
@@ -89,9 +90,7 @@ const INT_RANGES: Record<(typeof INT_KEYS)[number], [number, number]> = {
   heartbeatMs: [0, 3_600_000],
 };
 
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
+export { isLoopback };
 
 /** Validates server options and fills defaults; throws naming the bad key/value and what is valid. */
 export function validateStreamServerOptions(partial: Partial<StreamServerOptions> & { hub: MetricsHub }): StreamServerOptions {
@@ -100,7 +99,7 @@ export function validateStreamServerOptions(partial: Partial<StreamServerOptions
   for (const k of Object.keys(partial)) {
     if (!valid.includes(k)) throw new Error(`startStreamServer: unknown option "${k}"; valid: ${valid.join(', ')}`);
   }
-  const o = { ...DEFAULT_STREAM_SERVER_OPTIONS, ...Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) } as StreamServerOptions;
+  const o = { ...DEFAULT_STREAM_SERVER_OPTIONS, ...Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined && v !== null)) } as StreamServerOptions;
   if (!o.hub || typeof (o.hub as MetricsHub).subscribe !== 'function') throw new Error('startStreamServer: "hub" must be a MetricsHub');
   if (typeof o.host !== 'string' || o.host.length === 0) throw new Error(`startStreamServer: host must be a non-empty string, got ${JSON.stringify(o.host)}`);
   for (const k of INT_KEYS) {
@@ -110,15 +109,8 @@ export function validateStreamServerOptions(partial: Partial<StreamServerOptions
       throw new Error(`startStreamServer: ${k} = ${JSON.stringify(v)} is invalid; use an integer from ${lo} to ${hi}`);
     }
   }
-  if (o.token !== undefined && (typeof o.token !== 'string' || o.token.length < 16 || !/^[\x21-\x7e]+$/.test(o.token))) {
-    throw new Error('startStreamServer: token must be at least 16 printable ASCII characters without spaces');
-  }
-  if (!isLoopback(o.host) && o.token === undefined) {
-    throw new Error(
-      `startStreamServer: host "${o.host}" is not loopback, so the stream would be readable from other machines; ` +
-        'pass a token (at least 16 characters, e.g. from `openssl rand -hex 16`) or bind 127.0.0.1',
-    );
-  }
+  const problem = accessProblem(o.host, o.token);
+  if (problem) throw new Error(`startStreamServer: ${problem.message}`);
   for (const k of ['runsDir', 'runName'] as const) {
     if (o[k] !== undefined && typeof o[k] !== 'string') throw new Error(`startStreamServer: ${k} must be a string`);
   }

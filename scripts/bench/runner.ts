@@ -31,7 +31,8 @@ async function bare(name: string, seconds: number): Promise<number> {
   const policy = buildPolicy(agents, config.policy);
   const N = config.env.groupSize * config.actors.groupsPerTask;
   const instances = await Promise.all(Array.from({ length: N }, () => envs.makeEnv(envRef, config.env.options)));
-  const obsDim = (config.policy.obsShape as number[]).reduce((a, b) => a * b, 1);
+  if (config.policy.kind !== 'game') throw new Error(`bench 'runner' needs a game experiment, got policy kind '${config.policy.kind}'`);
+  const obsDim = config.policy.obsShape.reduce((a, b) => a * b, 1);
   const obs = new Float32Array(N * obsDim);
   const maxSteps = instances[0].spec.maxEpisodeSteps;
   const store = new Float32Array(N * maxSteps * obsDim);

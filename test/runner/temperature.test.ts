@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runExperiment } from '../../runner/experiment.ts';
 import { actorSampling, checkActorSampling } from '../../runner/actor/sampling.ts';
+import { validateExperimentConfig } from '../../runner/config.ts';
+import { validateGrpoConfig } from '../../agents/index.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'thrive-temperature-'));
 const readJsonl = (p: string) => readFileSync(p, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
@@ -48,9 +50,10 @@ for (const [name, over] of cases) {
 }
 
 test('actor sampling: one temperature, from learner.temperature; top-k / top-p rejected by name', () => {
-  assert.equal(actorSampling({}), { temperature: 1 });
-  assert.equal(actorSampling({ temperature: 0.7, lossType: 'dapo' }), { temperature: 0.7 });
-  assert.throws(() => actorSampling({ temperature: 0 }), /learner\.temperature = 0/);
+  assert.equal(actorSampling(validateGrpoConfig({})), { temperature: 1 });
+  assert.equal(actorSampling(validateGrpoConfig({ temperature: 0.7, lossType: 'dapo' })), { temperature: 0.7 });
+  // Validated once, as learner.temperature, before any run directory exists.
+  assert.throws(() => validateExperimentConfig({ env: { id: 'KeyDoor-v0' }, budget: { updates: 1 }, learner: { temperature: 0 } }), /'learner\.temperature' must be a number > 0/);
   assert.equal(checkActorSampling({ temperature: 0.5 }), { temperature: 0.5 });
   assert.throws(() => checkActorSampling({ temperature: 0.5, topK: 5 }), /'topK' is not supported/);
   assert.throws(() => checkActorSampling({ topP: 0.9 }), /'topP' is not supported/);
