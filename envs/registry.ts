@@ -24,6 +24,8 @@ export interface EnvRegistration {
 
 const registry = new Map<string, EnvRegistration>();
 
+const ENV_FAMILIES: readonly EnvFamily[] = ['games', 'text', 'tools'];
+
 /**
  * Registers an env id. `entry` is a factory `(options) => Env` (family taken from the instance's
  * spec) or a full registration. Re-registering an id throws unless `{ overwrite: true }`.
@@ -123,11 +125,10 @@ export async function makeEnv<E extends Env<any, any> = Env<any, any>>(idOrPath:
     if (typeof (env as unknown as Record<string, unknown>)?.[key] !== 'function') throw new Error(`env module '${idOrPath}': the object its default export made has no ${key}() method`);
   }
   if (!env.observationSpace || !env.actionSpace) throw new Error(`env module '${idOrPath}': the env has no observationSpace/actionSpace`);
-  if (!env.spec) {
-    // A user env may omit spec: name it by its path and guess the family from its observation space.
-    const family: EnvFamily = env.observationSpace.kind === 'token-sequence' ? 'text' : 'games';
-    const spec: EnvSpec = { id: idOrPath, family, maxEpisodeSteps: Number.POSITIVE_INFINITY, options: { ...(options ?? {}) } };
-    Object.defineProperty(env, 'spec', { value: spec, enumerable: true });
+  // The family picks the policy and the actor loop, so it is declared by the env, never guessed.
+  const family = (env.spec as Partial<EnvSpec> | undefined)?.family;
+  if (!ENV_FAMILIES.includes(family as EnvFamily)) {
+    throw new Error(`env module '${idOrPath}': the env must declare spec = { id, family, maxEpisodeSteps, options } with family one of ${ENV_FAMILIES.map((f) => `'${f}'`).join(', ')}; got spec.family ${JSON.stringify(family)}`);
   }
   return env;
 }

@@ -12,9 +12,11 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, isPlainObject, type Plain } from '../core/schema.ts';
 import { DEFAULT_EXPERIMENT, getExperiment } from './experiments/index.ts';
+import type { ExperimentConfigInput } from './config.ts';
 
 export interface CliArgs {
-  config: Plain;
+  /** The experiment as given (named experiment, file, overrides): not validated yet — the runner does that. */
+  config: ExperimentConfigInput;
   resume?: string;
   server: { enabled?: boolean; port?: number; host?: string; token?: string };
   quiet: boolean;
@@ -74,7 +76,7 @@ export function parseArgs(argv: string[]): CliArgs {
   let config: Plain = {};
   const name = flags.get('experiment');
   const file = flags.get('config');
-  if (name !== undefined || file === undefined) config = getExperiment(name ?? DEFAULT_EXPERIMENT);
+  if (name !== undefined || file === undefined) config = { ...getExperiment(name ?? DEFAULT_EXPERIMENT) };
   if (file !== undefined) {
     let parsed: unknown;
     try {
@@ -98,7 +100,7 @@ export function parseArgs(argv: string[]): CliArgs {
   if (flags.has('port')) server.port = num('port');
   if (flags.has('host')) server.host = flags.get('host');
   if (flags.has('token')) server.token = flags.get('token');
-  return { config, resume: flags.get('resume'), server, quiet: flags.has('quiet'), backend: flags.get('backend'), help: flags.has('help') };
+  return { config: config as ExperimentConfigInput, resume: flags.get('resume'), server, quiet: flags.has('quiet'), backend: flags.get('backend'), help: flags.has('help') };
 }
 
 export const USAGE = `usage: npm start -- [--experiment NAME | --config FILE] [--key.path VALUE ...]

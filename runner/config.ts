@@ -165,8 +165,9 @@ export function validateExperimentConfig(partial: unknown): ValidatedExperimentC
   };
 }
 
-/** The stream server's access rules (runner/stream/access.ts) on a server section; `path` names it in errors. */
-export function checkServerSection(s: Pick<ServerSection, 'host' | 'token'>, path = 'server'): void {
+/** The stream server's access rules (runner/stream/access.ts) on an enabled server section; `path` names it in errors. */
+export function checkServerSection(s: Pick<ServerSection, 'enabled' | 'host' | 'token'>, path = 'server'): void {
+  if (!s.enabled) return;
   const problem = accessProblem(s.host, s.token);
   if (problem) throw new ConfigError(`config key '${path}.${problem.key}': ${problem.message}`);
 }

@@ -11,7 +11,7 @@
  * as the bounded queue allows (staleness bounded by actors.maxStaleness).
  */
 import type { Worker } from 'node:worker_threads';
-import { ConfigError, type ExperimentConfig } from './config.ts';
+import { ConfigError, type ExperimentConfig, type ExperimentConfigInput } from './config.ts';
 import { resolveExperiment, type ResolvedExperiment } from './resolve.ts';
 import { RunDir } from './run-dir.ts';
 import { latestCheckpoint, loadCheckpoint, saveCheckpoint, type CheckpointData, type RunnerCounters } from './checkpoint.ts';
@@ -161,7 +161,7 @@ const emptyCounters = (): RunnerCounters => ({
 });
 
 /** Runs an experiment to its budget (or until aborted) and returns the run directory and summary. */
-export async function runExperiment(partial: unknown, opts: RunOptions = {}): Promise<RunResult> {
+export async function runExperiment(partial: ExperimentConfigInput, opts: RunOptions = {}): Promise<RunResult> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   let resume: CheckpointData | null = null;
   let runDir: RunDir;

@@ -57,7 +57,7 @@ export async function resolveExperiment(partial: unknown, opts: ResolveOptions =
       throw new ConfigError(`--backend: ${(err as Error).message}`);
     }
   }
-  if (opts.server) checkServerSection({ ...config.server, ...withoutUndefined(opts.server) }, 'server (with --host/--token)');
+  if (opts.server) checkServerSection({ ...config.server, ...withoutUndefined(opts.server) });
 
   // ── env ──
   const id = config.env.id;
@@ -72,7 +72,7 @@ export async function resolveExperiment(partial: unknown, opts: ResolveOptions =
   try {
     probe = await makeEnv(envRef, config.env.options);
   } catch (err) {
-    throw new ConfigError(`config section 'env' (id ${show(id)}): ${(err as Error).message}`);
+    throw new ConfigError(`${registeredSchema ? `config key 'env.options' (env ${show(id)})` : `config section 'env' (id ${show(id)})`}: ${(err as Error).message}`);
   }
   const spec = probe.spec;
   const family = spec.family;

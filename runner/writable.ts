@@ -15,7 +15,9 @@ export function checkWritableDir(dir: string, key: string): void {
   for (;;) {
     let isDir: boolean | null = null;
     try { isDir = statSync(at).isDirectory(); } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new ConfigError(`config key '${key}' (${JSON.stringify(dir)}): cannot inspect '${at}': ${(err as Error).message}`);
+      // ENOENT: missing; ENOTDIR: a parent is a file (found as not a directory further up).
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new ConfigError(`config key '${key}' (${JSON.stringify(dir)}): cannot inspect '${at}': ${(err as Error).message}`);
     }
     if (isDir === false) {
       throw new ConfigError(`config key '${key}' (${JSON.stringify(dir)}) cannot be used as a directory: '${at}' exists and is not a directory`);

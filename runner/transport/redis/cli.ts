@@ -14,7 +14,7 @@
  *   --purge               learner: delete the namespace's previous state first (a fresh run)
  */
 import { ConfigError } from '../../../core/schema.ts';
-import { validateExperimentConfig } from '../../config.ts';
+import { validateExperimentConfig, type ExperimentConfigInput } from '../../config.ts';
 
 export interface RoleArgs {
   url?: string;
@@ -75,8 +75,8 @@ export function splitRoleArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
 }
 
 /** The transport config for a role, from its flags and the experiment config. */
-export function roleTransportConfig(role: RoleArgs, experiment: Record<string, unknown>): Record<string, unknown> {
-  const t = (experiment.transport ?? {}) as { url?: unknown };
+export function roleTransportConfig(role: RoleArgs, experiment: ExperimentConfigInput): Record<string, unknown> {
+  const t: { url?: unknown } = experiment.transport ?? {};
   const url = role.url ?? (typeof t.url === 'string' ? t.url : undefined);
   if (!url) throw new ConfigError('no Redis URL: pass --redis URL, set THRIVE_REDIS_URL, or set transport.url in the config');
   const name = typeof experiment.name === 'string' ? experiment.name : 'experiment';
