@@ -41,10 +41,6 @@ export interface ResolveOptions {
 
 const FAMILIES = ['games', 'text', 'tools'] as const;
 
-export function isPathId(id: string): boolean {
-  return isEnvPath(id);
-}
-
 export async function resolveExperiment(partial: unknown, opts: ResolveOptions = {}): Promise<ResolvedExperiment> {
   const config = validateExperimentConfig(partial);
   if (opts.inProcess && config.transport.kind !== 'inprocess') {
