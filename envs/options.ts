@@ -5,7 +5,7 @@
  * closest valid one). Cross-option rules stay in the env's own validate function, after this call.
  */
 import { ConfigError, describeSpec, parse, type Schema, type Spec } from '../core/schema.ts';
-import { hashString } from './rng.ts';
+import { hashString } from '../core/rng.ts';
 
 export type OptionSpec = Spec;
 export type OptionSchema = Schema;

@@ -27,7 +27,7 @@ export {
   type RewardModelPluginOptions,
 } from './registry.ts';
 export { GuardedJudge, GuardedRewardModel } from './guard.ts';
-export { createAnnotator, IntrinsicRewarder } from './intrinsic.ts';
+export { createAnnotator, IntrinsicRewarder, type AnnotatorOptions } from './intrinsic.ts';
 export { RubricJudge, rubricLabel, gameRule, GAME_RULES } from './judges/rubric.ts';
 export { familyOf, registerEnvFamily, taskGoal, TASK_GOALS, type EnvFamily } from './judges/families.ts';
 export { LlmJudge, type LlmJudgeOptions, type LlmJudgeStats } from './judges/llm.ts';

@@ -1,11 +1,10 @@
 /**
- * Types shared inside rewards/: judges, judge results, reward models. The transport types
- * (`AnnotationRequest`, `AnnotationLabel`, `AnnotationChannel`) are the runner's and are re-exported
- * from rewards/index.ts unchanged.
+ * Types shared inside rewards/: judges, judge results, reward models. The annotation contract
+ * (`AnnotationRequest`, `AnnotationLabel`, `AnnotationChannel`) is core/'s, re-exported unchanged.
  */
-import type { AnnotationLabel, AnnotationRequest } from '../runner/transport/types.ts';
+import type { AnnotationLabel, AnnotationRequest } from '../core/types.ts';
 
-export type { AnnotationLabel, AnnotationRequest };
+export type { AnnotationChannel, AnnotationLabel, AnnotationRequest, EnvContext } from '../core/types.ts';
 
 /** An RGB frame as `env.render()` returns it: H×W×3 bytes, row-major. */
 export interface Frame {
@@ -98,6 +97,8 @@ export interface RewardModel {
   readonly kind: string;
   /** r_int for each caption. The empty caption always scores 0. */
   score(captions: string[]): Float32Array;
+  /** r_int by annotation key instead of caption (the perceptual judge labels frames by frameKey); the retrieval model has it. */
+  scoreKeys?(keys: string[]): Float32Array;
   /** Learns from new labels (scalar or pairwise; models ignore the kind they cannot use, and count it). */
   update(labels: AnnotationLabel[]): RewardModelMetrics;
   metrics(): RewardModelMetrics;

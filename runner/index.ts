@@ -14,7 +14,7 @@ export { encodeBatch, decodeBatch, frame, unframe, type TrajectoryRecord, type T
 export { buildLearnerBatch } from './learner/batch.ts';
 export { RunDir, writeFileAtomic } from './run-dir.ts';
 export { saveCheckpoint, loadCheckpoint, latestCheckpoint, type CheckpointData, type RunnerCounters } from './checkpoint.ts';
-export { SeededRng, deriveSeed } from './rng.ts';
+export { SeededRng, deriveSeed } from '../core/rng.ts';
 export * from './stream/index.ts';
 export { runLearner, runActors, createAnnotator, type ActorsOptions, type ActorsResult } from './roles.ts';
 export * from './transport/redis/index.ts';

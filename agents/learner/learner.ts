@@ -7,7 +7,7 @@
  * Everything that leaves a tf.tidy is disposed before update() returns (tf.memory().numTensors is flat).
  */
 import * as tf from '@tensorflow/tfjs';
-import { mulberry32Next } from '../../envs/index.ts';
+import { mulberry32Next } from '../../core/rng.ts';
 import type { LearnerBatch, PolicyOutputs, TrainablePolicy } from '../types.ts';
 import { validateGrpoConfig, type GrpoConfig, type GrpoConfigInput } from './config.ts';
 import { groupAdvantages, processAdvantages, tokenAdvantages } from './advantages.ts';

@@ -24,7 +24,7 @@
  * info.success = (answer === 1).
  */
 import { Discrete, TokenSequence } from '../spaces.ts';
-import { Rng } from '../rng.ts';
+import { Rng } from '../../core/rng.ts';
 import { defaultTokenizer } from '../tokenizer.ts';
 import { checkTokenStep, startEpisode } from '../text/episode-start.ts';
 import type { DemoSegment, EnvInfo, EnvSpec, ResetArgs, ResetResult, StepResult, TokenEnv } from '../types.ts';

@@ -6,7 +6,7 @@
  * Train/test split by a hash of the prompt (lookup: of the entity.attribute question), ~1 in 5 held out.
  */
 import { validateOptions, SPLIT_OPTION, type OptionSchema } from '../options.ts';
-import type { Rng } from '../rng.ts';
+import type { Rng } from '../../core/rng.ts';
 import { ToolEnv, type ToolEnvOptions, type ToolProblem, type ToolTaskDef } from './env.ts';
 import { KB_ATTRIBUTES, KNOWLEDGE_BASE, calc } from './tools.ts';
 

@@ -13,7 +13,7 @@ import type { ExperimentConfig } from '../config.ts';
 import type { TrajectoryMessage, TrajectorySink } from '../transport/types.ts';
 import type { SharedWeights } from '../transport/shared-weights.ts';
 import { encodeBatch, unframe } from '../trajectory.ts';
-import { deriveSeed } from '../rng.ts';
+import { deriveSeed } from '../../core/rng.ts';
 import type { ActorPool } from './pool.ts';
 import type { ActorInit, ActorTask } from './worker.ts';
 
