@@ -29,6 +29,8 @@ export class ConfigError extends Error {
 interface Doc {
   /** One or more sentences: what the option does, its unit, the paper or library it follows. */
   doc: string;
+  /** The user must give a value (its `default` is only a placeholder, never used): e.g. `env.id`. */
+  required?: boolean;
 }
 
 export interface IntSpec extends Doc { type: 'int'; default: number | null; min?: number; max?: number; nullable?: boolean }
@@ -58,6 +60,16 @@ export interface UnionSpec extends Doc {
 
 export type Spec = IntSpec | NumberSpec | BooleanSpec | EnumSpec | StringSpec | IntArraySpec | ObjectSpec | RecordSpec | UnionSpec;
 export type Schema = Readonly<Record<string, Spec>>;
+
+/** Every spec `type` there is; a schema declaring any other (a typo, a JavaScript caller) is an error. */
+export const SPEC_TYPES: readonly Spec['type'][] = ['int', 'number', 'boolean', 'enum', 'string', 'int[]', 'object', 'record', 'union'];
+
+/** Throws when a schema (built at run time, e.g. by a user's env module) declares a spec type that does not exist. */
+function checkSpecType(spec: Spec, key: string): void {
+  if (!SPEC_TYPES.includes((spec as { type?: unknown })?.type as Spec['type'])) {
+    throw new ConfigError(`schema error: option '${key}' declares type ${show((spec as { type?: unknown })?.type)}; valid types: ${SPEC_TYPES.join(', ')}`);
+  }
+}
 
 type Nullable<S, T> = S extends { nullable: true } ? T | null : T;
 type InferUnion<V> = { [K in keyof V]: { kind: K } & (V[K] extends Schema ? Infer<V[K]> : never) }[keyof V];
@@ -167,6 +179,8 @@ function bad(key: string, spec: Spec, v: unknown): ConfigError {
 }
 
 function parseSpec(spec: Spec, v: unknown, key: string): unknown {
+  checkSpecType(spec, key);
+  if (v === undefined && spec.required) throw new ConfigError(`config key '${key}' is required: ${describeSpec(spec)} (${spec.doc})`);
   if (v === undefined) {
     if (spec.type === 'object') return parse(spec.schema, {}, key);
     if (spec.type === 'union') return parseSpec(spec, { kind: spec.default }, key);
@@ -214,10 +228,16 @@ function parseSpec(spec: Spec, v: unknown, key: string): unknown {
       }
       const variant = spec.variants[kind];
       if (!variant) return spec.extra!.parse(kind, v, key);
+      rejectUnknownKeys(v, ['kind', ...Object.keys(variant)], key);
       const { kind: _kind, ...rest } = v;
       return { kind, ...parse(variant, rest, key) };
     }
   }
+}
+
+/** Validates one value against one spec (a union or a nested section on its own); `key` is its dotted key. */
+export function parseOption<S extends Spec>(spec: S, value: unknown, key: string): InferSpec<S> {
+  return parseSpec(spec, value, key) as InferSpec<S>;
 }
 
 /**
@@ -253,7 +273,8 @@ export function describeSchema(schema: Schema, path = ''): OptionRow[] {
       }
       continue;
     }
-    rows.push({ key: full, type: describeSpec(spec), default: show(spec.default), doc: spec.doc });
+    checkSpecType(spec, full);
+    rows.push({ key: full, type: describeSpec(spec), default: spec.required ? '(required)' : show(spec.default), doc: spec.doc });
   }
   return rows;
 }

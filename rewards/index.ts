@@ -7,7 +7,8 @@ export {
   type RewardsConfig, type JudgeConfig, type RubricJudgeConfig, type LlmJudgeConfig, type PerceptualJudgeConfig,
   type BuiltinEncoderConfig, type TfjsEncoderConfig, type RewardModelConfig, type RetrievalModelConfig,
   type ClassificationModelConfig, type RankingModelConfig, type AnnotatorConfig, type NoveltyJudgeConfig,
-  type ShuffledJudgeConfig, type CIntSchedule,
+  type ShuffledJudgeConfig, type CIntSchedule, type RewardsConfigInput,
+  REWARDS_OPTIONS, JUDGE_OPTIONS, MODEL_OPTIONS, ANNOTATOR_OPTIONS,
 } from './config.ts';
 export type {
   AnnotationLabel, AnnotationRequest, Frame, Judge, JudgeErrorKind, JudgeResult, PairResult,

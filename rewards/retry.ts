@@ -13,7 +13,6 @@
  * over); one that fails opens it again for twice as long.
  */
 import type { Infer, Schema } from '../core/schema.ts';
-import { parseOwnKeys } from './validate.ts';
 import { hashUniform } from './hash.ts';
 
 export const RETRY_OPTIONS = {
@@ -44,9 +43,6 @@ export const ANNOTATOR_FAULT_OPTIONS = {
 
 export type AnnotatorFaultConfig = Infer<typeof ANNOTATOR_FAULT_OPTIONS>;
 
-export function parseAnnotatorFaultOptions(o: Record<string, unknown>, path: string): AnnotatorFaultConfig {
-  return parseOwnKeys(ANNOTATOR_FAULT_OPTIONS, o, path);
-}
 
 /** Delay before retry `n` (1-based) of the item with annotation key `key`. */
 export function retryDelayMs(c: RetryConfig, key: string, n: number): number {

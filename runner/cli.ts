@@ -10,11 +10,13 @@
  *                          --flag with no value = true). Unknown keys are rejected by validation.
  */
 import { readFileSync } from 'node:fs';
-import { ConfigError, deepMerge, isPlainObject, setDotted, type Plain } from './validate.ts';
+import { ConfigError, isPlainObject, type Plain } from '../core/schema.ts';
 import { DEFAULT_EXPERIMENT, getExperiment } from './experiments/index.ts';
+import type { ExperimentConfigInput } from './config.ts';
 
 export interface CliArgs {
-  config: Plain;
+  /** The experiment as given (named experiment, file, overrides): not validated yet — the runner does that. */
+  config: ExperimentConfigInput;
   resume?: string;
   server: { enabled?: boolean; port?: number; host?: string; token?: string };
   quiet: boolean;
@@ -23,6 +25,30 @@ export interface CliArgs {
 }
 
 const OWN = new Set(['experiment', 'config', 'resume', 'port', 'host', 'token', 'no-server', 'quiet', 'backend', 'help']);
+
+/** Deep merge of plain objects (arrays and typed arrays are replaced, not merged): a config file over a named experiment. */
+export function deepMerge(base: Plain, over: Plain): Plain {
+  const out: Plain = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] = isPlainObject(b) && isPlainObject(v) ? deepMerge(b, v) : v;
+  }
+  return out;
+}
+
+/** Sets `obj[a][b][c] = value` for the dotted key 'a.b.c' (a `--a.b.c VALUE` flag), creating objects on the way. */
+export function setDotted(obj: Plain, dotted: string, value: unknown): void {
+  const parts = dotted.split('.');
+  if (parts.some((p) => p.length === 0)) throw new ConfigError(`bad config key '${dotted}'`);
+  let cur: Plain = obj;
+  for (const p of parts.slice(0, -1)) {
+    const next = cur[p];
+    if (next === undefined) cur[p] = {};
+    else if (!isPlainObject(next)) throw new ConfigError(`cannot set '${dotted}': '${p}' is not an object`);
+    cur = cur[p] as Plain;
+  }
+  cur[parts[parts.length - 1]] = value;
+}
 
 function parseValue(raw: string | undefined): unknown {
   if (raw === undefined) return true;
@@ -50,7 +76,7 @@ export function parseArgs(argv: string[]): CliArgs {
   let config: Plain = {};
   const name = flags.get('experiment');
   const file = flags.get('config');
-  if (name !== undefined || file === undefined) config = getExperiment(name ?? DEFAULT_EXPERIMENT);
+  if (name !== undefined || file === undefined) config = { ...getExperiment(name ?? DEFAULT_EXPERIMENT) };
   if (file !== undefined) {
     let parsed: unknown;
     try {
@@ -74,7 +100,7 @@ export function parseArgs(argv: string[]): CliArgs {
   if (flags.has('port')) server.port = num('port');
   if (flags.has('host')) server.host = flags.get('host');
   if (flags.has('token')) server.token = flags.get('token');
-  return { config, resume: flags.get('resume'), server, quiet: flags.has('quiet'), backend: flags.get('backend'), help: flags.has('help') };
+  return { config: config as ExperimentConfigInput, resume: flags.get('resume'), server, quiet: flags.has('quiet'), backend: flags.get('backend'), help: flags.has('help') };
 }
 
 export const USAGE = `usage: npm start -- [--experiment NAME | --config FILE] [--key.path VALUE ...]

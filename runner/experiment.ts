@@ -15,8 +15,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { ConfigError, type ExperimentConfig } from './config.ts';
-import { resolveExperiment, type ResolvedExperiment } from './resolve.ts';
+import { ConfigError, type ExperimentConfig, type ExperimentConfigInput } from './config.ts';
+import { resolveExperiment, type ResolvedExperiment, type ResolveOptions } from './resolve.ts';
 import { RunDir } from './run-dir.ts';
 import { RunLog, type MetricsRecord } from './run-log.ts';
 import { latestCheckpoint, loadCheckpoint, saveCheckpoint, type CheckpointData, type RunnerCounters } from './checkpoint.ts';
@@ -125,7 +125,7 @@ export class Experiment {
   /** Budget fraction and time when this process started training (for the ETA). */
   private etaBase = { fraction: 0, time: Date.now() };
 
-  constructor(private readonly partial: unknown, private readonly opts: RunOptions = {}) {
+  constructor(private readonly partial: ExperimentConfigInput, private readonly opts: RunOptions = {}) {
     this.hub = opts.hub ?? new MetricsHub();
     this.say = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   }
@@ -176,11 +176,16 @@ export class Experiment {
     }
   }
 
+  /** What resolution checks besides the config: the in-process form, the --backend name, server overrides. */
+  private resolveOptions(): ResolveOptions {
+    return { inProcess: !this.opts.transport, backend: this.opts.backend, server: this.opts.server };
+  }
+
   /** The stream server (dashboard), when enabled; its URL is printed. */
   private async startServer(config: ExperimentConfig, runName: string): Promise<void> {
     const serverCfg = { ...config.server, ...(this.opts.server ?? {}) };
     if (!serverCfg.enabled || this.server) return;
-    this.server = await startStreamServer({ hub: this.hub, host: serverCfg.host, port: serverCfg.port, token: serverCfg.token, runsDir: config.logging.dir, runName });
+    this.server = await startStreamServer({ hub: this.hub, host: serverCfg.host, port: serverCfg.port, token: serverCfg.token ?? undefined, runsDir: config.logging.dir, runName });
     if (!(this.opts.quiet ?? !config.logging.progress)) this.say(`dashboard: ${this.server.url}${serverCfg.token ? `?token=${serverCfg.token}` : ''}`);
   }
 
@@ -199,7 +204,7 @@ export class Experiment {
       try {
         const saved = JSON.parse(readFileSync(`${runDir.path}/config.json`, 'utf8')) as Record<string, unknown>;
         if (over.budget) saved.budget = over.budget;
-        resolved = await resolveExperiment(saved);
+        resolved = await resolveExperiment(saved, this.resolveOptions());
         const ckpt = latestCheckpoint(runDir.checkpoints);
         if (!ckpt) throw new Error(`cannot resume '${this.opts.resume}': it has no complete checkpoint under checkpoints/`);
         resume = loadCheckpoint(ckpt);
@@ -209,7 +214,7 @@ export class Experiment {
         throw err;
       }
     } else {
-      resolved = await resolveExperiment(this.partial);
+      resolved = await resolveExperiment(this.partial, this.resolveOptions());
       // The server first: a port in use or a refused host fails here, before a run directory exists.
       const path = RunDir.nextPath(resolved.config.logging.dir, resolved.config.name);
       await this.startServer(resolved.config, basename(path));
@@ -517,6 +522,6 @@ export class Experiment {
 }
 
 /** Runs an experiment to its budget (or until aborted): `new Experiment(partial, opts).train()`. */
-export function runExperiment(partial: unknown, opts: RunOptions = {}): Promise<RunResult> {
+export function runExperiment(partial: ExperimentConfigInput, opts: RunOptions = {}): Promise<RunResult> {
   return new Experiment(partial, opts).train();
 }

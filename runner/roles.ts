@@ -19,6 +19,7 @@ import type { Annotator } from '../rewards/index.ts';
 import { hashString } from '../core/rng.ts';
 import type { Transport } from './transport/types.ts';
 import { resolveExperiment } from './resolve.ts';
+import type { ExperimentConfigInput } from './config.ts';
 import { runExperiment, type RunOptions, type RunResult } from './experiment.ts';
 import { SharedWeights } from './transport/shared-weights.ts';
 import { ActorPool } from './actor/pool.ts';
@@ -31,7 +32,7 @@ import { createRunAnnotator } from './annotation.ts';
  * transport before (`opts.versionFloor`, default: the publisher's latestPublished() and the run directory's
  * records), so actor processes that outlived the previous learner take the resumed weights at once.
  */
-export function runLearner(config: unknown, transport: Transport, opts: Omit<RunOptions, 'transport' | 'actors'> = {}): Promise<RunResult> {
+export function runLearner(config: ExperimentConfigInput, transport: Transport, opts: Omit<RunOptions, 'transport' | 'actors'> = {}): Promise<RunResult> {
   return runExperiment(config, { ...opts, transport, actors: false });
 }
 

@@ -3,7 +3,7 @@
  * Formulas and usage: docs/algorithms.md.
  */
 export {
-  validateGrpoConfig, DEFAULT_GRPO_CONFIG, DEFAULT_THR_CONFIG,
+  validateGrpoConfig, DEFAULT_GRPO_CONFIG, DEFAULT_THR_CONFIG, GRPO_OPTIONS, THR_OPTIONS,
   type GrpoConfig, type GrpoConfigInput, type ThrConfig, type LossType, type ScaleRewards, type AdvantageMode,
   type ImportanceSampling, type ThrMode,
 } from './config.ts';

@@ -21,7 +21,7 @@
  * zero-latency rubric). Its answers depend on history, so the annotator keeps no label cache for it.
  * Inner failures pass through unchanged (they add nothing to the pool).
  */
-import { parse, type Schema } from '../../core/schema.ts';
+import type { Schema } from '../../core/schema.ts';
 import type { JudgeConfig } from '../config.ts';
 import { hashUniform } from '../hash.ts';
 import type { PluginConfig } from '../registry.ts';
@@ -41,29 +41,12 @@ export interface ShuffledJudgeConfig {
 
 export const CONTROL_JUDGE_KINDS = ['novelty', 'shuffled'] as const;
 
-const NOVELTY_OPTIONS = {} as const satisfies Schema;
+export const NOVELTY_OPTIONS = {} as const satisfies Schema;
 
-const SHUFFLED_OPTIONS = {
+export const SHUFFLED_OPTIONS = {
   seed: { type: 'int', default: 0, doc: 'Seed of the label reassignment: caption c gets pool[⌊hashUniform(key of c, seed)·n⌋].' },
   inner: { type: 'record', default: { kind: 'rubric' }, doc: "The judge whose labels are shuffled (a judge config; not 'perceptual')." },
 } as const satisfies Schema;
-
-/** The config of a control judge, or null when `o.kind` is not one. `validateInner` validates the inner judge. */
-export function validateControlJudge(o: Record<string, unknown>, path: string,
-  validateInner: (partial: unknown, path: string) => JudgeConfig | PluginConfig): NoveltyJudgeConfig | ShuffledJudgeConfig | null {
-  const { kind, ...rest } = o;
-  if (kind === 'novelty') {
-    parse(NOVELTY_OPTIONS, rest, path);
-    return { kind };
-  }
-  if (kind !== 'shuffled') return null;
-  const p = parse(SHUFFLED_OPTIONS, rest, path);
-  const inner = validateInner(p.inner, `${path}.inner`);
-  if (inner.kind === 'perceptual' || (CONTROL_JUDGE_KINDS as readonly string[]).includes(inner.kind)) {
-    throw new Error(`${path}.inner.kind: '${inner.kind}' cannot be shuffled (perceptual labels are keyed by frame, and the controls have nothing to shuffle); use 'rubric', 'llm' or a plug-in judge`);
-  }
-  return { kind, seed: p.seed, inner };
-}
 
 export class NoveltyJudge implements Judge {
   readonly kind = 'novelty' as const;

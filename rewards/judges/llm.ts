@@ -16,7 +16,6 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Infer, Schema } from '../../core/schema.ts';
-import { parseOwnKeys } from '../validate.ts';
 import type { LlmJudgeConfig } from '../config.ts';
 import { sleep } from '../hash.ts';
 import type { AnnotationRequest, Judge, JudgeCounters, JudgeErrorKind, JudgeResult, PairResult } from '../types.ts';
@@ -38,9 +37,6 @@ export const LLM_LIMIT_OPTIONS = {
 
 export type LlmLimits = Infer<typeof LLM_LIMIT_OPTIONS>;
 
-export function parseLlmLimits(o: Record<string, unknown>, path: string): LlmLimits {
-  return parseOwnKeys(LLM_LIMIT_OPTIONS, o, path);
-}
 
 export interface LlmJudgeOptions {
   /** Where to read the API key from (default process.env). */

@@ -10,6 +10,7 @@
  * command after a crash continues; --replot only rebuilds the outputs from finished jobs.
  * --quick writes to runs/experiments-quick/ and docs/results/quick/ (a smoke test, not results).
  */
+import type { ExperimentConfigInput } from '../../runner/config.ts';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -108,11 +109,11 @@ async function runJob(suite: Suite, armName: string, seed: number, quick: boolea
   if (existsSync(done)) return JSON.parse(readFileSync(done, 'utf8')) as JobResult;
   mkdirSync(jobDir, { recursive: true });
   const b = quick ? suite.quick : suite.budget;
-  const config: Record<string, unknown> = {
+  const config: ExperimentConfigInput = {
     ...arm.config,
     seed,
     budget: { updates: b.updates },
-    logging: { ...(arm.config.logging as object), dir: jobDir, checkpointEvery: b.checkpointEvery, keepCheckpoints: 1000 },
+    logging: { ...arm.config.logging, dir: jobDir, checkpointEvery: b.checkpointEvery, keepCheckpoints: 1000 },
   };
   // An LLM judge in the loop: a stand-in server process on loopback for this run only (its own seed).
   const standIn = arm.standIn ? await startStandInProcess({ seed, ...arm.standIn }) : null;
@@ -140,7 +141,7 @@ async function runJob(suite: Suite, armName: string, seed: number, quick: boolea
     const ev = quick ? suite.eval.quick : suite.eval.full;
     const ckDir = join(runDir, 'checkpoints');
     const cks = readdirSync(ckDir).filter((n) => /^ckpt-\d{8}$/.test(n)).sort();
-    const env = config.env as { id: string; options: Record<string, unknown> };
+    const env = config.env!;
     const spec = {
       envId: env.id, envOptions: env.options ?? {}, warmStart: suite.eval.warmStart, ...ev, seed,
       checkpoints: cks.map((n) => ({ label: n, update: Number(n.slice(5)), path: join(ckDir, n, 'policy.safetensors') })),
@@ -161,7 +162,7 @@ async function warmStartEval(suite: Suite, quick: boolean, baseDir: string): Pro
   if (!existsSync(out)) {
     mkdirSync(baseDir, { recursive: true });
     const ev = quick ? suite.eval.quick : suite.eval.full;
-    const env = suite.arms[0]!.config.env as { id: string; options: Record<string, unknown> };
+    const env = suite.arms[0]!.config.env!;
     // The same eval seed as seed 1's checkpoints; the warm start is one policy shared by every arm and seed.
     const spec = { envId: env.id, envOptions: env.options ?? {}, warmStart: suite.eval.warmStart, ...ev, seed: 1, checkpoints: [{ label: 'warm-start', update: 0, path: null }] };
     writeJson(join(baseDir, 'warm-start.spec.json'), spec);
@@ -218,7 +219,7 @@ async function main(): Promise<void> {
   const results: SuiteResults = {
     suite: suite.name, title: suite.title, quick: o.quick,
     command: `npm run experiment -- ${process.argv.slice(2).filter((a) => a !== '--replot').join(' ')}`,
-    seeds, arms: arms.map((a) => ({ name: a.name, label: a.label, config: a.config, ...(a.standIn ? { standIn: a.standIn } : {}) })),
+    seeds, arms: arms.map((a) => ({ name: a.name, label: a.label, config: { ...a.config }, ...(a.standIn ? { standIn: a.standIn } : {}) })),
     budget: o.quick ? suite.quick : suite.budget,
     eval: suite.eval ? (o.quick ? suite.eval.quick : suite.eval.full) : null,
     warmStart: warm, jobs,

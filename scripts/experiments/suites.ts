@@ -9,13 +9,15 @@ import keydoorThr from '../../runner/experiments/keydoor-thr.ts';
 import toolcalcThr from '../../runner/experiments/toolcalc-thr.ts';
 import type { StandInProcessOptions } from '../../rewards/index.ts';
 
-type Plain = Record<string, unknown>;
+import type { ExperimentConfigInput } from '../../runner/config.ts';
+import type { JudgeConfig } from '../../rewards/index.ts';
 
 export interface Arm {
   name: string;
   /** What differs in this arm, for tables. */
   label: string;
-  config: Plain;
+  /** Checked against the experiment config's input type at compile time. */
+  config: ExperimentConfigInput;
   /**
    * Run a STAND-IN OpenAI-compatible judge server (rewards/testing: rubric answers, not a language model)
    * on loopback for each run of this arm, and point the arm's LLM judge (`rewards.judge`, or the inner
@@ -47,10 +49,10 @@ const clone = <T>(x: T): T => structuredClone(x);
 
 /** (1) THR steering on Addition-v0 from the SFT warm start: vanilla GRPO vs THR p > 0 vs p < 0. */
 function thrText(): Suite {
-  const base = clone(additionThr) as Plain;
+  const base: ExperimentConfigInput = clone(additionThr);
   const arm = (name: string, label: string, p: number): Arm => ({
     name, label,
-    config: { ...clone(base), name: `thr-text-${name}`, learner: { ...(base.learner as Plain), thr: { p, tau: 0 } } },
+    config: { ...clone(base), name: `thr-text-${name}`, learner: { ...base.learner, thr: { p, tau: 0 } } },
   });
   return {
     name: 'thr-text',
@@ -61,7 +63,7 @@ function thrText(): Suite {
     eval: {
       full: { problems: 200, n: 16, ks: [1, 2, 4, 8, 16] },
       quick: { problems: 20, n: 4, ks: [1, 2, 4] },
-      warmStart: (base.policy as Plain).checkpoint as string,
+      warmStart: base.policy!.checkpoint!,
     },
   };
 }
@@ -73,10 +75,10 @@ function thrText(): Suite {
  * so labels arrive asynchronously, as from a real LLM judge).
  */
 function intrinsic(): Suite {
-  const base = clone(keydoorThr) as Plain;
-  const learner = { ...(base.learner as Plain), thr: { p: 0, tau: 0 } };
-  const rewards = (judge: Plain, model: string): Plain => ({ judge, model: { kind: model }, cExt: 10, cInt: 0.4, beta: 3, annotator: { cacheDir: null } });
-  const arm = (name: string, label: string, r: Plain | null): Arm => ({
+  const base: ExperimentConfigInput = clone(keydoorThr);
+  const learner = { ...base.learner, thr: { p: 0, tau: 0 } };
+  const rewards = (judge: Partial<JudgeConfig>, model: string): ExperimentConfigInput['rewards'] => ({ judge, model: { kind: model }, cExt: 10, cInt: 0.4, beta: 3, annotator: { cacheDir: null } });
+  const arm = (name: string, label: string, r: ExperimentConfigInput['rewards']): Arm => ({
     name, label, config: { ...clone(base), name: `intrinsic-${name}`, learner, rewards: r },
   });
   return {
@@ -96,10 +98,10 @@ function intrinsic(): Suite {
 
 /** (3) Tool use: THR-GRPO on ToolCalc-v0 from its SFT warm start, against the warm start itself. */
 function tooluse(): Suite {
-  const base = clone(toolcalcThr) as Plain;
+  const base: ExperimentConfigInput = clone(toolcalcThr);
   const arm = (name: string, label: string, p: number): Arm => ({
     name, label,
-    config: { ...clone(base), name: `tooluse-${name}`, learner: { ...(base.learner as Plain), thr: { p, tau: 0 } } },
+    config: { ...clone(base), name: `tooluse-${name}`, learner: { ...base.learner, thr: { p, tau: 0 } } },
   });
   return {
     name: 'tooluse',
@@ -110,7 +112,7 @@ function tooluse(): Suite {
     eval: {
       full: { problems: 200, n: 4, ks: [1, 4] },
       quick: { problems: 10, n: 2, ks: [1, 2] },
-      warmStart: (base.policy as Plain).checkpoint as string,
+      warmStart: base.policy!.checkpoint!,
     },
   };
 }

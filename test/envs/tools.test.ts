@@ -96,7 +96,7 @@ test('context limit truncates; same seed → same prompt', () => {
 });
 
 test('bad options name the key', () => {
-  assert.throws(() => makeEnvSync('ToolCalc-v0', { turns: 2 }), /unknown option 'turns'. Valid options: split, digits, ops, maxTurns/);
+  assert.throws(() => makeEnvSync('ToolCalc-v0', { turns: 2 }), /unknown config key 'turns'.*Valid keys: split, digits, ops, maxTurns/);
   assert.throws(() => makeEnvSync('ToolCalc-v0', { maxLength: 20 }), /'maxLength'/);
 });
 

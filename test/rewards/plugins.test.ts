@@ -44,11 +44,11 @@ withPlugin('a registered judge kind validates with its own validate, and unknown
   assert.equal(c.judge, { kind: 'length', minLength: 18 });
   assert.equal(validateRewardsConfig(c).judge, c.judge); // idempotent
   assert.throws(() => validateRewardsConfig({ judge: { kind: 'length', minLen: 3 } }), /rewards\.judge: unknown key 'minLen'/);
-  assert.throws(() => validateRewardsConfig({ judge: { kind: 'lenght' } }), /rewards\.judge\.kind: 'lenght' is not valid\. Valid values: rubric, llm, perceptual, novelty, shuffled, length/);
+  assert.throws(() => validateRewardsConfig({ judge: { kind: 'lenght' } }), /'rewards\.judge\.kind' must be one of 'rubric', 'llm', 'perceptual', 'novelty', 'shuffled', 'length', got "lenght" \(did you mean 'length'\?\)/);
 });
 
 test('after unregistering, the kind is rejected again', () => {
-  assert.throws(() => validateJudgeConfig({ kind: 'length' }), /Valid values: rubric, llm, perceptual, novelty, shuffled$/);
+  assert.throws(() => validateJudgeConfig({ kind: 'length' }), /must be one of 'rubric', 'llm', 'perceptual', 'novelty', 'shuffled', got "length"/);
 });
 
 withPlugin('a plug-in judge labels through the annotator (sync and async), cache keyed by its own id', async () => {
@@ -183,7 +183,7 @@ test('a registered reward model validates, trains and scores through IntrinsicRe
     const c = validateRewardsConfig({ model: { kind: 'by-length', prior: 0.25 } });
     assert.is(c.annotator.mode, 'pair');
     assert.throws(() => validateRewardsConfig({ model: { kind: 'by-length', priors: 1 } }), /rewards\.model: unknown key 'priors'/);
-    assert.throws(() => validateRewardsConfig({ model: { kind: 'bylength' } }), /Valid values: retrieval, classification, ranking, by-length/);
+    assert.throws(() => validateRewardsConfig({ model: { kind: 'bylength' } }), /must be one of 'retrieval', 'classification', 'ranking', 'by-length', got "bylength"/);
     const r = new IntrinsicRewarder(c);
     assert.is(r.model.kind, 'by-length');
     const m = r.update([{ key: 'a', caption: 'abc', label: 1 }, { key: 'b', caption: 'xyz', label: 0 }]);

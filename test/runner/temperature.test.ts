@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { runExperiment } from '../../runner/experiment.ts';
 import { actorInit } from '../../runner/actor/init.ts';
 import { resolveExperiment } from '../../runner/resolve.ts';
+import { validateExperimentConfig } from '../../runner/config.ts';
 import { SharedWeights } from '../../runner/transport/shared-weights.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'thrive-temperature-'));
@@ -59,6 +60,8 @@ test('one temperature: actors sample at learner.temperature; top-k / top-p do no
   } catch (err) {
     assert.match((err as Error).message, /topK/);
   }
+  // Validated once, as learner.temperature, before any run directory exists.
+  assert.throws(() => validateExperimentConfig({ env: { id: 'KeyDoor-v0' }, budget: { updates: 1 }, learner: { temperature: 0 } }), /'learner\.temperature' must be a number > 0/);
 });
 
 test('cleanup', () => { rmSync(root, { recursive: true, force: true }); });
