@@ -77,6 +77,8 @@ export interface TfjsEncoderConfig {
   output: string | null;
   /** Pixel scaling before the model: '0-1' (x/255), '-1-1' (x/127.5 − 1) or '0-255' (raw). */
   scale: '0-1' | '-1-1' | '0-255';
+  /** The paired text encoder's model.json (goals in words); null = the one named in the model's metadata, beside it. */
+  textPath: string | null;
 }
 
 export interface PerceptualJudgeConfig {
@@ -92,6 +94,12 @@ export interface PerceptualJudgeConfig {
   alpha: number;
   /** JSON file with demonstration frames ({ goal, baseline?, demonstration? } of base64 frames); null = set in code. */
   demonstrations: string | null;
+  /**
+   * Goals in words ('goal' / 'goal-baseline'): g and b are the normalised means of these texts' embeddings
+   * by the encoder's paired text encoder (VLM-RM's prompts). Non-empty goalText takes the place of goal frames.
+   */
+  goalText: string[];
+  baselineText: string[];
   /** Number of steps a demonstration is segmented into ('steps' mode). */
   steps: number;
   /** Discriminative features kept per step ('steps' mode). */
@@ -246,7 +254,7 @@ export function validateJudgeConfig(partial: unknown, path = 'rewards.judge'): J
       fewShot: bool(o, 'fewShot', true, path),
     };
   }
-  rejectUnknown(o, ['kind', 'encoder', 'mode', 'alpha', 'demonstrations', 'steps', 'featuresPerStep', 'output', 'threshold'], path);
+  rejectUnknown(o, ['kind', 'encoder', 'mode', 'alpha', 'demonstrations', 'goalText', 'baselineText', 'steps', 'featuresPerStep', 'output', 'threshold'], path);
   const ep = `${path}.encoder`;
   const e = asObject(o.encoder, ep);
   const ekind = str(e, 'kind', 'builtin', ep, ['builtin', 'tfjs']);
@@ -255,7 +263,7 @@ export function validateJudgeConfig(partial: unknown, path = 'rewards.judge'): J
     rejectUnknown(e, ['kind', 'grid'], ep);
     encoder = { kind: 'builtin', grid: num(e, 'grid', 4, ep, { int: true, min: 1, max: 64 }) };
   } else {
-    rejectUnknown(e, ['kind', 'path', 'inputHeight', 'inputWidth', 'output', 'scale'], ep);
+    rejectUnknown(e, ['kind', 'path', 'inputHeight', 'inputWidth', 'output', 'scale', 'textPath'], ep);
     const p = str(e, 'path', '', ep);
     if (!p) throw new Error(`${ep}.path: required for a tfjs encoder (path to a model.json on disk)`);
     const dim = (k: string) => (e[k] === undefined || e[k] === null ? null : num(e, k, 0, ep, { int: true, min: 1 }));
@@ -263,13 +271,26 @@ export function validateJudgeConfig(partial: unknown, path = 'rewards.judge'): J
       kind: 'tfjs', path: p, inputHeight: dim('inputHeight'), inputWidth: dim('inputWidth'),
       output: strOrNull(e, 'output', null, ep),
       scale: str(e, 'scale', '0-1', ep, ['0-1', '-1-1', '0-255']) as TfjsEncoderConfig['scale'],
+      textPath: strOrNull(e, 'textPath', null, ep),
     };
   }
+  const texts = (k: string): string[] => {
+    const v = o[k] ?? [];
+    if (!Array.isArray(v) || !v.every((t) => typeof t === 'string' && t.trim())) throw new Error(`${path}.${k}: expected an array of non-empty strings, got ${JSON.stringify(v)}`);
+    return [...v];
+  };
+  const goalText = texts('goalText'), baselineText = texts('baselineText');
+  const mode = str(o, 'mode', 'goal-baseline', path, ['goal', 'goal-baseline', 'steps']) as PerceptualJudgeConfig['mode'];
+  if ((goalText.length || baselineText.length) && (mode === 'steps' || encoder.kind !== 'tfjs')) {
+    throw new Error(`${path}.goalText: goals in words need mode 'goal' or 'goal-baseline' and a tfjs encoder with a paired text encoder (got mode '${mode}', encoder '${encoder.kind}')`);
+  }
+  if (mode === 'goal-baseline' && baselineText.length && !goalText.length) throw new Error(`${path}.baselineText: given without goalText`);
+  if (mode === 'goal-baseline' && goalText.length && !baselineText.length) throw new Error(`${path}.goalText: mode 'goal-baseline' needs baselineText too (or use mode 'goal')`);
   return {
-    kind: 'perceptual', encoder,
-    mode: str(o, 'mode', 'goal-baseline', path, ['goal', 'goal-baseline', 'steps']) as PerceptualJudgeConfig['mode'],
+    kind: 'perceptual', encoder, mode,
     alpha: num(o, 'alpha', 0.5, path, { min: 0, max: 1 }),
     demonstrations: strOrNull(o, 'demonstrations', null, path),
+    goalText, baselineText,
     steps: num(o, 'steps', 3, path, { int: true, min: 1 }),
     featuresPerStep: num(o, 'featuresPerStep', 16, path, { int: true, min: 1 }),
     output: str(o, 'output', 'score', path, ['score', 'binary']) as 'score' | 'binary',

@@ -2,6 +2,11 @@
  * `tsx scripts/experiments/perceptual.ts [--seeds 3] [--updates 150] [--quick]` — experiment (4): a game
  * trained with the perceptual judge only (frames, no captions) against extrinsic reward only.
  *
+ * `tsx scripts/experiments/perceptual.ts --diagnose [--encoder DIR/model.json | --options JSON] [--demos 100] [--goal-levels 64]
+ *   [--alpha 0.5] [--steps 3,5] [--goal-text 'a|b'] [--baseline-text 'c'] [--seed 0] [--out FILE.json]` —
+ * how well the judge's score tracks progress on held-out solver demonstrations (see diagnose() below);
+ * writes docs/results/perceptual-diagnosis.json (or --out, under docs/results/).
+ *
  * The runner's actors send captions, not per-step frames, to the annotator (frames go only to the
  * dashboard's sample episode), so this suite runs its own single-thread loop with the same pieces the
  * runner uses: KeyDoor-v0 envs (G = 8 rollouts per start seed, 8 groups per update), agents' GamePolicy
@@ -16,11 +21,14 @@
  * the second half of a solution"). Each new frame key is labelled once (synchronously: this judge is
  * local and fast), then served from the retrieval table.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { initBackend, GamePolicy, GrpoLearner, packGroups, type Rollout } from '../../agents/index.ts';
 import { makeEnvSync, mulberry32, type Env, type Frame } from '../../envs/index.ts';
-import { PerceptualJudge, RetrievalModel, frameKey, validateJudgeConfig, validateModelConfig, type PerceptualJudgeConfig, type RetrievalModelConfig } from '../../rewards/index.ts';
+import {
+  PerceptualJudge, RetrievalModel, frameKey, levelSeed, progressCorrelation, requireGame, solverDemonstration, validateJudgeConfig, validateModelConfig,
+  type MeanCI, type PerceptualJudgeConfig, type RenderableGame, type RetrievalModelConfig, type SolverDemonstration, type TrainedEncoderMetadata,
+} from '../../rewards/index.ts';
 import { report } from './report.ts';
 import type { JobResult, SuiteResults } from './run.ts';
 
@@ -151,28 +159,55 @@ async function train(arm: 'ext' | 'perceptual', seed: number, updates: number): 
 const seenKeys = new Set<string>();
 
 /**
- * Is the judge informative? On solver demonstrations of levels other than those it was calibrated on, the
- * mean score R and the share labelled helpful by stage: before the key, carrying the key with the door
- * still closed, after the door is open (read from the observation planes: 7 = carrying, 5 = open door).
+ * `--diagnose`: is the judge informative? On held-out solver demonstrations (test-split levels), Spearman's
+ * ρ between the judge's score and progress — step index and subgoal stage, per demonstration (mean, bootstrap
+ * 95 % CI over demonstrations) and pooled over levels (rewards' progressCorrelation) — per encoder (builtin;
+ * the trained one given by --encoder) and per mode: VLM-RM goal-baseline with goal / baseline frames (last /
+ * first frames of solver demonstrations on train-split levels), goal-baseline with goals in words (trained
+ * encoder's text tower), and Sermanet-style steps (each train demonstration segmented into K steps).
+ * Every score goes through PerceptualJudge built from a validated config, as in a run.
  */
-async function diagnose(): Promise<Record<string, { frames: number; meanR: number; helpful: number }>> {
-  const { judge, threshold } = await makeJudge();
-  const env = makeEnvSync(ENV_ID, ENV_OPTIONS) as unknown as GridEnv;
-  const [C, H, W] = env.observationSpace.shape as number[];
-  const plane = (o: Float32Array, c: number) => { let s = 0; for (let i = 0; i < H! * W!; i++) s += o[c * H! * W! + i]!; return s; };
-  const stages = ['before key', 'carrying key, door closed', 'door open'];
-  const acc = stages.map(() => ({ frames: 0, sumR: 0, helpful: 0 }));
-  for (let i = 0; i < 100; i++) {
-    let o = env.reset({ seed: 8_000_000 + i }).obs;
-    const frames: Frame[] = [env.render()], st: number[] = [];
-    const stage = (x: Float32Array) => (plane(x, 5) > 0 ? 2 : plane(x, 7) > 0 ? 1 : 0);
-    st.push(stage(o));
-    for (const a of env.solve() ?? []) { o = env.step(a).obs; frames.push(env.render()); st.push(stage(o)); }
-    const r = await judge.scoreFrames(frames);
-    st.forEach((k, t) => { acc[k]!.frames++; acc[k]!.sumR += r[t]!; acc[k]!.helpful += r[t]! > threshold ? 1 : 0; });
+interface DiagnoseArgs { encoder: string | null; options: Record<string, unknown> | null; demos: number; goalLevels: number; alpha: number; steps: number[]; goalText: string[]; baselineText: string[]; seed: number }
+
+async function diagnose(a: DiagnoseArgs): Promise<Record<string, unknown>> {
+  let env = ENV_ID, options: Record<string, unknown> = a.options ?? { size: 7, maxSteps: 40, tileSize: 4 };
+  if (a.encoder) {
+    const meta = JSON.parse(readFileSync(a.encoder, 'utf8')).userDefinedMetadata?.thrive as TrainedEncoderMetadata | undefined;
+    if (meta?.role !== 'frame-encoder') throw new Error(`--encoder '${a.encoder}' is not a frame encoder saved by npm run train-encoder`);
+    if (a.options) throw new Error('--options: the env options come from the --encoder\'s metadata (it only takes frames of the size it was trained on)');
+    env = meta.env; options = meta.envOptions;
   }
-  void C;
-  return Object.fromEntries(stages.map((n, k) => [n, { frames: acc[k]!.frames, meanR: acc[k]!.sumR / Math.max(1, acc[k]!.frames), helpful: acc[k]!.helpful / Math.max(1, acc[k]!.frames) }]));
+  const game = (split: 'train' | 'test') => requireGame(makeEnvSync(env, { ...options, split }), env);
+  const trainEnv = game('train'), testEnv = game('test');
+  const demosOf = (e: RenderableGame, purpose: string, n: number) => Array.from({ length: n }, (_, i) => solverDemonstration(e, levelSeed(a.seed, purpose, i)))
+    .filter((d): d is SolverDemonstration => !!d);
+  const goalDemos = demosOf(trainEnv, 'judge-goals', a.goalLevels), heldOut = demosOf(testEnv, 'diagnose', a.demos);
+  const encoders: Array<[string, Record<string, unknown>]> = [['builtin', { kind: 'builtin', grid: typeof options.size === 'number' ? options.size : 4 }]];
+  if (a.encoder) encoders.push(['trained', { kind: 'tfjs', path: a.encoder }]);
+  const rows: Array<Record<string, unknown>> = [];
+  for (const [name, encoder] of encoders) {
+    const modes: Array<[string, Record<string, unknown>, (j: PerceptualJudge) => Promise<void>]> = [
+      ['goal-baseline, frame goals', { mode: 'goal-baseline', alpha: a.alpha }, (j) => j.setGoal(goalDemos.map((d) => d.frames.at(-1)!), goalDemos.map((d) => d.frames[0]!))],
+      ...a.steps.map((K): [string, Record<string, unknown>, (j: PerceptualJudge) => Promise<void>] =>
+        [`steps, K = ${K}`, { mode: 'steps', steps: K }, (j) => j.setDemonstrations(goalDemos.map((d) => d.frames))]),
+    ];
+    if (name === 'trained') modes.splice(1, 0, ['goal-baseline, text goals', { mode: 'goal-baseline', alpha: a.alpha, goalText: a.goalText, baselineText: a.baselineText }, async () => {}]);
+    for (const [mode, cfg, setGoals] of modes) {
+      const judge = await PerceptualJudge.create(validateJudgeConfig({ kind: 'perceptual', encoder, output: 'score', ...cfg }) as PerceptualJudgeConfig);
+      await setGoals(judge);
+      const c = await progressCorrelation((f) => judge.scoreFrames(f), heldOut);
+      await judge.close();
+      rows.push({ encoder: name, mode, ...c });
+      const ci = (m: MeanCI) => `${m.mean.toFixed(3)} [${m.lo.toFixed(3)}, ${m.hi.toFixed(3)}]`;
+      console.log(`${name.padEnd(8)} ${mode.padEnd(27)} ρ(step) ${ci(c.perDemoStep)}  ρ(stage) ${ci(c.perDemoStage)}  pooled ρ(t/T) ${c.pooledProgress.toFixed(3)}  pooled ρ(stage) ${c.pooledStage.toFixed(3)}  score ${c.score.min.toFixed(3)}–${c.score.max.toFixed(3)}`);
+    }
+  }
+  trainEnv.close(); testEnv.close();
+  return {
+    env, envOptions: options, encoder: a.encoder ? relative(ROOT, resolve(a.encoder)) : null,
+    heldOutDemonstrations: heldOut.length, goalDemonstrations: goalDemos.length, alpha: a.alpha, steps: a.steps,
+    goalText: a.goalText, baselineText: a.baselineText, seed: a.seed, results: rows,
+  };
 }
 
 async function main(): Promise<void> {
@@ -191,9 +226,21 @@ async function main(): Promise<void> {
   process.env.THRIVE_BACKEND_QUIET = '1';
   await initBackend();
   if (argv.includes('--diagnose')) {
-    const d = await diagnose();
-    console.log(d);
-    writeFileSync(join(ROOT, 'docs', 'results', MODE === 'steps' ? 'perceptual-judge-steps.json' : 'perceptual-judge.json'), JSON.stringify(d, null, 1) + '\n');
+    const str = (k: string) => { const i = argv.indexOf(k); return i >= 0 ? argv[i + 1] : undefined; };
+    const texts = (k: string, d: string[]) => { const v = str(k); return v === undefined ? d : v.split('|').map((t) => t.trim()).filter(Boolean); };
+    const args: DiagnoseArgs = {
+      encoder: str('--encoder') ?? null, options: str('--options') === undefined ? null : JSON.parse(str('--options')!), demos: num('--demos', 100), goalLevels: num('--goal-levels', 64), alpha: num('--alpha', 0.5),
+      steps: (str('--steps') ?? '3,5').split(',').map(Number), seed: num('--seed', 0),
+      goalText: texts('--goal-text', ['the agent stands on the goal']), baselineText: texts('--baseline-text', ['the agent is in the first room']),
+    };
+    if (!args.steps.length || args.steps.some((k) => !Number.isInteger(k) || k < 1)) throw new Error(`--steps must be positive integers separated by commas, got '${str('--steps')}'`);
+    if (!Number.isInteger(args.demos) || args.demos < 1 || !Number.isInteger(args.goalLevels) || args.goalLevels < 1) throw new Error('--demos and --goal-levels must be positive integers');
+    if (!(args.alpha >= 0 && args.alpha <= 1)) throw new Error(`--alpha must be in [0, 1], got ${args.alpha}`);
+    const d = await diagnose(args);
+    const file = join(ROOT, 'docs', 'results', str('--out') ?? 'perceptual-diagnosis.json');
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify({ command: `npx tsx scripts/experiments/perceptual.ts ${argv.join(' ')}`, ...d }, null, 1) + '\n');
+    console.log(`wrote ${relative(ROOT, file)}`);
     return;
   }
   const jobs: JobResult[] = [];
