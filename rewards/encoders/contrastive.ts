@@ -98,7 +98,6 @@ interface Indexed {
   /** Caption ids of each example: [0] the full description (or −1), then single facts. */
   captions: number[][];
   facts: Set<number>[];
-  descriptionOf: Int32Array;
   byDescription: number[][];
 }
 
@@ -160,7 +159,6 @@ export class ContrastiveTrainer {
     const P = this.height * this.width * 3;
     const pixels = new Uint8Array(examples.length * P);
     const captions: number[][] = [], facts: Set<number>[] = [];
-    const descriptionOf = new Int32Array(examples.length);
     const byDesc = new Map<number, number[]>();
     examples.forEach((e, i) => {
       pixels.set(e.frame.rgb, i * P);
@@ -170,11 +168,10 @@ export class ContrastiveTrainer {
       for (const f of [...e.facts.state, ...e.facts.extra]) own.push(this.table.caption(f, [f]));
       captions.push(own);
       facts.push(new Set([...e.facts.state, ...e.facts.extra].map((f) => this.table.fact(f))));
-      descriptionOf[i] = desc;
       const list = byDesc.get(desc) ?? [];
       list.push(i); byDesc.set(desc, list);
     });
-    return { pixels, captions, facts, descriptionOf, byDescription: [...byDesc.values()] };
+    return { pixels, captions, facts, byDescription: [...byDesc.values()] };
   }
 
   /** Frames as a [n, H, W, 3] float tensor in 0–1 (the judge's default scale '0-1'). */
@@ -209,27 +206,21 @@ export class ContrastiveTrainer {
     return { rows, ids, truth };
   }
 
-  private lossOn(d: Indexed, b: { rows: number[]; ids: number[]; truth: Float32Array }, training: boolean): tf.Scalar {
+  /** The batch's loss: the towers on its frames and captions, then InfoNCE (call inside a tidy or minimize). */
+  private loss(d: Indexed, b: { rows: number[]; ids: number[]; truth: Float32Array }, training: boolean): tf.Scalar {
     const x = this.frameTensor(d.pixels, b.rows), t = this.textTensor(b.ids);
     const truth = tf.tensor2d(b.truth, [b.rows.length, b.rows.length]);
-    try {
-      return tf.tidy(() => infoNCELoss(this.image.apply(x, { training }) as tf.Tensor2D, this.text.apply(t, { training }) as tf.Tensor2D, truth, this.logScale));
-    } finally { x.dispose(); t.dispose(); truth.dispose(); }
+    return infoNCELoss(this.image.apply(x, { training }) as tf.Tensor2D, this.text.apply(t, { training }) as tf.Tensor2D, truth, this.logScale);
   }
 
   /** One Adam step on a fresh batch; returns the batch loss. `learningRate` overrides the base rate (schedules). */
   step(learningRate?: number): number {
     (this.optimizer as unknown as { learningRate: number }).learningRate = learningRate ?? this.options.learningRate;
     const b = this.batch(this.train, this.rand);
-    const x = this.frameTensor(this.train.pixels, b.rows), t = this.textTensor(b.ids);
-    const truth = tf.tensor2d(b.truth, [b.rows.length, b.rows.length]);
-    try {
-      const loss = this.optimizer.minimize(() => infoNCELoss(this.image.apply(x, { training: true }) as tf.Tensor2D,
-        this.text.apply(t, { training: true }) as tf.Tensor2D, truth, this.logScale), true, this.vars)!;
-      const v = loss.dataSync()[0]!;
-      loss.dispose();
-      return v;
-    } finally { x.dispose(); t.dispose(); truth.dispose(); }
+    const loss = this.optimizer.minimize(() => this.loss(this.train, b, true), true, this.vars)!;
+    const v = loss.dataSync()[0]!;
+    loss.dispose();
+    return v;
   }
 
   /** Mean loss over `batches` batches of held-out examples drawn with a fixed seed (no update). */
@@ -237,7 +228,11 @@ export class ContrastiveTrainer {
     const d = this.indexHeldOut(examples);
     const rand = mulberry32(seed);
     let s = 0;
-    for (let k = 0; k < batches; k++) { const l = this.lossOn(d, this.batch(d, rand), false); s += l.dataSync()[0]!; l.dispose(); }
+    for (let k = 0; k < batches; k++) {
+      const b = this.batch(d, rand), l = tf.tidy(() => this.loss(d, b, false));
+      s += l.dataSync()[0]!;
+      l.dispose();
+    }
     return s / batches;
   }
 

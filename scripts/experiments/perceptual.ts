@@ -2,8 +2,8 @@
  * `tsx scripts/experiments/perceptual.ts [--seeds 3] [--updates 150] [--quick]` — experiment (4): a game
  * trained with the perceptual judge only (frames, no captions) against extrinsic reward only.
  *
- * `tsx scripts/experiments/perceptual.ts --diagnose [--encoder DIR/model.json | --options JSON] [--demos 100] [--goal-levels 64]
- *   [--alpha 0.5] [--steps 3,5] [--goal-text 'a|b'] [--baseline-text 'c'] [--seed 0] [--out FILE.json]` —
+ * `tsx scripts/experiments/perceptual.ts --diagnose [--encoder DIR/model.json[,DIR2/model.json…] | --options JSON] [--demos 100] [--goal-levels 64]
+ *   [--alpha 0.5] [--steps 3,5] [--goal-text 'a|b' --baseline-text 'c'] [--seed 0] [--out FILE.json]` —
  * how well the judge's score tracks progress on held-out solver demonstrations (see diagnose() below);
  * writes docs/results/perceptual-diagnosis.json (or --out, under docs/results/).
  *
@@ -22,11 +22,11 @@
  * local and fast), then served from the retrieval table.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { initBackend, GamePolicy, GrpoLearner, packGroups, type Rollout } from '../../agents/index.ts';
 import { makeEnvSync, mulberry32, type Env, type Frame } from '../../envs/index.ts';
 import {
-  PerceptualJudge, RetrievalModel, frameKey, levelSeed, progressCorrelation, requireGame, solverDemonstration, validateJudgeConfig, validateModelConfig,
+  FACTS, PerceptualJudge, RetrievalModel, frameKey, levelSeed, progressCorrelation, requireGame, solverDemonstration, validateJudgeConfig, validateModelConfig,
   type MeanCI, type PerceptualJudgeConfig, type RenderableGame, type RetrievalModelConfig, type SolverDemonstration, type TrainedEncoderMetadata,
 } from '../../rewards/index.ts';
 import { report } from './report.ts';
@@ -162,19 +162,25 @@ const seenKeys = new Set<string>();
  * `--diagnose`: is the judge informative? On held-out solver demonstrations (test-split levels), Spearman's
  * ρ between the judge's score and progress — step index and subgoal stage, per demonstration (mean, bootstrap
  * 95 % CI over demonstrations) and pooled over levels (rewards' progressCorrelation) — per encoder (builtin;
- * the trained one given by --encoder) and per mode: VLM-RM goal-baseline with goal / baseline frames (last /
+ * the trained ones given by --encoder, comma-separated) and per mode: VLM-RM goal-baseline with goal / baseline frames (last /
  * first frames of solver demonstrations on train-split levels), goal-baseline with goals in words (trained
- * encoder's text tower), and Sermanet-style steps (each train demonstration segmented into K steps).
+ * encoder's text tower; by default two KeyDoor sets: one phrase each — 'the agent stands on the goal' vs
+ * 'the agent is in the first room' — and the subgoal facts of the goal vs the start state; --goal-text /
+ * --baseline-text give one set, texts separated by '|'), and Sermanet-style steps (each train demonstration
+ * segmented into K steps, for each K of --steps).
  * Every score goes through PerceptualJudge built from a validated config, as in a run.
  */
-interface DiagnoseArgs { encoder: string | null; options: Record<string, unknown> | null; demos: number; goalLevels: number; alpha: number; steps: number[]; goalText: string[]; baselineText: string[]; seed: number }
+interface DiagnoseArgs { encoders: string[]; options: Record<string, unknown> | null; demos: number; goalLevels: number; alpha: number; steps: number[]; textGoals: Array<{ name: string; goal: string[]; baseline: string[] }>; seed: number }
 
 async function diagnose(a: DiagnoseArgs): Promise<Record<string, unknown>> {
   let env = ENV_ID, options: Record<string, unknown> = a.options ?? { size: 7, maxSteps: 40, tileSize: 4 };
-  if (a.encoder) {
-    const meta = JSON.parse(readFileSync(a.encoder, 'utf8')).userDefinedMetadata?.thrive as TrainedEncoderMetadata | undefined;
-    if (meta?.role !== 'frame-encoder') throw new Error(`--encoder '${a.encoder}' is not a frame encoder saved by npm run train-encoder`);
+  for (const [i, path] of a.encoders.entries()) {
+    const meta = JSON.parse(readFileSync(path, 'utf8')).userDefinedMetadata?.thrive as TrainedEncoderMetadata | undefined;
+    if (meta?.role !== 'frame-encoder') throw new Error(`--encoder '${path}' is not a frame encoder saved by npm run train-encoder`);
     if (a.options) throw new Error('--options: the env options come from the --encoder\'s metadata (it only takes frames of the size it was trained on)');
+    if (i > 0 && (meta.env !== env || JSON.stringify(meta.envOptions) !== JSON.stringify(options))) {
+      throw new Error(`--encoder '${path}' was trained on ${meta.env} ${JSON.stringify(meta.envOptions)}, the first on ${env} ${JSON.stringify(options)}: diagnose them separately`);
+    }
     env = meta.env; options = meta.envOptions;
   }
   const game = (split: 'train' | 'test') => requireGame(makeEnvSync(env, { ...options, split }), env);
@@ -183,7 +189,7 @@ async function diagnose(a: DiagnoseArgs): Promise<Record<string, unknown>> {
     .filter((d): d is SolverDemonstration => !!d);
   const goalDemos = demosOf(trainEnv, 'judge-goals', a.goalLevels), heldOut = demosOf(testEnv, 'diagnose', a.demos);
   const encoders: Array<[string, Record<string, unknown>]> = [['builtin', { kind: 'builtin', grid: typeof options.size === 'number' ? options.size : 4 }]];
-  if (a.encoder) encoders.push(['trained', { kind: 'tfjs', path: a.encoder }]);
+  for (const path of a.encoders) encoders.push([`trained ${basename(dirname(resolve(path)))}`, { kind: 'tfjs', path }]);
   const rows: Array<Record<string, unknown>> = [];
   for (const [name, encoder] of encoders) {
     const modes: Array<[string, Record<string, unknown>, (j: PerceptualJudge) => Promise<void>]> = [
@@ -191,7 +197,10 @@ async function diagnose(a: DiagnoseArgs): Promise<Record<string, unknown>> {
       ...a.steps.map((K): [string, Record<string, unknown>, (j: PerceptualJudge) => Promise<void>] =>
         [`steps, K = ${K}`, { mode: 'steps', steps: K }, (j) => j.setDemonstrations(goalDemos.map((d) => d.frames))]),
     ];
-    if (name === 'trained') modes.splice(1, 0, ['goal-baseline, text goals', { mode: 'goal-baseline', alpha: a.alpha, goalText: a.goalText, baselineText: a.baselineText }, async () => {}]);
+    if (name.startsWith('trained')) {
+      modes.splice(1, 0, ...a.textGoals.map((t): [string, Record<string, unknown>, (j: PerceptualJudge) => Promise<void>] =>
+        [`goal-baseline, text goals (${t.name})`, { mode: 'goal-baseline', alpha: a.alpha, goalText: t.goal, baselineText: t.baseline }, async () => {}]));
+    }
     for (const [mode, cfg, setGoals] of modes) {
       const judge = await PerceptualJudge.create(validateJudgeConfig({ kind: 'perceptual', encoder, output: 'score', ...cfg }) as PerceptualJudgeConfig);
       await setGoals(judge);
@@ -199,14 +208,14 @@ async function diagnose(a: DiagnoseArgs): Promise<Record<string, unknown>> {
       await judge.close();
       rows.push({ encoder: name, mode, ...c });
       const ci = (m: MeanCI) => `${m.mean.toFixed(3)} [${m.lo.toFixed(3)}, ${m.hi.toFixed(3)}]`;
-      console.log(`${name.padEnd(8)} ${mode.padEnd(27)} ρ(step) ${ci(c.perDemoStep)}  ρ(stage) ${ci(c.perDemoStage)}  pooled ρ(t/T) ${c.pooledProgress.toFixed(3)}  pooled ρ(stage) ${c.pooledStage.toFixed(3)}  score ${c.score.min.toFixed(3)}–${c.score.max.toFixed(3)}`);
+      console.log(`${name.padEnd(24)} ${mode.padEnd(45)} ρ(step) ${ci(c.perDemoStep)}  ρ(stage) ${ci(c.perDemoStage)}  pooled ρ(t/T) ${c.pooledProgress.toFixed(3)}  pooled ρ(stage) ${c.pooledStage.toFixed(3)}  score ${c.score.min.toFixed(3)}–${c.score.max.toFixed(3)}`);
     }
   }
   trainEnv.close(); testEnv.close();
   return {
-    env, envOptions: options, encoder: a.encoder ? relative(ROOT, resolve(a.encoder)) : null,
+    env, envOptions: options, encoders: a.encoders.map((p) => relative(ROOT, resolve(p))),
     heldOutDemonstrations: heldOut.length, goalDemonstrations: goalDemos.length, alpha: a.alpha, steps: a.steps,
-    goalText: a.goalText, baselineText: a.baselineText, seed: a.seed, results: rows,
+    textGoals: a.textGoals, seed: a.seed, results: rows,
   };
 }
 
@@ -229,9 +238,14 @@ async function main(): Promise<void> {
     const str = (k: string) => { const i = argv.indexOf(k); return i >= 0 ? argv[i + 1] : undefined; };
     const texts = (k: string, d: string[]) => { const v = str(k); return v === undefined ? d : v.split('|').map((t) => t.trim()).filter(Boolean); };
     const args: DiagnoseArgs = {
-      encoder: str('--encoder') ?? null, options: str('--options') === undefined ? null : JSON.parse(str('--options')!), demos: num('--demos', 100), goalLevels: num('--goal-levels', 64), alpha: num('--alpha', 0.5),
+      encoders: (str('--encoder') ?? '').split(',').filter(Boolean), options: str('--options') === undefined ? null : JSON.parse(str('--options')!), demos: num('--demos', 100), goalLevels: num('--goal-levels', 64), alpha: num('--alpha', 0.5),
       steps: (str('--steps') ?? '3,5').split(',').map(Number), seed: num('--seed', 0),
-      goalText: texts('--goal-text', ['the agent stands on the goal']), baselineText: texts('--baseline-text', ['the agent is in the first room']),
+      textGoals: str('--goal-text') !== undefined || str('--baseline-text') !== undefined
+        ? [{ name: 'given', goal: texts('--goal-text', []), baseline: texts('--baseline-text', []) }]
+        : [
+          { name: 'one phrase each', goal: [FACTS.onGoal], baseline: [FACTS.firstRoom] },
+          { name: 'subgoal facts', goal: [FACTS.holdsKey, FACTS.doorOpen, FACTS.goalRoom, FACTS.onGoal], baseline: [FACTS.noKey, FACTS.doorLocked, FACTS.firstRoom] },
+        ],
     };
     if (!args.steps.length || args.steps.some((k) => !Number.isInteger(k) || k < 1)) throw new Error(`--steps must be positive integers separated by commas, got '${str('--steps')}'`);
     if (!Number.isInteger(args.demos) || args.demos < 1 || !Number.isInteger(args.goalLevels) || args.goalLevels < 1) throw new Error('--demos and --goal-levels must be positive integers');
