@@ -57,7 +57,8 @@ export interface TrainEncoderReport {
   frame: { height: number; width: number };
   options: Omit<TrainEncoderOptions, 'out'>;
   model: ContrastiveOptions;
-  data: { trainFrames: number; heldOutFrames: number; bySource: Record<string, number>; descriptions: number; vocab: number };
+  /** Frames collected; `captioned` of them have at least one caption (the others cannot be paired and are not trained on). */
+  data: { trainFrames: number; captioned: number; heldOutFrames: number; bySource: Record<string, number>; descriptions: number; vocab: number };
   curve: CurvePoint[];
   /** Held-out retrieval (test-split levels). */
   retrieval: RetrievalMetrics;
@@ -143,7 +144,7 @@ export async function trainFrameEncoder(partial: Partial<TrainEncoderOptions> & 
     const { out: _out, ...options } = o;
     const report: TrainEncoderReport = {
       env: o.env, envOptions: o.envOptions, frame, options, model: trainer.options,
-      data: { trainFrames: train.length, heldOutFrames: heldOut.length, bySource, descriptions: new Set(train.map((f) => f.facts.state.join(', '))).size, vocab: trainer.tokenizer.size },
+      data: { trainFrames: train.length, captioned: train.filter((f) => f.facts.state.length + f.facts.extra.length > 0).length, heldOutFrames: heldOut.length, bySource, descriptions: new Set(train.map((f) => f.facts.state.join(', '))).size, vocab: trainer.tokenizer.size },
       curve, retrieval, trainRetrieval, seconds: (performance.now() - t0) / 1000, files,
     };
     writeFileSync(files.report, JSON.stringify(report, null, 1) + '\n');

@@ -3,9 +3,10 @@
  * trained with the perceptual judge only (frames, no captions) against extrinsic reward only.
  *
  * `tsx scripts/experiments/perceptual.ts --diagnose [--encoder DIR/model.json[,DIR2/model.json…] | --options JSON] [--demos 100] [--goal-levels 64]
- *   [--alpha 0.5] [--steps 3,5] [--goal-text 'a|b' --baseline-text 'c'] [--seed 0] [--out FILE.json]` —
+ *   [--alpha 0.5] [--steps 3,5] [--goal-text 'a|b' --baseline-text 'c'] [--seed 0] [--out FILE.json] [--plot FILE.svg]` —
  * how well the judge's score tracks progress on held-out solver demonstrations (see diagnose() below);
- * writes docs/results/perceptual-diagnosis.json (or --out, under docs/results/).
+ * writes docs/results/perceptual-diagnosis.json (or --out, under docs/results/), with the trained encoders'
+ * training figures (their DIR/training.json) and their loss curves in docs/results/perceptual-encoder-loss.svg (--plot).
  *
  * The runner's actors send captions, not per-step frames, to the annotator (frames go only to the
  * dashboard's sample episode), so this suite runs its own single-thread loop with the same pieces the
@@ -21,14 +22,16 @@
  * the second half of a solution"). Each new frame key is labelled once (synchronously: this judge is
  * local and fast), then served from the retrieval table.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { initBackend, GamePolicy, GrpoLearner, packGroups, type Rollout } from '../../agents/index.ts';
 import { makeEnvSync, mulberry32, type Env, type Frame } from '../../envs/index.ts';
 import {
   FACTS, PerceptualJudge, RetrievalModel, frameKey, levelSeed, progressCorrelation, requireGame, solverDemonstration, validateJudgeConfig, validateModelConfig,
   type MeanCI, type PerceptualJudgeConfig, type RenderableGame, type RetrievalModelConfig, type SolverDemonstration, type TrainedEncoderMetadata,
+  type TrainEncoderReport,
 } from '../../rewards/index.ts';
+import { lineChartSvg } from './plot.ts';
 import { report } from './report.ts';
 import type { JobResult, SuiteResults } from './run.ts';
 
@@ -170,7 +173,7 @@ const seenKeys = new Set<string>();
  * segmented into K steps, for each K of --steps).
  * Every score goes through PerceptualJudge built from a validated config, as in a run.
  */
-interface DiagnoseArgs { encoders: string[]; options: Record<string, unknown> | null; demos: number; goalLevels: number; alpha: number; steps: number[]; textGoals: Array<{ name: string; goal: string[]; baseline: string[] }>; seed: number }
+interface DiagnoseArgs { encoders: string[]; plot: string; options: Record<string, unknown> | null; demos: number; goalLevels: number; alpha: number; steps: number[]; textGoals: Array<{ name: string; goal: string[]; baseline: string[] }>; seed: number }
 
 async function diagnose(a: DiagnoseArgs): Promise<Record<string, unknown>> {
   let env = ENV_ID, options: Record<string, unknown> = a.options ?? { size: 7, maxSteps: 40, tileSize: 4 };
@@ -212,10 +215,30 @@ async function diagnose(a: DiagnoseArgs): Promise<Record<string, unknown>> {
     }
   }
   trainEnv.close(); testEnv.close();
+  // The trained encoders' own records (DIR/training.json): loss curves into one chart, figures into the JSON.
+  const training = a.encoders.map((p) => {
+    const file = join(dirname(p), 'training.json');
+    return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) as TrainEncoderReport : null;
+  });
+  const curves = training.filter((t): t is TrainEncoderReport => !!t);
+  if (curves.length && curves.every((t) => JSON.stringify(t.curve.map((c) => c.step)) === JSON.stringify(curves[0]!.curve.map((c) => c.step)))) {
+    const x = curves[0]!.curve.map((c) => c.step);
+    mkdirSync(dirname(join(ROOT, 'docs', 'results', a.plot)), { recursive: true });
+    writeFileSync(join(ROOT, 'docs', 'results', a.plot), lineChartSvg({
+      title: `Contrastive encoder training on ${env} (${curves.length} seed${curves.length > 1 ? 's' : ''}; mean, min–max)`, xLabel: 'step', yLabel: 'symmetric InfoNCE',
+      series: [{ name: 'train (last 50 steps)', x, ys: curves.map((t) => t.curve.map((c) => c.loss)) },
+        { name: 'held-out (test-split levels)', x, ys: curves.map((t) => t.curve.map((c) => c.heldOutLoss)) }],
+    }));
+  }
   return {
     env, envOptions: options, encoders: a.encoders.map((p) => relative(ROOT, resolve(p))),
     heldOutDemonstrations: heldOut.length, goalDemonstrations: goalDemos.length, alpha: a.alpha, steps: a.steps,
-    textGoals: a.textGoals, seed: a.seed, results: rows,
+    textGoals: a.textGoals, seed: a.seed,
+    training: training.map((t, i) => t && { encoder: relative(ROOT, resolve(a.encoders[i]!)), seed: t.options.seed, steps: t.options.steps, seconds: t.seconds,
+      data: t.data, firstLoss: t.curve[0]?.loss, finalLoss: t.curve.at(-1)?.loss, firstHeldOutLoss: t.curve[0]?.heldOutLoss, finalHeldOutLoss: t.curve.at(-1)?.heldOutLoss,
+      temperature: t.curve.at(-1)?.temperature, retrieval: t.retrieval, trainRetrieval: t.trainRetrieval }),
+    plot: curves.length ? `docs/results/${a.plot}` : null,
+    results: rows,
   };
 }
 
@@ -238,7 +261,7 @@ async function main(): Promise<void> {
     const str = (k: string) => { const i = argv.indexOf(k); return i >= 0 ? argv[i + 1] : undefined; };
     const texts = (k: string, d: string[]) => { const v = str(k); return v === undefined ? d : v.split('|').map((t) => t.trim()).filter(Boolean); };
     const args: DiagnoseArgs = {
-      encoders: (str('--encoder') ?? '').split(',').filter(Boolean), options: str('--options') === undefined ? null : JSON.parse(str('--options')!), demos: num('--demos', 100), goalLevels: num('--goal-levels', 64), alpha: num('--alpha', 0.5),
+      encoders: (str('--encoder') ?? '').split(',').filter(Boolean), plot: str('--plot') ?? join(dirname(str('--out') ?? 'x'), 'perceptual-encoder-loss.svg'), options: str('--options') === undefined ? null : JSON.parse(str('--options')!), demos: num('--demos', 100), goalLevels: num('--goal-levels', 64), alpha: num('--alpha', 0.5),
       steps: (str('--steps') ?? '3,5').split(',').map(Number), seed: num('--seed', 0),
       textGoals: str('--goal-text') !== undefined || str('--baseline-text') !== undefined
         ? [{ name: 'given', goal: texts('--goal-text', []), baseline: texts('--baseline-text', []) }]

@@ -9,7 +9,7 @@ import { makeEnvSync } from '../../envs/index.ts';
 import { rejects } from '../distributed/redis-server.ts';
 import {
   CaptionTokenizer, ContrastiveTrainer, FACTS, PerceptualJudge, TfjsModelEncoder, TfjsTextEncoder, averageRanks, bootstrapMean,
-  collectCaptionedFrames, infoNCELoss, requireGame, saveEncoder, solverDemonstration, spearman, trainFrameEncoder, validateJudgeConfig,
+  collectCaptionedFrames, infoNCELoss, progressCorrelation, requireGame, saveEncoder, solverDemonstration, spearman, trainFrameEncoder, validateJudgeConfig,
   type ContrastiveExample, type Frame, type PerceptualJudgeConfig,
 } from '../../rewards/index.ts';
 
@@ -53,6 +53,18 @@ test('bootstrap mean: seeded, brackets the mean, zero width for constant values'
   assert.equal(a, b);
   assert.ok(a.lo < a.mean && a.mean < a.hi && a.lo >= 0.1 && a.hi <= 0.9, JSON.stringify(a));
   assert.equal(bootstrapMean([2, 2, 2]), { mean: 2, lo: 2, hi: 2, n: 3 });
+});
+
+test('progress correlation: a score that follows the step index, one that runs backwards, one that is constant', async () => {
+  const f: Frame = { rgb: new Uint8Array(3), height: 1, width: 1 };
+  const demos = [[0, 0, 1, 2], [0, 1, 1, 2, 3]].map((stage) => ({ frames: stage.map(() => f), stage }));
+  const up = await progressCorrelation(async (fr) => Float32Array.from(fr, (_, t) => t), demos);
+  assert.equal([up.perDemoStep.mean, up.pooledStage > 0.8, up.constantScore], [1, true, 0]);
+  assert.equal(up.meanByStage.map((s) => s.frames), [3, 3, 2, 1]);
+  const down = await progressCorrelation(async (fr) => Float32Array.from(fr, (_, t) => -t), demos);
+  assert.is(down.perDemoStep.mean, -1);
+  const flat = await progressCorrelation(async (fr) => new Float32Array(fr.length), demos);
+  assert.equal([flat.constantScore, flat.perDemoStep.n], [2, 0]);
 });
 
 test('caption tokenizer: word n-grams, unknown words ignored and listed', () => {
