@@ -276,7 +276,8 @@ async function main(): Promise<void> {
     const d = await diagnose(args);
     const file = join(ROOT, 'docs', 'results', str('--out') ?? 'perceptual-diagnosis.json');
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, JSON.stringify({ command: `npx tsx scripts/experiments/perceptual.ts ${argv.join(' ')}`, ...d }, null, 1) + '\n');
+    const quoted = argv.map((x) => (/^[\w\-.,/:=]+$/.test(x) ? x : `'${x.replace(/'/g, `'\\''`)}'`));
+    writeFileSync(file, JSON.stringify({ command: `npx tsx scripts/experiments/perceptual.ts ${quoted.join(' ')}`, ...d }, null, 1) + '\n');
     console.log(`wrote ${relative(ROOT, file)}`);
     return;
   }
