@@ -149,8 +149,8 @@ test('config: goals in words need a goal mode, a tfjs encoder and (goal-baseline
   const v = (o: Record<string, unknown>) => () => validateJudgeConfig({ kind: 'perceptual', encoder: { kind: 'tfjs', path: 'm.json' }, ...o });
   assert.throws(v({ mode: 'steps', goalText: ['a'] }), /need mode 'goal' or 'goal-baseline'/);
   assert.throws(() => validateJudgeConfig({ kind: 'perceptual', goalText: ['a'], baselineText: ['b'] }), /a tfjs encoder/);
-  assert.throws(v({ mode: 'goal-baseline', goalText: ['a'] }), /needs baselineText too/);
-  assert.throws(v({ mode: 'goal', goalText: [''] }), /goalText: expected an array of non-empty strings/);
+  assert.throws(v({ mode: 'goal-baseline', goalText: ['a'] }), /needs 'rewards\.judge\.baselineText' too/);
+  assert.throws(v({ mode: 'goal', goalText: [''] }), /'rewards\.judge\.goalText' must be an array of non-empty strings/);
   const c = v({ mode: 'goal', goalText: ['the agent stands on the goal'] })() as PerceptualJudgeConfig;
   assert.equal([c.goalText, c.baselineText, c.encoder.kind === 'tfjs' && c.encoder.textPath], [['the agent stands on the goal'], [], null]);
 });
