@@ -10,8 +10,11 @@
  * Train/test split by a hash of the prompt, ~1 in 5 held out.
  *
  * Out of distribution (`ood: true`): every calc expression (ToolCalc, the calc part of ToolChain, ToolMix's
- * calc and chain problems) has one operand replaced by an exact division 'm/d' — an operator the training problems never
- * contain (they use + − * only), so ood problems are disjoint from train and test by construction.
+ * calc and chain problems) has one operand replaced by a parenthesised sum or difference, '37*(24+5)=?':
+ * grouping, an operator training expressions never contain (no prompt or call of train or test has a
+ * digit after '('), so ood problems are disjoint from both splits by construction. Every character is
+ * one training shows (a char-level policy sees nothing it has no embedding for; an unseen symbol such as
+ * '/' derails a small policy before it gets to the operator).
  * ToolMix with ood draws only calc and chain problems; ToolLookup has no ood variant.
  */
 import { validateOptions, SPLIT_OPTION, type OptionSchema } from '../options.ts';
@@ -37,7 +40,7 @@ export const TOOL_OPTIONS: OptionSchema = {
   split: SPLIT_OPTION,
   digits: { type: 'int', default: 2, min: 1, max: 4, doc: 'calc and chain tasks: digits of each operand. Difficulty knob.' },
   ops: { type: 'int', default: 2, min: 1, max: 3, doc: 'calc and chain tasks: operators (+, −, *) in the expression (a chain counts those after the looked-up value).' },
-  ood: { type: 'boolean', default: false, doc: "Out-of-distribution problems: every calc expression holds one exact division 'm/d', an operator training problems never contain. Evaluate with { ood: true, split: 'test' }." },
+  ood: { type: 'boolean', default: false, doc: "Out-of-distribution problems: every calc expression has one operand replaced by a parenthesised sum or difference, e.g. 37*(24+5): grouping, which training expressions never use. Evaluate with { ood: true, split: 'test' }." },
   maxTurns: { type: 'int', default: 2, min: 1, max: 8, doc: 'Tool calls allowed; one more ends the episode (truncated).' },
   maxLength: { type: 'int', default: 0, min: 0, max: 1024, doc: 'Context limit in tokens (prompt + policy + inserted results); reaching it truncates. 0 = automatic: max(96, a bound on the demonstration length for these options + 8).' },
   reward: {
@@ -60,21 +63,15 @@ const operand = (rng: Rng, digits: number) => String(rng.range(digits === 1 ? 2 
 /**
  * An expression of ops + 1 operands of `digits` digits joined by `ops` operators + − * (* twice as likely),
  * starting with `first` when given (a chain's looked-up value). ood: one operand other than the first
- * becomes an exact division m/d (m = d·q), one more operator. Every division is exact whatever its
- * neighbours: operands are joined by + − * only, and (x·m)/d, (m/d)·x are integers because d | m.
+ * becomes a parenthesised sum or difference '(b+c)' — grouping, which training expressions never use.
  */
 function expression(rng: Rng, o: ToolTaskOptions, first: string | null): string {
   const n = () => operand(rng, o.digits);
-  const div = o.ood ? 1 + rng.int(o.ops) : -1;
+  const group = o.ood ? 1 + rng.int(o.ops) : -1;
   let expr = first ?? n();
   for (let t = 1; t <= o.ops; t++) {
-    const op = rng.pick(['+', '-', '*', '*']);
-    if (t === div) {
-      const d = n();
-      expr += `${op}${Number(d) * Number(n())}/${d}`;
-    } else {
-      expr += op + n();
-    }
+    expr += rng.pick(['+', '-', '*', '*']);
+    expr += t === group ? `(${n()}${rng.pick(['+', '-'])}${n()})` : n();
   }
   return expr;
 }
@@ -125,11 +122,11 @@ export function toolOptionSchema(id: ToolEnvId): OptionSchema {
 
 /** Upper bounds on the lengths (characters) of the problems `id` draws with options `o`. */
 function lengthBound(id: ToolEnvId, o: ToolTaskOptions): number {
-  // An expression: `ops` operators, ops + 1 operands of `digits` digits; ood turns one operand into m/d
-  // (m has up to 2·digits digits). Its value has at most digits·(ops + 1) digits plus a sign (ood: m/d = q
-  // has `digits` digits, so the same bound holds).
-  const exprLen = o.digits * (o.ops + 1) + o.ops + (o.ood ? 2 * o.digits + 1 : 0);
-  const valueLen = o.digits * (o.ops + 1) + 2;
+  // An expression: `ops` operators, ops + 1 operands of `digits` digits; ood turns one operand into
+  // (b±c) (digits + 3 more characters). Its value has at most digits·(ops + 1) digits plus a sign (ood: one
+  // factor may be b + c < 2·10^digits, one more digit).
+  const exprLen = o.digits * (o.ops + 1) + o.ops + (o.ood ? o.digits + 3 : 0);
+  const valueLen = o.digits * (o.ops + 1) + 2 + (o.ood ? 1 : 0);
   const calcLen = 1 + (exprLen + 2) + (19 + exprLen) + 2 * (17 + valueLen);
   // Lookup: "color of guki?" (≤ 14), call (≤ 31), result and answer (≤ 22 each).
   const lookupLen = 1 + 14 + 31 + 2 * 22;

@@ -22,24 +22,16 @@ import { readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { initBackend, policyFromCheckpoint, decodeSafetensors, type TokenPolicy } from '../../agents/index.ts';
 import { makeEnvSync, toolReward, TOOL_REWARDS, type TokenEnv, type ToolEnv, type ToolMetrics, type ToolProblemKind } from '../../envs/index.ts';
-import { passAtK, rollout, type CheckpointEval, type Outcome } from './eval-text.ts';
+import { passAtK, rollout, type CheckpointEval, type EvalSpec, type Outcome } from './eval-text.ts';
 import { bootstrapMean } from './bootstrap.ts';
 
-export interface ToolEvalSpec {
-  envId: string;
-  envOptions: Record<string, unknown>;
-  warmStart: string;
-  checkpoints: Array<{ label: string; update: number; path: string | null }>;
-  /** Held-out problems, and samples per problem at `temperature`. */
-  problems: number;
-  n: number;
-  ks: number[];
+/** eval-text's spec (problems and n: held-out problems and samples per problem) plus: */
+export interface ToolEvalSpec extends EvalSpec {
   /** Sampling temperature of the sampled metrics (the suite's training temperature). */
   temperature: number;
   /** Out-of-distribution problems (0 = skip) and samples per problem. */
   oodProblems: number;
   oodN: number;
-  seed: number;
 }
 
 export interface ModeStats {

@@ -62,7 +62,7 @@ function regimeSection(r: SuiteResults): string {
     `- greedy success ${pct(w.heldOut.greedy.success)}% [${pct(w.heldOut.greedy.ci[0])}, ${pct(w.heldOut.greedy.ci[1])}] (${kinds(w.heldOut.greedy)})`,
     `- sampled success at the training temperature T = ${w.temperature}: ${pct(w.heldOut.sampled.success)}% [${pct(w.heldOut.sampled.ci[0])}, ${pct(w.heldOut.sampled.ci[1])}] (${kinds(w.heldOut.sampled)}); malformed-call rate ${pct(w.heldOut.sampled.malformedRate)}%`,
     `- problems whose ${n} samples all get the same reward (no GRPO signal): ${zv}`,
-    w.ood ? `- ood (exact division, never trained on): greedy ${pct(w.ood.greedy.success)}%, sampled ${pct(w.ood.sampled.success)}%` : '',
+    w.ood ? `- ood (a parenthesised group in the calc expression, never trained on): greedy ${pct(w.ood.greedy.success)}%, sampled ${pct(w.ood.sampled.success)}%` : '',
   ].filter(Boolean).join('\n');
 }
 

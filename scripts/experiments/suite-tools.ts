@@ -123,7 +123,7 @@ function declaration(ws: ToolWarmStart, arms: string): Declaration {
       `held-out sampled success at the training temperature (T = ${TOOL_WARM_STARTS[ws].temperature}, n = 4 per problem)`,
       'per-component accuracy, greedy: format, tool name, parameter names, parameter values, answer',
       'malformed-call rate (malformed or unknown-tool calls / call attempts), sampled',
-      'out-of-distribution success (ood split: an operator, exact division, never in training), greedy and sampled',
+      'out-of-distribution success (ood problems: grouping parentheses in the calc expression, an operator never in training), greedy and sampled',
       'success by problem kind (calc, lookup, two-call chain)',
       'training: fraction of zero-variance groups (learner_zeroStdFraction), sampled success',
     ],

@@ -261,15 +261,16 @@ test('ToolRL matching: multiset Jaccard and S/S_max on hand-built call lists', (
   assert.throws(() => toolReward('toolrl-dynamic', s, { wFormat: 0, wTool: 0, wArgs: 0, wAnswer: 0 }, null), /needs the training progress/);
 });
 
-test('ood problems hold an exact division and never occur in train or test; ToolLookup has none', () => {
+test('ood problems hold a parenthesised group and never occur in train or test; ToolLookup has none', () => {
   const draw = (id: string, o: Record<string, unknown>, n: number) => { const e = makeEnvSync<TokenEnv>(id, o); return Array.from({ length: n }, (_, s) => ({ prompt: e.reset({ seed: s }).info.prompt as string, problem: (e as unknown as ToolEnv).currentProblem() })); };
   for (const id of ['ToolCalc-v0', 'ToolChain-v0', 'ToolMix-v0']) {
     const o = id === 'ToolMix-v0' ? { chainFraction: 0.5 } : {};
     const inDist = [...draw(id, { ...o, split: 'train' }, 200), ...draw(id, { ...o, split: 'test' }, 200)];
     const ood = draw(id, { ...o, ood: true, split: 'test' }, 200);
-    assert.ok(inDist.every((p) => !p.prompt.includes('/')), `${id}: an in-distribution prompt has '/'`);
-    assert.ok(ood.every((p) => p.prompt.includes('/') && splitOf(p.prompt) === 'test'), `${id}: an ood prompt without '/'`);
-    assert.ok(ood.every((p) => /^-?\d+$/.test(p.problem.answer)), `${id}: an ood answer is not an integer`);
+    const grouped = /\(\d+[+-]\d+\)/;
+    assert.ok(inDist.every((p) => !/\(\d/.test(p.prompt) && p.problem.calls.every((c) => !/\(/.test(c.args))), `${id}: an in-distribution problem has a group`);
+    assert.ok(ood.every((p) => grouped.test(p.prompt) && splitOf(p.prompt) === 'test'), `${id}: an ood prompt without a group`);
+    assert.ok(ood.every((p) => p.problem.calls.some((c) => c.tool === 'calc' && grouped.test(c.args))), `${id}: an ood calc call without the group`);
     const seen = new Set(inDist.map((p) => p.prompt));
     assert.ok(ood.every((p) => !seen.has(p.prompt)));
     assert.ok(new Set(ood.map((p) => p.prompt)).size > 150, `${id}: too few distinct ood problems`);
