@@ -124,6 +124,10 @@ async function runJob(suite: Suite, armName: string, seed: number, quick: boolea
     summary: JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as Record<string, unknown>,
     metrics: readMetrics(runDir),
   };
+  // A run whose every episode faulted still "completes" (the runner discards faulted groups): not a result.
+  if (!((result.summary.episodes as number) > 0)) {
+    throw new Error(`${arm.name} seed ${seed}: the run finished no episode (env faults ${String(result.summary.envFaults)}, worker faults ${String(result.summary.workerFaults)}); see ${join(jobDir, 'train.log')} and the run's events`);
+  }
   if (suite.eval) {
     const ev = quick ? suite.eval.quick : suite.eval.full;
     const ckDir = join(runDir, 'checkpoints');

@@ -24,19 +24,27 @@ type Plain = Record<string, unknown>;
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
-/** The env of every arm. */
-export const TOOL_STUDY_ENV = { id: 'ToolMix-v0', options: { chainFraction: 1 / 3, maxTurns: 3 } } as const;
+/**
+ * The env of every arm. maxLength 148 (not the automatic 159): the learner packs a batch as left-padded
+ * prompts + right-padded continuations, so a batch spans (longest prompt) + (longest continuation) tokens
+ * = at most 22 + (maxLength − 11) here (prompts are 11–22 tokens), which must fit the warm starts'
+ * context of 160. The longest demonstration is 143 tokens.
+ */
+export const TOOL_STUDY_ENV = { id: 'ToolMix-v0', options: { chainFraction: 1 / 3, maxTurns: 3, maxLength: 148 } } as const;
 
 /**
- * The two warm starts and their sampling temperatures. The temperature is fixed once per warm start,
- * before training, from the temperature scan on held-out problems (agents/checkpoints/README.md): the
- * highest tried T whose sampled success lies in 10–40% (the weak warm start reaches 10% at no
- * temperature; it gets the temperature at which its sampled success is highest before greedy-like
- * collapse, see the README).
+ * The two warm starts and their sampling temperatures, fixed once, before any training run, from the
+ * temperature scan on 200 held-out problems × 8 samples (agents/checkpoints/README.md, raw:
+ * docs/results/tool-warmstart-{strong,weak}.json). Rule: the highest T of {1, 0.7, 0.5, 0.3} whose
+ * sampled success has its 95% CI inside 10–40%. Strong: T = 1 gives 11.8% [9.3, 14.6] (CI not inside),
+ * T = 0.7 gives 27.2% [22.9, 31.6] → 0.7. Weak: no T reaches 10% (best 9.7% at T = 0.2: at low T the
+ * samples approach its 10.5% greedy success); it trains at the strong warm start's T = 0.7 (sampled 5.8%
+ * [3.6, 8.5], the "rare success" regime the weak warm start is for), so the two warm starts differ in the
+ * starting policy only.
  */
 export const TOOL_WARM_STARTS = {
-  strong: { checkpoint: 'agents/checkpoints/toolmix-chain-v0.safetensors', temperature: 0.5 },
-  weak: { checkpoint: 'agents/checkpoints/toolmix-chain-weak-v0.safetensors', temperature: 0.5 },
+  strong: { checkpoint: 'agents/checkpoints/toolmix-chain-v0.safetensors', temperature: 0.7 },
+  weak: { checkpoint: 'agents/checkpoints/toolmix-chain-weak-v0.safetensors', temperature: 0.7 },
 } as const;
 export type ToolWarmStart = keyof typeof TOOL_WARM_STARTS;
 
@@ -68,27 +76,30 @@ const SOURCES = [
 ];
 
 const BUDGET = { updates: 100, checkpointEvery: 50 };
-const QUICK = { updates: 3, checkpointEvery: 3 };
+/** The smoke test: 2 updates of 4 prompts (a quarter of an update's episodes), tiny evaluations. */
+const QUICK = { updates: 2, checkpointEvery: 2 };
+const QUICK_GROUPS_PER_UPDATE = 4;
 /** 8 prompts × G = 8 per update: 6400 episodes per run. */
 const GROUPS_PER_UPDATE = 8;
 const GROUP_SIZE = 8;
 
-function baseConfig(ws: ToolWarmStart): Plain {
+function baseConfig(ws: ToolWarmStart, quick: boolean): Plain {
   const w = TOOL_WARM_STARTS[ws];
+  const groups = quick ? QUICK_GROUPS_PER_UPDATE : GROUPS_PER_UPDATE;
   return {
     seed: 1,
     env: { id: TOOL_STUDY_ENV.id, options: { ...TOOL_STUDY_ENV.options }, groupSize: GROUP_SIZE },
     policy: { checkpoint: w.checkpoint },
     learner: { learningRate: 1e-4, thr: { p: 0, tau: 0 }, temperature: w.temperature },
     rewards: null,
-    groupsPerUpdate: GROUPS_PER_UPDATE,
+    groupsPerUpdate: groups,
     actors: { workers: 1, groupsPerTask: 4 },
     logging: { checkpointEvery: BUDGET.checkpointEvery, episodeEvery: 10 },
   };
 }
 
-function rewardArm(suite: string, ws: ToolWarmStart, reward: string, label: string, p = 0): Arm {
-  const base = baseConfig(ws);
+function rewardArm(suite: string, ws: ToolWarmStart, quick: boolean, reward: string, label: string, p = 0): Arm {
+  const base = baseConfig(ws, quick);
   const env = base.env as Plain;
   const name = p === 0 ? reward : `${reward}-thr`;
   return {
@@ -108,7 +119,7 @@ function evalOf(ws: ToolWarmStart) {
   const T = TOOL_WARM_STARTS[ws].temperature;
   return {
     full: { problems: 200, n: 4, ks: [1, 4], temperature: T, oodProblems: 200, oodN: 4 },
-    quick: { problems: 10, n: 2, ks: [1, 2], temperature: T, oodProblems: 6, oodN: 2 },
+    quick: { problems: 8, n: 2, ks: [1, 2], temperature: T, oodProblems: 4, oodN: 2 },
     warmStart: TOOL_WARM_STARTS[ws].checkpoint,
     script: 'scripts/experiments/eval-tools.ts',
   };
@@ -141,12 +152,12 @@ function declaration(ws: ToolWarmStart, arms: string): Declaration {
   };
 }
 
-function rewardSuite(ws: ToolWarmStart): Suite {
+function rewardSuite(ws: ToolWarmStart, quick: boolean): Suite {
   const name = ws === 'strong' ? 'tool-reward' : 'tool-reward-weak';
   return {
     name,
     title: `Tool-use reward design on ToolMix-v0 (calc, lookup, two-call chains) from the ${ws} warm start, plain GRPO`,
-    arms: TOOL_REWARD_ARMS.map(([r, label]) => rewardArm(name, ws, r, label)),
+    arms: TOOL_REWARD_ARMS.map(([r, label]) => rewardArm(name, ws, quick, r, label)),
     budget: BUDGET,
     quick: QUICK,
     eval: evalOf(ws),
@@ -182,7 +193,7 @@ function thrSuite(ws: ToolWarmStart, quick: boolean): Suite {
   return {
     name,
     title: `Plain GRPO vs THR for the best reward of ${from} ('${reward}'), ${ws} warm start`,
-    arms: [rewardArm(name, ws, reward, label), rewardArm(name, ws, reward, label, 0.5)],
+    arms: [rewardArm(name, ws, quick, reward, label), rewardArm(name, ws, quick, reward, label, 0.5)],
     budget: BUDGET,
     quick: QUICK,
     eval: evalOf(ws),
@@ -196,8 +207,8 @@ function thrSuite(ws: ToolWarmStart, quick: boolean): Suite {
 }
 
 export const TOOL_SUITES: Record<string, (o: { quick: boolean }) => Suite> = {
-  'tool-reward': () => rewardSuite('strong'),
-  'tool-reward-weak': () => rewardSuite('weak'),
+  'tool-reward': (o) => rewardSuite('strong', o.quick),
+  'tool-reward-weak': (o) => rewardSuite('weak', o.quick),
   'tool-reward-thr': (o) => thrSuite('strong', o.quick),
   'tool-reward-weak-thr': (o) => thrSuite('weak', o.quick),
 };

@@ -2,11 +2,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { bootstrapDiff, bootstrapMean, bootstrapNested } from '../../scripts/experiments/bootstrap.ts';
 import { evaluateSplit, modeStats } from '../../scripts/experiments/eval-tools.ts';
-import { bestReward, TOOL_REWARD_ARMS, TOOL_SUITES, TOOL_WARM_STARTS } from '../../scripts/experiments/suite-tools.ts';
+import { bestReward, TOOL_REWARD_ARMS, TOOL_STUDY_ENV, TOOL_SUITES, TOOL_WARM_STARTS } from '../../scripts/experiments/suite-tools.ts';
 import { SUITES } from '../../scripts/experiments/suites.ts';
 import type { SuiteResults } from '../../scripts/experiments/run.ts';
 import { makeEnvSync, type TokenEnv, type ToolMetrics } from '../../envs/index.ts';
-import { TokenPolicy, initBackend } from '../../agents/index.ts';
+import { TokenPolicy, initBackend, policyFromCheckpoint } from '../../agents/index.ts';
 import { resolveExperiment } from '../../runner/index.ts';
 
 test('bootstrap: constant data has a zero-width interval; intervals contain the mean and are seeded', () => {
@@ -76,6 +76,17 @@ test('tool-reward suites: six reward arms that differ only in the reward, declar
     assert.is(s.eval!.script, 'scripts/experiments/eval-tools.ts');
   }
   assert.is.not(TOOL_WARM_STARTS.strong.checkpoint, TOOL_WARM_STARTS.weak.checkpoint);
+});
+
+test('a learner batch of the study env fits the warm starts\' context (longest prompt + longest continuation)', () => {
+  const env = makeEnvSync<TokenEnv>(TOOL_STUDY_ENV.id, { ...TOOL_STUDY_ENV.options, split: 'train' });
+  const max = (env.observationSpace as unknown as { maxLength: number }).maxLength;
+  let pMin = Infinity, pMax = 0;
+  for (let s = 0; s < 2000; s++) { const n = env.reset({ seed: s }).obs.length; pMin = Math.min(pMin, n); pMax = Math.max(pMax, n); }
+  for (const w of Object.values(TOOL_WARM_STARTS)) {
+    const context = (policyFromCheckpoint(w.checkpoint) as TokenPolicy).config.context;
+    assert.ok(pMax + (max - pMin) <= context, `prompts ${pMin}–${pMax}, maxLength ${max}: a batch may span ${pMax + max - pMin} > context ${context}`);
+  }
 });
 
 test('every tool-reward arm resolves as an experiment config (env options, warm start, learner)', async () => {
