@@ -60,7 +60,7 @@ test('required options, unknown spec types, one spec on its own, union keys', ()
   assert.throws(() => parse(S, {}, 'env'), /config key 'env\.id' is required: a non-empty string \(the env id\)/);
   assert.is(describeSchema(S, 'env')[0]!.default, '(required)');
   const typo = { n: { type: 'integer', default: 1, doc: '' } } as unknown as Schema;
-  assert.throws(() => parse(typo, {}), (e: Error) => e instanceof ConfigError && /option 'n' declares type "integer"; valid types: int, number, boolean, enum, string, int\[\], object, record, union/.test(e.message));
+  assert.throws(() => parse(typo, {}), (e: Error) => e instanceof ConfigError && /option 'n' declares type "integer"; valid types: int, number, boolean, enum, string, int\[\], string\[\], object, record, union/.test(e.message));
   assert.throws(() => describeSchema(typo), /declares type "integer"/);
   assert.equal(parseOption(OUTER.judge, { kind: 'llm' }, 'rewards.judge'), { kind: 'llm', model: 'judge' });
   assert.throws(() => parseOption(OUTER.judge, { kind: 'rubric', nois: 1 }, 'rewards.judge'), /unknown config key 'rewards\.judge\.nois' \(did you mean 'rewards\.judge\.noise'\?\)\. Valid keys of 'rewards\.judge': kind, noise/);
