@@ -7,8 +7,13 @@
  * single-threaded on Node — the default here), then the pure-JS cpu backend.
  * `initBackend(name)` or the env var THRIVE_BACKEND forces one; THRIVE_BACKEND_QUIET=1 silences the
  * one-line report.
+ *
+ * On wasm the matrix-product kernels are re-registered so that transposed and batched products stay on
+ * XNNPACK's fast path (./wasm-matmul.ts: the backward pass is several times faster, results equal to float
+ * rounding). THRIVE_FAST_MATMUL=0 keeps tfjs' own kernels (for before/after measurements).
  */
 import * as tf from '@tensorflow/tfjs';
+import { installFastMatMul } from './wasm-matmul.ts';
 
 /** Names accepted by `initBackend` / THRIVE_BACKEND. 'tensorflow' is tfjs-node's backend name. */
 export const BACKEND_NAMES = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
@@ -44,7 +49,12 @@ async function tryBackend(name: BackendName): Promise<string | undefined> {
     }
     case 'wasm': {
       if (!(await tryImport('@tensorflow/tfjs-backend-wasm'))) return undefined;
-      return (await tf.setBackend('wasm')) ? 'wasm' : undefined;
+      if (!(await tf.setBackend('wasm'))) return undefined;
+      if (process.env.THRIVE_FAST_MATMUL !== '0') {
+        const why = installFastMatMul();
+        if (why && !process.env.THRIVE_BACKEND_QUIET) console.warn(`[thrive] wasm matMul fast path not installed: ${why}`);
+      }
+      return 'wasm';
     }
     case 'cpu':
       return (await tf.setBackend('cpu')) ? 'cpu' : undefined;

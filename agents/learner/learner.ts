@@ -396,10 +396,14 @@ export class GrpoLearner<I = unknown> {
             : null;
           const { loss, grads, stats } = this.lossAndGrads(batch, rows, { adv, refLogp, totalTokens: prep.tokens, numMinibatches: c.numMinibatches }, onFirst);
           const present = grads.filter((g): g is tf.Tensor => g !== undefined);
-          const summary = tf.tidy(() => tf.concat([loss.reshape([1]), tf.addN(present.map((g) => g.square().sum())).reshape([1]), stats]));
+          const summary = tf.tidy(() => tf.concat([loss.reshape([1]), stats]));
           const values = summary.dataSync();
           summary.dispose();
-          const lossV = values[0], norm = Math.sqrt(values[1]);
+          // The gradients are read back once: for the global norm here and for the optimiser's step.
+          const gradArrays = grads.map((g) => (g ? (g.dataSync() as Float32Array) : undefined));
+          let sumSq = 0;
+          for (const g of gradArrays) if (g) for (let k = 0; k < g.length; k++) sumSq += g[k] * g[k];
+          const lossV = values[0], norm = Math.sqrt(sumSq);
           if (!Number.isFinite(lossV) || !Number.isFinite(norm)) {
             tf.dispose([loss, stats, ...present]);
             const what = !Number.isFinite(lossV) ? `loss ${lossV}` : `gradient norm ${norm}`;
@@ -410,12 +414,12 @@ export class GrpoLearner<I = unknown> {
             break outer;
           }
           const scale = c.maxGradNorm > 0 && norm > c.maxGradNorm ? c.maxGradNorm / (norm + 1e-6) : 1;
-          this.adam.apply(grads, scale);
           tf.dispose([loss, stats, ...present]);
+          this.adam.applyArrays(gradArrays, scale);
           acc.loss += lossV;
           acc.gradNorm += norm;
           acc.steps++;
-          for (let i = 0; i < LOSS_STATS.length; i++) acc.stats[i] += values[2 + i];
+          for (let i = 0; i < LOSS_STATS.length; i++) acc.stats[i] += values[1 + i];
         }
       }
     } finally {

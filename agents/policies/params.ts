@@ -26,7 +26,9 @@ export class ParamStore {
     const data = new Float32Array(n);
     if (init.kind === 'normal') for (let i = 0; i < n; i++) data[i] = normal(this.rng) * init.std;
     else if (init.kind === 'ones') data.fill(1);
-    const v = tf.variable(tf.tensor(data, shape), true, `${this.owner}/${name}/${Math.random().toString(36).slice(2, 8)}`);
+    const initial = tf.tensor(data, shape);
+    const v = tf.variable(initial, true, `${this.owner}/${name}/${Math.random().toString(36).slice(2, 8)}`);
+    initial.dispose(); // the variable holds its own copy
     this.vars[name] = v;
     this.shapes[name] = shape;
     return v;

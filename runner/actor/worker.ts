@@ -149,7 +149,10 @@ interface RowBuf {
 }
 let rowBufs: RowBuf[] = [];
 
-function rolloutGames(s: ActorState, task: ActorTask, rng: SeededRng, out: TrajectoryBatch): void {
+/** What a game rollout needs of the actor's state (exported for the benchmarks, which run it in-process). */
+export type GameRolloutState = Pick<ActorState, 'instances' | 'policy' | 'version' | 'frameKey'>;
+
+export function rolloutGames(s: GameRolloutState, task: ActorTask, rng: SeededRng, out: TrajectoryBatch): void {
   const G = task.init.groupSize;
   const N = task.groups.length * G;
   const envs = s.instances;
