@@ -18,6 +18,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { NamedWeights, PolicyOutputs, TrainablePolicy } from '../types.ts';
 import { checkInt, checkIntArray, checkOneOf, rejectUnknownKeys } from './config-util.ts';
 import { matmulT, reluInPlace, tanhInPlace } from './jsmath.ts';
+import { linear } from './ops.ts';
 import { ParamStore } from './params.ts';
 import { makeRng, type Rng } from './rng.ts';
 import { chooseAction, validateSamplingOptions } from './sampling.ts';
@@ -171,16 +172,16 @@ export class GamePolicy implements TrainablePolicy<GameInputs> {
         const cols: tf.Tensor4D[] = [];
         for (let dy = 0; dy < k; dy++) for (let dx = 0; dx < k; dx++) cols.push(padded.slice([0, dy, dx, 0], [N, H, W, ch]) as tf.Tensor4D);
         const patches = (cols.length === 1 ? cols[0]! : tf.concat(cols, 3)).reshape([N * H * W, k * k * ch]);
-        img = tf.relu(patches.matMul(v[`conv${i}.weight`]!).add(v[`conv${i}.bias`]!)).reshape([N, H, W, out]) as tf.Tensor4D;
+        img = tf.relu(linear(patches as tf.Tensor2D, v[`conv${i}.weight`]!, v[`conv${i}.bias`])).reshape([N, H, W, out]) as tf.Tensor4D;
         ch = out;
       });
       h = img.reshape([N, H * W * ch]);
     }
     c.hidden.forEach((_, i) => {
-      const z = h.matMul(v[`fc${i}.weight`]!).add(v[`fc${i}.bias`]!) as tf.Tensor2D;
+      const z = linear(h, v[`fc${i}.weight`]!, v[`fc${i}.bias`]);
       h = c.activation === 'tanh' ? tf.tanh(z) : tf.relu(z);
     });
-    const logits = h.matMul(v['head.weight']!).add(v['head.bias']!) as tf.Tensor2D;
+    const logits = linear(h, v['head.weight']!, v['head.bias']);
     return { logits, hidden: h };
   }
 
