@@ -10,7 +10,8 @@
  * `installFastMatMul()` re-registers both kernels of the wasm backend with thin wrappers that call the
  * backend's own kernels, arranged so that the fast path applies:
  *   - a transposed operand is materialised first (the backend's Transpose kernel), then multiplied
- *     untransposed;
+ *     untransposed; for Aᵀ·B with A larger than B and the result, (Bᵀ·A)ᵀ is computed instead, which
+ *     moves fewer elements through the (plain, strided) transpose;
  *   - A [batch, M, K] times a shared B [K, N] is one [batch·M, K]·[K, N] product (a reshape, no copy);
  *   - a batched product of two batched operands (attention's Q·Kᵀ and P·V, and their gradients) runs as
  *     one fast 2-D product per batch entry, each over a view into the operands' memory (no copies).
@@ -140,6 +141,17 @@ export function installFastMatMul(): string | null {
     try {
       const outBatch = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
       const outShape = [...outBatch, M, N];
+      if (!fusedKernel && !hasExtras && batchA === 1 && batchB === 1 && tA && !tB && K * N + M * N < K * M) {
+        // Aᵀ·B with A the larger operand (a weight gradient xᵀ·dY over wide inputs): (Bᵀ·A)ᵀ transposes
+        // the two smaller matrices instead (wasm's transpose is a plain strided loop: its cost is the elements moved).
+        const bT = untransposed(b, true);
+        const a3 = { dataId: a.dataId, shape: [1, K, M], dtype: a.dtype };
+        const cT = orig({ inputs: { a: { dataId: bT.dataId, shape: [1, N, K], dtype: bT.dtype }, b: a3 }, backend: be, attrs: { transposeA: false, transposeB: false } });
+        temps.push(cT);
+        const out = transposeLast2({ dataId: cT.dataId, shape: [N, M], dtype: cT.dtype }, be, transpose);
+        out.shape = outShape;
+        return out;
+      }
       if (batchB === 1) {
         // One 2-D product: A's batch folds into its rows when B is shared (a transposed A is materialised
         // per batch entry first, so its rows are contiguous).

@@ -172,13 +172,14 @@ export class GamePolicy implements TrainablePolicy<GameInputs> {
         const cols: tf.Tensor4D[] = [];
         for (let dy = 0; dy < k; dy++) for (let dx = 0; dx < k; dx++) cols.push(padded.slice([0, dy, dx, 0], [N, H, W, ch]) as tf.Tensor4D);
         const patches = (cols.length === 1 ? cols[0]! : tf.concat(cols, 3)).reshape([N * H * W, k * k * ch]);
-        img = tf.relu(linear(patches as tf.Tensor2D, v[`conv${i}.weight`]!, v[`conv${i}.bias`])).reshape([N, H, W, out]) as tf.Tensor4D;
+        img = tf.relu(linear(patches as tf.Tensor2D, v[`conv${i}.weight`]!, v[`conv${i}.bias`], { inputGrad: i > 0 })).reshape([N, H, W, out]) as tf.Tensor4D;
         ch = out;
       });
       h = img.reshape([N, H * W * ch]);
     }
     c.hidden.forEach((_, i) => {
-      const z = linear(h, v[`fc${i}.weight`]!, v[`fc${i}.bias`]);
+      // The observations are constants: no gradient is computed for them.
+      const z = linear(h, v[`fc${i}.weight`]!, v[`fc${i}.bias`], { inputGrad: i > 0 || c.arch === 'conv' });
       h = c.activation === 'tanh' ? tf.tanh(z) : tf.relu(z);
     });
     const logits = linear(h, v['head.weight']!, v['head.bias']);

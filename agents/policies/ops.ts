@@ -7,9 +7,54 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-/** y = x·W + b in one kernel (tfjs' fused matMul; its gradient is dY·Wᵀ, xᵀ·dY and Σ_rows dY). */
-export function linear(x: tf.Tensor2D, w: tf.Tensor, b?: tf.Tensor): tf.Tensor2D {
-  return tf.fused.matMul({ a: x, b: w as tf.Tensor2D, bias: b }) as tf.Tensor2D;
+/**
+ * y = x·W + b as one fused kernel, with its gradient written out:
+ *   dx = dY·Wᵀ,  dW = xᵀ·dY,  db = 1ᵀ·dY  (a [1, rows] product, not a sum over the rows: the wasm
+ *   backend reduces a non-last axis by transposing first, while this product reuses dY as packed for dW).
+ * `inputGrad: false` for a constant input (observations, one-hot tokens): dx is then never computed
+ * (a customGrad computes every input's gradient it is given, so x stays out of its inputs).
+ */
+export function linear(x: tf.Tensor2D, w: tf.Tensor, b?: tf.Tensor, opts: { inputGrad?: boolean } = {}): tf.Tensor2D {
+  if (opts.inputGrad === false) return constInputLinear(x, b)(w, ...(b ? [b] : [])) as tf.Tensor2D;
+  return (b ? linearBias(x, w, b) : linearNoBias(x, w)) as tf.Tensor2D;
+}
+
+function forward(x: tf.Tensor, w: tf.Tensor, b?: tf.Tensor): tf.Tensor {
+  return tf.fused.matMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias: b });
+}
+const biasGrad = (dy: tf.Tensor) => tf.matMul(tf.ones([1, dy.shape[0]!]), dy as tf.Tensor2D).reshape([dy.shape[1]!]);
+
+const linearBias = tf.customGrad((...args: unknown[]) => {
+  const [x, w, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
+  save([x, w]);
+  return {
+    value: forward(x, w, b),
+    gradFunc: (dy: tf.Tensor, [xs, ws]: tf.Tensor[]) => [tf.matMul(dy as tf.Tensor2D, ws as tf.Tensor2D, false, true), tf.matMul(xs as tf.Tensor2D, dy as tf.Tensor2D, true, false), biasGrad(dy)],
+  };
+}) as (...t: tf.Tensor[]) => tf.Tensor;
+
+const linearNoBias = tf.customGrad((...args: unknown[]) => {
+  const [x, w, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+  save([x, w]);
+  return {
+    value: forward(x, w),
+    gradFunc: (dy: tf.Tensor, [xs, ws]: tf.Tensor[]) => [tf.matMul(dy as tf.Tensor2D, ws as tf.Tensor2D, false, true), tf.matMul(xs as tf.Tensor2D, dy as tf.Tensor2D, true, false)],
+  };
+}) as (...t: tf.Tensor[]) => tf.Tensor;
+
+/** The product for a constant input x: gradients for W (and b) only. */
+function constInputLinear(x: tf.Tensor2D, b?: tf.Tensor) {
+  return tf.customGrad((...args: unknown[]) => {
+    const w = args[0] as tf.Tensor2D;
+    (args[args.length - 1] as tf.GradSaveFunc)([x]); // kept for the backward pass (x is not an input)
+    return {
+      value: forward(x, w, b ? (args[1] as tf.Tensor) : undefined),
+      gradFunc: (dy: tf.Tensor, [xs]: tf.Tensor[]) => {
+        const dw = tf.matMul(xs as tf.Tensor2D, dy as tf.Tensor2D, true, false);
+        return b ? [dw, biasGrad(dy)] : [dw];
+      },
+    };
+  }) as (...t: tf.Tensor[]) => tf.Tensor;
 }
 
 /**

@@ -185,7 +185,8 @@ export class TokenPolicy implements TrainablePolicy<TokenInputs> {
       const maskLast = tf.tensor4d(lastBias, [B, 1, Q, T]);
       const tokOh = tf.oneHot(tf.tensor1d(tokens, 'int32'), V);
       const posOh = tf.oneHot(tf.tensor1d(pos, 'int32'), context);
-      let x = tokOh.matMul(v.tok_emb!).add(posOh.matMul(v.pos_emb!)) as tf.Tensor2D; // [B*T, d] (then [B*Q, d] after the last block)
+      // [B*T, d] (then [B*Q, d] after the last block); the one-hot inputs are constants (no gradient for them).
+      let x = linear(tokOh as tf.Tensor2D, v.tok_emb!, undefined, { inputGrad: false }).add(linear(posOh as tf.Tensor2D, v.pos_emb!, undefined, { inputGrad: false })) as tf.Tensor2D;
       for (let l = 0; l < layers; l++) {
         const last = l === layers - 1;
         const p = `h${l}`;

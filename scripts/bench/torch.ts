@@ -71,7 +71,15 @@ class Torch {
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
 const summary = (xs: number[]) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs), rounds: xs.map((x) => +x.toFixed(3)) });
 const fmt = (s: { median: number; min: number; max: number }, d = 2) => `${s.median.toFixed(d)} [${s.min.toFixed(d)}–${s.max.toFixed(d)}]`;
-const timeMs = (f: () => void, reps: number) => { f(); const t0 = performance.now(); for (let i = 0; i < reps; i++) f(); return (performance.now() - t0) / reps; };
+/** Wall and CPU milliseconds per call (CPU time is the steadier figure on a shared machine). */
+const timeBoth = (f: () => void, reps: number) => {
+  f();
+  const c0 = process.cpuUsage(), t0 = performance.now();
+  for (let i = 0; i < reps; i++) f();
+  const c = process.cpuUsage(c0);
+  return { ms: (performance.now() - t0) / reps, cpuMs: (c.user + c.system) / 1000 / reps };
+};
+const timeMs = (f: () => void, reps: number) => timeBoth(f, reps).ms;
 
 await initBackend('wasm');
 const dir = mkdtempSync(join(tmpdir(), 'thrive-bench-torch-'));
@@ -96,17 +104,17 @@ try {
       await torch.ask({ cmd: 'load', name, path: writeBatch(bb) });
       const lr = new GrpoLearner(bb.policy, bb.learner);
       const reps = bb.name.startsWith('toolcalc') ? (quick ? 2 : 4) : (quick ? 5 : 15);
-      const thr: number[] = [], ref: number[] = [], ratio: number[] = [];
+      const thr: number[] = [], ref: number[] = [], ratio: number[] = [], cpuRatio: number[] = [];
       for (let r = 0; r < ROUNDS; r++) {
-        const a = timeMs(() => { lr.update(bb.batch); }, reps);
-        const b = (await torch.ask({ cmd: 'learner', name, reps })).ms as number;
-        thr.push(a); ref.push(b); ratio.push(a / b);
+        const a = timeBoth(() => { lr.update(bb.batch); }, reps);
+        const b = await torch.ask({ cmd: 'learner', name, reps });
+        thr.push(a.ms); ref.push(b.ms); ratio.push(a.ms / b.ms); cpuRatio.push(a.cpuMs / b.cpuMs);
       }
       lr.dispose(); bb.policy.dispose();
       const inp = bb.batch.inputs as { T?: number };
       const shape = `B=${bb.batch.B} L=${bb.batch.L}${inp.T ? ` T=${inp.T}` : ''}`;
-      console.log(`learner step ${name} (${shape}): thrive ${median(thr).toFixed(1)} ms, torch ${median(ref).toFixed(1)} ms → thrive/torch time ${fmt(summary(ratio))} (target ≤ 2.5)`);
-      learner[name] = { shape, thriveMs: median(thr), torchMs: median(ref), timeRatio: summary(ratio) };
+      console.log(`learner step ${name} (${shape}): thrive ${median(thr).toFixed(1)} ms, torch ${median(ref).toFixed(1)} ms → thrive/torch time ${fmt(summary(ratio))} (target ≤ 2.5); CPU time ${fmt(summary(cpuRatio))}`);
+      learner[name] = { shape, thriveMs: median(thr), torchMs: median(ref), timeRatio: summary(ratio), cpuTimeRatio: summary(cpuRatio) };
     }
     out.learner = learner;
   }
@@ -125,15 +133,17 @@ try {
         for (let t = PROMPT; t < ctx; t++) s.sample();
       };
       const reps = quick ? 3 : 8;
-      const thr: number[] = [], ref: number[] = [], ratio: number[] = [];
+      const thr: number[] = [], ref: number[] = [], ratio: number[] = [], cpuRatio: number[] = [];
+      const tokens = ROWS * (ctx - PROMPT);
       for (let r = 0; r < ROUNDS; r++) {
-        const a = (ROWS * (ctx - PROMPT)) / (timeMs(run, reps) / 1000);
-        const b = (await torch.ask({ cmd: 'sample', context: ctx, checkpoint: ckpt, rows: ROWS, prompt: PROMPT, reps })).tokensPerSec as number;
-        thr.push(a); ref.push(b); ratio.push(a / b);
+        const t = timeBoth(run, reps);
+        const b = await torch.ask({ cmd: 'sample', context: ctx, checkpoint: ckpt, rows: ROWS, prompt: PROMPT, reps });
+        thr.push(tokens / (t.ms / 1000)); ref.push(b.tokensPerSec); ratio.push(tokens / (t.ms / 1000) / b.tokensPerSec);
+        cpuRatio.push(b.cpuMs / t.cpuMs);
       }
       policy.dispose();
-      console.log(`KV-cache sampling, ${ROWS} rows, context ${ctx}: thrive ${median(thr).toFixed(0)} tokens/s, torch ${median(ref).toFixed(0)} → thrive/torch ${fmt(summary(ratio))} (target ≥ 0.5)`);
-      sample[`ctx${ctx}`] = { thriveTokensPerSec: median(thr), torchTokensPerSec: median(ref), speedRatio: summary(ratio) };
+      console.log(`KV-cache sampling, ${ROWS} rows, context ${ctx}: thrive ${median(thr).toFixed(0)} tokens/s, torch ${median(ref).toFixed(0)} → thrive/torch ${fmt(summary(ratio))} (target ≥ 0.5); per CPU-second ${fmt(summary(cpuRatio))}`);
+      sample[`ctx${ctx}`] = { thriveTokensPerSec: median(thr), torchTokensPerSec: median(ref), speedRatio: summary(ratio), cpuSpeedRatio: summary(cpuRatio) };
     }
     out.sample = sample;
   }

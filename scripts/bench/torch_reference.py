@@ -338,12 +338,17 @@ def blas_library():
         return []
 
 
-def timed(f, reps):
+def timed_both(f, reps):
+    """Wall and CPU milliseconds per call (the process's CPU time: torch runs on this one thread)."""
     f()
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     for _ in range(reps):
         f()
-    return (time.perf_counter() - t0) / reps * 1000
+    return (time.perf_counter() - t0) / reps * 1000, (time.process_time() - c0) / reps * 1000
+
+
+def timed(f, reps):
+    return timed_both(f, reps)[0]
 
 
 def main():
@@ -369,15 +374,16 @@ def main():
         elif kind == "learner":
             k, model, opt, b, obs = state[cmd["name"]]
             f = (lambda: token_step(model, opt, b)) if k == "token" else (lambda: game_step(model, opt, b, obs))
-            reply = {"ms": timed(f, cmd["reps"])}
+            ms, cpu = timed_both(f, cmd["reps"])
+            reply = {"ms": ms, "cpuMs": cpu}
         elif kind == "sample":
             torch.manual_seed(0)
             model = GPT(cmd["context"]); model.load_thrive(load_safetensors(cmd["checkpoint"])[0])
             rng, gen = np.random.default_rng(1), torch.Generator().manual_seed(1)
             prompts = [[int(v) for v in rng.integers(4, 94, cmd["prompt"])] for _ in range(cmd["rows"])]
             new = cmd["context"] - cmd["prompt"]
-            ms = timed(lambda: generate(model, prompts, new, gen, stop_at_eos=False), cmd["reps"])
-            reply = {"tokensPerSec": cmd["rows"] * new / (ms / 1000)}
+            ms, cpu = timed_both(lambda: generate(model, prompts, new, gen, stop_at_eos=False), cmd["reps"])
+            reply = {"tokensPerSec": cmd["rows"] * new / (ms / 1000), "cpuMs": cpu}
         elif kind == "e2e":
             torch.manual_seed(0)
             rng, gen = np.random.default_rng(cmd.get("seed", 1)), torch.Generator().manual_seed(cmd.get("seed", 1))
