@@ -9,11 +9,11 @@
  * one-line report.
  *
  * On wasm the matrix-product kernels are re-registered so that transposed and batched products stay on
- * XNNPACK's fast path (./wasm-matmul.ts: the backward pass is several times faster, results equal to float
+ * XNNPACK's fast path (./wasm-kernels.ts: the backward pass is several times faster, results equal to float
  * rounding). THRIVE_FAST_MATMUL=0 keeps tfjs' own kernels (for before/after measurements).
  */
 import * as tf from '@tensorflow/tfjs';
-import { installFastMatMul } from './wasm-matmul.ts';
+import { installWasmKernels } from './wasm-kernels.ts';
 
 /** Names accepted by `initBackend` / THRIVE_BACKEND. 'tensorflow' is tfjs-node's backend name. */
 export const BACKEND_NAMES = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
@@ -51,8 +51,8 @@ async function tryBackend(name: BackendName): Promise<string | undefined> {
       if (!(await tryImport('@tensorflow/tfjs-backend-wasm'))) return undefined;
       if (!(await tf.setBackend('wasm'))) return undefined;
       if (process.env.THRIVE_FAST_MATMUL !== '0') {
-        const why = installFastMatMul();
-        if (why && !process.env.THRIVE_BACKEND_QUIET) console.warn(`[thrive] wasm matMul fast path not installed: ${why}`);
+        const why = installWasmKernels();
+        if (why && !process.env.THRIVE_BACKEND_QUIET) console.warn(`[thrive] wasm kernel fixes not installed: ${why}`);
       }
       return 'wasm';
     }

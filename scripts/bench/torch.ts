@@ -200,12 +200,19 @@ function writeBatch(bb: BenchBatch): string {
 async function pipeline(name: string, seconds: number): Promise<{ rate: number; amdahl: Record<string, number> }> {
   const cfg = getExperiment(name) as Record<string, any>;
   cfg.name = `bench-torch-${name}`;
-  cfg.budget = { seconds };
+  // Start-up (worker threads loading tfjs) is excluded: the run is stopped `seconds` after its first update.
+  cfg.budget = { seconds: 3600 };
   cfg.actors = { ...cfg.actors, workers: 1 };
   cfg.logging = { ...cfg.logging, dir, checkpointEvery: 0, episodeEvery: 0 };
   cfg.server = { enabled: false };
   if (!flag('with-rewards')) cfg.rewards = null;
-  const r = await runExperiment(cfg, { quiet: true, backend: 'wasm' });
+  const stop = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const r = await runExperiment(cfg, {
+    quiet: true, backend: 'wasm', signal: stop.signal,
+    onMetrics: () => { timer ??= setTimeout(() => stop.abort(), seconds * 1000); },
+  });
+  clearTimeout(timer);
   const m = r.metrics;
   if (m.length < 3) throw new Error(`${name}: only ${m.length} updates in ${seconds} s; raise --seconds`);
   const first = m[0]!, last = m[m.length - 1]!;

@@ -1,5 +1,12 @@
 /**
- * Keeps tfjs-wasm's matrix products on its fast (XNNPACK) path.
+ * Kernel fixes for tfjs-backend-wasm 4.x, installed by agents' initBackend (THRIVE_FAST_MATMUL=0 skips them).
+ *
+ * 1. Identity without a copy. tfjs saves every tensor a gradient will need by cloning it (an Identity
+ *    kernel); the cpu backend's Identity shares the data (a reference count), wasm's copies it — about 150
+ *    copies per learner update of the token policy. Here wasm's Identity shares the data as cpu's does
+ *    (tfjs tensors are immutable; variables change by pointing at new data, never in place).
+ *
+ * 2. Matrix products kept on the fast (XNNPACK) path.
  *
  * tfjs-backend-wasm 4.x runs `BatchMatMul` and `_FusedMatMul` through XNNPACK's fully-connected operator
  * only when neither operand is transposed and both have a batch of 1; anything else — every product of a
@@ -7,7 +14,7 @@
  * blocked loop. Measured on the project's machine: 0.7–2.7 GFLOP/s on the fallback against 8–34 GFLOP/s
  * on the fast path for the same shapes (`npm run bench -- torch` prints the current figures).
  *
- * `installFastMatMul()` re-registers both kernels of the wasm backend with thin wrappers that call the
+ * `installWasmKernels()` re-registers both kernels of the wasm backend with thin wrappers that call the
  * backend's own kernels, arranged so that the fast path applies:
  *   - a transposed operand is materialised first (the backend's Transpose kernel), then multiplied
  *     untransposed; for Aᵀ·B with A larger than B and the result, (Bᵀ·A)ᵀ is computed instead, which
@@ -18,7 +25,7 @@
  * The arithmetic is the backend's own XNNPACK kernel in every case, so results match the unwrapped
  * kernels to float rounding (test/agents/fast-matmul.test.ts compares them). The wrappers use the wasm
  * backend's internals (its tensor table and exported C functions); if those are not as expected (another
- * tfjs-backend-wasm version), `installFastMatMul` leaves the kernels as they are and says why.
+ * tfjs-backend-wasm version), `installWasmKernels` leaves the kernels as they are and says why.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -48,7 +55,7 @@ let installed: string | null = null;
 let enabled = true;
 
 /** Turn the wrappers off (tfjs' own kernels) or back on, e.g. for before/after measurements in one process. */
-export function setFastMatMul(on: boolean): void { enabled = on; }
+export function setWasmKernels(on: boolean): void { enabled = on; }
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
@@ -75,13 +82,33 @@ function alias(backend: WasmBackendInternals, offset: number, shape: number[]): 
   };
 }
 
+/** Identity as a shared reference (see 1. above). */
+function installAliasingIdentity(): string | null {
+  const cfg = tf.getKernel('Identity', 'wasm');
+  if (!cfg) return 'the wasm backend has no Identity kernel';
+  const copy = cfg.kernelFunc as unknown as KernelFn;
+  tf.unregisterKernel('Identity', 'wasm');
+  tf.registerKernel({
+    kernelName: 'Identity', backendName: 'wasm', setupFunc: cfg.setupFunc, disposeFunc: cfg.disposeFunc,
+    kernelFunc: ((args: KernelArgs) => {
+      const x = args.inputs.x!;
+      if (!enabled || x.dtype === 'string') return copy(args);
+      (args.backend as unknown as { incRef(d: DataId): void }).incRef(x.dataId);
+      return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+    }) as unknown as tf.KernelFunc,
+  });
+  return null;
+}
+
 /**
  * Re-register the wasm backend's BatchMatMul and _FusedMatMul kernels with the fast-path wrappers.
  * Call once per thread after the wasm backend is initialised (agents' initBackend does). Returns null
  * when installed (or already installed), else the reason it was not.
  */
-export function installFastMatMul(): string | null {
+export function installWasmKernels(): string | null {
   if (installed === 'ok') return null;
+  const why = installAliasingIdentity();
+  if (why) return why;
   const bmm = tf.getKernel('BatchMatMul', 'wasm');
   const fused = tf.getKernel('_FusedMatMul', 'wasm');
   const tr = tf.getKernel('Transpose', 'wasm');
