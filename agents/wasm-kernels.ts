@@ -6,7 +6,11 @@
  *    copies per learner update of the token policy. Here wasm's Identity shares the data as cpu's does
  *    (tfjs tensors are immutable; variables change by pointing at new data, never in place).
  *
- * 2. Matrix products kept on the fast (XNNPACK) path.
+ * 2. Slice without a copy of its input. wasm's Slice (a JavaScript kernel) reads its whole input back
+ *    (`readSync`, a copy) before copying out the slice; `tf.split` slices once per output, so splitting
+ *    the attention's q/k/v copied the full tensor three times. Here the input is read in place.
+ *
+ * 3. Matrix products kept on the fast (XNNPACK) path.
  *
  * tfjs-backend-wasm 4.x runs `BatchMatMul` and `_FusedMatMul` through XNNPACK's fully-connected operator
  * only when neither operand is transposed and both have a batch of 1; anything else — every product of a
@@ -38,6 +42,7 @@ interface WasmBackendInternals {
     tfjs: { registerTensor(id: number, size: number, offset: number): void; disposeData(id: number): void };
   };
   dataIdMap: { get(d: DataId): TensorData | undefined; set(d: DataId, v: TensorData): void; delete(d: DataId): void };
+  incRef(d: DataId): void;
   dataIdNextNumber: number;
   makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
   disposeData(d: DataId): void;
@@ -50,6 +55,8 @@ type KernelFn = (args: KernelArgs) => TensorInfo;
  * products; smaller ones are cheaper on the fallback loop than the per-call overhead (measured crossover).
  */
 const MIN_SLICE_MACS = 8192;
+/** Measured per-element costs (ns) on the project's machine: XNNPACK's packing of a fresh B, and transposeLast2. */
+const PACK_NS = 4.5, TRANSPOSE_NS = 1.5;
 
 let installed: string | null = null;
 let enabled = true;
@@ -59,9 +66,20 @@ export function setWasmKernels(on: boolean): void { enabled = on; }
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
-/** The backend's Transpose kernel swapping the last two axes of a [batch, R, C] tensor. */
+/**
+ * The backend's Transpose kernel swapping the last two axes of a [batch, R, C] tensor. Its 2-D loop
+ * writes with a stride of R floats, which thrashes the cache when R has a large power-of-two factor
+ * (measured 7–10 ns per element at R = 2560 against ~1 ns at R = 704); such a matrix goes through the
+ * 3-D loop as [R/16, 16, C] → [C, R/16, 16] instead (reads with a short stride, writes contiguous: ~1.5–2 ns).
+ */
 function transposeLast2(x: TensorInfo, backend: WasmBackendInternals, transpose: KernelFn): TensorInfo {
   const r = x.shape.length;
+  const R = x.shape[r - 2]!, C = x.shape[r - 1]!;
+  if (size(x.shape.slice(0, -2)) === 1 && R % 256 === 0 && C > 1) {
+    const out = transpose({ inputs: { x: { dataId: x.dataId, shape: [R / 16, 16, C], dtype: x.dtype } }, backend, attrs: { perm: [2, 0, 1] } });
+    out.shape = [...x.shape.slice(0, -2), C, R];
+    return out;
+  }
   const perm = Array.from({ length: r }, (_, i) => i);
   perm[r - 2] = r - 1;
   perm[r - 1] = r - 2;
@@ -93,8 +111,67 @@ function installAliasingIdentity(): string | null {
     kernelFunc: ((args: KernelArgs) => {
       const x = args.inputs.x!;
       if (!enabled || x.dtype === 'string') return copy(args);
-      (args.backend as unknown as { incRef(d: DataId): void }).incRef(x.dataId);
+      args.backend.incRef(x.dataId);
       return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+    }) as unknown as tf.KernelFunc,
+  });
+  return null;
+}
+
+type Heap = { typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array };
+
+/** x[begin : begin + size] from a heap view of x: runs of the innermost axis copied out. */
+function sliceInPlace(x: TensorInfo, begin: number[], sz: number[], be: WasmBackendInternals & Heap): TensorInfo {
+  const out = be.makeOutput(sz, x.dtype);
+  // Views taken after the allocation (which may grow the heap and detach older views).
+  const xv = be.typedArrayFromHeap(x), ov = be.typedArrayFromHeap(out);
+  const r = x.shape.length;
+  const strides = tf.util.computeStrides(x.shape);
+  const run = sz[r - 1]!;
+  const outer = size(sz.slice(0, -1));
+  const idx = new Array<number>(Math.max(0, r - 1)).fill(0);
+  for (let o = 0; o < outer; o++) {
+    let off = begin[r - 1]!;
+    for (let k = 0; k < r - 1; k++) off += (begin[k]! + idx[k]!) * strides[k]!;
+    ov.set(xv.subarray(off, off + run), o * run);
+    for (let k = r - 2; k >= 0; k--) { if (++idx[k]! < sz[k]!) break; idx[k] = 0; }
+  }
+  return out;
+}
+
+/** Slice and SplitV reading their input in place (see 2. above). */
+function installInPlaceSlice(): string | null {
+  const sl = tf.getKernel('Slice', 'wasm'), sp = tf.getKernel('SplitV', 'wasm');
+  if (!sl || !sp) return 'the wasm backend has no Slice/SplitV kernel';
+  const origSlice = sl.kernelFunc as unknown as KernelFn;
+  const origSplit = sp.kernelFunc as unknown as (args: KernelArgs) => TensorInfo[];
+  const plain = (x: TensorInfo) => enabled && x.dtype !== 'string' && x.shape.length > 0 && size(x.shape) > 0;
+  tf.unregisterKernel('Slice', 'wasm');
+  tf.registerKernel({
+    kernelName: 'Slice', backendName: 'wasm', setupFunc: sl.setupFunc, disposeFunc: sl.disposeFunc,
+    kernelFunc: ((args: KernelArgs) => {
+      const x = args.inputs.x!;
+      if (!plain(x)) return origSlice(args);
+      const [begin, sz] = tf.slice_util.parseSliceParams(x as unknown as tf.TensorInfo, args.attrs.begin as number[], args.attrs.size as number[]);
+      return sliceInPlace(x, begin, sz, args.backend as unknown as WasmBackendInternals & Heap);
+    }) as unknown as tf.KernelFunc,
+  });
+  tf.unregisterKernel('SplitV', 'wasm');
+  tf.registerKernel({
+    kernelName: 'SplitV', backendName: 'wasm', setupFunc: sp.setupFunc, disposeFunc: sp.disposeFunc,
+    kernelFunc: ((args: KernelArgs) => {
+      const x = args.inputs.x!;
+      if (!plain(x)) return origSplit(args);
+      const axis = tf.util.parseAxisParam(args.attrs.axis as number, x.shape)[0]!;
+      const sizes = tf.backend_util.prepareSplitSize(x as unknown as tf.Tensor, args.attrs.numOrSizeSplits as number[], axis);
+      const begin = new Array<number>(x.shape.length).fill(0);
+      return sizes.map((n) => {
+        const sz = [...x.shape];
+        sz[axis] = n;
+        const piece = sliceInPlace(x, [...begin], sz, args.backend as unknown as WasmBackendInternals & Heap);
+        begin[axis]! += n;
+        return piece;
+      });
     }) as unknown as tf.KernelFunc,
   });
   return null;
@@ -107,7 +184,7 @@ function installAliasingIdentity(): string | null {
  */
 export function installWasmKernels(): string | null {
   if (installed === 'ok') return null;
-  const why = installAliasingIdentity();
+  const why = installAliasingIdentity() ?? installInPlaceSlice();
   if (why) return why;
   const bmm = tf.getKernel('BatchMatMul', 'wasm');
   const fused = tf.getKernel('_FusedMatMul', 'wasm');
@@ -168,9 +245,11 @@ export function installWasmKernels(): string | null {
     try {
       const outBatch = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
       const outShape = [...outBatch, M, N];
-      if (!fusedKernel && !hasExtras && batchA === 1 && batchB === 1 && tA && !tB && K * N + M * N < K * M) {
-        // Aᵀ·B with A the larger operand (a weight gradient xᵀ·dY over wide inputs): (Bᵀ·A)ᵀ transposes
-        // the two smaller matrices instead (wasm's transpose is a plain strided loop: its cost is the elements moved).
+      if (!fusedKernel && !hasExtras && batchA === 1 && batchB === 1 && tA && !tB &&
+        TRANSPOSE_NS * (K * N + M * N) + PACK_NS * K * M < TRANSPOSE_NS * K * M + PACK_NS * K * N) {
+        // Aᵀ·B (a weight gradient xᵀ·dY) as (Bᵀ·A)ᵀ when that is cheaper: XNNPACK packs its second operand on
+        // every call (no reuse for a fresh gradient), which costs more per element than a transpose, so
+        // the operand with the narrower rows is the one to pack.
         const bT = untransposed(b, true);
         const a3 = { dataId: a.dataId, shape: [1, K, M], dtype: a.dtype };
         const cT = orig({ inputs: { a: { dataId: bT.dataId, shape: [1, N, K], dtype: bT.dtype }, b: a3 }, backend: be, attrs: { transposeA: false, transposeB: false } });
