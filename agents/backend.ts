@@ -106,3 +106,16 @@ export function initBackend(name?: string): Promise<string> {
 export function activeBackend(): string {
   return tf.getBackend();
 }
+
+/**
+ * A float32 tensor's values copied into `out` (reused when it has the right length), for read-backs in
+ * hot loops: on wasm it copies from a view of the heap, with no new buffer per read (allocating large
+ * typed arrays per call costs far more there than the copy itself); elsewhere it goes through dataSync.
+ */
+export function readInto(t: tf.Tensor, out?: Float32Array): Float32Array {
+  const buf = out && out.length === t.size ? out : new Float32Array(t.size);
+  const be = tf.backend() as unknown as { typedArrayFromHeap?(t: tf.Tensor): Float32Array };
+  if (t.dtype === 'float32' && tf.getBackend() === 'wasm' && typeof be.typedArrayFromHeap === 'function') buf.set(be.typedArrayFromHeap(t));
+  else buf.set(t.dataSync() as Float32Array);
+  return buf;
+}

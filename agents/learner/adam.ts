@@ -82,7 +82,9 @@ export class AdamW {
       const dataId = (x as unknown as { dataId: object }).dataId;
       const cached = this.cache[i];
       const cur = cached && cached.dataId === dataId ? cached.values : (x.dataSync() as Float32Array);
-      const next = new Float32Array(cur.length);
+      // tf.tensor copies its values into the backend on wasm, so the step can be computed in place there;
+      // the cpu backend keeps the array itself as the tensor's storage, so it gets a fresh one.
+      const next = cached && cached.values === cur && tf.getBackend() === 'wasm' ? cur : new Float32Array(cur.length);
       for (let k = 0; k < next.length; k++) {
         const gk = g[k] * scale;
         const mk = (m[k] = b1 * m[k] + (1 - b1) * gk);

@@ -14,6 +14,7 @@ import { groupAdvantages, processAdvantages, tokenAdvantages } from './advantage
 import { aggregationCoefficients, chosenLogProbs, grpoLoss, LOSS_STATS } from './grpo-loss.ts';
 import { correctRollouts, effectiveTau, thrStats, thrWeights, tokenHiddenReward, type ThrStats } from './thr.ts';
 import { AdamW, type AdamState } from './adam.ts';
+import { readInto } from '../backend.ts';
 
 /** Flat per-update metrics (numbers only, ready for metrics.jsonl). Means are over real tokens unless noted. */
 export interface LearnerMetrics {
@@ -183,6 +184,8 @@ export class GrpoLearner<I = unknown> {
   private readonly sliceInputs: (inputs: I, rows: readonly number[], B: number) => I;
   private readonly adam: AdamW;
   private rng: { s: number };
+  /** Read-back buffers reused across updates (probabilities and hidden states for THR, gradients). */
+  private readonly scratch: { probs?: Float32Array; hidden?: Float32Array; grads: (Float32Array | undefined)[] } = { grads: [] };
   private updates = 0;
   private skippedUpdates = 0;
 
@@ -257,9 +260,9 @@ export class GrpoLearner<I = unknown> {
     if (!this.config.thr.enabled || !prep.correct) return { entropySum: ent, thr: null, thrMs: 0, downloadMs: 0 };
     const t0 = performance.now();
     const probsT = tf.softmax(out.logits, -1);
-    const probs = probsT.dataSync() as Float32Array;
+    const probs = (this.scratch.probs = readInto(probsT, this.scratch.probs));
     probsT.dispose();
-    const hidden = out.hidden.dataSync() as Float32Array;
+    const hidden = (this.scratch.hidden = readInto(out.hidden, this.scratch.hidden));
     const t1 = performance.now();
     const [, , V] = out.logits.shape;
     const d = out.hidden.shape[2];
@@ -400,7 +403,7 @@ export class GrpoLearner<I = unknown> {
           const values = summary.dataSync();
           summary.dispose();
           // The gradients are read back once: for the global norm here and for the optimiser's step.
-          const gradArrays = grads.map((g) => (g ? (g.dataSync() as Float32Array) : undefined));
+          const gradArrays = grads.map((g, i) => (g ? (this.scratch.grads[i] = readInto(g, this.scratch.grads[i])) : undefined));
           let sumSq = 0;
           for (const g of gradArrays) if (g) for (let k = 0; k < g.length; k++) sumSq += g[k] * g[k];
           const lossV = values[0], norm = Math.sqrt(sumSq);

@@ -18,7 +18,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { NamedWeights, PolicyOutputs, TrainablePolicy } from '../types.ts';
 import { checkInt, checkIntArray, checkOneOf, rejectUnknownKeys } from './config-util.ts';
 import { matmulT, reluInPlace, tanhInPlace } from './jsmath.ts';
-import { linear } from './ops.ts';
+import { linear, tanh } from './ops.ts';
 import { ParamStore } from './params.ts';
 import { makeRng, type Rng } from './rng.ts';
 import { chooseAction, validateSamplingOptions } from './sampling.ts';
@@ -180,7 +180,7 @@ export class GamePolicy implements TrainablePolicy<GameInputs> {
     c.hidden.forEach((_, i) => {
       // The observations are constants: no gradient is computed for them.
       const z = linear(h, v[`fc${i}.weight`]!, v[`fc${i}.bias`], { inputGrad: i > 0 || c.arch === 'conv' });
-      h = c.activation === 'tanh' ? tf.tanh(z) : tf.relu(z);
+      h = c.activation === 'tanh' ? tanh(z) : tf.relu(z);
     });
     const logits = linear(h, v['head.weight']!, v['head.bias']);
     return { logits, hidden: h };

@@ -113,3 +113,18 @@ const geluOp = tf.customGrad((...args: unknown[]) => {
     },
   };
 });
+
+/**
+ * tanh(x) computed as 2σ(2x) − 1 (the same function): tfjs-wasm's Tanh is a scalar loop, its Sigmoid
+ * is vectorised (measured ~5× faster for the game MLP's [2560, 64] activations). Backward: dy·(1 − y²).
+ */
+export function tanh(x: tf.Tensor): tf.Tensor {
+  return tanhOp(x) as tf.Tensor;
+}
+
+const tanhOp = tf.customGrad((...args: unknown[]) => {
+  const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+  const y = tf.sigmoid(x.mul(2)).mul(2).sub(1);
+  save([y]);
+  return { value: y, gradFunc: (dy: tf.Tensor, [ys]: tf.Tensor[]) => [dy.mul(tf.scalar(1).sub(ys!.square()))] };
+});

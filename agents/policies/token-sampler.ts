@@ -23,6 +23,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { layerNorm } from './jsmath.ts';
 import { gelu } from './ops.ts';
+import { readInto } from '../backend.ts';
 import { makeRng, type Rng } from './rng.ts';
 import { chooseAction, validateSamplingOptions, type SamplingOptions } from './sampling.ts';
 import type { TokenPolicy } from './token.ts';
@@ -283,6 +284,8 @@ export class TokenSampler {
 export class SamplerProducts {
   /** [1, in, out] views of the weight variables, rebuilt when a variable's data changes. */
   private readonly views = new Map<string, { dataId: object; view: tf.Tensor }>();
+  /** Output buffers, one per product (reused across steps). */
+  private readonly outs: Record<string, Float32Array | undefined> = {};
 
   constructor(private readonly vars: Record<string, tf.Variable>) {}
 
@@ -303,11 +306,11 @@ export class SamplerProducts {
     return tf.engine().runKernel('_FusedMatMul', inputs, { transposeA: false, transposeB: false, activation: 'linear', leakyreluAlpha: 0 }) as tf.Tensor;
   }
 
-  /** x [m, k]·W + b as a Float32Array. */
+  /** x [m, k]·W + b as a Float32Array (a buffer reused per weight: valid until the next product with W). */
   run(x: Float32Array, m: number, k: number, w: string, b?: string): Float32Array {
     const a = tf.tensor3d(x, [1, m, k]);
     const y = this.fused(a, w, b);
-    const out = y.dataSync() as Float32Array;
+    const out = (this.outs[w] = readInto(y, this.outs[w]));
     a.dispose();
     y.dispose();
     return out;
@@ -319,7 +322,7 @@ export class SamplerProducts {
       const fc = this.fused(tf.tensor3d(h, [1, m, d]), `${p}.mlp.fc.w`, `${p}.mlp.fc.b`);
       return this.fused(gelu(fc), `${p}.mlp.proj.w`, `${p}.mlp.proj.b`);
     });
-    const out = y.dataSync() as Float32Array;
+    const out = (this.outs[p] = readInto(y, this.outs[p]));
     y.dispose();
     return out;
   }
