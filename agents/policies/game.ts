@@ -180,7 +180,7 @@ export class GamePolicy implements TrainablePolicy<GameInputs> {
     c.hidden.forEach((_, i) => {
       // The observations are constants: no gradient is computed for them.
       const z = linear(h, v[`fc${i}.weight`]!, v[`fc${i}.bias`], { inputGrad: i > 0 || c.arch === 'conv' });
-      h = c.activation === 'tanh' ? tanh(z) : tf.relu(z);
+      h = (c.activation === 'tanh' ? tanh(z) : tf.relu(z)) as tf.Tensor2D;
     });
     const logits = linear(h, v['head.weight']!, v['head.bias']);
     return { logits, hidden: h };
