@@ -10,7 +10,9 @@
  *    (`readSync`, a copy) before copying out the slice; `tf.split` slices once per output, so splitting
  *    the attention's q/k/v copied the full tensor three times. Here the input is read in place.
  *
- * 3. Matrix products kept on the fast (XNNPACK) path.
+ * 3. Transposes of tall matrices with a better loop order (installTranspose below).
+ *
+ * 4. Matrix products kept on the fast (XNNPACK) path.
  *
  * tfjs-backend-wasm 4.x runs `BatchMatMul` and `_FusedMatMul` through XNNPACK's fully-connected operator
  * only when neither operand is transposed and both have a batch of 1; anything else — every product of a
@@ -66,24 +68,49 @@ export function setWasmKernels(on: boolean): void { enabled = on; }
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
-/**
- * The backend's Transpose kernel swapping the last two axes of a [batch, R, C] tensor. Its 2-D loop
- * writes with a stride of R floats, which thrashes the cache when R has a large power-of-two factor
- * (measured 7–10 ns per element at R = 2560 against ~1 ns at R = 704); such a matrix goes through the
- * 3-D loop as [R/16, 16, C] → [C, R/16, 16] instead (reads with a short stride, writes contiguous: ~1.5–2 ns).
- */
+/** The backend's Transpose kernel swapping the last two axes of a [batch, R, C] tensor. */
 function transposeLast2(x: TensorInfo, backend: WasmBackendInternals, transpose: KernelFn): TensorInfo {
   const r = x.shape.length;
-  const R = x.shape[r - 2]!, C = x.shape[r - 1]!;
-  if (size(x.shape.slice(0, -2)) === 1 && R % 256 === 0 && C > 1) {
-    const out = transpose({ inputs: { x: { dataId: x.dataId, shape: [R / 16, 16, C], dtype: x.dtype } }, backend, attrs: { perm: [2, 0, 1] } });
-    out.shape = [...x.shape.slice(0, -2), C, R];
-    return out;
-  }
   const perm = Array.from({ length: r }, (_, i) => i);
   perm[r - 2] = r - 1;
   perm[r - 1] = r - 2;
   return transpose({ inputs: { x }, backend, attrs: { perm } });
+}
+
+/**
+ * Transpose with a better loop for matrices whose row count has a large power-of-two factor (see 3.
+ * above): wasm's 2-D loop writes with a stride of R floats, which thrashes the cache there (measured
+ * 7–10 ns per element at R = 2560 against ~1 ns at R = 704); such a [R, C] transpose (any rank whose
+ * permutation is one swap of two adjacent blocks of axes after size-1 axes are dropped) goes through the
+ * 3-D loop as [R/16, 16, C] → [C, R/16, 16] (short-stride reads, contiguous writes: ~1.5–2 ns).
+ */
+function installTranspose(): string | null {
+  const cfg = tf.getKernel('Transpose', 'wasm');
+  if (!cfg) return 'the wasm backend has no Transpose kernel';
+  const original = cfg.kernelFunc as unknown as KernelFn;
+  tf.unregisterKernel('Transpose', 'wasm');
+  tf.registerKernel({
+    kernelName: 'Transpose', backendName: 'wasm', setupFunc: cfg.setupFunc, disposeFunc: cfg.disposeFunc,
+    kernelFunc: ((args: KernelArgs) => {
+      const x = args.inputs.x!;
+      const perm = args.attrs.perm as number[];
+      if (!enabled) return original(args);
+      // As a 2-D transpose: on the axes of size > 1 (numbered 0…n−1 in input order), the output order must
+      // be s…n−1 followed by 0…s−1; the input is then [R, C] with R the first s axes' sizes, C the others'.
+      const kept = x.shape.map((n, a) => (n > 1 ? a : -1)).filter((a) => a >= 0);
+      const order = perm.filter((a) => x.shape[a]! > 1).map((a) => kept.indexOf(a));
+      const n = order.length, s = n > 0 ? order[0]! : 0;
+      const isSwap = n >= 2 && s > 0 && s < n && order.every((v, i) => v === (i < n - s ? s + i : i - (n - s)));
+      if (!isSwap || x.dtype === 'string') return original(args);
+      let R = 1, C = 1;
+      kept.forEach((a, i) => { if (i < s) R *= x.shape[a]!; else C *= x.shape[a]!; });
+      if (R % 256 !== 0 || C < 2) return original(args);
+      const out = original({ inputs: { x: { dataId: x.dataId, shape: [R / 16, 16, C], dtype: x.dtype } }, backend: args.backend, attrs: { perm: [2, 0, 1] } });
+      out.shape = perm.map((a) => x.shape[a]!);
+      return out;
+    }) as unknown as tf.KernelFunc,
+  });
+  return null;
 }
 
 /** A tensor-table entry aliasing `count` floats of existing memory (no allocation, never freed by us). */
@@ -184,11 +211,11 @@ function installInPlaceSlice(): string | null {
  */
 export function installWasmKernels(): string | null {
   if (installed === 'ok') return null;
-  const why = installAliasingIdentity() ?? installInPlaceSlice();
+  const why = installAliasingIdentity() ?? installInPlaceSlice() ?? installTranspose();
   if (why) return why;
   const bmm = tf.getKernel('BatchMatMul', 'wasm');
   const fused = tf.getKernel('_FusedMatMul', 'wasm');
-  const tr = tf.getKernel('Transpose', 'wasm');
+  const tr = tf.getKernel('Transpose', 'wasm'); // the re-registered one (installTranspose runs first)
   let backend: WasmBackendInternals;
   try { backend = tf.findBackend('wasm') as unknown as WasmBackendInternals; } catch { return 'the wasm backend is not registered'; }
   if (!bmm || !fused || !tr || !backend) return 'the wasm backend has no BatchMatMul/_FusedMatMul/Transpose kernel';

@@ -8,9 +8,14 @@
 import * as tf from '@tensorflow/tfjs';
 
 /**
- * y = x·W + b as one fused kernel, with its gradient written out:
- *   dx = dY·Wᵀ,  dW = xᵀ·dY,  db = 1ᵀ·dY  (a [1, rows] product, not a sum over the rows: the wasm
- *   backend reduces a non-last axis by transposing first, while this product reuses dY as packed for dW).
+ * y = x·W + b as one fused kernel, with its gradient written out (x [K, M], W [M, N], dY [K, N]):
+ *   dx = dY·Wᵀ,  dW = xᵀ·dY,  db = Σ_rows dY.
+ * The weight and bias gradients contract over the K rows. When the input is the narrower side (M < N)
+ * they are taken from dYᵀ: dW = (dYᵀ·x)ᵀ and db = the row sums of dYᵀ (a last-axis sum); otherwise
+ * dW = xᵀ·dY and db = 1ᵀ·dY, a [1, K] product. Either way the wide [K, ·] operand is transposed once and
+ * the narrow one is the product's second operand: on wasm, XNNPACK packs that operand afresh on every
+ * call (≈ 3× a transpose's cost per element), and 1ᵀ·dY reuses the packing of dY made for xᵀ·dY, while a
+ * sum over the rows (a non-last axis) would transpose dY first.
  * `inputGrad: false` for a constant input (observations, one-hot tokens): dx is then never computed
  * (a customGrad computes every input's gradient it is given, so x stays out of its inputs).
  */
@@ -22,14 +27,25 @@ export function linear(x: tf.Tensor2D, w: tf.Tensor, b?: tf.Tensor, opts: { inpu
 function forward(x: tf.Tensor, w: tf.Tensor, b?: tf.Tensor): tf.Tensor {
   return tf.fused.matMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias: b });
 }
-const biasGrad = (dy: tf.Tensor) => tf.matMul(tf.ones([1, dy.shape[0]!]), dy as tf.Tensor2D).reshape([dy.shape[1]!]);
+
+/** [dW, db?] for x [K, M] and dY [K, N] (see linear). */
+function paramGrads(x: tf.Tensor2D, dy: tf.Tensor2D, bias: boolean): tf.Tensor[] {
+  const [K, M] = x.shape, N = dy.shape[1];
+  if (M < N) {
+    const dyT = dy.transpose();
+    const dw = tf.matMul(dyT, x).transpose();
+    return bias ? [dw, dyT.sum(1)] : [dw];
+  }
+  const dw = tf.matMul(x, dy, true, false);
+  return bias ? [dw, tf.matMul(tf.ones([1, K]), dy).reshape([N])] : [dw];
+}
 
 const linearBias = tf.customGrad((...args: unknown[]) => {
   const [x, w, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
   save([x, w]);
   return {
     value: forward(x, w, b),
-    gradFunc: (dy: tf.Tensor, [xs, ws]: tf.Tensor[]) => [tf.matMul(dy as tf.Tensor2D, ws as tf.Tensor2D, false, true), tf.matMul(xs as tf.Tensor2D, dy as tf.Tensor2D, true, false), biasGrad(dy)],
+    gradFunc: (dy: tf.Tensor, [xs, ws]: tf.Tensor[]) => [tf.matMul(dy as tf.Tensor2D, ws as tf.Tensor2D, false, true), ...paramGrads(xs as tf.Tensor2D, dy as tf.Tensor2D, true)],
   };
 }) as (...t: tf.Tensor[]) => tf.Tensor;
 
@@ -38,7 +54,7 @@ const linearNoBias = tf.customGrad((...args: unknown[]) => {
   save([x, w]);
   return {
     value: forward(x, w),
-    gradFunc: (dy: tf.Tensor, [xs, ws]: tf.Tensor[]) => [tf.matMul(dy as tf.Tensor2D, ws as tf.Tensor2D, false, true), tf.matMul(xs as tf.Tensor2D, dy as tf.Tensor2D, true, false)],
+    gradFunc: (dy: tf.Tensor, [xs, ws]: tf.Tensor[]) => [tf.matMul(dy as tf.Tensor2D, ws as tf.Tensor2D, false, true), ...paramGrads(xs as tf.Tensor2D, dy as tf.Tensor2D, false)],
   };
 }) as (...t: tf.Tensor[]) => tf.Tensor;
 
@@ -49,10 +65,7 @@ function constInputLinear(x: tf.Tensor2D, b?: tf.Tensor) {
     (args[args.length - 1] as tf.GradSaveFunc)([x]); // kept for the backward pass (x is not an input)
     return {
       value: forward(x, w, b ? (args[1] as tf.Tensor) : undefined),
-      gradFunc: (dy: tf.Tensor, [xs]: tf.Tensor[]) => {
-        const dw = tf.matMul(xs as tf.Tensor2D, dy as tf.Tensor2D, true, false);
-        return b ? [dw, biasGrad(dy)] : [dw];
-      },
+      gradFunc: (dy: tf.Tensor, [xs]: tf.Tensor[]) => paramGrads(xs as tf.Tensor2D, dy as tf.Tensor2D, b !== undefined),
     };
   }) as (...t: tf.Tensor[]) => tf.Tensor;
 }

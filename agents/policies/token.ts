@@ -223,7 +223,7 @@ export class TokenPolicy implements TrainablePolicy<TokenInputs> {
     for (let b = 0; b < B; b++) inner.set(tokens.subarray(b * T, b * T + T - 1), b * (T - 1));
     return tf.tidy(() => {
       const h = this.trunk(inner, B, T - 1, P - 1);
-      const logits = h.reshape([B * L, this.hiddenSize]).matMul(this.params.vars['head.w']!).reshape([B, L, this.numActions]) as tf.Tensor3D;
+      const logits = linear(h.reshape([B * L, this.hiddenSize]) as tf.Tensor2D, this.params.vars['head.w']!).reshape([B, L, this.numActions]) as tf.Tensor3D;
       return { logits, hidden: h };
     });
   }

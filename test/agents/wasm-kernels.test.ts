@@ -91,6 +91,15 @@ test('slice and split read their input in place and give the same values', () =>
   tf.dispose([x, ints]);
 });
 
+test('transposes (2-D, batched and with unit axes, rows a multiple of 256 or not) agree with tfjs kernels', () => {
+  const exact = (name: string, [a, b]: [Float32Array, Float32Array, number[]]) => assert.equal(Array.from(a), Array.from(b), name);
+  for (const [shape, perm] of [[[512, 24], [1, 0]], [[700, 24], [1, 0]], [[1, 512, 8], [0, 2, 1]], [[512, 1, 8], [2, 1, 0]], [[2, 256, 6], [0, 2, 1]], [[16, 16, 5], [2, 0, 1]], [[5, 16, 16], [1, 2, 0]]] as Array<[number[], number[]]>) {
+    const x = rand(shape);
+    exact(`transpose [${shape}] by [${perm}]`, both(() => tf.transpose(x, perm)));
+    x.dispose();
+  }
+});
+
 test('identity shares data: a clone survives its source, and changes to a variable do not leak into clones', () => {
   const x = rand([3, 4]);
   const want = Array.from(x.dataSync());
