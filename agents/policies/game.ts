@@ -246,13 +246,13 @@ export class GamePolicy implements TrainablePolicy<GameInputs> {
     return { logits, hidden: h };
   }
 
-  /** Same as forwardJs, through tfjs (kept for the benchmark and for large nets). */
-  forwardTf(obs: Float32Array, N: number): { logits: Float32Array; hidden: Float32Array } {
+  /** Same as forwardJs, through tfjs (the default `actImpl`). `hidden: false` skips reading the hidden layer back. */
+  forwardTf(obs: Float32Array, N: number, opts: { hidden?: boolean } = {}): { logits: Float32Array; hidden: Float32Array } {
     const [l, h] = tf.tidy(() => {
       const o = this.forward(tf.tensor2d(obs, [N, this.obsDim]));
       return [o.logits, o.hidden];
     });
-    const out = { logits: l.dataSync() as Float32Array, hidden: h.dataSync() as Float32Array };
+    const out = { logits: l.dataSync() as Float32Array, hidden: opts.hidden === false ? new Float32Array(0) : (h.dataSync() as Float32Array) };
     l.dispose();
     h.dispose();
     return out;
@@ -261,7 +261,7 @@ export class GamePolicy implements TrainablePolicy<GameInputs> {
   /** Choose actions for N envs at once from their observations [N*obsDim]. */
   act(obs: Float32Array, N: number, opts: ActOptions = {}): ActResult {
     if (obs.length !== N * this.obsDim) throw new Error(`GamePolicy.act: obs has ${obs.length} values, expected N*obsDim = ${N}*${this.obsDim}`);
-    const { logits, hidden } = this.config.actImpl === 'js' ? this.forwardJs(obs, N) : this.forwardTf(obs, N);
+    const { logits, hidden } = this.config.actImpl === 'js' ? this.forwardJs(obs, N) : this.forwardTf(obs, N, { hidden: opts.hidden });
     const rng = opts.rng ?? this.rng;
     const sampling = validateSamplingOptions({ greedy: opts.greedy ?? false, temperature: opts.temperature ?? 1 });
     // At T = 1 keep the policy's own log-softmax (bit-identical to before temperature existed).
