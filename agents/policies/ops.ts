@@ -145,7 +145,7 @@ const geluOp = tf.customGrad((...args: unknown[]) => {
 export function tanh(x: tf.Tensor): tf.Tensor {
   if (recording()) return tanhOp(x) as tf.Tensor;
   // Outside a gradient (an actor's batch, usually small): one Tanh kernel costs less than three extra dispatches.
-  return x.size < 4096 ? tf.tanh(x) : tf.tidy(() => tf.sigmoid(x.mul(2)).mul(2).sub(1));
+  return x.size < 1024 ? tf.tanh(x) : tf.tidy(() => tf.sigmoid(x.mul(2)).mul(2).sub(1));
 }
 
 const tanhOp = tf.customGrad((...args: unknown[]) => {
