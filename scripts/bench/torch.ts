@@ -160,12 +160,13 @@ try {
         const t = await torch.ask({ cmd: 'e2e', task, seconds: SECONDS, warmup: Math.min(3, SECONDS / 4), lr: exp.learner.learningRate, checkpoint: exp.policy.checkpoint, context: 32, seed: r + 1 });
         const b = (task === 'text' ? t.tokens : t.steps) / t.seconds;
         thr.push(p.rate); ref.push(b); ratio.push(p.rate / b);
-        amdahl.push(p.amdahl);
+        amdahl.push({ ...p.amdahl, torchLearnerShare: t.learnerSeconds / t.seconds, torchMsPerUpdate: (1000 * t.seconds) / t.updates });
       }
       const unit = task === 'text' ? 'generated tokens/s' : 'env steps/s';
       const am = Object.fromEntries(Object.keys(amdahl[0]!).map((k) => [k, median(amdahl.map((a) => a[k]!))]));
       console.log(`end to end ${name}: thrive ${median(thr).toFixed(0)} ${unit}, torch loop ${median(ref).toFixed(0)} → thrive/torch ${fmt(summary(ratio))} (target ≥ 0.5, goal ≥ 1)`);
-      console.log(`  pipeline: actors alone ${am.actorsAlone!.toFixed(0)}, learner alone ${am.learnerAlone!.toFixed(0)}, end to end ${am.endToEnd!.toFixed(0)} ${unit} (${(100 * am.endToEnd! / Math.min(am.actorsAlone!, am.learnerAlone!)).toFixed(0)}% of the slower alone); learner ${am.learnerMsPerUpdate!.toFixed(0)} ms/update, actors ${am.actorMsPerUpdate!.toFixed(0)} ms/update`);
+      console.log(`  thrive pipeline: actors alone ${am.actorsAlone!.toFixed(0)}, learner alone ${am.learnerAlone!.toFixed(0)}, end to end ${am.endToEnd!.toFixed(0)} ${unit} (${(100 * am.endToEnd! / Math.min(am.actorsAlone!, am.learnerAlone!)).toFixed(0)}% of the slower alone); learner ${am.learnerMsPerUpdate!.toFixed(0)} ms/update, actors ${am.actorMsPerUpdate!.toFixed(0)} ms/update`);
+      console.log(`  torch loop: ${am.torchMsPerUpdate!.toFixed(0)} ms/update, ${(100 * am.torchLearnerShare!).toFixed(0)}% of it in the update (the rest sampling and task code)`);
       e2e[name] = { unit, thrive: median(thr), torch: median(ref), speedRatio: summary(ratio), amdahl: am };
     }
     out.e2e = e2e;

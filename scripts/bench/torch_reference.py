@@ -270,7 +270,7 @@ class KeyDoor:
 
 
 def text_update_loop(model, opt, seconds, rng, gen, groups=8, G=8, max_new=5):
-    tokens, updates, t0 = 0, 0, time.perf_counter()
+    tokens, updates, t0, learn = 0, 0, time.perf_counter(), 0.0
     while time.perf_counter() - t0 < seconds:
         problems = [addition_problem(rng) for _ in range(groups)]
         prompts = [p for p, _ in problems for _ in range(G)]
@@ -284,13 +284,15 @@ def text_update_loop(model, opt, seconds, rng, gen, groups=8, G=8, max_new=5):
             pad = L - len(o)
             b["tokens"] += [PAD] * (P - len(p)) + p + o + [PAD] * pad
             b["actions"] += o + [0] * pad; b["mask"] += [1] * len(o) + [0] * pad; b["behaviourLogp"] += lp + [0.0] * pad
+        t1 = time.perf_counter()
         token_step(model, opt, b)
+        learn += time.perf_counter() - t1
         updates += 1
-    return {"tokens": tokens, "updates": updates, "seconds": time.perf_counter() - t0}
+    return {"tokens": tokens, "updates": updates, "seconds": time.perf_counter() - t0, "learnerSeconds": learn}
 
 
 def game_update_loop(net, opt, seconds, rng, gen, groups=8, G=8, T=40):
-    steps, updates, t0 = 0, 0, time.perf_counter()
+    steps, updates, t0, learn = 0, 0, time.perf_counter(), 0.0
     envs = [KeyDoor() for _ in range(groups * G)]
     B, D = len(envs), 8 * 49
     while time.perf_counter() - t0 < seconds:
@@ -323,9 +325,11 @@ def game_update_loop(net, opt, seconds, rng, gen, groups=8, G=8, T=40):
         b = {"B": B, "L": L, "actions": actions[:, :L].reshape(-1).tolist(), "mask": mask.reshape(-1).tolist(),
              "behaviourLogp": logp[:, :L].reshape(-1).tolist(), "rewards": success, "groups": [i // G for i in range(B)],
              "correct": [s > 0 for s in success]}
+        t1 = time.perf_counter()
         game_step(net, opt, b, torch.from_numpy(np.ascontiguousarray(obs[:, :L])))
+        learn += time.perf_counter() - t1
         updates += 1
-    return {"steps": steps, "updates": updates, "seconds": time.perf_counter() - t0}
+    return {"steps": steps, "updates": updates, "seconds": time.perf_counter() - t0, "learnerSeconds": learn}
 
 
 # ── command loop ───────────────────────────────────────────────────────────────────────────────────
