@@ -8,6 +8,7 @@ import type { NamedWeights } from '../types.ts';
 import { checkWeightsMatch } from '../weights/index.ts';
 import { normal, type Rng } from './rng.ts';
 import { transpose } from './jsmath.ts';
+import { readInto } from '../backend.ts';
 
 export type Init = { kind: 'normal'; std: number } | { kind: 'zeros' } | { kind: 'ones' };
 
@@ -44,7 +45,8 @@ export class ParamStore {
 
   getWeights(): NamedWeights {
     const out: NamedWeights = {};
-    for (const [name, v] of Object.entries(this.vars)) out[name] = { shape: [...v.shape], data: new Float32Array(v.dataSync() as Float32Array) };
+    // One copy per tensor (dataSync already copies on wasm; readInto copies straight from the heap).
+    for (const [name, v] of Object.entries(this.vars)) out[name] = { shape: [...v.shape], data: readInto(v) };
     return out;
   }
 
