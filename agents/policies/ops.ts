@@ -11,8 +11,10 @@ import * as tf from '@tensorflow/tfjs';
  * Whether a gradient tape is recording (inside tf.grad / variableGrads). Outside one (acting, sampling,
  * scoring) the ops below run as plain kernels, skipping customGrad's bookkeeping.
  */
-function recording(): boolean {
-  return ((tf.engine() as unknown as { state: { gradientDepth: number } }).state?.gradientDepth ?? 1) > 0;
+export function recording(): boolean {
+  // tfjs' own test (Engine.isTapeOn): a gradient scope is open and no kernel (customGrad forward) is running.
+  const st = (tf.engine() as unknown as { state?: { gradientDepth: number; kernelDepth: number } }).state;
+  return st ? st.gradientDepth > 0 && st.kernelDepth === 0 : true;
 }
 
 /**
@@ -38,7 +40,7 @@ function forward(x: tf.Tensor, w: tf.Tensor, b?: tf.Tensor): tf.Tensor {
 }
 
 /** [dW, db?] for x [K, M] and dY [K, N] (see linear). */
-function paramGrads(x: tf.Tensor2D, dy: tf.Tensor2D, bias: boolean): tf.Tensor[] {
+export function paramGrads(x: tf.Tensor2D, dy: tf.Tensor2D, bias: boolean): tf.Tensor[] {
   const [K, M] = x.shape, N = dy.shape[1];
   if (M < N) {
     const dyT = dy.transpose();
@@ -85,10 +87,18 @@ function constInputLinear(x: tf.Tensor2D, b?: tf.Tensor) {
  *   dγ = Σ_rows dy·x̂,  dβ = Σ_rows dy,  dx = (g − mean(g) − x̂·mean(g·x̂)) / √(σ² + ε).
  */
 export function layerNorm(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): tf.Tensor2D {
-  if (!recording()) return tf.tidy(() => { const xc = x.sub(x.mean(-1, true)); return xc.mul(tf.rsqrt(xc.square().mean(-1, true).add(eps))).mul(gamma).add(beta) as tf.Tensor2D; });
+  if (!recording()) return tf.tidy(() => layerNormParts(x, gamma, beta, eps).y);
   let op = layerNormOps.get(eps);
   if (!op) layerNormOps.set(eps, (op = makeLayerNorm(eps)));
   return op(x, gamma, beta) as tf.Tensor2D;
+}
+
+/** LayerNorm's forward and what its backward needs: x̂ = (x − μ)/√(σ² + ε) and 1/√(σ² + ε). */
+export function layerNormParts(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): { y: tf.Tensor2D; xhat: tf.Tensor2D; inv: tf.Tensor2D } {
+  const xc = x.sub(x.mean(-1, true));
+  const inv = tf.rsqrt(xc.square().mean(-1, true).add(eps)) as tf.Tensor2D;
+  const xhat = xc.mul(inv) as tf.Tensor2D;
+  return { y: xhat.mul(gamma).add(beta) as tf.Tensor2D, xhat, inv };
 }
 
 const layerNormOps = new Map<number, (...t: tf.Tensor[]) => tf.Tensor>();
@@ -96,20 +106,24 @@ const layerNormOps = new Map<number, (...t: tf.Tensor[]) => tf.Tensor>();
 function makeLayerNorm(eps: number) {
   return tf.customGrad((...args: unknown[]) => {
     const [x, gamma, beta, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
-    const xc = x.sub(x.mean(-1, true));
-    const inv = tf.rsqrt(xc.square().mean(-1, true).add(eps));
-    const xhat = xc.mul(inv);
+    const { y, xhat, inv } = layerNormParts(x, gamma, beta, eps);
     save([xhat, inv, gamma]);
     return {
-      value: xhat.mul(gamma).add(beta),
+      value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xh, iv, g] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
-        const gx = dy.mul(g);
-        const dx = gx.sub(gx.mean(-1, true)).sub(xh.mul(gx.mul(xh).mean(-1, true))).mul(iv);
-        return [dx, dy.mul(xh).sum(0), dy.sum(0)];
+        const r = layerNormBackward(dy as tf.Tensor2D, xh, iv, g);
+        return [r.dx, r.dg, r.db];
       },
     };
   }) as (...t: tf.Tensor[]) => tf.Tensor;
+}
+
+/** LayerNorm's backward (formula above) for the gradient dh of its output, from x̂, 1/√(σ² + ε) and γ. */
+export function layerNormBackward(dh: tf.Tensor2D, xhat: tf.Tensor2D, inv: tf.Tensor2D, gamma: tf.Tensor): { dx: tf.Tensor2D; dg: tf.Tensor; db: tf.Tensor } {
+  const gx = dh.mul(gamma);
+  const dx = gx.sub(gx.mean(-1, true)).sub(xhat.mul(gx.mul(xhat).mean(-1, true))).mul(inv) as tf.Tensor2D;
+  return { dx, dg: dh.mul(xhat).sum(0), db: dh.sum(0) };
 }
 
 /**
@@ -118,25 +132,35 @@ function makeLayerNorm(eps: number) {
  *   d/dx = s + x·s·(1 − s)·2u′,  s = σ(2u),  2u′ = 2√(2/π)·(1 + 3·0.044715·x²).
  */
 export function gelu(x: tf.Tensor): tf.Tensor {
-  if (!recording()) return tf.tidy(() => x.mul(tf.sigmoid(x.square().mul(2 * C * A).add(2 * C).mul(x))));
+  if (!recording()) return tf.tidy(() => geluParts(x).y);
   return geluOp(x) as tf.Tensor;
+}
+
+/** GELU's forward and what its backward needs: s = σ(2u) and x². */
+export function geluParts(x: tf.Tensor): { y: tf.Tensor; s: tf.Tensor; x2: tf.Tensor } {
+  const x2 = x.square();
+  const s = tf.sigmoid(x2.mul(2 * C * A).add(2 * C).mul(x));
+  return { y: x.mul(s), s, x2 };
 }
 
 const C = Math.sqrt(2 / Math.PI), A = 0.044715;
 const geluOp = tf.customGrad((...args: unknown[]) => {
   const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
-  const x2 = x.square();
-  const s = tf.sigmoid(x2.mul(2 * C * A).add(2 * C).mul(x));
+  const { y, s, x2 } = geluParts(x);
   save([x, x2, s]);
   return {
-    value: x.mul(s),
+    value: y,
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [xs, xx, ss] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
-      const slope = xx.mul(6 * C * A).add(2 * C);
-      return [dy.mul(ss.sub(ss.square()).mul(xs).mul(slope).add(ss))];
+      return [geluBackward(dy, xs, ss, xx)];
     },
   };
 });
+
+/** GELU's backward (formula above) for the gradient df of its output, from x, s = σ(2u) and x². */
+export function geluBackward(df: tf.Tensor, x: tf.Tensor, s: tf.Tensor, x2: tf.Tensor): tf.Tensor {
+  return df.mul(s.sub(s.square()).mul(x).mul(x2.mul(6 * C * A).add(2 * C)).add(s));
+}
 
 /**
  * tanh(x) computed as 2σ(2x) − 1 (the same function): tfjs-wasm's Tanh is a scalar loop, its Sigmoid

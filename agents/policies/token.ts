@@ -15,7 +15,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NamedWeights, PolicyOutputs, TrainablePolicy } from '../types.ts';
 import { checkInt, checkNum, rejectUnknownKeys } from './config-util.ts';
-import { gelu, layerNorm, linear } from './ops.ts';
+import { gelu, layerNorm, linear, recording } from './ops.ts';
+import { BLOCK_PARAMS, transformerBlock } from './block.ts';
 import { ParamStore } from './params.ts';
 import { makeRng } from './rng.ts';
 import { SamplerProducts, TokenSampler, type SamplerOptions } from './token-sampler.ts';
@@ -187,9 +188,15 @@ export class TokenPolicy implements TrainablePolicy<TokenInputs> {
       const posOh = tf.oneHot(tf.tensor1d(pos, 'int32'), context);
       // [B*T, d] (then [B*Q, d] after the last block); the one-hot inputs are constants (no gradient for them).
       let x = linear(tokOh as tf.Tensor2D, v.tok_emb!, undefined, { inputGrad: false }).add(linear(posOh as tf.Tensor2D, v.pos_emb!, undefined, { inputGrad: false })) as tf.Tensor2D;
+      const taped = recording();
       for (let l = 0; l < layers; l++) {
         const last = l === layers - 1;
         const p = `h${l}`;
+        if (taped) {
+          // Under a gradient tape: the block as one op with its backward written out (block.ts).
+          x = transformerBlock(x, BLOCK_PARAMS.map((n) => v[`${p}.${n}`]!), last ? maskLast : mask!, { B, T, heads: H, from: last ? from : 0, eps: this.config.layerNormEps });
+          continue;
+        }
         const h = this.layerNorm(x, `${p}.ln1`);
         const qkv = linear(h, v[`${p}.attn.qkv.w`]!, v[`${p}.attn.qkv.b`]);
         // [B*T, 3d] → [B, 3H, T, dh] (one 4-D transpose; wasm's 5-D transpose is far slower) → q, k, v [B*H, T, dh].
