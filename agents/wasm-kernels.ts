@@ -152,13 +152,17 @@ function sliceInPlace(x: TensorInfo, begin: number[], sz: number[], be: WasmBack
   const out = be.makeOutput(sz, x.dtype);
   // Views taken after the allocation (which may grow the heap and detach older views).
   const xv = be.typedArrayFromHeap(x), ov = be.typedArrayFromHeap(out);
-  const r = x.shape.length;
+  // The copied runs span the trailing axes taken whole plus the first axis above them.
+  let r = x.shape.length;
+  while (r > 1 && begin[r - 1] === 0 && sz[r - 1] === x.shape[r - 1]) r--;
+  const inner = size(x.shape.slice(r));
   const strides = tf.util.computeStrides(x.shape);
-  const run = sz[r - 1]!;
-  const outer = size(sz.slice(0, -1));
+  const unit = r < x.shape.length ? strides[r - 1]! : 1; // elements per step along axis r − 1
+  const run = sz[r - 1]! * inner;
+  const outer = size(sz.slice(0, r - 1));
   const idx = new Array<number>(Math.max(0, r - 1)).fill(0);
   for (let o = 0; o < outer; o++) {
-    let off = begin[r - 1]!;
+    let off = begin[r - 1]! * unit;
     for (let k = 0; k < r - 1; k++) off += (begin[k]! + idx[k]!) * strides[k]!;
     ov.set(xv.subarray(off, off + run), o * run);
     for (let k = r - 2; k >= 0; k--) { if (++idx[k]! < sz[k]!) break; idx[k] = 0; }
