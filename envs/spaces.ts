@@ -3,7 +3,7 @@
  * `sample(rng)` (seeded — never Math.random) and a JSON description (`toJSON()`) the runner and the
  * policies use to size their networks.
  */
-import { Rng } from './rng.ts';
+import { Rng } from '../core/rng.ts';
 
 export interface Space<T = unknown> {
   readonly kind: 'discrete' | 'box' | 'multi-discrete' | 'multi-binary' | 'token-sequence';

@@ -4,8 +4,9 @@
  */
 export { validateExperimentConfig, ConfigError, type ExperimentConfig, type EnvSection, type BudgetSection, type ActorsSection, type LoggingSection, type ServerSection, type TransportSection } from './config.ts';
 export { resolveExperiment, type ResolvedExperiment } from './resolve.ts';
-export { runExperiment, type RunOptions, type RunResult } from './experiment.ts';
-export { parseArgs, interruptSignal, USAGE, type CliArgs } from './cli.ts';
+export { Experiment, runExperiment, type RunOptions, type RunResult } from './experiment.ts';
+export { parseArgs, USAGE, type CliArgs } from './cli.ts';
+export { interruptSignal } from './interrupt.ts';
 export { EXPERIMENTS, DEFAULT_EXPERIMENT, getExperiment } from './experiments/index.ts';
 export { InProcessTransport, BoundedQueue, TransportClosedError, sharedWeightPublisher, sharedWeightSubscriber } from './transport/inprocess.ts';
 export { SharedWeights, type SharedWeightsHandle } from './transport/shared-weights.ts';
@@ -14,7 +15,7 @@ export { encodeBatch, decodeBatch, frame, unframe, type TrajectoryRecord, type T
 export { buildLearnerBatch } from './learner/batch.ts';
 export { RunDir, writeFileAtomic } from './run-dir.ts';
 export { saveCheckpoint, loadCheckpoint, latestCheckpoint, type CheckpointData, type RunnerCounters } from './checkpoint.ts';
-export { SeededRng, deriveSeed } from './rng.ts';
+export { SeededRng, deriveSeed } from '../core/rng.ts';
 export * from './stream/index.ts';
 export { runLearner, runActors, createAnnotator, type ActorsOptions, type ActorsResult } from './roles.ts';
 export * from './transport/redis/index.ts';

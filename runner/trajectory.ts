@@ -51,9 +51,13 @@ export interface TrajectoryRecord {
   rewardComponents?: Record<string, number>;
 }
 
-/** A contained fault: an env plugin that threw (the group it belonged to is discarded). */
+/**
+ * A contained fault, attributed to its env and episode: an env plugin that threw, or returned a
+ * non-finite reward or an observation that does not fit its space. The group it belonged to is discarded
+ * (a bad reward or observation found in the learner drops that episode only).
+ */
 export interface FaultRecord {
-  kind: 'env' | 'worker' | 'policy';
+  kind: 'env' | 'worker' | 'policy' | 'bad-reward' | 'bad-observation';
   envId: string;
   seed: number;
   step: number;

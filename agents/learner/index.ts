@@ -3,11 +3,11 @@
  * Formulas and usage: docs/algorithms.md.
  */
 export {
-  validateGrpoConfig, DEFAULT_GRPO_CONFIG, DEFAULT_THR_CONFIG,
+  validateGrpoConfig, DEFAULT_GRPO_CONFIG, DEFAULT_THR_CONFIG, GRPO_OPTIONS, THR_OPTIONS,
   type GrpoConfig, type GrpoConfigInput, type ThrConfig, type LossType, type ScaleRewards, type AdvantageMode,
   type ImportanceSampling, type ThrMode,
 } from './config.ts';
-export { groupAdvantages, processAdvantages, tokenAdvantages, groupMembers, type GroupAdvantages } from './advantages.ts';
+export { groupAdvantages, intrinsicToGoAdvantages, processAdvantages, tokenAdvantages, groupMembers, type GroupAdvantages, type TokenLevelAdvantages } from './advantages.ts';
 export { aggregationCoefficients, chosenLogProbs, grpoLoss, stopGradient, LOSS_STATS, type LossTensors, type LossOptions, type LossOutput } from './grpo-loss.ts';
 export { tokenHiddenReward, thrWeights, effectiveTau, thrStats, correctRollouts, thrForm, type ThrInputs, type ThrStats } from './thr.ts';
 export { AdamW, type AdamOptions, type AdamState } from './adam.ts';

@@ -7,10 +7,10 @@
  * Everything that leaves a tf.tidy is disposed before update() returns (tf.memory().numTensors is flat).
  */
 import * as tf from '@tensorflow/tfjs';
-import { mulberry32Next } from '../../envs/index.ts';
+import { mulberry32Next } from '../../core/rng.ts';
 import type { LearnerBatch, PolicyOutputs, TrainablePolicy } from '../types.ts';
 import { validateGrpoConfig, type GrpoConfig, type GrpoConfigInput } from './config.ts';
-import { groupAdvantages, processAdvantages, tokenAdvantages } from './advantages.ts';
+import { groupAdvantages, intrinsicToGoAdvantages, processAdvantages, tokenAdvantages } from './advantages.ts';
 import { aggregationCoefficients, chosenLogProbs, grpoLoss, LOSS_STATS } from './grpo-loss.ts';
 import { correctRollouts, effectiveTau, thrStats, thrWeights, tokenHiddenReward, type ThrStats } from './thr.ts';
 import { AdamW, type AdamState } from './adam.ts';
@@ -145,7 +145,8 @@ export function validateLearnerBatch(batch: LearnerBatch, numActions?: number): 
   if (!Number.isInteger(L) || L < 1) throw new Error(`LearnerBatch: L must be a positive integer, got ${L}`);
   const want: [keyof LearnerBatch, number, boolean][] = [
     ['actions', B * L, true], ['mask', B * L, true], ['behaviourLogp', B * L, true], ['rewards', B, true],
-    ['groups', B, true], ['stepRewards', B * L, false], ['correct', B, false], ['sampleWeights', B, false],
+    ['groups', B, true], ['stepRewards', B * L, false], ['intrinsicStepRewards', B * L, false], ['correct', B, false],
+    ['sampleWeights', B, false],
   ];
   for (const [key, n, required] of want) {
     const arr = batch[key] as ArrayLike<number> | undefined;
@@ -235,6 +236,10 @@ export class GrpoLearner<I = unknown> {
     if (c.advantageMode === 'process') {
       if (!batch.stepRewards) throw new Error("GrpoLearner: advantageMode 'process' needs LearnerBatch.stepRewards");
       const r = processAdvantages(batch.stepRewards, mask, batch.groups, L, c.scaleRewards, c.advantageEpsilon);
+      ({ advantages: tokenAdv, zeroStdFraction, numGroups } = r);
+    } else if (c.advantageMode === 'outcome+intrinsic-to-go') {
+      if (!batch.intrinsicStepRewards) throw new Error("GrpoLearner: advantageMode 'outcome+intrinsic-to-go' needs LearnerBatch.intrinsicStepRewards");
+      const r = intrinsicToGoAdvantages(batch.rewards, batch.intrinsicStepRewards, mask, batch.groups, L, c.scaleRewards, c.advantageEpsilon);
       ({ advantages: tokenAdv, zeroStdFraction, numGroups } = r);
     } else {
       const r = groupAdvantages(batch.rewards, batch.groups, c.scaleRewards, c.advantageEpsilon);

@@ -4,29 +4,21 @@
  */
 import { logSoftmaxRow } from './jsmath.ts';
 import type { Rng } from './rng.ts';
+import { parse, type Input, type Schema } from '../../core/schema.ts';
 
-/** How to turn logits into an action. Defaults: sample from softmax(logits) unchanged. */
-export interface SamplingOptions {
-  /** Take the argmax (ties → lowest id). Overrides the other options. Default false. */
-  greedy?: boolean;
-  /** Divide logits by this before softmax (> 0). 1 = the policy's own distribution. Default 1. */
-  temperature?: number;
-  /** Keep only the k most likely actions (0 = off). Default 0. */
-  topK?: number;
-  /** Keep the smallest set of most likely actions whose mass reaches p (1 = off), in (0, 1]. Default 1. */
-  topP?: number;
-}
+/** How to turn logits into an action (the call options of `act` and `sampler`). */
+export const SAMPLING_OPTIONS = {
+  greedy: { type: 'boolean', default: false, doc: 'Take the argmax (ties → lowest id). Overrides the other options.' },
+  temperature: { type: 'number', default: 1, min: 0, exclusiveMin: true, doc: "Divide logits by this before softmax. 1 = the policy's own distribution." },
+  topK: { type: 'int', default: 0, min: 0, doc: 'Keep only the k most likely actions (0 = off).' },
+  topP: { type: 'number', default: 1, min: 0, exclusiveMin: true, max: 1, doc: 'Keep the smallest set of most likely actions whose mass reaches p (1 = off).' },
+} as const satisfies Schema;
 
-export function validateSamplingOptions(o: SamplingOptions = {}): Required<SamplingOptions> {
-  const known = ['greedy', 'temperature', 'topK', 'topP', 'rng', 'seed'];
-  for (const k of Object.keys(o)) if (!known.includes(k)) throw new Error(`unknown sampling option '${k}'; valid: ${known.join(', ')}`);
-  const temperature = o.temperature ?? 1;
-  const topK = o.topK ?? 0;
-  const topP = o.topP ?? 1;
-  if (!(temperature > 0) || !Number.isFinite(temperature)) throw new Error(`sampling option temperature=${temperature} must be a finite number > 0`);
-  if (!Number.isInteger(topK) || topK < 0) throw new Error(`sampling option topK=${topK} must be an integer >= 0 (0 = off)`);
-  if (!(topP > 0 && topP <= 1)) throw new Error(`sampling option topP=${topP} must be in (0, 1]`);
-  return { greedy: o.greedy ?? false, temperature, topK, topP };
+export type SamplingOptions = Input<typeof SAMPLING_OPTIONS>;
+
+/** Defaults filled, bad values named (`path` prefixes the keys in errors). */
+export function validateSamplingOptions(o: SamplingOptions = {}, path = 'sampling'): Required<SamplingOptions> {
+  return parse(SAMPLING_OPTIONS, o, path);
 }
 
 export interface Choice {

@@ -14,60 +14,49 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { NamedWeights, PolicyOutputs, TrainablePolicy } from '../types.ts';
-import { checkInt, checkNum, rejectUnknownKeys } from './config-util.ts';
+import { ConfigError, joinKey, parse, type Infer, type Input, type Schema } from '../../core/schema.ts';
+import { MAX_POLICY_PARAMETERS } from './size.ts';
 import { gelu, layerNorm, linear, recording } from './ops.ts';
 import { BLOCK_PARAMS, transformerBlock } from './block.ts';
 import { ParamStore } from './params.ts';
 import { makeRng } from './rng.ts';
 import { SamplerProducts, TokenSampler, type SamplerOptions } from './token-sampler.ts';
 
-export interface TokenPolicyConfig {
-  kind: 'token';
-  /** Vocabulary size V. Default 100: envs' `defaultTokenizer` (character level). */
-  vocabSize: number;
-  /** Id of the pad token (masked out of attention as a key). Default 0 (`defaultTokenizer.pad`). */
-  padId: number;
-  /** Number of transformer blocks. Default 2. */
-  layers: number;
-  /** Model width d (also `hiddenSize`, the THR h). Default 64. */
-  width: number;
-  /** Attention heads; must divide `width`. Default 4. */
-  heads: number;
-  /** Maximum sequence length (learned positions). Default 128. */
-  context: number;
-  /** MLP hidden width as a multiple of `width`. Default 4 (GPT-2). */
-  mlpRatio: number;
-  /** LayerNorm epsilon. Default 1e-5 (GPT-2 / PyTorch). */
-  layerNormEps: number;
-  /** Std of the normal initialisation; residual projections get std/√(2·layers) (GPT-2). Default 0.02. */
-  initStd: number;
-  /** Seed of the weight initialisation and of the default sampling RNG. Default 0. */
-  seed: number;
+/** The token policy's options (the experiment's `policy` section for text and tool envs). */
+export const TOKEN_POLICY_OPTIONS = {
+  kind: { type: 'enum', values: ['token'], default: 'token', doc: "The policy class: 'token' (this one) or 'game' (game.ts)." },
+  vocabSize: { type: 'int', default: 100, min: 2, doc: "Vocabulary size V: envs' `defaultTokenizer` (character level) has 100." },
+  padId: { type: 'int', default: 0, min: 0, doc: 'Id of the pad token, masked out of attention as a key (`defaultTokenizer.pad` is 0).' },
+  layers: { type: 'int', default: 2, min: 1, max: 64, doc: 'Number of transformer blocks.' },
+  width: { type: 'int', default: 64, min: 1, max: 8192, doc: 'Model width d (also `hiddenSize`, the THR h).' },
+  heads: { type: 'int', default: 4, min: 1, max: 256, doc: 'Attention heads; must divide `width`.' },
+  context: { type: 'int', default: 128, min: 2, max: 65536, doc: 'Maximum sequence length (learned positions).' },
+  mlpRatio: { type: 'int', default: 4, min: 1, max: 16, doc: 'MLP hidden width as a multiple of `width` (GPT-2: 4).' },
+  layerNormEps: { type: 'number', default: 1e-5, min: 0, exclusiveMin: true, max: 1, doc: 'LayerNorm epsilon (GPT-2 / PyTorch: 1e-5).' },
+  initStd: { type: 'number', default: 0.02, min: 0, exclusiveMin: true, max: 10, doc: 'Std of the normal initialisation; residual projections get std/√(2·layers) (GPT-2).' },
+  seed: { type: 'int', default: 0, min: 0, max: 2 ** 32 - 1, doc: 'Seed of the weight initialisation and of the default sampling RNG.' },
+} as const satisfies Schema;
+
+export type TokenPolicyConfig = Infer<typeof TOKEN_POLICY_OPTIONS>;
+export type TokenPolicyConfigInput = Input<typeof TOKEN_POLICY_OPTIONS>;
+
+/** Parameters of a token policy with this config (the tensors the constructor adds, counted). */
+export function tokenPolicyParameterCount(c: Pick<TokenPolicyConfig, 'vocabSize' | 'layers' | 'width' | 'context' | 'mlpRatio'>): number {
+  const { vocabSize: V, width: d, layers, context, mlpRatio: r } = c;
+  const block = 2 * d + (d * 3 * d + 3 * d) + (d * d + d) + 2 * d + (d * r * d + r * d) + (r * d * d + d);
+  return V * d + context * d + layers * block + 2 * d + d * V;
 }
 
-const TOKEN_KEYS = ['kind', 'vocabSize', 'padId', 'layers', 'width', 'heads', 'context', 'mlpRatio', 'layerNormEps', 'initStd', 'seed'] as const;
-
-/** Validate a partial token-policy config and fill defaults. */
-export function validateTokenPolicyConfig(partial: Partial<TokenPolicyConfig> = {}): TokenPolicyConfig {
-  const what = 'token policy config';
-  if (!partial || typeof partial !== 'object') throw new Error(`${what}: expected an object`);
-  rejectUnknownKeys(what, partial, TOKEN_KEYS);
-  if (partial.kind !== undefined && partial.kind !== 'token') throw new Error(`${what}: kind=${JSON.stringify(partial.kind)} must be 'token'`);
-  const c: TokenPolicyConfig = {
-    kind: 'token',
-    vocabSize: checkInt(what, 'vocabSize', partial.vocabSize ?? 100, 2),
-    padId: checkInt(what, 'padId', partial.padId ?? 0, 0),
-    layers: checkInt(what, 'layers', partial.layers ?? 2, 1, 64),
-    width: checkInt(what, 'width', partial.width ?? 64, 1, 8192),
-    heads: checkInt(what, 'heads', partial.heads ?? 4, 1, 256),
-    context: checkInt(what, 'context', partial.context ?? 128, 2, 65536),
-    mlpRatio: checkInt(what, 'mlpRatio', partial.mlpRatio ?? 4, 1, 16),
-    layerNormEps: checkNum(what, 'layerNormEps', partial.layerNormEps ?? 1e-5, 0, 1, true),
-    initStd: checkNum(what, 'initStd', partial.initStd ?? 0.02, 0, 10, true),
-    seed: checkInt(what, 'seed', partial.seed ?? 0, 0, 2 ** 32 - 1),
-  };
-  if (c.padId >= c.vocabSize) throw new Error(`${what}: padId=${c.padId} must be < vocabSize=${c.vocabSize}`);
-  if (c.width % c.heads !== 0) throw new Error(`${what}: heads=${c.heads} must divide width=${c.width}`);
+/** Validate a partial token-policy config and fill defaults; `path` is its key in the experiment config. */
+export function validateTokenPolicyConfig(partial: TokenPolicyConfigInput | Record<string, unknown> = {}, path = 'policy'): TokenPolicyConfig {
+  const c = parse(TOKEN_POLICY_OPTIONS, partial, path);
+  const key = (k: string) => `'${joinKey(path, k)}'`;
+  if (c.padId >= c.vocabSize) throw new ConfigError(`config key ${key('padId')} must be < ${key('vocabSize')} (${c.vocabSize}), got ${c.padId}`);
+  if (c.width % c.heads !== 0) throw new ConfigError(`config key ${key('heads')} must divide ${key('width')} (${c.width}), got ${c.heads}`);
+  const params = tokenPolicyParameterCount(c);
+  if (params > MAX_POLICY_PARAMETERS) {
+    throw new ConfigError(`config keys ${key('width')} ${c.width}, ${key('layers')} ${c.layers}, ${key('context')} ${c.context}, ${key('vocabSize')} ${c.vocabSize} make a token policy of ${params.toLocaleString('en-US')} parameters; the limit is ${MAX_POLICY_PARAMETERS.toLocaleString('en-US')} (MAX_POLICY_PARAMETERS, agents/policies/size.ts)`);
+  }
   return c;
 }
 
@@ -96,7 +85,7 @@ export class TokenPolicy implements TrainablePolicy<TokenInputs> {
     return (this.productsCache ??= new SamplerProducts(this.params.vars));
   }
 
-  constructor(config: Partial<TokenPolicyConfig> = {}) {
+  constructor(config: TokenPolicyConfigInput = {}) {
     this.config = validateTokenPolicyConfig(config);
     const { vocabSize: V, width: d, layers, context, mlpRatio, initStd } = this.config;
     this.numActions = V;

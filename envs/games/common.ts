@@ -1,7 +1,7 @@
 /** Options every grid world shares, and small layout helpers. */
 import type { OptionSchema } from '../options.ts';
 import { SPLIT_OPTION } from '../options.ts';
-import type { Rng } from '../rng.ts';
+import type { Rng } from '../../core/rng.ts';
 import { CELL, type Layout } from './grid.ts';
 
 export function gridOptionSchema(defaultMaxStepsDoc: string): OptionSchema {

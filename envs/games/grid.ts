@@ -20,7 +20,7 @@
  * t = steps taken, T = maxSteps). The goal terminates the episode; T truncates it.
  */
 import { Box, Discrete } from '../spaces.ts';
-import { Rng, hashBytes } from '../rng.ts';
+import { Rng, hashBytes } from '../../core/rng.ts';
 import { splitOfHash } from '../options.ts';
 import type { Env, EnvInfo, EnvSpec, Frame, ResetArgs, ResetResult, StepResult } from '../types.ts';
 import { COLORS, MSG } from './messages.ts';

@@ -3,7 +3,7 @@
  * (a given seed reseeds the env's Rng, the first reset of a fresh env uses seed 0, otherwise the stream
  * continues), then problems drawn until one falls in the env's split (train and test are disjoint).
  */
-import type { Rng } from '../rng.ts';
+import type { Rng } from '../../core/rng.ts';
 import { splitOf } from '../options.ts';
 import type { ResetArgs } from '../types.ts';
 import { defaultTokenizer } from '../tokenizer.ts';

@@ -16,7 +16,8 @@
  * Tools (the caption is a tool transcript): helpful iff it contains a tool call and no error.
  */
 import type { RubricJudgeConfig } from '../config.ts';
-import { fnv1a, hashUniform, sleep } from '../hash.ts';
+import { hashString } from '../../core/rng.ts';
+import { hashUniform, sleep } from '../hash.ts';
 import type { AnnotationRequest, Judge, JudgeResult, PairResult } from '../types.ts';
 import { familyOf } from './families.ts';
 
@@ -104,7 +105,7 @@ export function rubricLabel(envId: string, caption: string): number {
  * made with them do not change.
  */
 export function noiseSeed(seed: number): number {
-  return Number.isInteger(seed) && seed >= -(2 ** 31) && seed < 2 ** 31 ? seed : fnv1a(`rubric-seed:${seed}`) | 0;
+  return Number.isInteger(seed) && seed >= -(2 ** 31) && seed < 2 ** 31 ? seed : hashString(`rubric-seed:${seed}`) | 0;
 }
 
 export class RubricJudge implements Judge {

@@ -13,7 +13,7 @@ import type { ExperimentConfig } from '../config.ts';
 import type { TrajectoryMessage, TrajectorySink } from '../transport/types.ts';
 import type { SharedWeights } from '../transport/shared-weights.ts';
 import { encodeBatch, unframe } from '../trajectory.ts';
-import { deriveSeed } from '../rng.ts';
+import { deriveSeed } from '../../core/rng.ts';
 import type { ActorPool } from './pool.ts';
 import type { ActorInit, ActorTask } from './worker.ts';
 
@@ -44,6 +44,8 @@ export interface LaneOptions {
   maxTasks: number;
   isStopping(): boolean;
   onFault(message: string, extra: Record<string, unknown>): void;
+  /** The fraction of the training budget done at weight version v (ActorTask.progress); default 0. */
+  progress?(version: number): number;
 }
 
 export function startActorLanes(o: LaneOptions): { done: Promise<void>; abort(): void } {
@@ -92,19 +94,24 @@ export function startActorLanes(o: LaneOptions): { done: Promise<void>; abort():
         sampleSeed: deriveSeed(config.seed, `sample:${o.groupOffset}`, k),
         wantFrames: config.logging.frames && config.logging.episodeEvery > 0 && (k - k0) % (o.U * config.logging.episodeEvery) === 0,
         weightTimeoutMs: 5 * 60_000,
+        progress: o.progress?.(pin ?? o.weights.latestVersion()) ?? 0,
       };
       let payload: Uint8Array;
       let steps = 0;
       let sampled = pin ?? -1;
+      // The task's deadline: aborting a running piscina task terminates its worker thread (a hung env step
+      // included), and piscina starts a replacement.
+      const deadline = AbortSignal.timeout(config.actors.taskTimeoutSeconds * 1000);
       try {
-        ({ steps, payload, policyVersion: sampled } = unframe(await o.pool.run(task, aborter.signal)));
+        ({ steps, payload, policyVersion: sampled } = unframe(await o.pool.run(task, AbortSignal.any([aborter.signal, deadline]))));
       } catch (err) {
         if (o.isStopping()) return;
         counters.workerFaults++;
         const lost = groups.length * config.env.groupSize;
         counters.discardedEpisodes += lost;
-        const message = err instanceof Error ? err.message : String(err);
-        o.onFault(`actor worker failed on task ${k} (replaced; its ${lost} episodes discarded): ${message}`, { faultKind: 'worker', task: k });
+        const timedOut = deadline.aborted;
+        const message = timedOut ? `task exceeded actors.taskTimeoutSeconds (${config.actors.taskTimeoutSeconds} s)` : err instanceof Error ? err.message : String(err);
+        o.onFault(`actor worker failed on task ${k} (replaced; its ${lost} episodes discarded): ${message}`, { faultKind: timedOut ? 'timeout' : 'worker', task: k });
         payload = encodeBatch({ actorId, taskIndex: k, policyVersion: pin ?? -1, records: [], faults: [], steps: 0, busyMs: 0, policyMs: 0 });
       }
       const sent = deliver(k, { id: `${o.actorPrefix}:${k}`, actorId, policyVersion: sampled, steps, payload });

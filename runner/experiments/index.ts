@@ -1,7 +1,9 @@
 /**
  * Named experiments kept in the repo: `npm start -- --experiment NAME`. Each file's default export is a
- * partial experiment config (validated by runner/config.ts when run).
+ * partial experiment config, checked against ExperimentConfigInput at compile time (`satisfies`) and
+ * validated by runner/config.ts when run.
  */
+import type { ExperimentConfigInput } from '../config.ts';
 import keydoorThr from './keydoor-thr.ts';
 import keydoorExt from './keydoor-ext.ts';
 import keydoorPerceptual from './keydoor-perceptual.ts';
@@ -10,7 +12,7 @@ import additionExt from './addition-ext.ts';
 import toolcalcThr from './toolcalc-thr.ts';
 import toolcalcExt from './toolcalc-ext.ts';
 
-export const EXPERIMENTS: Record<string, Record<string, unknown>> = {
+export const EXPERIMENTS: Record<string, ExperimentConfigInput> = {
   'keydoor-thr': keydoorThr,
   'keydoor-ext': keydoorExt,
   'keydoor-perceptual': keydoorPerceptual,
@@ -22,7 +24,7 @@ export const EXPERIMENTS: Record<string, Record<string, unknown>> = {
 
 export const DEFAULT_EXPERIMENT = 'keydoor-thr';
 
-export function getExperiment(name: string): Record<string, unknown> {
+export function getExperiment(name: string): ExperimentConfigInput {
   const e = EXPERIMENTS[name];
   if (!e) throw new Error(`unknown experiment '${name}'. Named experiments: ${Object.keys(EXPERIMENTS).sort().join(', ')}`);
   return structuredClone(e);

@@ -31,97 +31,46 @@ import type { HubMessage, MetricsHub } from './hub.ts';
 import { PROTOCOL_VERSION, TOPICS, WIRE_FORMATS, ClientMessageError, encodeServerMessage, parseClientMessage, parseTopicList, toWire } from './protocol.ts';
 import type { Topic, WireFormat } from './protocol.ts';
 import { RUN_FILES, listRuns, openRunFile } from './runs.ts';
+import { accessProblem, isLoopback } from './access.ts';
+import { ConfigError, defaults, parse, type Infer, type Input, type Schema } from '../../core/schema.ts';
 
-export interface StreamServerOptions {
+/** The stream server's options (all but the hub), declared once with their defaults and docs. */
+export const STREAM_SERVER_OPTIONS = {
+  host: { type: 'string', default: '127.0.0.1', nonEmpty: true, doc: 'Interface to bind: 127.0.0.1 = this machine only. Anything else requires `token`.' },
+  port: { type: 'int', default: 0, min: 0, max: 65535, doc: 'TCP port; 0 picks a free one (read it back from the result).' },
+  token: { type: 'string', default: null, nullable: true, doc: 'Shared secret for /api and /ws (at least MIN_TOKEN_LENGTH = 16 printable characters, access.ts). Required when `host` is not loopback.' },
+  runsDir: { type: 'string', default: null, nullable: true, doc: 'Directory of past runs (runs/) served read-only for overlays. null: no runs listed.' },
+  runName: { type: 'string', default: null, nullable: true, doc: 'Shown by the dashboard and sent in the welcome message.' },
+  maxMessageBytes: { type: 'int', default: 16 * 1024, min: 64, max: 16 * 1024 * 1024, doc: 'Largest client → server frame accepted; larger closes that client with 1009.' },
+  maxQueueMessages: { type: 'int', default: 8192, min: 1, max: 10_000_000, doc: 'Per-client outgoing queue cap in messages; the oldest are dropped (and counted) past it.' },
+  maxQueueBytes: { type: 'int', default: 8 * 1024 * 1024, min: 1024, max: 4 * 1024 * 1024 * 1024, doc: 'Per-client outgoing queue cap in bytes; the oldest are dropped (and counted) past it.' },
+  highWaterBytes: { type: 'int', default: 1024 * 1024, min: 1024, max: 1024 * 1024 * 1024, doc: 'Stop handing frames to a socket whose unsent bytes exceed this (the rest waits in our queue).' },
+  maxClients: { type: 'int', default: 32, min: 1, max: 100_000, doc: 'Concurrent ws clients; more are refused with HTTP 503.' },
+  clientMessagesPerSecond: { type: 'int', default: 20, min: 1, max: 100_000, doc: "Client messages per second allowed (token bucket, burst 2×); beyond, a 'rate-limited' error." },
+  maxBadMessages: { type: 'int', default: 10, min: 0, max: 1_000_000, doc: 'Bad or rate-limited client messages tolerated before the server closes that client (1008).' },
+  heartbeatMs: { type: 'int', default: 30_000, min: 0, max: 3_600_000, doc: 'Ping interval; a client that has not answered the previous ping is terminated. 0 disables.' },
+} as const satisfies Schema;
+
+export type StreamServerOptions = Infer<typeof STREAM_SERVER_OPTIONS> & {
   /** The run's hub; the server subscribes to all its topics. Required. */
   hub: MetricsHub;
-  /** Interface to bind. Default 127.0.0.1 (this machine only). Anything else requires `token`. */
-  host: string;
-  /** TCP port; 0 picks a free one (read it back from the result). */
-  port: number;
-  /** Shared secret for /api and /ws (≥ 16 characters). Required when `host` is not loopback. */
-  token?: string;
-  /** Directory of past runs (runs/) served read-only for overlays. Unset: no runs listed. */
-  runsDir?: string;
-  /** Shown by the dashboard and sent in the welcome message. */
-  runName?: string;
-  /** Largest client → server frame accepted; larger closes that client with 1009. */
-  maxMessageBytes: number;
-  /** Per-client outgoing queue cap in messages; the oldest are dropped (and counted) past it. */
-  maxQueueMessages: number;
-  /** Per-client outgoing queue cap in bytes; the oldest are dropped (and counted) past it. */
-  maxQueueBytes: number;
-  /** Stop handing frames to a socket whose unsent bytes exceed this (the rest waits in our queue). */
-  highWaterBytes: number;
-  /** Concurrent ws clients; more are refused with HTTP 503. */
-  maxClients: number;
-  /** Client messages per second allowed (token bucket, burst 2×); beyond, a 'rate-limited' error. */
-  clientMessagesPerSecond: number;
-  /** Bad or rate-limited client messages tolerated before the server closes that client (1008). */
-  maxBadMessages: number;
-  /** Ping interval; a client that has not answered the previous ping is terminated. 0 disables. */
-  heartbeatMs: number;
-}
-
-export const DEFAULT_STREAM_SERVER_OPTIONS: Omit<StreamServerOptions, 'hub'> = {
-  host: '127.0.0.1',
-  port: 0,
-  maxMessageBytes: 16 * 1024,
-  maxQueueMessages: 8192,
-  maxQueueBytes: 8 * 1024 * 1024,
-  highWaterBytes: 1024 * 1024,
-  maxClients: 32,
-  clientMessagesPerSecond: 20,
-  maxBadMessages: 10,
-  heartbeatMs: 30_000,
 };
 
-const INT_KEYS = ['port', 'maxMessageBytes', 'maxQueueMessages', 'maxQueueBytes', 'highWaterBytes', 'maxClients', 'clientMessagesPerSecond', 'maxBadMessages', 'heartbeatMs'] as const;
-const INT_RANGES: Record<(typeof INT_KEYS)[number], [number, number]> = {
-  port: [0, 65535],
-  maxMessageBytes: [64, 16 * 1024 * 1024],
-  maxQueueMessages: [1, 10_000_000],
-  maxQueueBytes: [1024, 4 * 1024 * 1024 * 1024],
-  highWaterBytes: [1024, 1024 * 1024 * 1024],
-  maxClients: [1, 100_000],
-  clientMessagesPerSecond: [1, 100_000],
-  maxBadMessages: [0, 1_000_000],
-  heartbeatMs: [0, 3_600_000],
-};
+/** What callers pass: the hub, and any options (undefined = the default). */
+export type StreamServerInput = Input<typeof STREAM_SERVER_OPTIONS> & { hub: MetricsHub };
 
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
+export const DEFAULT_STREAM_SERVER_OPTIONS: Readonly<Omit<StreamServerOptions, 'hub'>> = Object.freeze(defaults(STREAM_SERVER_OPTIONS));
+
+export { isLoopback };
 
 /** Validates server options and fills defaults; throws naming the bad key/value and what is valid. */
-export function validateStreamServerOptions(partial: Partial<StreamServerOptions> & { hub: MetricsHub }): StreamServerOptions {
-  if (typeof partial !== 'object' || partial === null) throw new Error('startStreamServer: options must be an object');
-  const valid = ['hub', 'token', 'runsDir', 'runName', ...Object.keys(DEFAULT_STREAM_SERVER_OPTIONS)];
-  for (const k of Object.keys(partial)) {
-    if (!valid.includes(k)) throw new Error(`startStreamServer: unknown option "${k}"; valid: ${valid.join(', ')}`);
-  }
-  const o = { ...DEFAULT_STREAM_SERVER_OPTIONS, ...Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) } as StreamServerOptions;
-  if (!o.hub || typeof (o.hub as MetricsHub).subscribe !== 'function') throw new Error('startStreamServer: "hub" must be a MetricsHub');
-  if (typeof o.host !== 'string' || o.host.length === 0) throw new Error(`startStreamServer: host must be a non-empty string, got ${JSON.stringify(o.host)}`);
-  for (const k of INT_KEYS) {
-    const v = o[k];
-    const [lo, hi] = INT_RANGES[k];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) {
-      throw new Error(`startStreamServer: ${k} = ${JSON.stringify(v)} is invalid; use an integer from ${lo} to ${hi}`);
-    }
-  }
-  if (o.token !== undefined && (typeof o.token !== 'string' || o.token.length < 16 || !/^[\x21-\x7e]+$/.test(o.token))) {
-    throw new Error('startStreamServer: token must be at least 16 printable ASCII characters without spaces');
-  }
-  if (!isLoopback(o.host) && o.token === undefined) {
-    throw new Error(
-      `startStreamServer: host "${o.host}" is not loopback, so the stream would be readable from other machines; ` +
-        'pass a token (at least 16 characters, e.g. from `openssl rand -hex 16`) or bind 127.0.0.1',
-    );
-  }
-  for (const k of ['runsDir', 'runName'] as const) {
-    if (o[k] !== undefined && typeof o[k] !== 'string') throw new Error(`startStreamServer: ${k} must be a string`);
-  }
+export function validateStreamServerOptions(partial: StreamServerInput): StreamServerOptions {
+  if (typeof partial !== 'object' || partial === null) throw new ConfigError('startStreamServer: options must be an object');
+  const { hub, ...rest } = partial;
+  if (!hub || typeof (hub as MetricsHub).subscribe !== 'function') throw new ConfigError('startStreamServer: "hub" must be a MetricsHub');
+  const o = { ...parse(STREAM_SERVER_OPTIONS, rest, 'server'), hub };
+  const problem = accessProblem(o.host, o.token);
+  if (problem) throw new ConfigError(`startStreamServer: ${problem.message}`);
   return o;
 }
 
@@ -195,10 +144,10 @@ function digest(s: string): Buffer {
 }
 
 /** Starts the run's server. Resolves once listening. */
-export async function startStreamServer(options: Partial<StreamServerOptions> & { hub: MetricsHub }): Promise<StreamServer> {
+export async function startStreamServer(options: StreamServerInput): Promise<StreamServer> {
   const o = validateStreamServerOptions(options);
   const hub = o.hub;
-  const tokenDigest = o.token === undefined ? undefined : digest(o.token);
+  const tokenDigest = o.token === null ? undefined : digest(o.token);
   const clients = new Set<ClientChannel>();
   let nextId = 1;
   const totals = { connections: 0, sent: 0, bytesSent: 0, dropped: 0, rejected: 0 };
@@ -256,7 +205,7 @@ export async function startStreamServer(options: Partial<StreamServerOptions> & 
     if (p.startsWith('/api/')) {
       if (!authorized(req, url)) return send(res, 401, { error: 'missing or wrong token (query ?token= or Authorization: Bearer)' });
       if (p === '/api/info') {
-        return send(res, 200, { v: PROTOCOL_VERSION, runName: o.runName ?? null, topics: TOPICS, hub: hub.stats(), server: stats(), runsDir: o.runsDir !== undefined });
+        return send(res, 200, { v: PROTOCOL_VERSION, runName: o.runName ?? null, topics: TOPICS, hub: hub.stats(), server: stats(), runsDir: o.runsDir !== null });
       }
       if (p === '/api/runs') return send(res, 200, o.runsDir ? await listRuns(o.runsDir) : []);
       const m = /^\/api\/runs\/([^/]+)\/([^/]+)$/.exec(p);

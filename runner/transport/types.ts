@@ -62,31 +62,7 @@ export interface WeightSubscriber {
   close(): Promise<void>;
 }
 
-/** A caption (and optionally a frame) to be judged; deduplicated by the annotator on `key`. */
-export interface AnnotationRequest {
-  key: string;
-  envId: string;
-  caption: string;
-  frame?: { rgb: Uint8Array; height: number; width: number };
-}
-
-/** A judge's verdict, as it travels back to whoever holds the reward model. */
-export interface AnnotationLabel {
-  key: string;
-  caption: string;
-  /** Scalar label or score (e.g. 1 helpful / 0 not), or a preference for a pair. */
-  label: number;
-  /** For ranking judges: the other caption of the pair and which one was preferred (0, 1, or 0.5 for a tie). */
-  pair?: { other: string; preferred: 0 | 0.5 | 1 };
-}
-
-/** Annotation requests out, labels back; never blocks the caller. */
-export interface AnnotationChannel {
-  /** Fire and forget: the transport may drop requests when its backlog is full (and counts the drops). */
-  request(items: AnnotationRequest[]): void;
-  /** Labels that arrived since the last call. */
-  drainLabels(): AnnotationLabel[];
-}
+export type { AnnotationChannel, AnnotationLabel, AnnotationRequest } from '../../core/types.ts';
 
 export interface Transport {
   readonly kind: 'inprocess' | 'redis';

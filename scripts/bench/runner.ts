@@ -13,9 +13,10 @@
 import { runExperiment } from '../../runner/experiment.ts';
 import { getExperiment } from '../../runner/experiments/index.ts';
 import { resolveExperiment } from '../../runner/resolve.ts';
-import { loadAgents, loadEnvs } from '../../runner/rooms.ts';
+import { GamePolicy, initBackend } from '../../agents/index.ts';
+import { makeEnv } from '../../envs/index.ts';
 import { buildPolicy } from '../../runner/actor/policy.ts';
-import { SeededRng } from '../../runner/rng.ts';
+import { SeededRng } from '../../core/rng.ts';
 import { actorLoopComparison } from './lib/actor-loop.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,13 +28,12 @@ const dir = mkdtempSync(join(tmpdir(), 'thrive-bench-runner-'));
 
 async function bare(name: string, seconds: number): Promise<number> {
   const { config, envRef } = await resolveExperiment(getExperiment(name));
-  const envs = await loadEnvs();
-  const agents = await loadAgents();
-  if (agents.initBackend) await agents.initBackend();
-  const policy = buildPolicy(agents, config.policy);
+  await initBackend();
+  const policy = buildPolicy(config.policy);
+  if (!(policy instanceof GamePolicy)) throw new Error(`bench runner: experiment '${name}' is not a game`);
   const N = config.env.groupSize * config.actors.groupsPerTask;
-  const instances = await Promise.all(Array.from({ length: N }, () => envs.makeEnv(envRef, config.env.options)));
-  const obsDim = (config.policy.obsShape as number[]).reduce((a, b) => a * b, 1);
+  const instances = await Promise.all(Array.from({ length: N }, () => makeEnv(envRef, config.env.options)));
+  const obsDim = policy.config.obsShape.reduce((a, b) => a * b, 1);
   const obs = new Float32Array(N * obsDim);
   const maxSteps = instances[0].spec.maxEpisodeSteps;
   const store = new Float32Array(N * maxSteps * obsDim);
@@ -44,7 +44,7 @@ async function bare(name: string, seconds: number): Promise<number> {
   let steps = 0;
   const t0 = performance.now();
   while (performance.now() - t0 < seconds * 1000) {
-    const { actions } = policy.act!(obs, N, { rng: rng.next, hidden: false });
+    const { actions } = policy.act(obs, N, { rng: rng.next, hidden: false });
     for (let n = 0; n < N; n++) {
       store.set(obs.subarray(n * obsDim, (n + 1) * obsDim), (n * maxSteps + lens[n]) * obsDim);
       const r = instances[n].step(actions[n]);

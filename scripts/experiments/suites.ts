@@ -7,14 +7,25 @@
 import additionThr from '../../runner/experiments/addition-thr.ts';
 import keydoorThr from '../../runner/experiments/keydoor-thr.ts';
 import toolcalcThr from '../../runner/experiments/toolcalc-thr.ts';
+import type { StandInProcessOptions } from '../../rewards/index.ts';
+import { TOOL_SUITES, type Declaration } from './suite-tools.ts';
+import type { SuiteResults } from './run.ts';
 
-type Plain = Record<string, unknown>;
+import type { ExperimentConfigInput } from '../../runner/config.ts';
+import type { JudgeConfig } from '../../rewards/index.ts';
 
 export interface Arm {
   name: string;
   /** What differs in this arm, for tables. */
   label: string;
-  config: Plain;
+  /** Checked against the experiment config's input type at compile time. */
+  config: ExperimentConfigInput;
+  /**
+   * Run a STAND-IN OpenAI-compatible judge server (rewards/testing: rubric answers, not a language model)
+   * on loopback for each run of this arm, and point the arm's LLM judge (`rewards.judge`, or the inner
+   * judge of a 'shuffled' control) at it.
+   */
+  standIn?: StandInProcessOptions;
 }
 
 export interface SuiteEval {
@@ -32,18 +43,25 @@ export interface Suite {
   /** Budget and checkpoint period; quick = the smoke test. */
   budget: { updates: number; checkpointEvery: number };
   quick: { updates: number; checkpointEvery: number };
-  /** Token tasks: evaluate the warm start and every checkpoint on the held-out split. */
-  eval?: { full: SuiteEval; quick: SuiteEval; warmStart: string };
+  /**
+   * Token tasks: evaluate the warm start and every checkpoint on the held-out split, with `script`
+   * (default eval-text.ts; its spec gets every field of full/quick).
+   */
+  eval?: { full: SuiteEval; quick: SuiteEval; warmStart: string; script?: string };
+  /** The protocol's declaration (claim, metric, arms, budget, seeds, what counts against), printed in the report. */
+  declaration?: Declaration;
+  /** The suite's own report (default report.ts). */
+  report?: (r: SuiteResults, dir: string) => string;
 }
 
 const clone = <T>(x: T): T => structuredClone(x);
 
 /** (1) THR steering on Addition-v0 from the SFT warm start: vanilla GRPO vs THR p > 0 vs p < 0. */
 function thrText(): Suite {
-  const base = clone(additionThr) as Plain;
+  const base: ExperimentConfigInput = clone(additionThr);
   const arm = (name: string, label: string, p: number): Arm => ({
     name, label,
-    config: { ...clone(base), name: `thr-text-${name}`, learner: { ...(base.learner as Plain), thr: { p, tau: 0 } } },
+    config: { ...clone(base), name: `thr-text-${name}`, learner: { ...base.learner, thr: { p, tau: 0 } } },
   });
   return {
     name: 'thr-text',
@@ -54,7 +72,7 @@ function thrText(): Suite {
     eval: {
       full: { problems: 200, n: 16, ks: [1, 2, 4, 8, 16] },
       quick: { problems: 20, n: 4, ks: [1, 2, 4] },
-      warmStart: (base.policy as Plain).checkpoint as string,
+      warmStart: base.policy!.checkpoint!,
     },
   };
 }
@@ -66,10 +84,10 @@ function thrText(): Suite {
  * so labels arrive asynchronously, as from a real LLM judge).
  */
 function intrinsic(): Suite {
-  const base = clone(keydoorThr) as Plain;
-  const learner = { ...(base.learner as Plain), thr: { p: 0, tau: 0 } };
-  const rewards = (judge: Plain, model: string): Plain => ({ judge, model: { kind: model }, cExt: 10, cInt: 0.4, beta: 3, annotator: { cacheDir: null } });
-  const arm = (name: string, label: string, r: Plain | null): Arm => ({
+  const base: ExperimentConfigInput = clone(keydoorThr);
+  const learner = { ...base.learner, thr: { p: 0, tau: 0 } };
+  const rewards = (judge: Partial<JudgeConfig>, model: string): ExperimentConfigInput['rewards'] => ({ judge, model: { kind: model }, cExt: 10, cInt: 0.4, beta: 3, annotator: { cacheDir: null } });
+  const arm = (name: string, label: string, r: ExperimentConfigInput['rewards']): Arm => ({
     name, label, config: { ...clone(base), name: `intrinsic-${name}`, learner, rewards: r },
   });
   return {
@@ -89,10 +107,10 @@ function intrinsic(): Suite {
 
 /** (3) Tool use: THR-GRPO on ToolCalc-v0 from its SFT warm start, against the warm start itself. */
 function tooluse(): Suite {
-  const base = clone(toolcalcThr) as Plain;
+  const base: ExperimentConfigInput = clone(toolcalcThr);
   const arm = (name: string, label: string, p: number): Arm => ({
     name, label,
-    config: { ...clone(base), name: `tooluse-${name}`, learner: { ...(base.learner as Plain), thr: { p, tau: 0 } } },
+    config: { ...clone(base), name: `tooluse-${name}`, learner: { ...base.learner, thr: { p, tau: 0 } } },
   });
   return {
     name: 'tooluse',
@@ -103,7 +121,7 @@ function tooluse(): Suite {
     eval: {
       full: { problems: 200, n: 4, ks: [1, 4] },
       quick: { problems: 10, n: 2, ks: [1, 2] },
-      warmStart: (base.policy as Plain).checkpoint as string,
+      warmStart: base.policy!.checkpoint!,
     },
   };
 }
@@ -118,4 +136,5 @@ function intrinsicLong(): Suite {
   };
 }
 
-export const SUITES: Record<string, () => Suite> = { 'thr-text': thrText, intrinsic, 'intrinsic-long': intrinsicLong, tooluse };
+/** Suite factories; `quick` lets a suite that builds on another's results read the smoke-test ones. */
+export const SUITES: Record<string, (o: { quick: boolean }) => Suite> = { 'thr-text': thrText, intrinsic, 'intrinsic-long': intrinsicLong, tooluse, ...TOOL_SUITES };

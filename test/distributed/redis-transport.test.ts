@@ -51,16 +51,16 @@ test('config: defaults, unknown keys and bad values are named', () => {
   assert.is(c.namespace, 'thrive');
   assert.is(c.tls.rejectUnauthorized, true);
   const bad: [unknown, RegExp][] = [
-    [{ bogus: 1 }, /unknown redis transport config key 'bogus'. Valid keys: url, namespace/],
-    [{ url: 'http://x' }, /'url' must start with redis:\/\/ or rediss:\/\//],
-    [{ url: 'not a url' }, /'url' is not a URL/],
+    [{ bogus: 1 }, /unknown config key 'redis\.bogus'. Valid keys of 'redis': url, namespace/],
+    [{ url: 'http://x' }, /'redis\.url' must start with redis:\/\/ or rediss:\/\//],
+    [{ url: 'not a url' }, /'redis\.url' is not a URL/],
     [{ url: 'redis://h:1/abc' }, /database number/],
-    [{ maxQueued: 0 }, /'maxQueued' must be an integer >= 1, got 0/],
-    [{ claimIdleMs: 2.5 }, /'claimIdleMs' must be an integer/],
-    [{ namespace: 'a b' }, /'namespace' must be/],
-    [{ tls: { ca: 'x' } }, /unknown redis transport config key 'tls.ca'/],
-    [{ tls: { certFile: 'c.pem' } }, /'tls.certFile' and 'tls.keyFile' go together/],
-    [{ weightVersionsKept: 1 }, /'weightVersionsKept' must be an integer >= 2/],
+    [{ maxQueued: 0 }, /'redis\.maxQueued' must be an integer >= 1, got 0/],
+    [{ claimIdleMs: 2.5 }, /'redis\.claimIdleMs' must be an integer/],
+    [{ namespace: 'a b' }, /'redis\.namespace' must be/],
+    [{ tls: { ca: 'x' } }, /unknown config key 'redis\.tls\.ca'/],
+    [{ tls: { certFile: 'c.pem' } }, /'redis\.tls\.certFile' and 'redis\.tls\.keyFile' go together/],
+    [{ weightVersionsKept: 1 }, /'redis\.weightVersionsKept' must be an integer >= 2/],
     [[], /must be an object/],
   ];
   for (const [input, re] of bad) assert.throws(() => validateRedisTransportConfig(input), re, JSON.stringify(input));

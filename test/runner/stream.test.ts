@@ -49,9 +49,9 @@ test('hub rejects bad topics, data and config with errors naming them', () => {
   assert.throws(() => hub.publish('metric' as never, { step: 1 }), /unknown topic "metric".*valid: metrics/);
   assert.throws(() => hub.publish('metrics', { loss: 1 }), /needs a numeric "step"/);
   assert.throws(() => hub.publish('event', [] as never), /plain object/);
-  assert.throws(() => validateHubConfig({ history: { metrics: -1 } }), /history\.metrics = -1/);
-  assert.throws(() => validateHubConfig({ histroy: {} } as never), /unknown hub config key "histroy"/);
-  assert.throws(() => validateHubConfig({ history: { bogus: 1 } as never }), /unknown topic "bogus"/);
+  assert.throws(() => validateHubConfig({ history: { metrics: -1 } }), /'hub\.history\.metrics' must be an integer >= 0 and <= 1000000, got -1/);
+  assert.throws(() => validateHubConfig({ histroy: {} } as never), /unknown config key 'hub\.histroy' \(did you mean 'hub\.history'\?\)/);
+  assert.throws(() => validateHubConfig({ history: { bogus: 1 } as never }), /unknown config key 'hub\.history\.bogus'. Valid keys of 'hub\.history': metrics, episode/);
   assert.is(validateHubConfig({}).history.config, 1);
 });
 
@@ -248,9 +248,9 @@ test('a non-loopback host needs a token; the token guards /ws and /api', async (
   await startStreamServer({ hub, token: 'short' }).catch((e) => (err = e));
   assert.match(err?.message ?? '', /at least 16/);
   await startStreamServer({ hub, prot: 1 } as never).catch((e) => (err = e));
-  assert.match(err?.message ?? '', /unknown option "prot"/);
+  assert.match(err?.message ?? '', /unknown config key 'server\.prot' \(did you mean 'server\.port'\?\)/);
   await startStreamServer({ hub, port: 70000 }).catch((e) => (err = e));
-  assert.match(err?.message ?? '', /port = 70000/);
+  assert.match(err?.message ?? '', /'server\.port' must be an integer >= 0 and <= 65535, got 70000/);
 
   const token = 'abcdefghijklmnop0123';
   const server = await startStreamServer({ hub, token });

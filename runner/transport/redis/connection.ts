@@ -22,12 +22,12 @@ const PERMANENT = /WRONGPASS|NOAUTH|invalid password|invalid username|NOPERM|ERR
 function tlsOptions(config: RedisTransportConfig): RedisOptions['tls'] | undefined {
   if (!config.url.startsWith('rediss:')) return undefined;
   const t = config.tls;
-  const read = (file: string | undefined, key: string) => {
-    if (file === undefined) return undefined;
+  const read = (file: string | null, key: string) => {
+    if (file === null) return undefined;
     try {
       return readFileSync(file);
     } catch (e) {
-      throw new Error(`redis transport config key 'tls.${key}': cannot read ${JSON.stringify(file)} (${(e as Error).message})`);
+      throw new Error(`config key 'redis.tls.${key}': cannot read ${JSON.stringify(file)} (${(e as Error).message})`);
     }
   };
   return {
@@ -35,7 +35,7 @@ function tlsOptions(config: RedisTransportConfig): RedisOptions['tls'] | undefin
     cert: read(t.certFile, 'certFile'),
     key: read(t.keyFile, 'keyFile'),
     rejectUnauthorized: t.rejectUnauthorized,
-    servername: t.servername,
+    servername: t.servername ?? undefined,
   };
 }
 

@@ -10,7 +10,7 @@ import { makeEnv } from '../../../envs/index.ts';
 import { GamePolicy } from '../../../agents/index.ts';
 import { rolloutGames, type ActorTask } from '../../../runner/actor/worker.ts';
 import { frame, type TrajectoryBatch } from '../../../runner/trajectory.ts';
-import { SeededRng } from '../../../runner/rng.ts';
+import { SeededRng } from '../../../core/rng.ts';
 
 export async function actorLoopComparison(rounds: number, opts: { groups?: number; G?: number; tasksPerRound?: number } = {}) {
   const G = opts.G ?? 8, groups = opts.groups ?? 4, N = G * groups, per = opts.tasksPerRound ?? 20;
@@ -42,11 +42,11 @@ export async function actorLoopComparison(rounds: number, opts: { groups?: numbe
   };
   const actor = (): number => {
     const task = {
-      init: { envId: 'KeyDoor-v0', groupSize: G, sampling: { temperature: 1 }, greedy: false, policy: { obsShape } },
+      init: { envId: 'KeyDoor-v0', groupSize: G, temperature: 1, greedy: false, policy: { obsShape } },
       groups: Array.from({ length: groups }, (_, g) => ({ group: g, seed: seedBase + g })), wantFrames: false,
     } as unknown as ActorTask;
     const out: TrajectoryBatch = { actorId: 'bench', taskIndex: 0, policyVersion: 0, records: [], faults: [], steps: 0, busyMs: 0, policyMs: 0 };
-    rolloutGames({ instances: envs as never, policy: policy as never, version: 0, frameKey: null }, task, new SeededRng(seedBase), out);
+    rolloutGames({ instances: envs as never, version: 0, frameKey: null }, policy, task, new SeededRng(seedBase), out);
     frame(out);
     return out.steps;
   };

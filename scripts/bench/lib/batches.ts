@@ -10,7 +10,7 @@ import { getExperiment } from '../../../runner/experiments/index.ts';
 import { rolloutTokens } from '../../../runner/actor/tokens.ts';
 import { rolloutGames, type ActorTask } from '../../../runner/actor/worker.ts';
 import { buildLearnerBatch } from '../../../runner/learner/batch.ts';
-import { SeededRng } from '../../../runner/rng.ts';
+import { SeededRng } from '../../../core/rng.ts';
 import type { TrajectoryBatch } from '../../../runner/trajectory.ts';
 
 export interface BenchBatch {
@@ -39,13 +39,13 @@ export async function experimentBatch(name: string, seed = 1): Promise<BenchBatc
     ? new GamePolicy({ obsShape, numActions, ...exp.policy, seed: exp.seed })
     : policyFromCheckpoint(checkpoint!);
   const task = {
-    init: { envId: exp.env.id, groupSize: G, sampling: { temperature: 1 }, greedy: false, policy: { obsShape } },
+    init: { envId: exp.env.id, groupSize: G, temperature: 1, greedy: false, policy: { obsShape } },
     groups: Array.from({ length: groups }, (_, g) => ({ group: g, seed: seed * 7919 + g })),
     wantFrames: false,
   } as unknown as ActorTask;
   const out: TrajectoryBatch = { actorId: 'bench', taskIndex: 0, policyVersion: 0, records: [], faults: [], steps: 0, busyMs: 0, policyMs: 0 };
   const rng = new SeededRng(seed);
-  if (spec.family === 'games') rolloutGames({ instances: envs as never, policy, version: 0, frameKey: null }, task, rng, out);
+  if (spec.family === 'games') rolloutGames({ instances: envs as never, version: 0, frameKey: null }, policy as never, task, rng, out);
   else rolloutTokens(envs as never, policy, task, rng, out);
   for (const e of envs) e.close();
   const returns = Float32Array.from(out.records, (r) => r.rewards.reduce((a, b) => a + b, 0));
