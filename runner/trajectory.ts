@@ -92,8 +92,26 @@ export function encodeBatch(batch: TrajectoryBatch): Uint8Array {
 }
 
 export function decodeBatch(bytes: Uint8Array): TrajectoryBatch {
-  const b = packr.unpack(bytes) as TrajectoryBatch;
+  let raw: Float32Array | null = null;
+  let body = bytes;
+  if (bytes.byteLength >= 8 && new DataView(bytes.buffer, bytes.byteOffset, 8).getUint32(0, true) === RAW_MAGIC) {
+    const n = new DataView(bytes.buffer, bytes.byteOffset, 8).getUint32(4, true);
+    if (bytes.byteLength < 8 + 4 * n) throw new Error(`corrupt trajectory batch: ${bytes.byteLength} bytes cannot hold its ${n} observation values`);
+    const start = bytes.byteOffset + 8;
+    raw = start % 4 === 0 ? new Float32Array(bytes.buffer, start, n) : new Float32Array(bytes.slice(8, 8 + 4 * n).buffer);
+    body = bytes.subarray(8 + 4 * n);
+  }
+  const b = packr.unpack(body) as TrajectoryBatch;
   if (!b || !Array.isArray(b.records)) throw new Error('corrupt trajectory batch: no records array');
+  if (raw) {
+    for (const r of b.records as Array<TrajectoryRecord & { obsAt?: [number, number] }>) {
+      if (!r.obsAt) continue;
+      const [o, len] = r.obsAt;
+      if (o + len > raw.length) throw new Error(`corrupt trajectory batch: record obs [${o}, ${o + len}) beyond ${raw.length} values`);
+      r.obs = raw.subarray(o, o + len);
+      delete r.obsAt;
+    }
+  }
   return b;
 }
 
@@ -108,19 +126,42 @@ export function decodeValue<T>(bytes: Uint8Array): T {
 }
 
 /**
- * Actor output framing: [u32 LE steps][i32 LE policy version][msgpack TrajectoryBatch], one buffer that is
- * transferred (not copied) to the main thread, which reads the step count (throughput accounting) and the
- * version the batch was sampled with (the TrajectoryMessage's policyVersion) without decoding.
+ * Actor output framing: [u32 LE steps][i32 LE policy version][body], one buffer that is transferred (not
+ * copied) to the main thread, which reads the step count (throughput accounting) and the version the
+ * batch was sampled with (the TrajectoryMessage's policyVersion) without decoding.
+ *
+ * The body keeps the records' observations (games: nearly all of a batch's bytes, ~2 MB per task) out of
+ * msgpack: [u32 RAW_MAGIC][u32 n][n float32: every record's obs, back to back][msgpack TrajectoryBatch
+ * whose records carry `obsAt: [offset, length]` instead of `obs`]. Encoding then copies each observation
+ * once (a memcpy), and decoding hands out views into the received buffer (when it is 4-byte aligned; a
+ * copy otherwise). `decodeBatch` reads this body and plain msgpack (encodeBatch) alike.
  */
 const HEADER = 8;
+/** 0xC1 is the one byte msgpack never uses, so a plain msgpack body cannot start like this. */
+const RAW_MAGIC = 0x325254c1; // bytes c1 'T' 'R' '2'
 
 export function frame(batch: TrajectoryBatch): Uint8Array {
-  const body = packr.pack(batch);
-  const out = new Uint8Array(HEADER + body.byteLength);
+  let n = 0;
+  for (const r of batch.records) if (r.obs) n += r.obs.length;
+  let at = 0;
+  const records = batch.records.map((r) => {
+    if (!r.obs) return r;
+    const { obs, ...rest } = r;
+    const rec = { ...rest, obsAt: [at, obs.length] };
+    at += obs.length;
+    return rec;
+  });
+  const body = packr.pack({ ...batch, records });
+  const out = new Uint8Array(HEADER + 8 + 4 * n + body.byteLength);
   const dv = new DataView(out.buffer);
   dv.setUint32(0, batch.steps >>> 0, true);
   dv.setInt32(4, batch.policyVersion | 0, true);
-  out.set(body, HEADER);
+  dv.setUint32(HEADER, RAW_MAGIC, true);
+  dv.setUint32(HEADER + 4, n, true);
+  const raw = new Float32Array(out.buffer, HEADER + 8, n);
+  at = 0;
+  for (const r of batch.records) if (r.obs) { raw.set(r.obs, at); at += r.obs.length; }
+  out.set(body, HEADER + 8 + 4 * n);
   return out;
 }
 

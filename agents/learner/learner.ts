@@ -14,6 +14,7 @@ import { groupAdvantages, intrinsicToGoAdvantages, processAdvantages, tokenAdvan
 import { aggregationCoefficients, chosenLogProbs, grpoLoss, LOSS_STATS } from './grpo-loss.ts';
 import { correctRollouts, effectiveTau, thrStats, thrWeights, tokenHiddenReward, type ThrStats } from './thr.ts';
 import { AdamW, type AdamState } from './adam.ts';
+import { readInto } from '../backend.ts';
 
 /** Flat per-update metrics (numbers only, ready for metrics.jsonl). Means are over real tokens unless noted. */
 export interface LearnerMetrics {
@@ -184,6 +185,8 @@ export class GrpoLearner<I = unknown> {
   private readonly sliceInputs: (inputs: I, rows: readonly number[], B: number) => I;
   private readonly adam: AdamW;
   private rng: { s: number };
+  /** Read-back buffers reused across updates (probabilities and hidden states for THR, gradients). */
+  private readonly scratch: { probs?: Float32Array; hidden?: Float32Array; grads: (Float32Array | undefined)[] } = { grads: [] };
   private updates = 0;
   private skippedUpdates = 0;
 
@@ -252,19 +255,20 @@ export class GrpoLearner<I = unknown> {
   }
 
   /** Entropy and THR from one forward's outputs over the full batch (values only, no gradient). */
-  private analyse(batch: LearnerBatch<I>, out: PolicyOutputs, maskT: tf.Tensor2D, prep: Prepared): FirstPass {
-    const entropySum = tf.tidy(() => {
-      const logp = tf.logSoftmax(out.logits, -1);
-      return logp.exp().mul(logp).sum(-1).neg().mul(maskT).sum();
+  private analyse(batch: LearnerBatch<I>, out: PolicyOutputs, maskT: tf.Tensor2D, prep: Prepared, logpAll?: tf.Tensor3D): FirstPass {
+    // π and log π from the loss's own log-softmax when given (one log-softmax per forward, not three).
+    const [probsT, entropySum] = tf.tidy(() => {
+      const logp = logpAll ?? tf.logSoftmax(out.logits, -1);
+      const p = logp.exp();
+      return [p, p.mul(logp).sum(-1).neg().mul(maskT).sum()];
     });
     const ent = entropySum.dataSync()[0];
     entropySum.dispose();
-    if (!this.config.thr.enabled || !prep.correct) return { entropySum: ent, thr: null, thrMs: 0, downloadMs: 0 };
+    if (!this.config.thr.enabled || !prep.correct) { probsT.dispose(); return { entropySum: ent, thr: null, thrMs: 0, downloadMs: 0 }; }
     const t0 = performance.now();
-    const probsT = tf.softmax(out.logits, -1);
-    const probs = probsT.dataSync() as Float32Array;
+    const probs = (this.scratch.probs = readInto(probsT, this.scratch.probs));
     probsT.dispose();
-    const hidden = out.hidden.dataSync() as Float32Array;
+    const hidden = (this.scratch.hidden = readInto(out.hidden, this.scratch.hidden));
     const t1 = performance.now();
     const [, , V] = out.logits.shape;
     const d = out.hidden.shape[2];
@@ -296,7 +300,7 @@ export class GrpoLearner<I = unknown> {
   private lossAndGrads(
     batch: LearnerBatch<I>, rows: readonly number[],
     consts: { adv: Float32Array | null; refLogp: Float32Array | null; totalTokens: number; numMinibatches: number },
-    onFirst: ((out: PolicyOutputs, maskT: tf.Tensor2D) => Float32Array) | null,
+    onFirst: ((out: PolicyOutputs, maskT: tf.Tensor2D, logpAll: tf.Tensor3D) => Float32Array) | null,
   ): { loss: tf.Scalar; grads: (tf.Tensor | undefined)[]; stats: tf.Tensor1D } {
     const { L } = batch;
     const full = rows.length === batch.B && rows.every((b, i) => b === i);
@@ -313,9 +317,10 @@ export class GrpoLearner<I = unknown> {
       const actionsT = tf.tensor2d(full ? batch.actions : pickInt(batch.actions, rows, L), [n, L], 'int32');
       const out = this.tempered(this.policy.evaluate(inputs));
       this.checkOutputs(out, n, L);
+      const logpAll = tf.logSoftmax(out.logits, -1) as tf.Tensor3D;
       // Fused first pass: THR comes from this very forward's probabilities and hidden states.
-      const adv = onFirst ? onFirst(out, maskT) : consts.adv!;
-      const logp = chosenLogProbs(out.logits, actionsT);
+      const adv = onFirst ? onFirst(out, maskT, logpAll) : consts.adv!;
+      const logp = logpAll.mul(tf.oneHot(actionsT, this.policy.numActions).toFloat()).sum(-1) as tf.Tensor2D; // as chosenLogProbs
       const r = grpoLoss({
         logp,
         oldLogp: tf.tensor2d(pick(batch.behaviourLogp, rows, L), [n, L]),
@@ -397,14 +402,18 @@ export class GrpoLearner<I = unknown> {
         for (let mb = 0; mb < c.numMinibatches; mb++) {
           const rows = order.slice(Math.floor((mb * B) / c.numMinibatches), Math.floor(((mb + 1) * B) / c.numMinibatches)).sort((a, b) => a - b);
           const onFirst = first === null
-            ? (out: PolicyOutputs, maskT: tf.Tensor2D) => { first = this.analyse(batch, out, maskT, prep); return (adv = weighted(first.thr)); }
+            ? (out: PolicyOutputs, maskT: tf.Tensor2D, logpAll: tf.Tensor3D) => { first = this.analyse(batch, out, maskT, prep, logpAll); return (adv = weighted(first.thr)); }
             : null;
           const { loss, grads, stats } = this.lossAndGrads(batch, rows, { adv, refLogp, totalTokens: prep.tokens, numMinibatches: c.numMinibatches }, onFirst);
           const present = grads.filter((g): g is tf.Tensor => g !== undefined);
-          const summary = tf.tidy(() => tf.concat([loss.reshape([1]), tf.addN(present.map((g) => g.square().sum())).reshape([1]), stats]));
+          const summary = tf.tidy(() => tf.concat([loss.reshape([1]), stats]));
           const values = summary.dataSync();
           summary.dispose();
-          const lossV = values[0], norm = Math.sqrt(values[1]);
+          // The gradients are read back once: for the global norm here and for the optimiser's step.
+          const gradArrays = grads.map((g, i) => (g ? (this.scratch.grads[i] = readInto(g, this.scratch.grads[i])) : undefined));
+          let sumSq = 0;
+          for (const g of gradArrays) if (g) for (let k = 0; k < g.length; k++) sumSq += g[k] * g[k];
+          const lossV = values[0], norm = Math.sqrt(sumSq);
           if (!Number.isFinite(lossV) || !Number.isFinite(norm)) {
             tf.dispose([loss, stats, ...present]);
             const what = !Number.isFinite(lossV) ? `loss ${lossV}` : `gradient norm ${norm}`;
@@ -415,12 +424,12 @@ export class GrpoLearner<I = unknown> {
             break outer;
           }
           const scale = c.maxGradNorm > 0 && norm > c.maxGradNorm ? c.maxGradNorm / (norm + 1e-6) : 1;
-          this.adam.apply(grads, scale);
           tf.dispose([loss, stats, ...present]);
+          this.adam.applyArrays(gradArrays, scale);
           acc.loss += lossV;
           acc.gradNorm += norm;
           acc.steps++;
-          for (let i = 0; i < LOSS_STATS.length; i++) acc.stats[i] += values[2 + i];
+          for (let i = 0; i < LOSS_STATS.length; i++) acc.stats[i] += values[1 + i];
         }
       }
     } finally {
@@ -482,8 +491,8 @@ export class GrpoLearner<I = unknown> {
     let thr: Float32Array | null = null;
     let adv: Float32Array = prep.tokenAdv;
     const all = Array.from({ length: batch.B }, (_, b) => b);
-    const onFirst = (out: PolicyOutputs, maskT: tf.Tensor2D) => {
-      thr = this.analyse(batch, out, maskT, prep).thr;
+    const onFirst = (out: PolicyOutputs, maskT: tf.Tensor2D, logpAll: tf.Tensor3D) => {
+      thr = this.analyse(batch, out, maskT, prep, logpAll).thr;
       if (thr) {
         const tau = effectiveTau(thr, batch.mask, this.config.thr.tau, this.config.thr.tauRelative);
         const w = thrWeights(thr, batch.mask, { ...this.config.thr, tau });

@@ -19,6 +19,7 @@ import type { NamedWeights, PolicyOutputs, TrainablePolicy } from '../types.ts';
 import { ConfigError, joinKey, parse, type Infer, type Input, type Schema } from '../../core/schema.ts';
 import { MAX_POLICY_PARAMETERS } from './size.ts';
 import { matmulT, reluInPlace, tanhInPlace } from './jsmath.ts';
+import { linear, tanh } from './ops.ts';
 import { ParamStore } from './params.ts';
 import { makeRng, type Rng } from './rng.ts';
 import { chooseAction, validateSamplingOptions } from './sampling.ts';
@@ -166,16 +167,17 @@ export class GamePolicy implements TrainablePolicy<GameInputs> {
         const cols: tf.Tensor4D[] = [];
         for (let dy = 0; dy < k; dy++) for (let dx = 0; dx < k; dx++) cols.push(padded.slice([0, dy, dx, 0], [N, H, W, ch]) as tf.Tensor4D);
         const patches = (cols.length === 1 ? cols[0]! : tf.concat(cols, 3)).reshape([N * H * W, k * k * ch]);
-        img = tf.relu(patches.matMul(v[`conv${i}.weight`]!).add(v[`conv${i}.bias`]!)).reshape([N, H, W, out]) as tf.Tensor4D;
+        img = tf.relu(linear(patches as tf.Tensor2D, v[`conv${i}.weight`]!, v[`conv${i}.bias`], { inputGrad: i > 0 })).reshape([N, H, W, out]) as tf.Tensor4D;
         ch = out;
       });
       h = img.reshape([N, H * W * ch]);
     }
     c.hidden.forEach((_, i) => {
-      const z = h.matMul(v[`fc${i}.weight`]!).add(v[`fc${i}.bias`]!) as tf.Tensor2D;
-      h = c.activation === 'tanh' ? tf.tanh(z) : tf.relu(z);
+      // The observations are constants: no gradient is computed for them.
+      const z = linear(h, v[`fc${i}.weight`]!, v[`fc${i}.bias`], { inputGrad: i > 0 || c.arch === 'conv' });
+      h = (c.activation === 'tanh' ? tanh(z) : tf.relu(z)) as tf.Tensor2D;
     });
-    const logits = h.matMul(v['head.weight']!).add(v['head.bias']!) as tf.Tensor2D;
+    const logits = linear(h, v['head.weight']!, v['head.bias']);
     return { logits, hidden: h };
   }
 
@@ -239,13 +241,13 @@ export class GamePolicy implements TrainablePolicy<GameInputs> {
     return { logits, hidden: h };
   }
 
-  /** Same as forwardJs, through tfjs (kept for the benchmark and for large nets). */
-  forwardTf(obs: Float32Array, N: number): { logits: Float32Array; hidden: Float32Array } {
+  /** Same as forwardJs, through tfjs (the default `actImpl`). `hidden: false` skips reading the hidden layer back. */
+  forwardTf(obs: Float32Array, N: number, opts: { hidden?: boolean } = {}): { logits: Float32Array; hidden: Float32Array } {
     const [l, h] = tf.tidy(() => {
       const o = this.forward(tf.tensor2d(obs, [N, this.obsDim]));
       return [o.logits, o.hidden];
     });
-    const out = { logits: l.dataSync() as Float32Array, hidden: h.dataSync() as Float32Array };
+    const out = { logits: l.dataSync() as Float32Array, hidden: opts.hidden === false ? new Float32Array(0) : (h.dataSync() as Float32Array) };
     l.dispose();
     h.dispose();
     return out;
@@ -254,7 +256,7 @@ export class GamePolicy implements TrainablePolicy<GameInputs> {
   /** Choose actions for N envs at once from their observations [N*obsDim]. */
   act(obs: Float32Array, N: number, opts: ActOptions = {}): ActResult {
     if (obs.length !== N * this.obsDim) throw new Error(`GamePolicy.act: obs has ${obs.length} values, expected N*obsDim = ${N}*${this.obsDim}`);
-    const { logits, hidden } = this.config.actImpl === 'js' ? this.forwardJs(obs, N) : this.forwardTf(obs, N);
+    const { logits, hidden } = this.config.actImpl === 'js' ? this.forwardJs(obs, N) : this.forwardTf(obs, N, { hidden: opts.hidden });
     const rng = opts.rng ?? this.rng;
     const sampling = validateSamplingOptions({ greedy: opts.greedy ?? false, temperature: opts.temperature ?? 1 });
     // At T = 1 keep the policy's own log-softmax (bit-identical to before temperature existed).

@@ -29,8 +29,41 @@ export interface Choice {
   modelLogp: number;
 }
 
+/** exp(z_j − max z) of the row being sampled (reused: no allocation per call). */
+let scratch = new Float64Array(256);
+
+/**
+ * Sampling without truncation in one pass of exp: e_j = exp(z_j − max z), draw from e / Σe,
+ * logp = z_a − max − log Σe with z = logits / T (the same numbers as log-softmax then exp, to rounding).
+ */
+function sampleFull(logits: Float32Array, offset: number, n: number, invT: number, rng: Rng): { action: number; logp: number } {
+  if (scratch.length < n) scratch = new Float64Array(n);
+  const e = scratch;
+  let max = -Infinity;
+  for (let j = 0; j < n; j++) { const z = logits[offset + j]! * invT; if (z > max) max = z; }
+  let total = 0;
+  for (let j = 0; j < n; j++) { const v = Math.exp(logits[offset + j]! * invT - max); e[j] = v; total += v; }
+  let u = rng() * total;
+  let action = n - 1;
+  for (let j = 0; j < n; j++) { u -= e[j]!; if (u < 0) { action = j; break; } }
+  return { action, logp: logits[offset + action]! * invT - max - Math.log(total) };
+}
+
+/** log softmax(logits)[action] of one row. */
+function modelLogProb(logits: Float32Array, offset: number, n: number, action: number): number {
+  let max = -Infinity;
+  for (let j = 0; j < n; j++) max = Math.max(max, logits[offset + j]!);
+  let sum = 0;
+  for (let j = 0; j < n; j++) sum += Math.exp(logits[offset + j]! - max);
+  return logits[offset + action]! - max - Math.log(sum);
+}
+
 /** Pick one action from logits[offset .. offset+n). */
 export function chooseAction(logits: Float32Array, offset: number, n: number, o: Required<SamplingOptions>, rng: Rng): Choice {
+  if (!o.greedy && o.topP === 1 && (o.topK === 0 || o.topK >= n)) {
+    const { action, logp } = sampleFull(logits, offset, n, 1 / o.temperature, rng);
+    return { action, logp, modelLogp: o.temperature === 1 ? logp : modelLogProb(logits, offset, n, action) };
+  }
   const model = logSoftmaxRow(logits, offset, n);
   if (o.greedy) {
     let best = 0;

@@ -155,7 +155,13 @@ interface RowBuf {
 }
 let rowBufs: RowBuf[] = [];
 
-function rolloutGames(s: ActorState, policy: GamePolicy, task: ActorTask, rng: SeededRng, out: TrajectoryBatch): void {
+/**
+ * What a game rollout needs of the actor's state (exported for the benchmarks, which run it in-process).
+ * The records' typed arrays are views into buffers the next rollout reuses: encode (or copy) them first.
+ */
+export type GameRolloutState = Pick<ActorState, 'instances' | 'version' | 'frameKey'>;
+
+export function rolloutGames(s: GameRolloutState, policy: GamePolicy, task: ActorTask, rng: SeededRng, out: TrajectoryBatch): void {
   const G = task.init.groupSize;
   const N = task.groups.length * G;
   const envs = s.instances;
@@ -256,15 +262,17 @@ function rolloutGames(s: ActorState, policy: GamePolicy, task: ActorTask, rng: S
       seed: task.groups[g].seed,
       group: task.groups[g].group,
       member: n % G,
-      actions: b.actions.slice(0, b.len),
-      logp: b.logp.slice(0, b.len),
-      rewards: b.rewards.slice(0, b.len),
+      // Views into the reused row buffers, not copies: the batch is encoded (frame) before the next task
+      // reuses them.
+      actions: b.actions.subarray(0, b.len),
+      logp: b.logp.subarray(0, b.len),
+      rewards: b.rewards.subarray(0, b.len),
       messages: b.messages,
       success: d.success,
       terminated: d.terminated,
       truncated: d.truncated,
       policyVersion: s.version,
-      obs: b.obs.slice(0, b.len * obsDim),
+      obs: b.obs.subarray(0, b.len * obsDim),
       obsDim,
     };
     if (frameKey) rec.frameKeys = b.keys;

@@ -5,7 +5,8 @@
  *   2. the pipeline end to end with 1 and 2 actor workers (learner thread running, annotator on):
  *      env steps/s over the run after the first update (start-up excluded);
  *   3. the pipeline's actor loop per busy actor-second (steps / time the actor spent inside tasks):
- *      overhead = 1 − that ÷ bare (target ≤ 10%);
+ *      overhead = 1 − that ÷ bare (target ≤ 10%); and, steadier, the actor's task code (rollout +
+ *      encoding) against the bare loop in this one thread, per CPU-second, interleaved (target ≥ 0.9);
  *   4. text: generated tokens/s of the Addition-v0 experiment (1 worker), if the token policy exists.
  * Compares as ratios within one run (the machine is noisy). Last line: one JSON object.
  */
@@ -16,6 +17,7 @@ import { GamePolicy, initBackend } from '../../agents/index.ts';
 import { makeEnv } from '../../envs/index.ts';
 import { buildPolicy } from '../../runner/actor/policy.ts';
 import { SeededRng } from '../../core/rng.ts';
+import { actorLoopComparison } from './lib/actor-loop.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,6 +98,13 @@ out.actorLoopOverhead = 1 - p1.actorStepsPerBusySec / bareRate;
 out.endToEnd1wOverBare = p1.stepsPerSec / bareRate;
 out.scaling2wOver1w = p2.stepsPerSec / p1.stepsPerSec;
 console.log(`actor-loop overhead vs bare: ${(100 * (out.actorLoopOverhead as number)).toFixed(1)}% (target ≤ 10%); end-to-end 1 worker / bare: ${(out.endToEnd1wOverBare as number).toFixed(2)}; 2 workers / 1 worker: ${(out.scaling2wOver1w as number).toFixed(2)} (2 cores shared with the learner thread)`);
+{
+  const c = await actorLoopComparison(5);
+  const med = (x: number[]) => [...x].sort((a, b) => a - b)[x.length >> 1]!;
+  out.actorTaskOverBarePerCpuSecond = med(c.ratio);
+  out.actorTaskPerCpuSecond = { bare: med(c.bareRates), actor: med(c.actorRates), ratios: c.ratio.map((x) => +x.toFixed(3)) };
+  console.log(`actor task code vs bare loop, same thread, per CPU-second: ${med(c.actorRates).toFixed(0)} vs ${med(c.bareRates).toFixed(0)} steps → ${med(c.ratio).toFixed(2)} (rounds ${c.ratio.map((x) => x.toFixed(2)).join(' ')}; target ≥ 0.9)`);
+}
 try {
   const t = await pipeline('addition-thr', 1, SECONDS);
   console.log(`pipeline addition-thr (text), 1 actor worker: ${t.stepsPerSec.toFixed(0)} generated tokens/s end to end (${t.updates} updates)`);
