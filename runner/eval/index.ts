@@ -1,0 +1,4 @@
+/** runner/eval: evaluate a run directory, checkpoint or policy file on an env's held-out split (`npm run eval`). */
+export { loadEvalTarget, type EvalTarget, type TargetOverrides } from './target.ts';
+export { evaluateTarget, validateEvalOptions, EVAL_OPTIONS, type EvalOptions, type EvalOptionsInput, type EvalResult, type PassResult } from './evaluate.ts';
+export { formatEvalTable, evalToCsv, evalToJson } from './report.ts';

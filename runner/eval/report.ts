@@ -1,0 +1,46 @@
+/** An evaluation as a terminal table, CSV rows (one per target × pass) and the JSON document `--out x.json` writes. */
+import { formatTable, toCsv, type Cell } from '../table.ts';
+import type { EvalResult } from './evaluate.ts';
+
+function columns(results: readonly EvalResult[]): { ks: string[]; comps: string[] } {
+  const ks = new Set<string>();
+  const comps = new Set<string>();
+  for (const r of results) for (const p of r.passes) {
+    for (const k of Object.keys(p.passAtK ?? {})) ks.add(k);
+    for (const c of Object.keys(p.components)) comps.add(c);
+  }
+  return { ks: [...ks].sort((a, b) => Number(a) - Number(b)), comps: [...comps] };
+}
+
+function rows(results: readonly EvalResult[], table: boolean): { headers: string[]; rows: Cell[][] } {
+  const { ks, comps } = columns(results);
+  const headers = table
+    ? ['target', 'ckpt', 'env', 'split', 'mode', 'T', 'episodes', 'success', '95% CI', 'return', 'length', ...ks.map((k) => `pass@${k}`), ...comps]
+    : ['target', 'version', 'env', 'split', 'mode', 'temperature', 'problems', 'samples_per_problem', 'episodes', 'successes', 'success_rate', 'ci95_low', 'ci95_high',
+      'return_mean', 'return_std', 'length_mean', 'truncated_rate', ...ks.map((k) => `pass_at_${k}`), ...comps.map((c) => `component_${c}`), 'seconds'];
+  const out: Cell[][] = [];
+  for (const r of results) {
+    for (const p of r.passes) {
+      const tail = [...ks.map((k) => p.passAtK?.[k]), ...comps.map((c) => p.components[c])];
+      out.push(table
+        ? [r.target, r.version, r.env, r.split ?? '—', p.mode, p.temperature, p.episodes, p.successRate, `${p.successCi95[0].toFixed(3)}–${p.successCi95[1].toFixed(3)}`, p.returnMean, p.lengthMean, ...tail]
+        : [r.target, r.version, r.env, r.split, p.mode, p.temperature, p.problems, p.samplesPerProblem, p.episodes, p.successes, p.successRate, p.successCi95[0], p.successCi95[1],
+          p.returnMean, p.returnStd, p.lengthMean, p.truncatedRate, ...tail, p.seconds]);
+    }
+  }
+  return { headers, rows: out };
+}
+
+export function formatEvalTable(results: readonly EvalResult[]): string {
+  const t = rows(results, true);
+  return formatTable(t.headers, t.rows);
+}
+
+export function evalToCsv(results: readonly EvalResult[]): string {
+  const t = rows(results, false);
+  return toCsv(t.headers, t.rows);
+}
+
+export function evalToJson(results: readonly EvalResult[], command: string): string {
+  return JSON.stringify({ command, results }, null, 1) + '\n';
+}
