@@ -137,7 +137,8 @@ export function compareRuns(dirs: readonly string[], opts: { window?: number; me
   const window = opts.window ?? 10;
   const runs = dirs.map((d) => readRun(d, window, opts.metrics ?? []));
   // Runs with the same directory name are labelled by their whole path as given.
-  for (const r of runs) if (runs.filter((x) => x.label === r.label).length > 1) r.label = r.dir;
+  const dup = new Set(runs.map((r) => r.label).filter((l, i, all) => all.indexOf(l) !== i));
+  for (const r of runs) if (dup.has(r.label)) r.label = r.dir;
   const keys = [...new Set(runs.flatMap((r) => Object.keys(r.config)))].sort();
   const configDiff: Record<string, unknown[]> = {};
   for (const k of keys) {

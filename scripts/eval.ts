@@ -8,8 +8,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Schema } from '../core/schema.ts';
-import { initBackend } from '../agents/index.ts';
-import { EVAL_OPTIONS, evaluateTarget, evalToCsv, evalToJson, formatEvalTable, loadEvalTarget, type EvalResult } from '../runner/eval/index.ts';
+import { EVAL_OPTIONS } from '../runner/eval/options.ts';
+import type { EvalResult } from '../runner/eval/index.ts';
 import { flagHelp, parseFlags, runCommand, UsageError } from './flags.ts';
 
 const FLAGS = {
@@ -36,6 +36,9 @@ await runCommand(async () => {
   if (help) { console.log(USAGE); return; }
   if (positionals.length === 0) throw new UsageError('name at least one run directory, checkpoint directory or .safetensors file');
   if (o.out && !/\.(json|csv)$/.test(o.out)) throw new UsageError(`--out ${o.out}: the file must end in .json or .csv`);
+  // TF.js loads only now, so --help and flag errors answer at once.
+  const { initBackend } = await import('../agents/index.ts');
+  const { evaluateTarget, evalToCsv, evalToJson, formatEvalTable, loadEvalTarget } = await import('../runner/eval/index.ts');
   process.env.THRIVE_BACKEND_QUIET ??= '1';
   await initBackend(o.backend ?? undefined);
   const { env, options, out, backend: _b, ...evalOptions } = o;

@@ -14,8 +14,7 @@
  */
 import { basename } from 'node:path';
 import type { Schema } from '../core/schema.ts';
-import { isEnvPath, makeEnv, type TokenEnv } from '../envs/index.ts';
-import { initBackend, TokenPolicy, SftTrainer, assertDemonstrable, collectDemonstrations, evaluateTokenPolicy, savePolicy } from '../agents/index.ts';
+import type { Env, TokenEnv } from '../envs/index.ts';
 import { flagHelp, parseFlags, runCommand, UsageError } from './flags.ts';
 
 const FLAGS = {
@@ -55,8 +54,13 @@ await runCommand(async () => {
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}': name the env with --env`);
   if (!a.env) throw new UsageError('--env is required: a text/tool env id or a path to an env module');
   const envId = a.env;
+  // The rooms (and TF.js) load only now, so --help and flag errors answer at once.
+  const { isEnvPath, makeEnv } = await import('../envs/index.ts');
+  const agents = await import('../agents/index.ts');
+  const { initBackend, TokenPolicy, SftTrainer, collectDemonstrations, evaluateTokenPolicy, savePolicy } = agents;
+  const demonstrable: (env: Env<any, any>, name: string) => void = agents.assertDemonstrable;
   const probe = await makeEnv(envId, a.options);
-  assertDemonstrable(probe, envId);
+  demonstrable(probe, envId);
   const hasSplit = 'split' in (probe.spec.options ?? {});
   if (!hasSplit) console.warn(`note: env '${envId}' has no 'split' option: demonstrations, selection and the reported figure all come from its one problem set (seeds kept apart)`);
   if (hasSplit && 'split' in a.options) throw new UsageError(`--options must not set 'split': the warm start trains on 'train' and reports on 'test'`);

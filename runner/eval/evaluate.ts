@@ -11,24 +11,10 @@
  */
 import { GamePolicy, TokenPolicy, passAtKCurve, passAtKs, rolloutGameEpisodes, rolloutTokenEpisodes, wilsonInterval, type EpisodeOutcome } from '../../agents/index.ts';
 import { makeEnv, type Env, type EnvFamily, type TokenEnv } from '../../envs/index.ts';
-import { ConfigError, parse, type Infer, type Input, type Schema } from '../../core/schema.ts';
+import { ConfigError, parse } from '../../core/schema.ts';
+import { EVAL_OPTIONS, type EvalOptions, type EvalOptionsInput } from './options.ts';
 import type { EvalTarget } from './target.ts';
 
-export const EVAL_OPTIONS = {
-  split: {
-    type: 'enum', values: ['train', 'test'], default: 'test',
-    doc: "The env's problem set ('test': held out from training). An env without a `split` option has one problem set: then 'test' (the default) evaluates on it and says so, and an explicit 'train' is an error.",
-  },
-  episodes: { type: 'int', default: 100, min: 1, max: 1_000_000, doc: 'Problems (levels): reset seeds 0 … episodes−1 of the split.' },
-  greedy: { type: 'boolean', default: false, doc: 'Games: run the greedy pass (one argmax episode per level) instead of the default sampled one. Text and tool envs always get it.' },
-  samples: { type: 'int', default: 0, min: 0, max: 4096, doc: 'K: also run the sampled pass with K episodes per problem (pass@k for k = 1, 2, 4, …, K). 0 = no sampled pass for text/tools, 1 per level for games (unless --greedy).' },
-  temperature: { type: 'number', default: null, nullable: true, min: 0, exclusiveMin: true, doc: "Sampling temperature of the sampled pass. Default: the run's learner.temperature (1 without a run)." },
-  seed: { type: 'int', default: 0, min: 0, max: 2 ** 31 - 1, doc: 'Seed of the sampled pass’s sampling stream.' },
-  envs: { type: 'int', default: 32, min: 1, max: 4096, doc: 'Env instances stepped together (rows of the batched policy call).' },
-} as const satisfies Schema;
-
-export type EvalOptions = Infer<typeof EVAL_OPTIONS>;
-export type EvalOptionsInput = Input<typeof EVAL_OPTIONS>;
 
 export interface PassResult {
   mode: 'greedy' | 'sampled';

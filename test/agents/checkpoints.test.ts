@@ -29,7 +29,7 @@ for (const file of files) {
     const options = JSON.parse(metadata['thrive.warmstart.envOptions'] ?? '{}');
     const recorded = Number(metadata['thrive.warmstart.testSuccess']);
     assert.ok(recorded >= 0.1 && recorded <= 0.5, `recorded held-out success ${recorded} outside the 10–50% aim`);
-    assert.match(metadata['thrive.warmstart.command']!, /^tsx scripts\/warmstart\.ts --env /);
+    assert.match(metadata['thrive.warmstart.command']!, /^(tsx scripts\/warmstart\.ts|npm run warmstart --) --env /);
     // A small independent re-measurement on the held-out split (seeds differ from the recorded run).
     const envs = Array.from({ length: 8 }, () => makeEnvSync<TokenEnv>(env, { ...options, split: 'test' }));
     const stats = evaluateTokenPolicy(policy as TokenPolicy, envs, { episodes: 60, seed0: 123_000 });
