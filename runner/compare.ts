@@ -10,7 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { isPlainObject } from '../core/schema.ts';
-import { formatTable, fmt, type Cell } from './table.ts';
+import { fixed, formatTable, type Cell } from './table.ts';
 
 /** The metrics compared by default, and which way is better (null: no "best", e.g. entropy). */
 export const COMPARE_METRICS: ReadonlyArray<{ key: string; better: 'max' | 'min' | null }> = [
@@ -150,7 +150,6 @@ export function compareRuns(dirs: readonly string[], opts: { window?: number; me
 
 function show(v: unknown): string {
   if (v === undefined) return '(absent)';
-  if (typeof v === 'number') return fmt(v, 4);
   if (typeof v === 'string') return v;
   const s = JSON.stringify(v);
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
@@ -165,15 +164,15 @@ export function formatComparison(c: Comparison): string {
     ['env', ...c.runs.map((r) => r.env ?? '—')],
     ['updates', ...c.runs.map((r) => r.updates)],
     ['envSteps', ...c.runs.map((r) => r.envSteps)],
-    ['minutes', ...c.runs.map((r) => (r.elapsedSeconds === null ? null : fmt(r.elapsedSeconds / 60, 1)))],
+    ['minutes', ...c.runs.map((r) => fixed(r.elapsedSeconds === null ? null : r.elapsedSeconds / 60, 1))],
   ];
   const keys = [...new Set(c.runs.flatMap((r) => Object.keys(r.metrics)))];
   for (const k of keys) {
-    rows.push([`${k} final`, ...c.runs.map((r) => (r.metrics[k] ? fmt(r.metrics[k]!.final, 4) : '—'))]);
+    rows.push([`${k} final`, ...c.runs.map((r) => fixed(r.metrics[k]?.final, 4))]);
     if (c.runs.some((r) => r.metrics[k]?.best !== null && r.metrics[k]?.best !== undefined)) {
       rows.push([`${k} best`, ...c.runs.map((r) => {
         const m = r.metrics[k];
-        return m && m.best !== null ? `${fmt(m.best, 4)} @${m.bestStep ?? '?'}` : '—';
+        return m && m.best !== null ? `${fixed(m.best, 4)} @${m.bestStep ?? '?'}` : '—';
       })]);
     }
   }

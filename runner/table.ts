@@ -5,7 +5,12 @@
 
 export type Cell = string | number | null | undefined;
 
-/** A number for a table: fixed `digits` decimals, '—' for a missing or non-finite value. */
+/** A number with exactly `digits` decimals (also for whole numbers), '—' when missing or not finite. */
+export function fixed(v: number | null | undefined, digits = 3): string {
+  return typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '—';
+}
+
+/** A number for a table: integers as they are, others with `digits` decimals; '—' for a missing or non-finite value. */
 export function fmt(v: Cell, digits = 3): string {
   if (v === null || v === undefined) return '—';
   if (typeof v === 'string') return v;
@@ -13,11 +18,13 @@ export function fmt(v: Cell, digits = 3): string {
   return Number.isInteger(v) && Math.abs(v) < 1e15 ? String(v) : v.toFixed(digits);
 }
 
-/** Columns padded to their widest cell; a cell that is a number (or looks like one) is right-aligned. */
+const NUMERIC = /^(—|[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?%?)$/i;
+
+/** Columns padded to their widest cell; a column of numbers (or of strings that read as numbers) is right-aligned. */
 export function formatTable(headers: readonly string[], rows: ReadonlyArray<readonly Cell[]>, digits = 3): string {
   const text = rows.map((r) => headers.map((_, i) => fmt(r[i], digits)));
   const width = headers.map((h, i) => Math.max(h.length, ...text.map((r) => r[i]!.length)));
-  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || r[i] === null || r[i] === undefined));
+  const numeric = headers.map((_, i) => text.length > 0 && text.every((r) => NUMERIC.test(r[i]!)));
   const line = (cells: readonly string[]) => cells.map((c, i) => (numeric[i] ? c.padStart(width[i]!) : c.padEnd(width[i]!))).join('  ').trimEnd();
   return [line(headers), width.map((w) => '-'.repeat(w)).join('  '), ...text.map(line)].join('\n');
 }

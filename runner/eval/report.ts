@@ -1,5 +1,5 @@
 /** An evaluation as a terminal table, CSV rows (one per target × pass) and the JSON document `--out x.json` writes. */
-import { formatTable, toCsv, type Cell } from '../table.ts';
+import { fixed, formatTable, toCsv, type Cell } from '../table.ts';
 import type { EvalResult } from './evaluate.ts';
 
 function columns(results: readonly EvalResult[]): { ks: string[]; comps: string[] } {
@@ -23,7 +23,8 @@ function rows(results: readonly EvalResult[], table: boolean): { headers: string
     for (const p of r.passes) {
       const tail = [...ks.map((k) => p.passAtK?.[k]), ...comps.map((c) => p.components[c])];
       out.push(table
-        ? [r.target, r.version, r.env, r.split ?? '—', p.mode, p.temperature, p.episodes, p.successRate, `${p.successCi95[0].toFixed(3)}–${p.successCi95[1].toFixed(3)}`, p.returnMean, p.lengthMean, ...tail]
+        ? [r.target, r.version, r.env, r.split ?? '—', p.mode, p.temperature, p.episodes, fixed(p.successRate), `${fixed(p.successCi95[0])}–${fixed(p.successCi95[1])}`,
+          fixed(p.returnMean), fixed(p.lengthMean, 1), ...tail.map((v) => fixed(v))]
         : [r.target, r.version, r.env, r.split, p.mode, p.temperature, p.problems, p.samplesPerProblem, p.episodes, p.successes, p.successRate, p.successCi95[0], p.successCi95[1],
           p.returnMean, p.returnStd, p.lengthMean, p.truncatedRate, ...tail, p.seconds]);
     }

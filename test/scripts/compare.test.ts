@@ -58,7 +58,7 @@ test('compareRuns: final/best of the key metrics, totals, and only the config ke
   const text = formatComparison(c);
   assert.match(text, /successRate final\s+0\.4000\s+0\.3000/);
   assert.match(text, /successRate best\s+0\.5000 @4\s+0\.3000 @6/);
-  assert.match(text, /learner\.thr\.p\s+0\.5000\s+0/);
+  assert.match(text, /learner\.thr\.p\s+0\.5\s+0$/m);
   assert.match(text, /extraKey\s+\(absent\)\s+\[1,2\]/);
   assert.not.match(text, /learningRate/, 'equal keys are not shown');
 });
