@@ -1,6 +1,22 @@
-/** An evaluation as a terminal table, CSV rows (one per target × pass) and the JSON document `--out x.json` writes. */
+/**
+ * An evaluation as a terminal table, CSV rows (one per target × pass) and the JSON document `--out x.json`
+ * writes. The files record paths relative to the current directory when they lie under it, so results
+ * can be committed without this machine's absolute paths.
+ */
+import { isAbsolute, relative } from 'node:path';
 import { fixed, formatTable, toCsv, type Cell } from '../table.ts';
 import type { EvalResult } from './evaluate.ts';
+
+/** `p` relative to the current directory when it lies under it (forward slashes), else unchanged. */
+function shown(p: string | null): string | null {
+  if (p === null || !isAbsolute(p)) return p;
+  const r = relative(process.cwd(), p);
+  return r && !r.startsWith('..') && !isAbsolute(r) ? r.split('\\').join('/') : p;
+}
+
+function portable(r: EvalResult): EvalResult {
+  return { ...r, runDir: shown(r.runDir), weightsFile: shown(r.weightsFile)!, env: shown(r.env)! };
+}
 
 function columns(results: readonly EvalResult[]): { ks: string[]; comps: string[] } {
   const ks = new Set<string>();
@@ -23,9 +39,9 @@ function rows(results: readonly EvalResult[], table: boolean): { headers: string
     for (const p of r.passes) {
       const tail = [...ks.map((k) => p.passAtK?.[k]), ...comps.map((c) => p.components[c])];
       out.push(table
-        ? [r.target, r.version, r.env, r.split ?? '—', p.mode, p.temperature, p.episodes, fixed(p.successRate), `${fixed(p.successCi95[0])}–${fixed(p.successCi95[1])}`,
+        ? [r.target, r.version, shown(r.env), r.split ?? '—', p.mode, p.temperature, p.episodes, fixed(p.successRate), `${fixed(p.successCi95[0])}–${fixed(p.successCi95[1])}`,
           fixed(p.returnMean), fixed(p.lengthMean, 1), ...tail.map((v) => fixed(v))]
-        : [r.target, r.version, r.env, r.split, p.mode, p.temperature, p.problems, p.samplesPerProblem, p.episodes, p.successes, p.successRate, p.successCi95[0], p.successCi95[1],
+        : [r.target, r.version, shown(r.env), r.split, p.mode, p.temperature, p.problems, p.samplesPerProblem, p.episodes, p.successes, p.successRate, p.successCi95[0], p.successCi95[1],
           p.returnMean, p.returnStd, p.lengthMean, p.truncatedRate, ...tail, p.seconds]);
     }
   }
@@ -43,5 +59,5 @@ export function evalToCsv(results: readonly EvalResult[]): string {
 }
 
 export function evalToJson(results: readonly EvalResult[], command: string): string {
-  return JSON.stringify({ command, results }, null, 1) + '\n';
+  return JSON.stringify({ command, results: results.map(portable) }, null, 1) + '\n';
 }
