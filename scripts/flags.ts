@@ -44,6 +44,9 @@ function coerce(spec: Spec, raw: string, flag: string): unknown {
     case 'int[]':
       v = raw.split(',').map((x) => (x.trim() === '' ? NaN : Number(x)));
       break;
+    case 'string[]':
+      v = raw.split(',').map((x) => x.trim());
+      break;
     case 'record':
     case 'object':
     case 'union':
@@ -106,7 +109,7 @@ export function parseFlags<S extends Schema>(argv: readonly string[], schema: S,
 /** One line per flag: `--name VALUE  doc (default …)`, for --help. */
 export function flagHelp(schema: Schema): string {
   const rows = Object.entries(schema).map(([k, spec]) => {
-    const value = spec.type === 'boolean' ? '' : spec.type === 'enum' ? ` ${spec.values.join('|')}` : spec.type === 'record' ? ' JSON' : spec.type === 'int[]' ? ' N,N,…' : spec.type === 'string' ? ' TEXT' : ' N';
+    const value = spec.type === 'boolean' ? '' : spec.type === 'enum' ? ` ${spec.values.join('|')}` : spec.type === 'record' ? ' JSON' : spec.type === 'int[]' ? ' N,N,…' : spec.type === 'string[]' ? ' A,B,…' : spec.type === 'string' ? ' TEXT' : ' N';
     const def = spec.required ? 'required' : 'default' in spec && spec.default !== null && !(spec.type === 'boolean' && spec.default === false) ? `default ${show(spec.default)}` : '';
     return [`  --${flagName(k)}${value}`, `${spec.doc}${def ? ` (${def})` : ''}`];
   });

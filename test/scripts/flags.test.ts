@@ -12,6 +12,7 @@ const S = {
   out: { type: 'string', default: null, nullable: true, doc: 'File.' },
   options: { type: 'record', default: {}, doc: 'JSON.' },
   hidden: { type: 'int[]', default: [4], min: 1, doc: 'Widths.' },
+  tags: { type: 'string[]', default: [], nonEmpty: true, doc: 'Tags.' },
 } as const satisfies Schema;
 
 const err = (argv: string[]) => { try { parseFlags(argv, S); } catch (e) { assert.instance(e, UsageError); return (e as Error).message; } throw new Error('no error'); };
@@ -19,12 +20,12 @@ const err = (argv: string[]) => { try { parseFlags(argv, S); } catch (e) { asser
 test('defaults, kebab-case names, = and space forms, booleans and --no-, JSON, int lists, negative numbers', () => {
   assert.is(flagName('maxSteps'), 'max-steps');
   const d = parseFlags([], S);
-  assert.equal(d.values, { maxSteps: 10, lr: 0.1, greedy: false, mode: 'a', out: null, options: {}, hidden: [4] });
+  assert.equal(d.values, { maxSteps: 10, lr: 0.1, greedy: false, mode: 'a', out: null, options: {}, hidden: [4], tags: [] });
   assert.is(d.given.size, 0);
-  const p = parseFlags(['run1', '--max-steps', '5', '--lr=-0.5', '--greedy', '--mode', 'b', '--options', '{"x":1}', '--hidden', '8,16', 'run2'], S);
-  assert.equal(p.values, { maxSteps: 5, lr: -0.5, greedy: true, mode: 'b', out: null, options: { x: 1 }, hidden: [8, 16] });
+  const p = parseFlags(['run1', '--max-steps', '5', '--lr=-0.5', '--greedy', '--mode', 'b', '--options', '{"x":1}', '--hidden', '8,16', '--tags', 'a, b', 'run2'], S);
+  assert.equal(p.values, { maxSteps: 5, lr: -0.5, greedy: true, mode: 'b', out: null, options: { x: 1 }, hidden: [8, 16], tags: ['a', 'b'] });
   assert.equal(p.positionals, ['run1', 'run2']);
-  assert.equal([...p.given].sort(), ['greedy', 'hidden', 'lr', 'maxSteps', 'mode', 'options']);
+  assert.equal([...p.given].sort(), ['greedy', 'hidden', 'lr', 'maxSteps', 'mode', 'options', 'tags']);
   assert.is(parseFlags(['--greedy', '--no-greedy'], S).values.greedy, false);
   assert.is(parseFlags(['--lr', '-2e-1'], S).values.lr, -0.2);
   assert.ok(parseFlags(['-h'], S).help);
@@ -40,6 +41,7 @@ test('errors name the flag, the bad value and what is valid', () => {
   assert.match(err(['--options', '[1]']), /--options must be an object/);
   assert.match(err(['--hidden', '8,,2']), /--hidden must be an array of integers >= 1/);
   assert.match(err(['--greedy=yes']), /--greedy must be true or false/);
+  assert.match(err(['--tags', 'a,,b']), /--tags must be an array of non-empty strings/);
 });
 
 test('flagHelp: one line per flag with its doc and default', () => {
