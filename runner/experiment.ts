@@ -315,6 +315,7 @@ export class Experiment {
       actorPrefix: 'actor-', groupOffset: 0, lockstep, U, v0, maxTasks,
       isStopping: () => this.stopping,
       onFault: (message, extra) => live.log.event('fault', message, extra),
+      progress: trainingProgress(config, counters.updates, v0, () => this.budgetFraction(live)),
     });
     this.lanes.done.catch((err) => this.stop('failed', err as Error));
   }
@@ -519,6 +520,15 @@ export class Experiment {
     const summary = JSON.parse(readFileSync(`${live.runDir.path}/summary.json`, 'utf8')) as Record<string, unknown>;
     return { runDir: live.runDir.path, status: this.status, summary, metrics: live.log.metrics, serverUrl: this.server?.url };
   }
+}
+
+/**
+ * The fraction of the training budget done at weight version v: with an update budget, the updates behind
+ * v (deterministic: in lockstep v is the task's pinned version); otherwise the budget spent so far.
+ */
+export function trainingProgress(config: ExperimentConfig, updatesAtV0: number, v0: number, spent: () => number): (v: number) => number {
+  const total = config.budget.updates;
+  return (v) => Math.max(0, Math.min(1, total ? (updatesAtV0 + v - v0) / total : spent()));
 }
 
 /** Runs an experiment to its budget (or until aborted): `new Experiment(partial, opts).train()`. */

@@ -20,7 +20,7 @@ import { hashString } from '../core/rng.ts';
 import type { Transport } from './transport/types.ts';
 import { resolveExperiment } from './resolve.ts';
 import type { ExperimentConfigInput } from './config.ts';
-import { runExperiment, type RunOptions, type RunResult } from './experiment.ts';
+import { runExperiment, trainingProgress, type RunOptions, type RunResult } from './experiment.ts';
 import { SharedWeights } from './transport/shared-weights.ts';
 import { ActorPool } from './actor/pool.ts';
 import { actorInit } from './actor/init.ts';
@@ -87,6 +87,8 @@ export async function runActors(config: unknown, transport: Transport, opts: Act
     U: c.groupsPerUpdate / c.actors.groupsPerTask, v0: first.version, maxTasks: Infinity,
     isStopping: () => stopping,
     onFault: (message) => { faults.push(message); log(`[${opts.actorId}] ${message}`); },
+    // Versions count the learner's updates (a resume's fork aside): the budget fraction behind a version.
+    progress: trainingProgress(c, 0, 0, () => 0),
   });
   const stop = () => { stopping = true; lanes.abort(); };
   opts.signal?.addEventListener('abort', stop);

@@ -44,6 +44,8 @@ export interface LaneOptions {
   maxTasks: number;
   isStopping(): boolean;
   onFault(message: string, extra: Record<string, unknown>): void;
+  /** The fraction of the training budget done at weight version v (ActorTask.progress); default 0. */
+  progress?(version: number): number;
 }
 
 export function startActorLanes(o: LaneOptions): { done: Promise<void>; abort(): void } {
@@ -92,6 +94,7 @@ export function startActorLanes(o: LaneOptions): { done: Promise<void>; abort():
         sampleSeed: deriveSeed(config.seed, `sample:${o.groupOffset}`, k),
         wantFrames: config.logging.frames && config.logging.episodeEvery > 0 && (k - k0) % (o.U * config.logging.episodeEvery) === 0,
         weightTimeoutMs: 5 * 60_000,
+        progress: o.progress?.(pin ?? o.weights.latestVersion()) ?? 0,
       };
       let payload: Uint8Array;
       let steps = 0;

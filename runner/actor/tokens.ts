@@ -49,7 +49,9 @@ export function rolloutTokens(envs: Env[], policy: TokenPolicy, task: ActorTask,
     rows.push(row);
     if (faulted[Math.floor(n / G)]) { row.live = false; continue; }
     try {
-      const r = envs[n].reset({ seed: task.groups[Math.floor(n / G)].seed });
+      // Tool envs scale their reward by training progress (ToolRL's dynamic scaling); text envs take no options.
+      const options = task.init.family === 'tools' ? { progress: task.progress } : undefined;
+      const r = envs[n].reset({ seed: task.groups[Math.floor(n / G)].seed, options });
       row.prompt = Int32Array.from(r.obs as Int32Array);
       row.ctxLen = row.prompt.length;
       sampler.reset(n, row.prompt);

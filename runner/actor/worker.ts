@@ -61,6 +61,11 @@ export interface ActorTask {
   wantFrames: boolean;
   /** Max wait for the pinned/first weights, ms. */
   weightTimeoutMs: number;
+  /**
+   * The fraction of the training budget done when this task's weights were published, in [0, 1]. Tool envs
+   * take it as the reset option `progress` (ToolRL's dynamic reward scaling, envs/tools/reward.ts).
+   */
+  progress: number;
 }
 
 interface ActorState {

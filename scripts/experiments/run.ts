@@ -45,6 +45,8 @@ export interface SuiteResults {
   budget: { updates: number; checkpointEvery: number };
   eval: SuiteEval | null;
   warmStart: CheckpointEval | null;
+  /** The suite's declaration (protocol), when it has one. */
+  declaration?: Suite['declaration'];
   jobs: JobResult[];
   machine: { cpus: number; node: string; date: string };
 }
@@ -146,6 +148,10 @@ async function runJob(suite: Suite, armName: string, seed: number, quick: boolea
     summary: JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as Record<string, unknown>,
     metrics: readMetrics(runDir),
   };
+  // A run whose every episode faulted still "completes" (the runner discards faulted groups): not a result.
+  if (!((result.summary.episodes as number) > 0)) {
+    throw new Error(`${arm.name} seed ${seed}: the run finished no episode (env faults ${String(result.summary.envFaults)}, worker faults ${String(result.summary.workerFaults)}); see ${join(jobDir, 'train.log')} and the run's events`);
+  }
   if (suite.eval) {
     const ev = quick ? suite.eval.quick : suite.eval.full;
     const ckDir = join(runDir, 'checkpoints');
@@ -157,7 +163,7 @@ async function runJob(suite: Suite, armName: string, seed: number, quick: boolea
     };
     writeJson(join(jobDir, 'eval.spec.json'), spec);
     const t1 = performance.now();
-    await sh('npx', ['tsx', 'scripts/experiments/eval-text.ts', '--spec', join(jobDir, 'eval.spec.json'), '--out', join(jobDir, 'eval.json')], join(jobDir, 'eval.log'));
+    await sh('npx', ['tsx', suite.eval.script ?? 'scripts/experiments/eval-text.ts', '--spec', join(jobDir, 'eval.spec.json'), '--out', join(jobDir, 'eval.json')], join(jobDir, 'eval.log'));
     result.evalSeconds = (performance.now() - t1) / 1000;
     result.eval = JSON.parse(readFileSync(join(jobDir, 'eval.json'), 'utf8')) as CheckpointEval[];
   }
@@ -175,7 +181,7 @@ async function warmStartEval(suite: Suite, quick: boolean, baseDir: string): Pro
     // The same eval seed as seed 1's checkpoints; the warm start is one policy shared by every arm and seed.
     const spec = { envId: env.id, envOptions: env.options ?? {}, warmStart: suite.eval.warmStart, ...ev, seed: 1, checkpoints: [{ label: 'warm-start', update: 0, path: null }] };
     writeJson(join(baseDir, 'warm-start.spec.json'), spec);
-    await sh('npx', ['tsx', 'scripts/experiments/eval-text.ts', '--spec', join(baseDir, 'warm-start.spec.json'), '--out', out], join(baseDir, 'warm-start.log'));
+    await sh('npx', ['tsx', suite.eval.script ?? 'scripts/experiments/eval-text.ts', '--spec', join(baseDir, 'warm-start.spec.json'), '--out', out], join(baseDir, 'warm-start.log'));
   }
   return (JSON.parse(readFileSync(out, 'utf8')) as CheckpointEval[])[0]!;
 }
@@ -183,7 +189,7 @@ async function warmStartEval(suite: Suite, quick: boolean, baseDir: string): Pro
 async function main(): Promise<void> {
   let o;
   try { o = parse(process.argv.slice(2)); } catch (e) { console.error(`error: ${(e as Error).message}\n${USAGE}`); process.exit(2); }
-  const suite = SUITES[o.suite]!();
+  const suite = SUITES[o.suite]!({ quick: o.quick });
   if (o.arms) {
     const bad = o.arms.filter((a) => !suite.arms.some((x) => x.name === a));
     if (bad.length) { console.error(`error: unknown arm(s) ${bad.join(', ')} of suite '${suite.name}'. Valid: ${suite.arms.map((a) => a.name).join(', ')}`); process.exit(2); }
@@ -232,10 +238,11 @@ async function main(): Promise<void> {
     budget: o.quick ? suite.quick : suite.budget,
     eval: suite.eval ? (o.quick ? suite.eval.quick : suite.eval.full) : null,
     warmStart: warm, jobs: jobs.map(withRelativePaths),
+    ...(suite.declaration ? { declaration: suite.declaration } : {}),
     machine: { cpus: (await import('node:os')).cpus().length, node: process.version, date: new Date().toISOString() },
   };
   writeJson(join(outDir, `${suite.name}.json`), results);
-  const md = report(results, outDir);
+  const md = (suite.report ?? report)(results, outDir);
   writeFileSync(join(outDir, `${suite.name}.md`), md);
   console.log(md);
   console.log(`\n${jobs.length} runs, ${failures.length} failed, ${((performance.now() - t0) / 1000).toFixed(0)} s wall; wrote ${join(outDir, suite.name)}.{json,md,*.svg}`);

@@ -8,6 +8,8 @@ import additionThr from '../../runner/experiments/addition-thr.ts';
 import keydoorThr from '../../runner/experiments/keydoor-thr.ts';
 import toolcalcThr from '../../runner/experiments/toolcalc-thr.ts';
 import type { StandInProcessOptions } from '../../rewards/index.ts';
+import { TOOL_SUITES, type Declaration } from './suite-tools.ts';
+import type { SuiteResults } from './run.ts';
 
 import type { ExperimentConfigInput } from '../../runner/config.ts';
 import type { JudgeConfig } from '../../rewards/index.ts';
@@ -41,8 +43,15 @@ export interface Suite {
   /** Budget and checkpoint period; quick = the smoke test. */
   budget: { updates: number; checkpointEvery: number };
   quick: { updates: number; checkpointEvery: number };
-  /** Token tasks: evaluate the warm start and every checkpoint on the held-out split. */
-  eval?: { full: SuiteEval; quick: SuiteEval; warmStart: string };
+  /**
+   * Token tasks: evaluate the warm start and every checkpoint on the held-out split, with `script`
+   * (default eval-text.ts; its spec gets every field of full/quick).
+   */
+  eval?: { full: SuiteEval; quick: SuiteEval; warmStart: string; script?: string };
+  /** The protocol's declaration (claim, metric, arms, budget, seeds, what counts against), printed in the report. */
+  declaration?: Declaration;
+  /** The suite's own report (default report.ts). */
+  report?: (r: SuiteResults, dir: string) => string;
 }
 
 const clone = <T>(x: T): T => structuredClone(x);
@@ -127,4 +136,5 @@ function intrinsicLong(): Suite {
   };
 }
 
-export const SUITES: Record<string, () => Suite> = { 'thr-text': thrText, intrinsic, 'intrinsic-long': intrinsicLong, tooluse };
+/** Suite factories; `quick` lets a suite that builds on another's results read the smoke-test ones. */
+export const SUITES: Record<string, (o: { quick: boolean }) => Suite> = { 'thr-text': thrText, intrinsic, 'intrinsic-long': intrinsicLong, tooluse, ...TOOL_SUITES };
