@@ -1,6 +1,7 @@
 /**
  * runner/: the experiment loop — config, the in-process transport, the actor pool, the learner thread,
- * run directories and checkpoints — plus the live stream (runner/stream, re-exported). See docs/runner.md.
+ * run directories and checkpoints — plus the live stream (runner/stream, re-exported), evaluation of
+ * checkpoints (runner/eval) and the comparison of run directories (compare.ts). See docs/runner.md.
  */
 export { validateExperimentConfig, ConfigError, type ExperimentConfig, type EnvSection, type BudgetSection, type ActorsSection, type LoggingSection, type ServerSection, type TransportSection } from './config.ts';
 export { resolveExperiment, type ResolvedExperiment } from './resolve.ts';
@@ -19,3 +20,5 @@ export { SeededRng, deriveSeed } from '../core/rng.ts';
 export * from './stream/index.ts';
 export { runLearner, runActors, createAnnotator, type ActorsOptions, type ActorsResult } from './roles.ts';
 export * from './transport/redis/index.ts';
+export * from './eval/index.ts';
+export { compareRuns, formatComparison, readRun, COMPARE_METRICS, type Comparison, type RunView, type MetricView } from './compare.ts';

@@ -9,7 +9,7 @@
  *     KL_t = exp(log π_ref − log π_θ) − (log π_ref − log π_θ) − 1                 (k3)
  * and the loss is Σ_t c_t·ℓ_t, where c_t is the token's aggregation coefficient (`aggregationCoefficients`).
  * Writing every aggregation as one constant coefficient per token keeps the differentiated function a
- * plain weighted sum (no masks or divisions built inside it — see platform.md on wasm gradients), and the
+ * plain weighted sum (no masks or divisions built inside it: on wasm, tf.where/divNoNan with a mask built inside get no gradient), and the
  * same c_t is THR's coefficient.
  */
 import * as tf from '@tensorflow/tfjs';

@@ -5,7 +5,7 @@
  * tokens are trained on. Text envs end an episode when the policy writes eos, so their demonstrations
  * are closed with eos; tool envs end at </answer>, so theirs are not (option `eos` overrides).
  */
-import { defaultTokenizer, type DemoSegment, type TokenEnv, type CharTokenizer } from '../../envs/index.ts';
+import { defaultTokenizer, type DemoSegment, type Env, type TokenEnv, type CharTokenizer } from '../../envs/index.ts';
 
 export interface SftExample {
   /** Prompt ids, exactly as the env's reset() observation. */
@@ -31,10 +31,24 @@ export function exampleFromSegments(prompt: ArrayLike<number>, segments: DemoSeg
   return { prompt: Int32Array.from(prompt), continuation: Int32Array.from(ids), mask: Uint8Array.from(mask) };
 }
 
+/**
+ * Throws unless `env` can give SFT demonstrations: a text or tool env (token actions) with a
+ * `demonstrate()` method returning the current episode's correct solution.
+ */
+export function assertDemonstrable(env: Env<any, any>, name = env.spec?.id ?? '?'): asserts env is TokenEnv {
+  const family = env.spec?.family;
+  if (family !== 'text' && family !== 'tools') {
+    throw new Error(`env '${name}' is a ${String(family)} env: an SFT warm start trains a token policy on the demonstrations of a text or tool env (family 'text' or 'tools')`);
+  }
+  if (typeof (env as Partial<TokenEnv>).demonstrate !== 'function') {
+    throw new Error(`env '${name}' has no demonstrate() method: an SFT warm start learns from demonstrations, so the env must implement demonstrate(), returning the current episode's correct solution as segments [{ role: 'policy' | 'env', text }] (docs/environments.md)`);
+  }
+}
+
 /** Draw `count` demonstrations from an env, episode seeds seed0, seed0+1, …. eos: default for 'text' envs only. */
 export function collectDemonstrations(env: TokenEnv, count: number, seed0 = 0, opts: { eos?: boolean } = {}): SftExample[] {
   const eos = opts.eos ?? env.spec.family === 'text';
-  if (typeof (env as Partial<TokenEnv>).demonstrate !== 'function') throw new Error(`env ${env.spec?.id ?? '?'} has no demonstrate(): only text and tool envs provide demonstrations`);
+  assertDemonstrable(env);
   const out: SftExample[] = [];
   for (let i = 0; i < count; i++) {
     const { obs } = env.reset({ seed: seed0 + i });

@@ -13,7 +13,7 @@
 import type { ExperimentConfigInput } from '../../runner/config.ts';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { SUITES, type Suite, type SuiteEval } from './suites.ts';
 import { report } from './report.ts';
 import type { CheckpointEval } from './eval-text.ts';
@@ -86,6 +86,15 @@ function sh(cmd: string, args: string[], logFile: string): Promise<void> {
       else rej(new Error(`${cmd} ${args.join(' ')} exited with ${code}; log: ${logFile}`));
     });
   });
+}
+
+/**
+ * docs/results record run directories relative to the repository, never this machine's absolute paths
+ * (summary.json holds the absolute one; job.json files of older runs too).
+ */
+function withRelativePaths(j: JobResult): JobResult {
+  const rel = (p: string) => relative(ROOT, resolve(ROOT, p)).split(sep).join('/');
+  return { ...j, runDir: rel(j.runDir), summary: typeof j.summary.runDir === 'string' ? { ...j.summary, runDir: rel(j.summary.runDir) } : j.summary };
 }
 
 function writeJson(path: string, value: unknown): void {
@@ -228,7 +237,7 @@ async function main(): Promise<void> {
     seeds, arms: arms.map((a) => ({ name: a.name, label: a.label, config: { ...a.config }, ...(a.standIn ? { standIn: a.standIn } : {}) })),
     budget: o.quick ? suite.quick : suite.budget,
     eval: suite.eval ? (o.quick ? suite.eval.quick : suite.eval.full) : null,
-    warmStart: warm, jobs,
+    warmStart: warm, jobs: jobs.map(withRelativePaths),
     ...(suite.declaration ? { declaration: suite.declaration } : {}),
     machine: { cpus: (await import('node:os')).cpus().length, node: process.version, date: new Date().toISOString() },
   };

@@ -31,7 +31,7 @@ for (const file of files) {
     // Deliberately weak warm starts (file name '…-weak-…', for studies of when shaping matters) aim lower.
     const lo = /-weak-/.test(file) ? 0.02 : 0.1;
     assert.ok(recorded >= lo && recorded <= 0.5, `recorded held-out success ${recorded} outside the ${lo * 100}–50% aim`);
-    assert.match(metadata['thrive.warmstart.command']!, /^tsx scripts\/warmstart\.ts --env /);
+    assert.match(metadata['thrive.warmstart.command']!, /^(tsx scripts\/warmstart\.ts|npm run warmstart --) --env /);
     // A small independent re-measurement on the held-out split (seeds differ from the recorded run).
     const envs = Array.from({ length: 8 }, () => makeEnvSync<TokenEnv>(env, { ...options, split: 'test' }));
     const stats = evaluateTokenPolicy(policy as TokenPolicy, envs, { episodes: 60, seed0: 123_000 });
