@@ -27,7 +27,7 @@ export {
 } from './registry.ts';
 export { GuardedJudge, GuardedRewardModel } from './guard.ts';
 export { createAnnotator, IntrinsicRewarder } from './intrinsic.ts';
-export { RubricJudge, rubricLabel, gameRule, GAME_RULES } from './judges/rubric.ts';
+export { RubricJudge, rubricLabel, gameRule, GAME_RULES, DUNGEON_RULES } from './judges/rubric.ts';
 export { familyOf, registerEnvFamily, taskGoal, TASK_GOALS, type EnvFamily } from './judges/families.ts';
 export { LlmJudge, type LlmJudgeOptions, type LlmJudgeStats } from './judges/llm.ts';
 export { parseLabel, parseScore, parsePreference } from './judges/parse.ts';

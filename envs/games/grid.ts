@@ -20,54 +20,20 @@
  * t = steps taken, T = maxSteps). The goal terminates the episode; T truncates it.
  */
 import { Box, Discrete } from '../spaces.ts';
-import { Rng, hashBytes } from '../rng.ts';
+import { Rng } from '../rng.ts';
 import { splitOfHash } from '../options.ts';
 import type { Env, EnvInfo, EnvSpec, Frame, ResetArgs, ResetResult, StepResult } from '../types.ts';
 import { COLORS, MSG } from './messages.ts';
+import { CELL, Layout, type LayoutGenerator } from './layout.ts';
+import { shortestActions } from './solve.ts';
 
-export const CELL = { EMPTY: 0, WALL: 1, KEY: 2, LOCKED: 3, CLOSED: 4, OPEN: 5, GOAL: 6 } as const;
+export { CELL, Layout, type LayoutGenerator } from './layout.ts';
+
 export const GRID_CHANNELS = ['wall', 'agent', 'key', 'lockedDoor', 'closedDoor', 'openDoor', 'goal', 'carrying'] as const;
 const C = GRID_CHANNELS.length;
 const CH_AGENT = 1, CH_KEY = 2, CH_LOCKED = 3, CH_CLOSED = 4, CH_OPEN = 5, CH_CARRY = 7;
 /** Channel of each cell type (−1: none). */
 const CELL_CHANNEL = [-1, 0, CH_KEY, CH_LOCKED, CH_CLOSED, CH_OPEN, 6];
-
-/** A generated level: filled by a layout generator, then copied into the live grid at reset. */
-export class Layout {
-  readonly cell: Uint8Array;
-  /** Colour index (into COLORS) of keys and doors. */
-  readonly color: Uint8Array;
-  /** Room id of each floor cell (−1 for walls and doorways). Entering a room id first seen says so. */
-  readonly room: Int16Array;
-  agent = 0;
-  numRooms = 1;
-  constructor(readonly width: number, readonly height: number) {
-    this.cell = new Uint8Array(width * height);
-    this.color = new Uint8Array(width * height);
-    this.room = new Int16Array(width * height).fill(-1);
-  }
-  idx(x: number, y: number): number {
-    return y * this.width + x;
-  }
-  clear(): void {
-    this.cell.fill(CELL.EMPTY);
-    this.color.fill(0);
-    this.room.fill(-1);
-    this.agent = 0;
-    this.numRooms = 1;
-  }
-  /**
-   * Stable hash of what the agent observes of the level (cells and start; not colours, which the
-   * observation does not show) — decides its train/test split, so test levels look new.
-   */
-  hash(): number {
-    const h = hashBytes(this.cell);
-    return hashBytes([this.agent & 0xff, (this.agent >> 8) & 0xff, (this.agent >> 16) & 0xff], h);
-  }
-}
-
-/** Fills `layout` (already cleared) from `rng`. Must give every cell of the border CELL.WALL. */
-export type LayoutGenerator<O> = (layout: Layout, rng: Rng, options: O) => void;
 
 /** Options every grid world takes (schema and defaults: gridOptionSchema in ./common.ts). */
 export interface GridOptions {
@@ -218,54 +184,12 @@ export class GridEnv<O extends GridOptions = GridOptions> implements Env<Float32
 
   /**
    * A shortest action sequence from the current state to the goal (null if none), by Dijkstra over
-   * (cell, keys carried): walking into a closed or a locked door (with its key) costs 2 actions — open,
-   * then walk in. Paths that cross one door twice are costed as if it were closed both times, so the
-   * result is always valid and shortest up to that. For tests (every level is solvable) and baselines.
+   * (cell, keys carried) (./solve.ts): walking into a closed or a locked door (with its key) costs 2
+   * actions — open, then walk in. For tests (every level is solvable) and baselines.
    */
   solve(): number[] | null {
     if (this.done) return null;
-    const P = this.plane, K = 1 << COLORS.length;
-    const dist = new Int32Array(P * K).fill(-1);
-    const from = new Int32Array(P * K).fill(-1);
-    const via = new Int8Array(P * K);
-    const buckets: number[][] = [[], [], []];
-    const start = this.agent * K + this.carrying;
-    dist[start] = 0;
-    buckets[0].push(start);
-    for (let d = 0, pending = 1; pending > 0; d++) {
-      const bucket = buckets[d % 3];
-      buckets[d % 3] = [];
-      for (const s of bucket) {
-        pending--;
-        if (dist[s] !== d) continue; // stale entry
-        const pos = Math.floor(s / K), keys = s % K;
-        if (this.cell[pos] === CELL.GOAL) {
-          const acts: number[] = [];
-          for (let t = s; t !== start; t = from[t]) {
-            const a = via[t];
-            const cost = dist[t] - dist[from[t]];
-            for (let c = 0; c < cost; c++) acts.push(a);
-          }
-          return acts.reverse();
-        }
-        for (let a = 0; a < 4; a++) {
-          const q = pos + this.delta[a];
-          const c = this.cell[q];
-          if (c === CELL.WALL) continue;
-          if (c === CELL.LOCKED && !((keys >> this.color[q]) & 1)) continue;
-          const cost = c === CELL.LOCKED || c === CELL.CLOSED ? 2 : 1;
-          const nk = c === CELL.KEY ? keys | (1 << this.color[q]) : keys;
-          const n = q * K + nk;
-          if (dist[n] >= 0 && dist[n] <= d + cost) continue;
-          pending++; // a re-queued state's older, costlier entry is skipped as stale
-          dist[n] = d + cost;
-          from[n] = s;
-          via[n] = a;
-          buckets[(d + cost) % 3].push(n);
-        }
-      }
-    }
-    return null;
+    return shortestActions(this.cell, this.color, this.delta, this.agent, this.carrying, COLORS.length);
   }
 
   /** Agent position as (x, y), for tests and debugging. */

@@ -9,6 +9,8 @@ import additionThr from './addition-thr.ts';
 import additionExt from './addition-ext.ts';
 import toolcalcThr from './toolcalc-thr.ts';
 import toolcalcExt from './toolcalc-ext.ts';
+import dungeonOni from './dungeon-oni.ts';
+import dungeonExt from './dungeon-ext.ts';
 
 export const EXPERIMENTS: Record<string, Record<string, unknown>> = {
   'keydoor-thr': keydoorThr,
@@ -18,6 +20,8 @@ export const EXPERIMENTS: Record<string, Record<string, unknown>> = {
   'addition-ext': additionExt,
   'toolcalc-thr': toolcalcThr,
   'toolcalc-ext': toolcalcExt,
+  'dungeon-oni': dungeonOni,
+  'dungeon-ext': dungeonExt,
 };
 
 export const DEFAULT_EXPERIMENT = 'keydoor-thr';

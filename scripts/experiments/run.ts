@@ -9,6 +9,7 @@
  * docs/results/<suite>.md. A finished arm × seed (its job.json exists) is not rerun: re-running the
  * command after a crash continues; --replot only rebuilds the outputs from finished jobs.
  * --quick writes to runs/experiments-quick/ and docs/results/quick/ (a smoke test, not results).
+ * `npm run experiment -- regime <env-id> …` runs the regime check instead (scripts/experiments/regime.ts).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -19,7 +20,8 @@ import type { CheckpointEval } from './eval-text.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const USAGE = `usage: npm run experiment -- <suite> [--seeds N] [--quick] [--parallel N] [--arms a,b] [--replot]
-suites: ${Object.keys(SUITES).join(', ')}`;
+suites: ${Object.keys(SUITES).join(', ')}
+   or: npm run experiment -- regime <env-id> [--options JSON] [--episodes N] [--groups M]   (sparsity and message check, no training)`;
 
 export interface JobResult {
   arm: string;
@@ -219,4 +221,6 @@ async function main(): Promise<void> {
   process.exit(failures.length ? 1 : 0);
 }
 
-await main();
+// `npm run experiment -- regime <env-id> …` is the sparsity/message check of scripts/experiments/regime.ts (no training).
+if (process.argv[2] === 'regime') await (await import('./regime.ts')).main(process.argv.slice(3));
+else await main();
