@@ -30,6 +30,7 @@ import { ConfigError, parse, type Infer, type Schema } from '../../core/schema.t
 import type { Env, EnvInfo, EnvSpec, Frame, ResetArgs, ResetResult, StepResult } from '../types.ts';
 import { CELL, Layout } from './layout.ts';
 import { shortestActions } from './solve.ts';
+import { checkMove, fillRect, gridText, renderCells, seedReset, type RGB } from './common.ts';
 import {
   CLAIM_VERBS, DMSG, DOOR_WOODS, FEATURES, ITEMS, KEY_MATERIALS, KEY_VERBS, LOCK_DOORS, MONSTERS, ORDINARY_ROOMS,
   TREASURES, VAULT_ADJECTIVES, VAULT_KINDS, dir8,
@@ -50,7 +51,7 @@ export const DUNGEON_OPTIONS = {
   monsters: { type: 'int', default: 2, min: 0, max: 32, doc: 'Harmless wandering monsters; walking into one swaps places with it.' },
   monsterMove: { type: 'number', default: 0.5, min: 0, max: 1, doc: 'Per-step probability that each monster tries a random move.' },
   noise: { type: 'number', default: 0.05, min: 0, max: 1, doc: 'Per-step probability of an ambient sound ("You hear …") on the message line.' },
-  maxSteps: { type: 'int', default: 0, min: 0, max: 1_000_000, doc: 'Step limit T (the episode is truncated there). 0 = automatic: 3·(cols+rows)·(roomSize+1)·locks (60 at the defaults, about 2.8× the mean shortest solution; random play then succeeds ≈ 0.4% of the time).' },
+  maxSteps: { type: 'int', default: 0, min: 0, max: 1_000_000, doc: 'Step limit T (the episode is truncated there). 0 = automatic: 2·(cols+rows)·(roomSize+1)·locks (40 at the defaults). Levels whose shortest solution exceeds T/2 are never generated.' },
   timePenalty: { type: 'boolean', default: false, doc: "false: reward 1 at the goal. true: MiniGrid's 1 − 0.9·t/T (Chevalier-Boisvert et al., 2023)." },
   view: { type: 'enum', values: ['egocentric', 'full'], default: 'egocentric', doc: "'egocentric': the map planes shifted so the agent is at the centre of an [11, 2H−3, 2W−3] window (still the whole map; outside it reads as wall), so 'a key two cells north' is always the same input — an MLP generalises across levels far better. 'full': the map planes [11, H, W] as in the other grid worlds." },
   tileSize: { type: 'int', default: 8, min: 1, max: 64, doc: 'Pixels per grid cell in render().' },
@@ -77,7 +78,7 @@ export function validateDungeonOptions(partial?: Record<string, unknown>): Dunge
   const openCells = (rooms - o.locks) * o.roomSize * o.roomSize;
   const things = o.features + o.items + o.monsters + 2;
   if (things > openCells / 2) throw new Error(`${DUNGEON_ID}: features + items + monsters = ${things - 2} do not fit in the open rooms (${openCells} cells; at most half may be filled, i.e. ${Math.floor(openCells / 2) - 2})`);
-  if (o.maxSteps === 0) o.maxSteps = 3 * (o.cols + o.rows) * (o.roomSize + 1) * o.locks;
+  if (o.maxSteps === 0) o.maxSteps = 2 * (o.cols + o.rows) * (o.roomSize + 1) * o.locks;
   return o;
 }
 
@@ -326,11 +327,7 @@ export class DungeonEnv implements Env<Float32Array, number> {
   get lastStepProgress(): boolean { return this.lastProgress; }
 
   reset(args: ResetArgs = {}): ResetResult<Float32Array> {
-    if (args.options !== undefined && Object.keys(args.options).length > 0) {
-      throw new Error(`${DUNGEON_ID}: reset() takes no per-episode options (got ${Object.keys(args.options).join(', ')}); pass options to makeEnv instead`);
-    }
-    if (args.seed !== undefined) this.rng.seed(args.seed);
-    else if (!this.started) this.rng.seed(0);
+    seedReset(DUNGEON_ID, this.rng, args, this.started);
     this.started = true;
     const lv = this.level, L = lv.layout;
     // Rejection sampling keeps the train and test splits disjoint sets of levels, and every level short enough.
@@ -375,12 +372,7 @@ export class DungeonEnv implements Env<Float32Array, number> {
   }
 
   step(action: number): StepResult<Float32Array> {
-    if (this.done) {
-      throw new Error(`${DUNGEON_ID}: step() called ${this.started ? 'after the episode ended (terminated or truncated)' : 'before reset()'}; call reset() first`);
-    }
-    if (action !== 0 && action !== 1 && action !== 2 && action !== 3) {
-      throw new Error(`${DUNGEON_ID}: action must be 0 (north), 1 (east), 2 (south) or 3 (west), got ${String(action)}`);
-    }
+    checkMove(DUNGEON_ID, action, this.done, this.started);
     const t = ++this.t;
     const P = this.plane, obs = this.grid, cell = this.cell, lv = this.level;
     const target = this.agent + this.delta[action];
@@ -537,31 +529,16 @@ export class DungeonEnv implements Env<Float32Array, number> {
   /** The grid as text: # wall, A agent, m monster, k key, L locked, D closed, / open door, G treasure, f scenery, i item, . floor. */
   toText(): string {
     const ch = ['.', '#', 'k', 'L', 'D', '/', 'G', 'f', 'i'];
-    const rows: string[] = [];
-    for (let y = 0; y < this.height; y++) {
-      let s = '';
-      for (let x = 0; x < this.width; x++) {
-        const i = y * this.width + x;
-        s += i === this.agent ? 'A' : this.monsterAt[i] ? 'm' : ch[this.cell[i]];
-      }
-      rows.push(s);
-    }
-    return rows.join('\n');
+    return gridText(this.width, this.height, (i) => (i === this.agent ? 'A' : this.monsterAt[i] ? 'm' : ch[this.cell[i]]));
   }
 
   render(): Frame {
     const ts = this.options.tileSize;
-    const W = this.width * ts, H = this.height * ts;
-    const rgb = new Uint8Array(W * H * 3);
-    for (let gy = 0; gy < this.height; gy++) {
-      for (let gx = 0; gx < this.width; gx++) {
-        const i = gy * this.width + gx;
-        const r = this.room[i];
-        const floor = r >= 0 ? FLOOR_TINT[this.level.roomName[r] % FLOOR_TINT.length] : DUNGEON_PALETTE.floor;
-        drawTile(rgb, W, gx * ts, gy * ts, ts, this.cell[i], this.color[i], floor, this.monsterAt[i] > 0, i === this.agent);
-      }
-    }
-    return { rgb, height: H, width: W, caption: this.lastMessage };
+    return renderCells(this.width, this.height, ts, this.lastMessage, (rgb, W, x, y, i) => {
+      const r = this.room[i];
+      const floor = r >= 0 ? FLOOR_TINT[this.level.roomName[r] % FLOOR_TINT.length] : DUNGEON_PALETTE.floor;
+      drawTile(rgb, W, x, y, ts, this.cell[i], this.color[i], floor, this.monsterAt[i] > 0, i === this.agent);
+    });
   }
 
   close(): void {
@@ -574,8 +551,6 @@ function popcount(x: number): number {
   for (; x; x &= x - 1) n++;
   return n;
 }
-
-type RGB = readonly [number, number, number];
 
 /** render() colours: each thing its own colour, none equal to the wall's or a floor's (tested). */
 export const DUNGEON_PALETTE = {
@@ -593,15 +568,6 @@ export const DUNGEON_PALETTE = {
 
 /** Dark per-room floor tints (by room name), so rooms are told apart in frames as in words. */
 const FLOOR_TINT: readonly RGB[] = [[0, 0, 0], [24, 16, 8], [8, 20, 12], [10, 12, 28], [26, 10, 20], [18, 18, 18]];
-
-function fillRect(rgb: Uint8Array, W: number, x0: number, y0: number, w: number, h: number, c: RGB): void {
-  for (let y = y0; y < y0 + h; y++) {
-    for (let x = x0; x < x0 + w; x++) {
-      const o = (y * W + x) * 3;
-      rgb[o] = c[0]; rgb[o + 1] = c[1]; rgb[o + 2] = c[2];
-    }
-  }
-}
 
 function drawTile(rgb: Uint8Array, W: number, x: number, y: number, ts: number, cell: number, color: number, floor: RGB, monster: boolean, agent: boolean): void {
   const P = DUNGEON_PALETTE;

@@ -26,6 +26,7 @@ import type { Env, EnvInfo, EnvSpec, Frame, ResetArgs, ResetResult, StepResult }
 import { COLORS, MSG } from './messages.ts';
 import { CELL, Layout, type LayoutGenerator } from './layout.ts';
 import { shortestActions } from './solve.ts';
+import { checkMove, fillRect, gridText, renderCells, seedReset, type RGB } from './common.ts';
 
 export { CELL, Layout, type LayoutGenerator } from './layout.ts';
 
@@ -92,11 +93,7 @@ export class GridEnv<O extends GridOptions = GridOptions> implements Env<Float32
   }
 
   reset(args: ResetArgs = {}): ResetResult<Float32Array> {
-    if (args.options !== undefined && Object.keys(args.options).length > 0) {
-      throw new Error(`${this.spec.id}: reset() takes no per-episode options (got ${Object.keys(args.options).join(', ')}); pass options to makeEnv instead`);
-    }
-    if (args.seed !== undefined) this.rng.seed(args.seed);
-    else if (!this.started) this.rng.seed(0);
+    seedReset(this.spec.id, this.rng, args, this.started);
     this.started = true;
     const L = this.level;
     // Rejection sampling keeps the train and test splits disjoint sets of levels.
@@ -127,12 +124,7 @@ export class GridEnv<O extends GridOptions = GridOptions> implements Env<Float32
   }
 
   step(action: number): StepResult<Float32Array> {
-    if (this.done) {
-      throw new Error(`${this.spec.id}: step() called ${this.started ? 'after the episode ended (terminated or truncated)' : 'before reset()'}; call reset() first`);
-    }
-    if (action !== 0 && action !== 1 && action !== 2 && action !== 3) {
-      throw new Error(`${this.spec.id}: action must be 0 (north), 1 (east), 2 (south) or 3 (west), got ${String(action)}`);
-    }
+    checkMove(this.spec.id, action, this.done, this.started);
     const t = ++this.t;
     const P = this.plane, obs = this.obs, cell = this.cell;
     const target = this.agent + this.delta[action];
@@ -200,29 +192,12 @@ export class GridEnv<O extends GridOptions = GridOptions> implements Env<Float32
   /** The current grid as text rows: # wall, A agent, k key, L locked, D closed, / open door, G goal, . floor. */
   toText(): string {
     const ch = ['.', '#', 'k', 'L', 'D', '/', 'G'];
-    const rows: string[] = [];
-    for (let y = 0; y < this.height; y++) {
-      let s = '';
-      for (let x = 0; x < this.width; x++) {
-        const i = y * this.width + x;
-        s += i === this.agent ? 'A' : ch[this.cell[i]];
-      }
-      rows.push(s);
-    }
-    return rows.join('\n');
+    return gridText(this.width, this.height, (i) => (i === this.agent ? 'A' : ch[this.cell[i]]));
   }
 
   render(): Frame {
-    const ts = this.options.tileSize;
-    const W = this.width * ts, H = this.height * ts;
-    const rgb = new Uint8Array(W * H * 3);
-    for (let gy = 0; gy < this.height; gy++) {
-      for (let gx = 0; gx < this.width; gx++) {
-        const i = gy * this.width + gx;
-        drawTile(rgb, W, gx * ts, gy * ts, ts, this.cell[i], COLOR_RGB[this.color[i]], i === this.agent);
-      }
-    }
-    return { rgb, height: H, width: W, caption: this.lastMessage };
+    return renderCells(this.width, this.height, this.options.tileSize, this.lastMessage,
+      (rgb, W, x, y, i) => drawTile(rgb, W, x, y, this.options.tileSize, this.cell[i], COLOR_RGB[this.color[i]], i === this.agent));
   }
 
   close(): void {
@@ -230,21 +205,12 @@ export class GridEnv<O extends GridOptions = GridOptions> implements Env<Float32
   }
 }
 
-const COLOR_RGB: ReadonlyArray<readonly [number, number, number]> = [
+const COLOR_RGB: readonly RGB[] = [
   [255, 0, 0], [0, 255, 0], [0, 0, 255], [112, 39, 195], [255, 255, 0], [100, 100, 100],
 ];
 
-function fillRect(rgb: Uint8Array, W: number, x0: number, y0: number, w: number, h: number, c: readonly [number, number, number]): void {
-  for (let y = y0; y < y0 + h; y++) {
-    for (let x = x0; x < x0 + w; x++) {
-      const o = (y * W + x) * 3;
-      rgb[o] = c[0]; rgb[o + 1] = c[1]; rgb[o + 2] = c[2];
-    }
-  }
-}
-
 /** MiniGrid-like palette: grey walls, coloured keys (small square) and doors (full / framed / hollow), green goal, white agent. */
-function drawTile(rgb: Uint8Array, W: number, x: number, y: number, ts: number, cell: number, color: readonly [number, number, number], agent: boolean): void {
+function drawTile(rgb: Uint8Array, W: number, x: number, y: number, ts: number, cell: number, color: RGB, agent: boolean): void {
   const q = Math.max(1, Math.floor(ts / 4));
   fillRect(rgb, W, x, y, ts, ts, [0, 0, 0]);
   switch (cell) {
