@@ -242,7 +242,8 @@ export async function main(argv: string[]): Promise<void> {
   const results = {
     env: o.envId,
     options: probe.spec.options,
-    command: `npm run experiment -- regime ${argv.map((a) => (/[\s{}"]/.test(a) ? `'${a}'` : a)).join(' ')}`,
+    // The command as run (an --out path relative to the repository, so the JSON names no machine's paths).
+    command: `npm run experiment -- regime ${argv.map((a, i) => (argv[i - 1] === '--out' ? relative(ROOT, resolve(a)) : /[\s{}"]/.test(a) ? `'${a}'` : a)).join(' ')}`,
     rubric: { cInt: C_INT, beta: BETA },
     random: measure(o.envId, o.options, random, o.episodes, o.groups, o.groupSize, chainLength),
     fresh: measure(o.envId, o.options, fresh, o.episodes, o.groups, o.groupSize, chainLength),
