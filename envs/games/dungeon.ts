@@ -19,7 +19,8 @@
  * Messages: every step's `info.message` is the NetHack-style message line (./dungeon-text.ts): the names,
  * materials and wording are drawn per level, so captions number in the thousands and most are irrelevant.
  *
- * Randomness: the level from reset's seed; monster moves and noises from the same stream as the episode
+ * Split: by a hash of the task's structure (walls, doors, keys, treasure, start; not the decorations),
+ * so train and test levels never share a layout. Randomness: the level from reset's seed; monster moves and noises from the same stream as the episode
  * runs, so the same seed and actions replay byte for byte. `chainProgress` counts the progress events of
  * the episode so far (the ground truth the rubric judge's rules reproduce; tests check they agree).
  */
@@ -110,6 +111,11 @@ class Level {
   readonly inTree: Uint8Array;
   readonly nameUsed = new Uint8Array(ORDINARY_ROOMS);
   readonly free: Int32Array;
+  nFree = 0;
+  /** Cells of the keys, their locked doors (by lock index) and the treasure. */
+  readonly key = new Int32Array(2);
+  readonly lockCell = new Int32Array(2);
+  goal = 0;
   constructor(width: number, height: number, readonly cols: number, readonly rows: number, readonly roomSize: number, monsters: number) {
     const rooms = cols * rows;
     this.layout = new Layout(width, height);
@@ -127,6 +133,12 @@ class Level {
     this.locked = new Uint8Array(rooms);
     this.inTree = new Uint8Array(rooms * rooms);
     this.free = new Int32Array(rooms * roomSize * roomSize);
+  }
+  /** A uniformly random cell from the free list, removed from it. */
+  take(rng: Rng): number {
+    const j = rng.int(this.nFree), c = this.free[j];
+    this.free[j] = this.free[--this.nFree];
+    return c;
   }
   /** A uniformly random cell of room s (by offset; for rooms still empty). */
   cellOf(s: number, k: number): number {
@@ -174,6 +186,7 @@ function openDoor(level: Level, rng: Rng, a: number, b: number, closedP: number)
   L.color[d] = rng.int(DOOR_WOODS.length);
 }
 
+/** The task's structure: rooms, doors, locks, the start, the keys and the treasure (what the split hash and the length check see). */
 function generate(level: Level, rng: Rng, o: DungeonOptions): void {
   const L = level.layout, R = o.roomSize, cols = o.cols, rooms = cols * o.rows;
   L.cell.fill(CELL.WALL);
@@ -201,15 +214,16 @@ function generate(level: Level, rng: Rng, o: DungeonOptions): void {
   if (side >= 0) locked[side] = 1;
   for (let e = 0; e < edges; e++) {
     const a = edgeA[e], b = edgeB[e], lock = locked[a] || locked[b];
-    if (lock) { const d = doorBetween(level, rng, a, b); L.cell[d] = CELL.LOCKED; L.color[d] = lock - 1; } else openDoor(level, rng, a, b, o.closedDoors);
+    if (lock) { const d = doorBetween(level, rng, a, b); L.cell[d] = CELL.LOCKED; L.color[d] = lock - 1; level.lockCell[lock - 1] = d; } else openDoor(level, rng, a, b, o.closedDoors);
   }
   if (o.loops > 0) {
     // Extra doors: a random subset of the neighbouring open-room pairs not joined by the tree.
     let n = 0;
     for (let a = 0; a < rooms; a++) {
-      for (const b of [a % cols < cols - 1 ? a + 1 : -1, a + cols < rooms ? a + cols : -1]) {
-        if (b >= 0 && !locked[a] && !locked[b] && !inTree[a * rooms + b]) { edgeA[edges + n] = a; edgeB[edges + n] = b; n++; }
-      }
+      if (locked[a]) continue;
+      const right = a + 1, below = a + cols;
+      if (a % cols < cols - 1 && !locked[right] && !inTree[a * rooms + right]) { edgeA[edges + n] = a; edgeB[edges + n] = right; n++; }
+      if (below < rooms && !locked[below] && !inTree[a * rooms + below]) { edgeA[edges + n] = a; edgeB[edges + n] = below; n++; }
     }
     for (let i = 0; i < Math.min(o.loops, n); i++) {
       const j = i + rng.int(n - i), e = edges + j, f = edges + i;
@@ -218,7 +232,37 @@ function generate(level: Level, rng: Rng, o: DungeonOptions): void {
       openDoor(level, rng, a, b, o.closedDoors);
     }
   }
-  // Names and wording.
+  // The start, the keys and the treasure, each on a distinct free floor cell of its room(s), drawn
+  // uniformly from what is left (swap-remove from the free list; decorate() goes on drawing from it).
+  const free = level.free;
+  let nFree = 0;
+  for (let s = 0; s < rooms; s++) if (!locked[s]) for (let k = 0; k < R * R; k++) free[nFree++] = level.cellOf(s, k);
+  level.nFree = nFree;
+  L.agent = level.take(rng);
+  const key0 = level.take(rng);
+  L.cell[key0] = CELL.KEY; L.color[key0] = 0;
+  level.key[0] = key0;
+  if (side >= 0) { const k1 = level.cellOf(side, rng.int(R * R)); L.cell[k1] = CELL.KEY; L.color[k1] = 1; level.key[1] = k1; }
+  level.goal = level.cellOf(level.vault, rng.int(R * R));
+  L.cell[level.goal] = CELL.GOAL;
+}
+
+/**
+ * A lower bound on the actions of any solution: the Manhattan distances along start → key → its door →
+ * (key → door) → treasure, plus one action per lock to open it. Cheap; reset skips the solver when it
+ * already exceeds the limit.
+ */
+function chainLowerBound(level: Level, locks: number): number {
+  const W = level.layout.width;
+  const md = (a: number, b: number) => Math.abs((a % W) - (b % W)) + Math.abs(Math.floor(a / W) - Math.floor(b / W));
+  let at = level.layout.agent, n = locks;
+  for (let k = 0; k < locks; k++) { n += md(at, level.key[k]) + md(level.key[k], level.lockCell[k]); at = level.lockCell[k]; }
+  return n + md(at, level.goal);
+}
+
+/** Everything the task does not depend on: names, wording, scenery, items, monsters (after the level is accepted). */
+function decorate(level: Level, rng: Rng, o: DungeonOptions): void {
+  const L = level.layout, rooms = o.cols * o.rows;
   level.nameUsed.fill(0);
   for (let s = 0; s < rooms; s++) {
     if (s === level.vault) { level.roomName[s] = ORDINARY_ROOMS + rng.int(VAULT_ADJECTIVES.length * VAULT_KINDS.length); continue; }
@@ -236,26 +280,15 @@ function generate(level: Level, rng: Rng, o: DungeonOptions): void {
   level.keyVerb = rng.int(KEY_VERBS.length);
   level.claimVerb = rng.int(CLAIM_VERBS.length);
   level.treasure = rng.int(TREASURES.length);
-  // Things: the start, the keys, the treasure, scenery, items, monsters — each on a distinct free floor
-  // cell of the open rooms, drawn uniformly from what is left (swap-remove from the free list).
-  const free = level.free;
-  let nFree = 0;
-  for (let s = 0; s < rooms; s++) if (!locked[s]) for (let k = 0; k < R * R; k++) free[nFree++] = level.cellOf(s, k);
-  const take = () => { const j = rng.int(nFree), c = free[j]; free[j] = free[--nFree]; return c; };
-  L.agent = take();
-  const key0 = take();
-  L.cell[key0] = CELL.KEY; L.color[key0] = 0;
-  if (side >= 0) { const k1 = level.cellOf(side, rng.int(R * R)); L.cell[k1] = CELL.KEY; L.color[k1] = 1; }
-  L.cell[level.cellOf(level.vault, rng.int(R * R))] = CELL.GOAL;
   level.landmark.fill(-1);
   for (let i = 0; i < o.features + o.items; i++) {
-    const c = take(), feature = i < o.features;
+    const c = level.take(rng), feature = i < o.features;
     L.cell[c] = feature ? CELL.FEATURE : CELL.ITEM;
     L.color[c] = rng.int(feature ? FEATURES.length : ITEMS.length);
     if (level.landmark[L.room[c]] < 0) level.landmark[L.room[c]] = c;
   }
   for (let m = 0; m < o.monsters; m++) {
-    level.monsterPos[m] = take();
+    level.monsterPos[m] = level.take(rng);
     level.monsterLook[m] = rng.int(MONSTERS);
   }
 }
@@ -330,16 +363,20 @@ export class DungeonEnv implements Env<Float32Array, number> {
     seedReset(DUNGEON_ID, this.rng, args, this.started);
     this.started = true;
     const lv = this.level, L = lv.layout;
-    // Rejection sampling keeps the train and test splits disjoint sets of levels, and every level short enough.
+    // Rejection sampling keeps the train and test splits disjoint sets of levels (by the task's structure:
+    // walls, doors, keys, treasure, start — not the scenery, items and monsters placed after), and every
+    // level short enough.
     for (let attempt = 0; ; attempt++) {
       if (attempt >= 10000) throw new Error(`${DUNGEON_ID}: could not generate a '${this.options.split}' level in 10000 attempts; options ${JSON.stringify(this.options)} allow too few distinct levels`);
       L.clear();
       generate(lv, this.rng, this.options);
       if (splitOfHash(L.hash()) !== this.options.split) continue;
       // Every level is solvable in half the step limit, so a good policy has room for detours.
+      if (2 * chainLowerBound(lv, this.options.locks) > this.options.maxSteps) continue;
       const solution = shortestActions(L.cell, L.color, this.delta, L.agent, 0, this.options.locks);
       if (solution !== null && 2 * solution.length <= this.options.maxSteps) break;
     }
+    decorate(lv, this.rng, this.options);
     this.cell.set(L.cell);
     this.color.set(L.color);
     this.room.set(L.room);
