@@ -31,7 +31,7 @@ export {
 } from './registry.ts';
 export { GuardedJudge, GuardedRewardModel } from './guard.ts';
 export { createAnnotator, IntrinsicRewarder, type AnnotatorOptions } from './intrinsic.ts';
-export { RubricJudge, rubricLabel, gameRule, GAME_RULES } from './judges/rubric.ts';
+export { RubricJudge, rubricLabel, gameRule, GAME_RULES, DUNGEON_RULES } from './judges/rubric.ts';
 export { familyOf, registerEnvFamily, taskGoal, TASK_GOALS, type EnvFamily } from './judges/families.ts';
 export { LlmJudge, LLM_LIMIT_OPTIONS, type LlmJudgeOptions, type LlmJudgeStats, type LlmLimits } from './judges/llm.ts';
 export { NoveltyJudge, ShuffledJudge, CONTROL_JUDGE_KINDS } from './judges/controls.ts';

@@ -11,6 +11,8 @@ import additionThr from './addition-thr.ts';
 import additionExt from './addition-ext.ts';
 import toolcalcThr from './toolcalc-thr.ts';
 import toolcalcExt from './toolcalc-ext.ts';
+import dungeonOni from './dungeon-oni.ts';
+import dungeonExt from './dungeon-ext.ts';
 
 export const EXPERIMENTS: Record<string, ExperimentConfigInput> = {
   'keydoor-thr': keydoorThr,
@@ -20,6 +22,8 @@ export const EXPERIMENTS: Record<string, ExperimentConfigInput> = {
   'addition-ext': additionExt,
   'toolcalc-thr': toolcalcThr,
   'toolcalc-ext': toolcalcExt,
+  'dungeon-oni': dungeonOni,
+  'dungeon-ext': dungeonExt,
 };
 
 export const DEFAULT_EXPERIMENT = 'keydoor-thr';

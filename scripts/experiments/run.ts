@@ -9,6 +9,7 @@
  * docs/results/<suite>.md. A finished arm × seed (its job.json exists) is not rerun: re-running the
  * command after a crash continues; --replot only rebuilds the outputs from finished jobs.
  * --quick writes to runs/experiments-quick/ and docs/results/quick/ (a smoke test, not results).
+ * `npm run experiment -- regime <env-id> …` runs the regime check instead (scripts/experiments/regime.ts).
  */
 import type { ExperimentConfigInput } from '../../runner/config.ts';
 import { spawn } from 'node:child_process';
@@ -21,7 +22,8 @@ import { pointJudgeAt, startStandInProcess, type StandInProcessOptions } from '.
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const USAGE = `usage: npm run experiment -- <suite> [--seeds N] [--quick] [--parallel N] [--arms a,b] [--replot]
-suites: ${Object.keys(SUITES).join(', ')}`;
+suites: ${Object.keys(SUITES).join(', ')}
+   or: npm run experiment -- regime <env-id> [--options JSON] [--episodes N] [--groups M]   (sparsity and message check, no training)`;
 
 export interface JobResult {
   arm: string;
@@ -250,4 +252,6 @@ async function main(): Promise<void> {
   process.exit(failures.length ? 1 : 0);
 }
 
-await main();
+// `npm run experiment -- regime <env-id> …` is the sparsity/message check of scripts/experiments/regime.ts (no training).
+if (process.argv[2] === 'regime') await (await import('./regime.ts')).main(process.argv.slice(3));
+else await main();
