@@ -7,6 +7,8 @@ import { hostname } from 'node:os';
 import { parseArgs, USAGE, type CliArgs } from '../../cli.ts';
 import { roleTransportConfig, splitRoleArgs, ROLE_USAGE, type RoleArgs } from './cli.ts';
 import { createRedisTransport, type RedisTransport } from './transport.ts';
+import { defaultRedisLog, OutageTracker } from './connection.ts';
+import { redactUrl, validateRedisTransportConfig } from './config.ts';
 
 export interface RoleCommand {
   role: RoleArgs;
@@ -34,11 +36,16 @@ export function parseRoleCommand(argv: string[], usage: string): RoleCommand {
   }
 }
 
-/** One connection per name, or exit 3 with Redis's error. */
+/**
+ * One transport per name, or exit 3 with Redis's error. They share one outage tracker: an outage is
+ * logged (one line when it starts, one when it ends) and counted once for the process.
+ */
 export async function connectRoleTransports(config: Record<string, unknown>, names: string[]): Promise<RedisTransport[]> {
   try {
+    const c = validateRedisTransportConfig(config);
+    const outages = new OutageTracker(defaultRedisLog, redactUrl(c.url), c.maxBackoffMs);
     const out: RedisTransport[] = [];
-    for (const name of names) out.push(await createRedisTransport(config, { name }));
+    for (const name of names) out.push(await createRedisTransport(config, { name, outages }));
     return out;
   } catch (err) {
     console.error(`error: ${(err as Error).message}`);
