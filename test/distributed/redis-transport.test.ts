@@ -106,7 +106,7 @@ test('trajectories: round trip, depth, ack trims the stream, ack is idempotent',
   await src.ack(['a/1#1']);
   assert.is(await t.cmd.xlen(t.keys.traj), 0, 'acknowledged entries are deleted');
   assert.equal(await src.receive(10, 0), []);
-  assert.equal(src.stats, { received: 3, acked: 3, duplicates: 0, reclaimed: 0, malformed: 0, readErrors: 0 });
+  assert.equal(src.stats, { received: 3, acked: 3, duplicates: 0, reclaimed: 0, malformed: 0, readErrors: 0, seqGaps: 0 });
 });
 
 test('trajectories: an entry not written by the transport is logged, acknowledged and dropped, not redelivered forever', async () => {

@@ -207,6 +207,12 @@ export interface SourceStats {
   malformed: number;
   /** Reads that failed (an outage without resend, an unexpected reply) and were retried. */
   readErrors: number;
+  /**
+   * Messages never received although a later one of the same actor incarnation was: seqs missing between
+   * the first and the last received of each incarnation. Lost with a Redis that restarted without
+   * persistence (the entries queued at the time), or still on their way (reordered sends) — 0 otherwise.
+   */
+  seqGaps: number;
 }
 
 export class RedisTrajectorySource implements TrajectorySource {
@@ -220,6 +226,8 @@ export class RedisTrajectorySource implements TrajectorySource {
   private inflight: Promise<TrajectoryMessage[]> | null = null;
   private readonly acks = new Set<Promise<void>>();
   private lastReadError = '';
+  /** Per actor incarnation: lowest and highest seq received and how many distinct ones (for seqGaps). */
+  private readonly seqs = new Map<string, { min: number; max: number; n: number }>();
 
   constructor(private readonly ctx: TrajectoryContext, readonly consumerId: string) {
     this.reader = new GroupReader(ctx.cmd, () => ctx.blockingClient(`learner-read:${consumerId}`), ctx.keys.traj, ctx.keys.trajGroup, consumerId, ctx.claimIdleMs);
@@ -228,7 +236,9 @@ export class RedisTrajectorySource implements TrajectorySource {
   }
 
   get stats(): SourceStats {
-    return { ...this.counts, reclaimed: this.reader.reclaimed };
+    let seqGaps = 0;
+    for (const r of this.seqs.values()) seqGaps += r.max - r.min + 1 - r.n;
+    return { ...this.counts, reclaimed: this.reader.reclaimed, seqGaps };
   }
 
   async receive(max: number, timeoutMs: number): Promise<TrajectoryMessage[]> {
@@ -305,6 +315,14 @@ export class RedisTrajectorySource implements TrajectorySource {
       } else {
         this.heldIdentities.add(identity);
         this.heldStreamIds.add(p.streamId);
+        // Fresh = neither acknowledged (dedup marks) nor held: this source's first receipt of the seq.
+        const r = this.seqs.get(p.field);
+        if (!r) this.seqs.set(p.field, { min: p.seq, max: p.seq, n: 1 });
+        else {
+          r.min = Math.min(r.min, p.seq);
+          r.max = Math.max(r.max, p.seq);
+          r.n++;
+        }
         const list = this.held.get(p.message.id) ?? [];
         list.push({ streamId: p.streamId, field: p.field, seq: p.seq, credit: p.credit });
         this.held.set(p.message.id, list);

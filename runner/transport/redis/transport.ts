@@ -230,8 +230,9 @@ export class RedisTransport implements Transport {
   metrics(): Record<string, number> {
     const out: Record<string, number> = { ...this.outages.stats() };
     if (this.sources.length > 0) {
-      const sum = (k: 'duplicates' | 'reclaimed' | 'malformed' | 'readErrors') => this.sources.reduce((a, s) => a + s.stats[k], 0);
+      const sum = (k: 'duplicates' | 'reclaimed' | 'malformed' | 'readErrors' | 'seqGaps') => this.sources.reduce((a, s) => a + s.stats[k], 0);
       out.redisDuplicates = sum('duplicates');
+      out.redisSeqGaps = sum('seqGaps');
       out.redisReclaimed = sum('reclaimed');
       out.redisMalformed = sum('malformed');
       out.redisReadErrors = sum('readErrors');
