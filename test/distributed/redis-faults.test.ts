@@ -163,6 +163,20 @@ test('flow control: credits wait while the actor holds weights too old; a dead a
   assert.ok(await t.cmd.zcard(t.keys.credits) <= 3);
 });
 
+test('flow control: a credit whose entry vanished (stream deleted by hand) is cleared once the stream is empty', async () => {
+  const ns = freshNs();
+  const t = await connect(ns, { maxStaleness: 0, tasksPerUpdate: 1 });
+  t.trajectorySource('learner');
+  await t.weightPublisher().publish(0, new Uint8Array([0]));
+  const sink = t.trajectorySink('a');
+  await sink.send({ id: 'x', actorId: 'a', policyVersion: 0, steps: 1, payload: new Uint8Array([1]) });
+  await t.cmd.del(t.keys.traj); // what resume-versions.test.ts does to empty the queue
+  // maxStaleness 0, one message per update: one credit at a time; the orphan must not block the next.
+  assert.ok(await sink.acquire(() => 0, () => false));
+  assert.is(sink.stats.credits.freed, 1);
+  assert.is(await t.cmd.zcard(t.keys.credits), 1);
+});
+
 /** Stops a sink's lease renewal without giving its credits back: what a SIGKILL does. */
 function clearDeadRenewals(sink: object): void {
   const ledger = (sink as { ledger: { timer: NodeJS.Timeout | null } }).ledger;

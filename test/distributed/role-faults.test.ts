@@ -103,7 +103,11 @@ async function phases(learner: RoleProcess, a1: RoleProcess, a2: RoleProcess, wa
   assert.is(steady.liveActorThreads, 3);
   assert.is(steady.redisConnections, 3);
   assert.is(steady.staleDropped, 0, 'credits keep every rollout within maxStaleness: none dropped as stale');
-  for (const m of metrics()) assert.ok(m.policyLagMax <= MAX_STALENESS, `update ${m.step}: lag ${m.policyLagMax} > ${MAX_STALENESS}`);
+  for (const m of metrics()) {
+    assert.ok(m.policyLagMax <= MAX_STALENESS, `update ${m.step}: lag ${m.policyLagMax} > ${MAX_STALENESS}`);
+    // A version is published only by an update that trained on something (no empty updates here either).
+    assert.ok(m.episodes > 0 && m.version === m.step && m.emptyUpdates === 0, `update ${m.step}: ${m.episodes} episodes, version ${m.version}`);
+  }
   assert.ok(steady.creditsOutstanding <= MAX_STALENESS * 2 + 1);
 
   // 2. a2 killed mid-run and restarted with the same id; it must send more than its first incarnation did,

@@ -21,7 +21,8 @@
  *
  * Credits of an actor that dies before sending expire: each unsent credit carries a lease (`leaseMs`)
  * that its actor renews; a sent credit has no lease (the learner's acknowledgement releases it, and a
- * learner restart finds the message again). The learner's S and U are written to `NS:flow` so every actor
+ * learner restart finds the message again) — unless its entry vanished (deleted by hand, trimmed): such
+ * orphans are cleared whenever the stream is empty, which a stall caused by them soon makes it. The learner's S and U are written to `NS:flow` so every actor
  * uses the learner's values.
  */
 import type { Redis } from 'ioredis';
@@ -33,14 +34,21 @@ const NOW_MS = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
 /**
- * KEYS: credits (zset by version), leases (zset by expiry ms), latest version, flow hash
+ * KEYS: credits (zset by version), leases (zset by expiry ms), latest version, flow hash, trajectory stream
  * ARGV: credit id, version h, lease ms, fallback maxStaleness (-1 = none), fallback tasks per update
- * Returns {granted 0/1, outstanding, credits expired now}.
+ * Returns {granted 0/1, outstanding, credits expired or orphaned now}.
+ * A sent credit (lease +inf) belongs to an entry of the stream until the learner's ack releases it, so
+ * with the stream empty every sent credit left is an orphan (its entry was deleted by hand or lost) and goes.
  */
 const ACQUIRE = new Script(`${NOW_MS}
 local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)
-for _, m in ipairs(expired) do redis.call('ZREM', KEYS[1], m) end
-if #expired > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now) end
+if redis.call('XLEN', KEYS[5]) == 0 then
+  for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '+inf', '+inf')) do expired[#expired + 1] = m end
+end
+for _, m in ipairs(expired) do
+  redis.call('ZREM', KEYS[1], m)
+  redis.call('ZREM', KEYS[2], m)
+end
 local S = tonumber(redis.call('HGET', KEYS[4], 'maxStaleness') or ARGV[4])
 local U = tonumber(redis.call('HGET', KEYS[4], 'tasksPerUpdate') or ARGV[5])
 local h = tonumber(ARGV[2])
@@ -88,6 +96,8 @@ export interface FlowStats {
   waitMs: number;
   /** Unsent credits whose lease ran out (seen at the next renewal): their tasks were held too long. */
   leasesLost: number;
+  /** Credits this actor's requests cleared away: expired leases (dead actors) and orphans (entries gone). */
+  freed: number;
 }
 
 /** One actor incarnation's credits. */
@@ -96,7 +106,7 @@ export class CreditLedger {
   private n = 0;
   private timer: NodeJS.Timeout | null = null;
   private renewing = false;
-  readonly stats: FlowStats = { granted: 0, waits: 0, waitMs: 0, leasesLost: 0 };
+  readonly stats: FlowStats = { granted: 0, waits: 0, waitMs: 0, leasesLost: 0, freed: 0 };
 
   constructor(
     private readonly cmd: Redis,
@@ -114,9 +124,10 @@ export class CreditLedger {
     let since = 0;
     for (;;) {
       if (cancelled()) return null;
-      const [granted] = (await ACQUIRE.run(this.cmd, [this.keys.credits, this.keys.creditLeases, this.keys.weightLatest, this.keys.flow], [
+      const [granted, , freed] = (await ACQUIRE.run(this.cmd, [this.keys.credits, this.keys.creditLeases, this.keys.weightLatest, this.keys.flow, this.keys.traj], [
         id, version(), this.params.leaseMs, this.params.maxStaleness ?? -1, this.params.tasksPerUpdate,
       ])) as [number, number, number];
+      this.stats.freed += freed;
       if (granted === 1) break;
       if (since === 0) {
         since = Date.now();
