@@ -66,6 +66,7 @@ export const ENCODER_OPTIONS = {
       inputWidth: { type: 'int', default: null, min: 1, nullable: true, doc: "Input width the frame is resized to; null reads it from the model's input signature." },
       output: { type: 'string', default: null, nullable: true, doc: 'Output tensor name (graph models); null takes the first output. 4-D outputs are global-average pooled.' },
       scale: { type: 'enum', values: ['0-1', '-1-1', '0-255'], default: '0-1', doc: "Pixel scaling before the model: '0-1' (x/255), '-1-1' (x/127.5 − 1) or '0-255' (raw)." },
+      textPath: { type: 'string', default: null, nullable: true, doc: "The paired text encoder's model.json (goals in words); null = the one named in the model's metadata, beside it." },
     },
   },
 } as const satisfies UnionSpec;
@@ -78,6 +79,11 @@ export const PERCEPTUAL_JUDGE_OPTIONS = {
   },
   alpha: { type: 'number', default: 0.5, min: 0, max: 1, doc: "VLM-RM's α: 0 = plain goal distance, 1 = distance along the baseline→goal direction only." },
   demonstrations: { type: 'string', default: null, nullable: true, doc: 'JSON file with demonstration frames ({ goal, baseline?, demonstration? } of base64 frames); null = set in code (the runner generates them with the env\'s solve()).' },
+  goalText: {
+    type: 'string[]', default: [], nonEmpty: true,
+    doc: "Goals in words ('goal' / 'goal-baseline'; VLM-RM's prompts): g is the normalised mean of these texts' embeddings by the encoder's paired text encoder. Non-empty goalText takes the place of goal frames; needs a tfjs encoder with a text encoder.",
+  },
+  baselineText: { type: 'string[]', default: [], nonEmpty: true, doc: "The baseline b in words ('goal-baseline' with goalText): the normalised mean of these texts' embeddings." },
   steps: { type: 'int', default: 3, min: 1, doc: "Number of steps a demonstration is segmented into ('steps' mode)." },
   featuresPerStep: { type: 'int', default: 16, min: 1, doc: "Discriminative features kept per step ('steps' mode)." },
   output: { type: 'enum', values: ['score', 'binary'], default: 'score', doc: "'score': the reward itself is the label; 'binary': 1 when the score exceeds `threshold`, else 0." },
@@ -216,6 +222,14 @@ export function validateJudgeConfig(partial: unknown, path = 'rewards.judge'): J
     try { ok = /^https?:$/.test(new URL(llm.baseUrl).protocol); } catch { /* not a URL */ }
     if (!ok) throw new ConfigError(`config key '${joinKey(path, 'baseUrl')}' must be an http(s) URL (e.g. http://127.0.0.1:8000/v1), got ${show(llm.baseUrl)}`);
     llm.baseUrl = llm.baseUrl.replace(/\/+$/, '');
+  }
+  if (judge.kind === 'perceptual') {
+    const pj = judge as PerceptualJudgeConfig;
+    if ((pj.goalText.length || pj.baselineText.length) && (pj.mode === 'steps' || pj.encoder.kind !== 'tfjs')) {
+      throw new ConfigError(`config key '${joinKey(path, 'goalText')}': goals in words need mode 'goal' or 'goal-baseline' and a tfjs encoder with a paired text encoder (got mode '${pj.mode}', encoder '${pj.encoder.kind}')`);
+    }
+    if (pj.mode === 'goal-baseline' && pj.baselineText.length && !pj.goalText.length) throw new ConfigError(`config key '${joinKey(path, 'baselineText')}' is given without '${joinKey(path, 'goalText')}'`);
+    if (pj.mode === 'goal-baseline' && pj.goalText.length && !pj.baselineText.length) throw new ConfigError(`config key '${joinKey(path, 'goalText')}': mode 'goal-baseline' needs '${joinKey(path, 'baselineText')}' too (or use mode 'goal')`);
   }
   if (judge.kind === 'shuffled') {
     // The control's inner judge is a judge config of its own (any kind but perceptual and the controls).

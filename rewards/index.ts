@@ -41,7 +41,16 @@ export {
   PerceptualJudge, goalBaselineReward, segmentByVariance, loadDemonstrations, frameToJSON, frameFromJSON,
   type Demonstrations, type FrameJSON,
 } from './judges/perceptual.ts';
-export { BuiltinEncoder, TfjsModelEncoder, createEncoder, fileIOHandler, type ImageEncoder } from './judges/encoders.ts';
+export {
+  BuiltinEncoder, TfjsModelEncoder, TfjsTextEncoder, createEncoder, fileIOHandler, fileSaveHandler, type ImageEncoder, type TrainedEncoderMetadata,
+} from './judges/encoders.ts';
+export { trainFrameEncoder, saveEncoder, TRAIN_ENCODER_DEFAULTS, type TrainEncoderOptions, type TrainEncoderReport, type CurvePoint } from './encoders/train.ts';
+export { ContrastiveTrainer, infoNCELoss, retrievalMetrics, CONTRASTIVE_DEFAULTS, type ContrastiveExample, type ContrastiveOptions, type RetrievalMetrics } from './encoders/contrastive.ts';
+export { collectCaptionedFrames, solverDemonstration, requireGame, levelSeed, type CaptionedFrame, type SolverDemonstration, type RenderableGame } from './encoders/dataset.ts';
+export { describerFor, GridDescriber, composeDescription, FACTS, type FrameFacts, type StateDescriber } from './encoders/describe.ts';
+export { CaptionTokenizer, type TokenizerJSON } from './encoders/tokenizer.ts';
+export { progressCorrelation, type ProgressCorrelation } from './encoders/progress.ts';
+export { spearman, averageRanks, bootstrapMean, type MeanCI } from './stats.ts';
 export { RetrievalModel } from './models/retrieval.ts';
 export { ClassificationModel } from './models/classification.ts';
 export { RankingModel } from './models/ranking.ts';

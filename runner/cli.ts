@@ -76,6 +76,14 @@ export function parseArgs(argv: string[]): CliArgs {
   let config: Plain = {};
   const name = flags.get('experiment');
   const file = flags.get('config');
+  const resume = flags.get('resume');
+  if (flags.has('resume')) {
+    // A resumed run continues its saved config: only the budget may be given (runExperiment checks).
+    if (!resume) throw new ConfigError('--resume needs a run directory (runs/<name>-<time>)');
+    if (name !== undefined || file !== undefined) throw new ConfigError('--resume continues the saved config of the run: it cannot be combined with --experiment or --config');
+    for (const [k, v] of overrides) setDotted(config, k, v);
+    return { config: config as ExperimentConfigInput, resume, server: serverFlags(flags), quiet: flags.has('quiet'), backend: flags.get('backend'), help: flags.has('help') };
+  }
   if (name !== undefined || file === undefined) config = { ...getExperiment(name ?? DEFAULT_EXPERIMENT) };
   if (file !== undefined) {
     let parsed: unknown;
@@ -88,19 +96,22 @@ export function parseArgs(argv: string[]): CliArgs {
     config = name !== undefined ? deepMerge(config, parsed) : parsed;
   }
   for (const [k, v] of overrides) setDotted(config, k, v);
-  const num = (k: string) => {
-    const v = flags.get(k);
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`--${k} must be an integer port 0..65535, got '${v}'`);
-    return n;
-  };
+  return { config: config as ExperimentConfigInput, server: serverFlags(flags), quiet: flags.has('quiet'), backend: flags.get('backend'), help: flags.has('help') };
+}
+
+/** --no-server, --port, --host, --token. */
+function serverFlags(flags: Map<string, string | undefined>): CliArgs['server'] {
   const server: CliArgs['server'] = {};
   if (flags.has('no-server')) server.enabled = false;
-  if (flags.has('port')) server.port = num('port');
+  if (flags.has('port')) {
+    const v = flags.get('port');
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`--port must be an integer port 0..65535, got '${v}'`);
+    server.port = n;
+  }
   if (flags.has('host')) server.host = flags.get('host');
   if (flags.has('token')) server.token = flags.get('token');
-  return { config: config as ExperimentConfigInput, resume: flags.get('resume'), server, quiet: flags.has('quiet'), backend: flags.get('backend'), help: flags.has('help') };
+  return server;
 }
 
 export const USAGE = `usage: npm start -- [--experiment NAME | --config FILE] [--key.path VALUE ...]

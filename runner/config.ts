@@ -54,6 +54,14 @@ export const ACTORS_OPTIONS = {
     doc: 'Rollout queue capacity in actor messages (backpressure: a full queue blocks the actors). At least groupsPerUpdate / groupsPerTask, the messages one update consumes. Also bounds the Redis trajectory stream.',
   },
   greedy: { type: 'boolean', default: false, doc: 'Sample the greedy action instead (evaluation only; training needs sampling).' },
+  taskTimeoutSeconds: {
+    type: 'number', default: 300, min: 0, exclusiveMin: true,
+    doc: "Deadline of one actor task (one batch of groups rolled out to their ends). A task past it — an env plugin's step() that hangs, say — has its worker thread stopped and replaced, its episodes discarded and the fault counted; the run goes on.",
+  },
+  workerMemoryMB: {
+    type: 'int', default: 2048, min: 64,
+    doc: "Heap limit of each actor worker thread (V8 old generation, MB). A worker that exceeds it ends with an out-of-memory error: it is replaced and its task's episodes discarded, counted as a worker fault. Each task also reports its worker's heap and external (ArrayBuffer, wasm) memory as the metrics `actorHeapMB` / `actorExternalMB`.",
+  },
 } as const satisfies Schema;
 
 export const LOGGING_OPTIONS = {

@@ -311,7 +311,7 @@ export class Experiment {
   /** The actors role in this process: one lane per worker thread, dispatching tasks (./actor/lanes.ts). */
   private startActors(live: Live, weights: SharedWeights, v0: number): void {
     const { config, counters, U, lockstep } = live;
-    this.pool = new ActorPool(config.actors.workers);
+    this.pool = new ActorPool(config.actors.workers, config.actors.workerMemoryMB);
     const maxTasks = lockstep && config.budget.updates ? counters.tasks + (config.budget.updates - counters.updates) * U : Infinity;
     this.lanes = startActorLanes({
       config, pool: this.pool, sink: live.transport.trajectorySink('actors'), weights, counters,

@@ -11,7 +11,7 @@ import { ConfigError, parse, show } from '../core/schema.ts';
 import { defaultTokenizer, getEnvRegistration, isEnvPath, makeEnv, type Env } from '../envs/index.ts';
 import { loadWeights, parseBackendName, validateGamePolicyConfig, validateTokenPolicyConfig } from '../agents/index.ts';
 import {
-  checkServerSection, validateExperimentConfig, type ExperimentConfig, type PolicySection, type ServerSection,
+  checkServerSection, validateExperimentConfig, type ExperimentConfig, type PolicySection, type ServerSection, type ValidatedExperimentConfig,
 } from './config.ts';
 import { checkWritableDir } from './writable.ts';
 
@@ -41,8 +41,36 @@ export interface ResolveOptions {
 
 const FAMILIES = ['games', 'text', 'tools'] as const;
 
+/** What the probe env tells about itself: its spec, spaces and abilities. */
+interface EnvFacts {
+  envRef: string;
+  family: ResolvedExperiment['family'];
+  maxEpisodeSteps: number;
+  options: Record<string, unknown>;
+  obsShape?: readonly number[];
+  numActions?: number;
+  canRender: boolean;
+  canSolve: boolean;
+}
+
+/** The config checked, step by step: runner keys, the env, the rewards and the policy against it, the directories. */
 export async function resolveExperiment(partial: unknown, opts: ResolveOptions = {}): Promise<ResolvedExperiment> {
   const config = validateExperimentConfig(partial);
+  checkRunForm(config, opts);
+  const env = await probeEnv(config);
+  checkRewardsAgainstEnv(config, env);
+  const policy = resolvePolicy(config, env);
+  // Output directories: creatable and writable, probed without leaving anything behind.
+  checkWritableDir(config.logging.dir, 'logging.dir');
+  const cacheDir = config.rewards?.annotator.cacheDir;
+  if (cacheDir) checkWritableDir(cacheDir, 'rewards.annotator.cacheDir');
+  const resolved: ExperimentConfig = { ...config, env: { ...config.env, options: { ...env.options } }, policy };
+  const padId = policy.kind === 'token' ? policy.padId : defaultTokenizer.pad ?? 0;
+  return { config: resolved, family: env.family, envRef: env.envRef, padId, maxEpisodeSteps: env.maxEpisodeSteps };
+}
+
+/** What the calling runner can run (the in-process form), the --backend name and the server overrides. */
+function checkRunForm(config: ValidatedExperimentConfig, opts: ResolveOptions): void {
   if (opts.inProcess && config.transport.kind !== 'inprocess') {
     throw new ConfigError(`config key 'transport.kind' is '${config.transport.kind}': such a run is split over processes, started with scripts/learner.ts, scripts/actor.ts and scripts/annotator.ts (docs/distributed.md); npm start (runExperiment) runs the 'inprocess' form only`);
   }
@@ -54,8 +82,10 @@ export async function resolveExperiment(partial: unknown, opts: ResolveOptions =
     }
   }
   if (opts.server) checkServerSection({ ...config.server, ...withoutUndefined(opts.server) });
+}
 
-  // ── env ──
+/** Makes the env once with the configured options (its own checks run) and reads what it declares. */
+async function probeEnv(config: ValidatedExperimentConfig): Promise<EnvFacts> {
   const id = config.env.id;
   const envRef = isEnvPath(id) && !id.startsWith('file:') ? resolvePath(process.cwd(), id) : id;
   let registeredSchema;
@@ -70,38 +100,48 @@ export async function resolveExperiment(partial: unknown, opts: ResolveOptions =
   } catch (err) {
     throw new ConfigError(`${registeredSchema ? `config key 'env.options' (env ${show(id)})` : `config section 'env' (id ${show(id)})`}: ${(err as Error).message}`);
   }
-  const spec = probe.spec;
-  const family = spec.family;
-  if (!(FAMILIES as readonly string[]).includes(family)) {
+  try {
+    const spec = probe.spec;
+    if (!(FAMILIES as readonly string[]).includes(spec.family)) {
+      throw new ConfigError(`env ${show(id)} declares spec.family ${show(spec.family)}; valid: ${FAMILIES.map((f) => `'${f}'`).join(', ')} (it picks the policy and the actor loop)`);
+    }
+    return {
+      envRef, family: spec.family,
+      maxEpisodeSteps: Number.isFinite(spec.maxEpisodeSteps) ? spec.maxEpisodeSteps : 1000,
+      options: spec.options ?? config.env.options,
+      obsShape: (probe.observationSpace as { shape?: readonly number[] }).shape,
+      numActions: (probe.actionSpace as { n?: number }).n,
+      canRender: typeof probe.render === 'function',
+      canSolve: typeof (probe as { solve?: unknown }).solve === 'function',
+    };
+  } finally {
     probe.close();
-    throw new ConfigError(`env ${show(id)} declares spec.family ${show(family)}; valid: ${FAMILIES.map((f) => `'${f}'`).join(', ')} (it picks the policy and the actor loop)`);
   }
-  const maxEpisodeSteps = Number.isFinite(spec.maxEpisodeSteps) ? spec.maxEpisodeSteps : 1000;
-  const envOptions = spec.options ?? config.env.options;
-  const obsShape = (probe.observationSpace as { shape?: readonly number[] }).shape;
-  const numActions = (probe.actionSpace as { n?: number }).n;
-  const canRender = typeof probe.render === 'function';
-  const canSolve = typeof (probe as { solve?: unknown }).solve === 'function';
-  probe.close();
+}
 
-  // ── rewards against the env ──
-  const judge = config.rewards?.judge as { kind: string; demonstrations?: string | null } | undefined;
-  if (judge?.kind === 'perceptual') {
-    // The perceptual judge labels rendered frames, scored by frame key (retrieval model).
-    if (family !== 'games') {
-      throw new ConfigError(`config key 'rewards.judge.kind' is 'perceptual', which labels rendered frames; env '${id}' is family '${family}' (no frames). Valid for text/tools: 'rubric', 'llm'`);
-    }
-    if (!canRender) throw new ConfigError(`config key 'rewards.judge.kind' is 'perceptual' but env '${id}' has no render()`);
-    const modelKind = config.rewards!.model.kind;
-    if (modelKind !== 'retrieval') {
-      throw new ConfigError(`config key 'rewards.model.kind' must be 'retrieval' with the perceptual judge (steps are scored by frame key, RetrievalModel.scoreKeys), got ${show(modelKind)}`);
-    }
-    if (!judge.demonstrations && !canSolve) {
-      throw new ConfigError(`config key 'rewards.judge.demonstrations' is required: env '${id}' has no solve() to generate demonstrations from`);
-    }
+/** The perceptual judge labels rendered frames, scored by frame key (retrieval model): the env must render and solve. */
+function checkRewardsAgainstEnv(config: ValidatedExperimentConfig, env: EnvFacts): void {
+  const judge = config.rewards?.judge as { kind: string; demonstrations?: string | null; goalText?: string[] } | undefined;
+  if (judge?.kind !== 'perceptual') return;
+  const id = config.env.id;
+  if (env.family !== 'games') {
+    throw new ConfigError(`config key 'rewards.judge.kind' is 'perceptual', which labels rendered frames; env '${id}' is family '${env.family}' (no frames). Valid for text/tools: 'rubric', 'llm'`);
   }
+  if (!env.canRender) throw new ConfigError(`config key 'rewards.judge.kind' is 'perceptual' but env '${id}' has no render()`);
+  const modelKind = config.rewards!.model.kind;
+  if (modelKind !== 'retrieval') {
+    throw new ConfigError(`config key 'rewards.model.kind' must be 'retrieval' with the perceptual judge (steps are scored by frame key, RetrievalModel.scoreKeys), got ${show(modelKind)}`);
+  }
+  if (!judge.demonstrations && !judge.goalText?.length && !env.canSolve) {
+    throw new ConfigError(`config key 'rewards.judge.demonstrations' is required: env '${id}' has no solve() to generate demonstrations from (or give the goals in words, rewards.judge.goalText)`);
+  }
+}
 
-  // ── policy against the env ──
+/**
+ * The policy section validated against the env: a game policy gets the observation shape and action count,
+ * a token policy the tokenizer's vocabulary; a warm start's architecture comes from its checkpoint.
+ */
+function resolvePolicy(config: ValidatedExperimentConfig, env: EnvFacts): PolicySection {
   const { checkpoint, ...policyPartial } = config.policy as Record<string, unknown>;
   if (checkpoint !== undefined && (typeof checkpoint !== 'string' || checkpoint.length === 0)) {
     throw new ConfigError(`config key 'policy.checkpoint' must be a path to a .safetensors file, got ${show(checkpoint)}`);
@@ -118,24 +158,16 @@ export async function resolveExperiment(partial: unknown, opts: ResolveOptions =
     }
   }
   let policy: PolicySection;
-  if (family === 'games') {
-    if (!obsShape || numActions === undefined) {
-      throw new ConfigError(`env '${id}' (family 'games') has no Box observation shape / Discrete action count for a game policy`);
+  if (env.family === 'games') {
+    if (!env.obsShape || env.numActions === undefined) {
+      throw new ConfigError(`env '${config.env.id}' (family 'games') has no Box observation shape / Discrete action count for a game policy`);
     }
-    policy = validateGamePolicyConfig({ kind: 'game', obsShape: [...obsShape], numActions, seed: config.seed, ...fromCheckpoint, ...policyPartial }, 'policy');
+    policy = validateGamePolicyConfig({ kind: 'game', obsShape: [...env.obsShape], numActions: env.numActions, seed: config.seed, ...fromCheckpoint, ...policyPartial }, 'policy');
   } else {
     policy = validateTokenPolicyConfig({ kind: 'token', vocabSize: defaultTokenizer.vocabSize, seed: config.seed, ...fromCheckpoint, ...policyPartial }, 'policy');
   }
   if (checkpointPath) policy.checkpoint = checkpointPath;
-
-  // ── output directories: creatable and writable, probed without leaving anything behind ──
-  checkWritableDir(config.logging.dir, 'logging.dir');
-  const cacheDir = config.rewards?.annotator.cacheDir;
-  if (cacheDir) checkWritableDir(cacheDir, 'rewards.annotator.cacheDir');
-
-  const resolved: ExperimentConfig = { ...config, env: { ...config.env, options: { ...envOptions } }, policy };
-  const padId = policy.kind === 'token' ? policy.padId : defaultTokenizer.pad ?? 0;
-  return { config: resolved, family, envRef, padId, maxEpisodeSteps };
+  return policy;
 }
 
 function withoutUndefined<T extends object>(o: T): Partial<T> {

@@ -77,7 +77,7 @@ export async function runActors(config: unknown, transport: Transport, opts: Act
       if (w && w.version > have) { weights.publish(w.version, w.bytes); have = w.version; }
     }).catch(() => { /* the transport retries; the actors keep the weights they have */ });
   }, 50);
-  const pool = new ActorPool(c.actors.workers);
+  const pool = new ActorPool(c.actors.workers, c.actors.workerMemoryMB);
   const counters: LaneCounters = { tasks: 0, groups: 0, workerFaults: 0, discardedEpisodes: 0 };
   const faults: string[] = [];
   const lanes = startActorLanes({

@@ -101,15 +101,19 @@ export function startActorLanes(o: LaneOptions): { done: Promise<void>; abort():
       let payload: Uint8Array;
       let steps = 0;
       let sampled = pin ?? -1;
+      // The task's deadline: aborting a running piscina task terminates its worker thread (a hung env step
+      // included), and piscina starts a replacement.
+      const deadline = AbortSignal.timeout(config.actors.taskTimeoutSeconds * 1000);
       try {
-        ({ steps, payload, policyVersion: sampled } = unframe(await o.pool.run(task, aborter.signal)));
+        ({ steps, payload, policyVersion: sampled } = unframe(await o.pool.run(task, AbortSignal.any([aborter.signal, deadline]))));
       } catch (err) {
         if (o.isStopping()) return;
         counters.workerFaults++;
         const lost = groups.length * config.env.groupSize;
         counters.discardedEpisodes += lost;
-        const message = err instanceof Error ? err.message : String(err);
-        o.onFault(`actor worker failed on task ${k} (replaced; its ${lost} episodes discarded): ${message}`, { faultKind: 'worker', task: k });
+        const timedOut = deadline.aborted;
+        const message = timedOut ? `task exceeded actors.taskTimeoutSeconds (${config.actors.taskTimeoutSeconds} s)` : err instanceof Error ? err.message : String(err);
+        o.onFault(`actor worker failed on task ${k} (replaced; its ${lost} episodes discarded): ${message}`, { faultKind: timedOut ? 'timeout' : 'worker', task: k });
         payload = encodeBatch({ actorId, taskIndex: k, policyVersion: pin ?? -1, records: [], faults: [], steps: 0, busyMs: 0, policyMs: 0 });
       }
       const sent = deliver(k, { id: `${o.actorPrefix}:${k}`, actorId, policyVersion: sampled, steps, payload, credit });

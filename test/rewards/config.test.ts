@@ -20,7 +20,7 @@ test('ranking model switches the annotator to pairs unless told otherwise', () =
 const bad: Array<[string, unknown, RegExp]> = [
   ['unknown top key', { cExtt: 1 }, /unknown config key 'rewards\.cExtt' \(did you mean 'rewards\.cExt'\?\)/],
   ['unknown judge key', { judge: { kind: 'rubric', noize: 0.1 } }, /unknown config key 'rewards\.judge\.noize' \(did you mean 'rewards\.judge\.noise'\?\). Valid keys of 'rewards\.judge': kind, noise/],
-  ['bad judge kind', { judge: { kind: 'gpt' } }, /'rewards\.judge\.kind' must be one of 'rubric', 'llm', 'perceptual', got "gpt"/],
+  ['bad judge kind', { judge: { kind: 'gpt' } }, /'rewards\.judge\.kind' must be one of 'rubric', 'llm', 'perceptual', 'novelty', 'shuffled', got "gpt"/],
   ['noise out of range', { judge: { kind: 'rubric', noise: 1.5 } }, /'rewards\.judge\.noise' must be a number >= 0 and <= 1, got 1\.5/],
   ['llm key given instead of env name', { judge: { kind: 'llm', apiKeyEnv: 'sk-123 456' } }, /'rewards\.judge\.apiKeyEnv' must be a string \(the NAME of an environment variable/],
   ['llm bad url', { judge: { kind: 'llm', baseUrl: 'ftp://x' } }, /'rewards\.judge\.baseUrl' must be an http\(s\) URL .*got "ftp:\/\/x"/],

@@ -27,8 +27,8 @@ test('config: novelty and shuffled validate, idempotently; bad keys and inner ki
   assert.is((llm.inner as { maxResponseBytes: number }).maxResponseBytes, 1_048_576);
   assert.throws(() => validateJudgeConfig({ kind: 'novelty', label: 1 }), /unknown config key 'rewards\.judge\.label'/);
   assert.throws(() => validateJudgeConfig({ kind: 'shuffled', sed: 1 }), /'rewards\.judge\.sed'.*did you mean 'rewards\.judge\.seed'/);
-  assert.throws(() => validateJudgeConfig({ kind: 'shuffled', inner: { kind: 'rubric', noize: 1 } }), /rewards\.judge\.inner: unknown key 'noize'/);
-  assert.throws(() => validateJudgeConfig({ kind: 'shuffled', inner: { kind: 'perceptual' } }), /rewards\.judge\.inner\.kind: 'perceptual' cannot be shuffled/);
+  assert.throws(() => validateJudgeConfig({ kind: 'shuffled', inner: { kind: 'rubric', noize: 1 } }), /unknown config key 'rewards\.judge\.inner\.noize'/);
+  assert.throws(() => validateJudgeConfig({ kind: 'shuffled', inner: { kind: 'perceptual' } }), /'rewards\.judge\.inner\.kind' must be 'rubric', 'llm' or a plug-in judge: 'perceptual' cannot be shuffled/);
   assert.throws(() => validateJudgeConfig({ kind: 'shuffled', inner: { kind: 'novelty' } }), /'novelty' cannot be shuffled/);
 });
 

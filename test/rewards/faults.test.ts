@@ -45,7 +45,7 @@ test('config: retry and maxCaptions defaults; errors name the dotted key', () =>
   assert.equal(validateAnnotatorConfig(c), c);
   assert.throws(() => validateAnnotatorConfig({ retry: { limt: 1 } }), /unknown config key 'rewards\.annotator\.retry\.limt' \(did you mean 'rewards\.annotator\.retry\.limit'\?\)/);
   assert.throws(() => validateAnnotatorConfig({ maxCaptions: -1 }), /'rewards\.annotator\.maxCaptions' must be an integer >= 0 or null/);
-  assert.throws(() => validateAnnotatorConfig({ retries: 3 }), /rewards\.annotator: unknown key 'retries'/);
+  assert.throws(() => validateAnnotatorConfig({ retries: 3 }), /unknown config key 'rewards\.annotator\.retries'/);
 });
 
 test('a judge down at start: failed items are retried with backoff and labelled once it is back, without being requested again', async () => {

@@ -123,4 +123,12 @@ test('resolution: sub-configs are validated by their rooms, with the section nam
   }
 });
 
+test('CLI --resume: only the given overrides travel (no default experiment), and it cannot be combined with --experiment/--config', () => {
+  const a = parseArgs(['--resume', 'runs/x-1', '--budget.updates', '9']);
+  assert.is(a.resume, 'runs/x-1');
+  assert.equal(a.config, { budget: { updates: 9 } });
+  assert.throws(() => parseArgs(['--resume', 'runs/x-1', '--experiment', 'keydoor-ext']), /cannot be combined with --experiment or --config/);
+  assert.throws(() => parseArgs(['--resume']), /--resume needs a run directory/);
+});
+
 test.run();

@@ -59,6 +59,17 @@ test('a NaN reward drops that episode (not the update), attributed to its env, s
   assert.ok(r.metrics.every((m) => Number.isFinite(m.learner_loss)), 'every update trained on finite rewards');
 });
 
+test('an env step that hangs: the task deadline stops its worker, the group is discarded and counted, the run goes on', async () => {
+  const r = await runExperiment(config({ hangMod: 5, hangRem: 2, hangStep: 2 }, { actors: { workers: 1, groupsPerTask: 1, taskTimeoutSeconds: 3 }, budget: { updates: 6 } }), { quiet: true });
+  assert.is(r.status, 'completed');
+  assert.is(r.metrics.length, 6);
+  const s = r.summary as Record<string, number>;
+  assert.ok(s.workerFaults > 0, `the hang is counted as a worker fault (${s.workerFaults})`);
+  assert.is(s.discardedEpisodes, s.workerFaults * 4);
+  const faults = readJsonl(join(r.runDir, 'events.jsonl')).filter((e) => e.kind === 'fault');
+  assert.ok(faults.some((e) => e.faultKind === 'timeout' && /taskTimeoutSeconds/.test(e.message)), 'the event names the deadline');
+});
+
 test('an actor worker that exits is replaced; its episodes are discarded and counted; the run goes on', async () => {
   const r = await runExperiment(config({ exitMod: 4, exitRem: 1, exitStep: 2 }, { actors: { workers: 2, groupsPerTask: 1 } }), { quiet: true });
   assert.is(r.status, 'completed');
