@@ -13,8 +13,8 @@ import { connectRoleTransports, interruptSignal, parseRoleCommand, redactUrl, ru
 const argv = process.argv.slice(2);
 const localAnnotator = argv.includes('--local-annotator');
 const { role, args, transportConfig } = parseRoleCommand(argv.filter((a) => a !== '--local-annotator'), 'npm run learner -- [Redis flags] [--local-annotator] [npm start flags]');
-// The run directory's config.json records the transport, never the password.
-args.config.transport = { kind: 'redis', url: redactUrl(String(transportConfig.url)) };
+// The run directory's config.json records the transport, never the password (a resumed run keeps its own).
+if (!args.resume) args.config.transport = { kind: 'redis', url: redactUrl(String(transportConfig.url)) };
 
 // Two transports: the run's (closed by the runner when the run ends) and a control one for run state.
 const [control, transport] = await connectRoleTransports(transportConfig, ['learner-control', 'learner']);
