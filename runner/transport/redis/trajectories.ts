@@ -217,8 +217,8 @@ export interface SourceStats {
 
 export class RedisTrajectorySource implements TrajectorySource {
   private readonly reader: GroupReader;
-  /** Message id → entries handed out and not yet acknowledged (FIFO if an id repeats). */
-  private readonly held = new Map<string, Held[]>();
+  /** Message id → the entry handed out under it and not yet acknowledged (a copy is never handed out). */
+  private readonly held = new Map<string, Held>();
   private readonly heldStreamIds = new Set<string>();
   private readonly heldIdentities = new Set<string>();
   private readonly counts = { received: 0, acked: 0, duplicates: 0, malformed: 0, readErrors: 0 };
@@ -323,9 +323,7 @@ export class RedisTrajectorySource implements TrajectorySource {
           r.max = Math.max(r.max, p.seq);
           r.n++;
         }
-        const list = this.held.get(p.message.id) ?? [];
-        list.push({ streamId: p.streamId, field: p.field, seq: p.seq, credit: p.credit });
-        this.held.set(p.message.id, list);
+        this.held.set(p.message.id, { streamId: p.streamId, field: p.field, seq: p.seq, credit: p.credit });
         out.push(p.message);
       }
     });
@@ -346,10 +344,9 @@ export class RedisTrajectorySource implements TrajectorySource {
   async ack(ids: string[]): Promise<void> {
     const entries: Held[] = [];
     for (const id of ids) {
-      const list = this.held.get(id);
-      const h = list?.shift();
+      const h = this.held.get(id);
       if (!h) continue; // unknown or already acknowledged: acking is idempotent
-      if (list!.length === 0) this.held.delete(id);
+      this.held.delete(id);
       entries.push(h);
     }
     if (entries.length === 0) return;
