@@ -124,6 +124,8 @@ export class Experiment {
   private readonly warnings: Warning[] = [];
   /** Budget fraction and time when this process started training (for the ETA). */
   private etaBase = { fraction: 0, time: Date.now() };
+  /** Messages the runner itself recognised by id as already trained (acknowledged, not trained again). */
+  private duplicatesDropped = 0;
 
   constructor(private readonly partial: ExperimentConfigInput, private readonly opts: RunOptions = {}) {
     this.hub = opts.hub ?? new MetricsHub();
@@ -288,6 +290,8 @@ export class Experiment {
       if (!quiet) this.say(msg);
     }
     if (!quiet) this.say(`run directory: ${runDir.path}`);
+    // The transport's own notices (Redis: an outage started / ended) go to the events and the terminal.
+    live.transport.onNotice?.((n) => { log.event(n.kind, n.message, { ...n }); this.progress.note(n.message); });
     this.source = transport.trajectorySource('learner');
     this.etaBase = { fraction: this.budgetFraction(live), time: Date.now() };
     if (this.opts.actors !== false) this.startActors(live, weights, ready.version);
@@ -331,6 +335,7 @@ export class Experiment {
       const want = live.lockstep ? live.U - batch.length : live.U;
       const got = await source.receive(want, 200);
       const dup = got.filter((m) => this.seen.has(m.id));
+      this.duplicatesDropped += dup.length;
       if (dup.length > 0) await source.ack(dup.map((m) => m.id));
       for (const m of got) if (!this.seen.has(m.id)) { this.remember(m.id); batch.push(m); }
       if (batch.length > 0 && (!live.lockstep || batch.length >= live.U)) return batch;
@@ -381,6 +386,9 @@ export class Experiment {
       actorBlockedMs: q ? q.blockedMs : NaN,
       rssMB: process.memoryUsage().rss / 2 ** 20,
       skipped: u.skipped ? 1 : 0,
+      duplicatesDropped: this.duplicatesDropped,
+      // The transport's own counts (Redis: outages, connections, redelivered copies, live actor processes, …).
+      ...live.transport.metrics?.(),
     };
     for (const [k, v] of Object.entries(ann)) rec[`ann_${k}`] = v;
     log.record(rec);
@@ -402,7 +410,10 @@ export class Experiment {
       successRate: log.recent('successRate'), returnMean: log.recent('returnMean'),
       policyLag: rec.policyLag ?? 0, faults: rec.faults, elapsed: rec.time,
       eta: done > 0 ? ((1 - fraction) * (Date.now() - this.etaBase.time)) / 1000 / done : NaN,
-      trouble: { discarded: counters.discardedEpisodes, stale: rec.staleDropped ?? 0, 'judge errors': ann.judgeErrorsTotal ?? 0, skipped: counters.skippedUpdates },
+      trouble: {
+        discarded: counters.discardedEpisodes, stale: rec.staleDropped ?? 0, 'judge errors': ann.judgeErrorsTotal ?? 0, skipped: counters.skippedUpdates,
+        duplicates: this.duplicatesDropped + (rec.redisDuplicates ?? 0), 'redis outages': rec.redisOutages ?? 0,
+      },
     });
     return rec;
   }
@@ -499,6 +510,8 @@ export class Experiment {
         queueHighWater: q ? q.highWater : null,
         annotator: live.annotation.channel ? live.annotation.stats() : null,
         warnings: this.warnings.map((w) => w.message),
+        duplicatesDropped: this.duplicatesDropped,
+        transport: live.transport.metrics?.() ?? null,
         ...(this.failure ? { error: this.failure.message } : {}),
       },
     );

@@ -5,7 +5,8 @@
  *
  * Lockstep: task k belongs to update slot j = ⌊(k − k0)/U⌋ and is pinned to weight version
  * v0 + max(0, j − 1); results are sent in task order. Free: newest weights, results sent as they come, and a
- * lane waits for its send (backpressure) before it samples its next task.
+ * lane waits for its send (backpressure) before it samples its next task — and, when the sink has flow
+ * control (`acquire`, Redis), for a credit before it starts one.
  * A task whose worker threw or died is replaced by an empty batch (so lockstep slots stay complete),
  * counted, and reported through `onFault`.
  */
@@ -77,6 +78,10 @@ export function startActorLanes(o: LaneOptions): { done: Promise<void>; abort():
 
   const lane = async (laneId: number) => {
     while (!o.isStopping()) {
+      // Free, with a sink that has flow control (Redis): a credit for the weights the task will sample with
+      // (at least the version held now), so the task's rollouts are trained within actors.maxStaleness.
+      const credit = !o.lockstep && sink.acquire ? await sink.acquire(() => o.weights.latestVersion(), o.isStopping) : undefined;
+      if (credit === null || o.isStopping()) return;
       const k = counters.tasks;
       if (k >= o.maxTasks) return;
       counters.tasks++;
@@ -114,7 +119,7 @@ export function startActorLanes(o: LaneOptions): { done: Promise<void>; abort():
         o.onFault(`actor worker failed on task ${k} (replaced; its ${lost} episodes discarded): ${message}`, { faultKind: timedOut ? 'timeout' : 'worker', task: k });
         payload = encodeBatch({ actorId, taskIndex: k, policyVersion: pin ?? -1, records: [], faults: [], steps: 0, busyMs: 0, policyMs: 0 });
       }
-      const sent = deliver(k, { id: `${o.actorPrefix}:${k}`, actorId, policyVersion: sampled, steps, payload });
+      const sent = deliver(k, { id: `${o.actorPrefix}:${k}`, actorId, policyVersion: sampled, steps, payload, credit });
       // Free: the lane samples its next task only once this one is queued, so the transport's backpressure
       // bounds how far ahead (how stale) sampling runs, and a lane picks up newer weights for its next task.
       // (Lockstep lanes are bounded by their pinned versions instead and must not wait on each other's order.)

@@ -84,10 +84,13 @@ export function roleTransportConfig(role: RoleArgs, experiment: ExperimentConfig
   const tls = Object.fromEntries(Object.entries(role.tls).filter(([, v]) => v !== undefined));
   if (Object.keys(tls).length > 0) config.tls = tls;
   if (role.claimIdleMs !== undefined) config.claimIdleMs = role.claimIdleMs;
-  // The stream's bound follows actors.queueCapacity, as the in-process queue's does: a deeper queue only
-  // adds policy lag, and rollouts beyond actors.maxStaleness would be dropped as stale anyway.
+  // The stream's bound follows actors.queueCapacity, as the in-process queue's does; the credits that keep
+  // policy lag within actors.maxStaleness follow that and the messages one update consumes.
   try {
-    config.maxQueued = validateExperimentConfig(experiment).actors.queueCapacity;
+    const e = validateExperimentConfig(experiment);
+    config.maxQueued = e.actors.queueCapacity;
+    config.maxStaleness = e.actors.maxStaleness;
+    config.tasksPerUpdate = e.groupsPerUpdate / e.actors.groupsPerTask;
   } catch {
     // An invalid experiment config is reported, naming the key, when the role resolves it.
   }

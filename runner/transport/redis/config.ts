@@ -28,8 +28,14 @@ export const REDIS_TRANSPORT_OPTIONS = {
   tls: { type: 'object', schema: REDIS_TLS_OPTIONS, doc: 'TLS details for `rediss://` URLs (CA, client cert). Ignored for `redis://`.' },
   maxQueued: {
     type: 'int', default: 64, min: 1,
-    doc: "Backpressure: the trajectory stream holds at most this many unacknowledged messages; an actor's `send` waits while it is full (checked and appended atomically in one Lua script, so the cap is exact however many actors there are). Like the in-process queue's capacity; IMPALA-style actors may run at most this many messages ahead of the learner.",
+    doc: "Memory bound: the trajectory stream holds at most this many unacknowledged messages; an actor's `send` waits while it is full (checked and appended atomically in one Lua script, so the cap is exact however many actors there are). Policy lag is bounded by the credits (`maxStaleness`), which are usually the tighter limit.",
   },
+  maxStaleness: {
+    type: 'int', default: null, nullable: true, min: 0,
+    doc: 'Flow control: an actor takes a credit before it samples a task, granted only while every outstanding task can still be trained within this policy lag (runner/transport/redis/flow.ts), so lag stays within it by construction. The role commands set it from actors.maxStaleness; the learner writes its value to Redis and every actor uses that. null = no lag bound (credits are only counted).',
+  },
+  tasksPerUpdate: { type: 'int', default: 1, min: 1, doc: 'Actor messages one learner update consumes (groupsPerUpdate / actors.groupsPerTask), for the credit bound. The role commands set it from the experiment.' },
+  leaseMs: { type: 'int', default: 5_000, min: 100, doc: "Lease of an actor's unsent credits and of a process's heartbeat (renewed every leaseMs / 4): an actor that dies holding credits frees them after this long, and is no longer counted live." },
   claimIdleMs: { type: 'int', default: 30_000, min: 10, doc: 'A message delivered to a consumer and not acknowledged within this many ms is taken over by another consumer (XAUTOCLAIM, Redis ≥ 6.2). Must exceed the longest time a live learner holds a batch.' },
   weightVersionsKept: { type: 'int', default: 3, min: 2, doc: 'Weight versions kept in Redis (older ones are deleted at publish); ≥ 2 so a slow fetch still finds one.' },
   annotationBacklog: { type: 'int', default: 1024, min: 1, doc: 'Annotation requests allowed to wait in Redis; `request()` drops (and counts) beyond this.' },
