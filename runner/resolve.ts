@@ -24,6 +24,8 @@ export interface ResolvedExperiment {
   /** Token pad id (text/tools); 0 for games. */
   padId: number;
   maxEpisodeSteps: number;
+  /** The env's names of its discrete actions (Discrete labels), for sample episodes; absent when unnamed. */
+  actionNames?: string[];
 }
 
 /** What the caller will do with the config, checked with it. */
@@ -80,6 +82,7 @@ export async function resolveExperiment(partial: unknown, opts: ResolveOptions =
   const envOptions = spec.options ?? config.env.options;
   const obsShape = (probe.observationSpace as { shape?: readonly number[] }).shape;
   const numActions = (probe.actionSpace as { n?: number }).n;
+  const actionLabels = (probe.actionSpace as { labels?: readonly string[] }).labels;
   const canRender = typeof probe.render === 'function';
   const canSolve = typeof (probe as { solve?: unknown }).solve === 'function';
   probe.close();
@@ -135,7 +138,7 @@ export async function resolveExperiment(partial: unknown, opts: ResolveOptions =
 
   const resolved: ExperimentConfig = { ...config, env: { ...config.env, options: { ...envOptions } }, policy };
   const padId = policy.kind === 'token' ? policy.padId : defaultTokenizer.pad ?? 0;
-  return { config: resolved, family, envRef, padId, maxEpisodeSteps };
+  return { config: resolved, family, envRef, padId, maxEpisodeSteps, ...(actionLabels ? { actionNames: [...actionLabels] } : {}) };
 }
 
 function withoutUndefined<T extends object>(o: T): Partial<T> {

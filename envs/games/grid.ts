@@ -23,7 +23,7 @@ import { Box, Discrete } from '../spaces.ts';
 import { Rng, hashBytes } from '../../core/rng.ts';
 import { splitOfHash } from '../options.ts';
 import type { Env, EnvInfo, EnvSpec, Frame, ResetArgs, ResetResult, StepResult } from '../types.ts';
-import { COLORS, MSG } from './messages.ts';
+import { COLORS, DIRECTIONS, MSG } from './messages.ts';
 
 export const CELL = { EMPTY: 0, WALL: 1, KEY: 2, LOCKED: 3, CLOSED: 4, OPEN: 5, GOAL: 6 } as const;
 export const GRID_CHANNELS = ['wall', 'agent', 'key', 'lockedDoor', 'closedDoor', 'openDoor', 'goal', 'carrying'] as const;
@@ -90,7 +90,7 @@ export interface GridInfo extends EnvInfo {
 
 export class GridEnv<O extends GridOptions = GridOptions> implements Env<Float32Array, number> {
   readonly observationSpace: Box;
-  readonly actionSpace = new Discrete(4);
+  readonly actionSpace = new Discrete(4, 0, DIRECTIONS);
   readonly spec: EnvSpec;
   readonly width: number;
   readonly height: number;
@@ -307,7 +307,8 @@ export class GridEnv<O extends GridOptions = GridOptions> implements Env<Float32
 }
 
 const COLOR_RGB: ReadonlyArray<readonly [number, number, number]> = [
-  [255, 0, 0], [0, 255, 0], [0, 0, 255], [112, 39, 195], [255, 255, 0], [100, 100, 100],
+  // 'grey' keys and doors are lighter than the walls ([100, 100, 100]), so a grey locked door shows.
+  [255, 0, 0], [0, 255, 0], [0, 0, 255], [112, 39, 195], [255, 255, 0], [170, 170, 170],
 ];
 
 function fillRect(rgb: Uint8Array, W: number, x0: number, y0: number, w: number, h: number, c: readonly [number, number, number]): void {
