@@ -32,7 +32,7 @@ import type { FaultRecord } from './trajectory.ts';
 import { AnnotationService, createRunAnnotator, type RunAnnotationChannel } from './annotation.ts';
 import { ProgressBar } from './progress.ts';
 import { checkHealth, type Warning } from './health.ts';
-import { MetricsHub, startStreamServer, type StreamServer } from './stream/index.ts';
+import { MetricsHub, redactSecrets, startStreamServer, type StreamServer } from './stream/index.ts';
 
 export interface RunOptions {
   /** Continue the run in this directory from its latest checkpoint. */
@@ -222,7 +222,7 @@ export class Experiment {
       await this.startServer(resolved.config, basename(path));
       runDir = RunDir.create(resolved.config.logging.dir, resolved.config.name, path);
       runDir.lock();
-      runDir.writeConfig(resolved.config);
+      runDir.writeConfig(redactSecrets(resolved.config)); // secrets never go into run directories
     }
     return { runDir, resolved, resume };
   }
@@ -279,7 +279,7 @@ export class Experiment {
     else await this.forwardWeights(live, weights, ready.version);
     const quiet = this.opts.quiet ?? !config.logging.progress;
     await this.startServer(config, basename(runDir.path)); // resume: the server starts once the saved config is known
-    this.hub.publish('config', config as unknown as object);
+    this.hub.publish('config', redactSecrets(config) as unknown as object); // secrets never go over the stream
     log.event('start', `run ${runDir.path} (${ready.paramCount} parameters, ${config.actors.workers} actor worker(s), pipeline ${config.actors.pipeline})`, { runDir: runDir.path, resumed: Boolean(live.resume), version: ready.version });
     const base = live.resume ? live.resume.version : 0;
     if (ready.version > base) {
@@ -440,8 +440,9 @@ export class Experiment {
 
   private onEpisode(live: Live, s: EpisodeSample): void {
     const { frames, ...rest } = s;
-    this.hub.publish('episode', { step: live.counters.updates, ...s, reward: s.reward });
-    live.runDir.appendEpisode({ step: live.counters.updates, ...rest, frames: frames?.length ?? 0 });
+    const names = live.resolved.actionNames ? { actionNames: live.resolved.actionNames } : {};
+    this.hub.publish('episode', { step: live.counters.updates, ...s, ...names, reward: s.reward });
+    live.runDir.appendEpisode({ step: live.counters.updates, ...rest, ...names, frames: frames?.length ?? 0 });
   }
 
   private checkpointDue(live: Live): boolean {

@@ -24,6 +24,8 @@ export interface ResolvedExperiment {
   /** Token pad id (text/tools); 0 for games. */
   padId: number;
   maxEpisodeSteps: number;
+  /** The env's names of its discrete actions (Discrete labels), for sample episodes; absent when unnamed. */
+  actionNames?: string[];
 }
 
 /** What the caller will do with the config, checked with it. */
@@ -49,6 +51,8 @@ interface EnvFacts {
   options: Record<string, unknown>;
   obsShape?: readonly number[];
   numActions?: number;
+  /** Names of the discrete actions (Discrete.labels), shown by the dashboard. */
+  actionLabels?: readonly string[];
   canRender: boolean;
   canSolve: boolean;
 }
@@ -66,7 +70,7 @@ export async function resolveExperiment(partial: unknown, opts: ResolveOptions =
   if (cacheDir) checkWritableDir(cacheDir, 'rewards.annotator.cacheDir');
   const resolved: ExperimentConfig = { ...config, env: { ...config.env, options: { ...env.options } }, policy };
   const padId = policy.kind === 'token' ? policy.padId : defaultTokenizer.pad ?? 0;
-  return { config: resolved, family: env.family, envRef: env.envRef, padId, maxEpisodeSteps: env.maxEpisodeSteps };
+  return { config: resolved, family: env.family, envRef: env.envRef, padId, maxEpisodeSteps: env.maxEpisodeSteps, ...(env.actionLabels ? { actionNames: [...env.actionLabels] } : {}) };
 }
 
 /** What the calling runner can run (the in-process form), the --backend name and the server overrides. */
@@ -111,6 +115,7 @@ async function probeEnv(config: ValidatedExperimentConfig): Promise<EnvFacts> {
       options: spec.options ?? config.env.options,
       obsShape: (probe.observationSpace as { shape?: readonly number[] }).shape,
       numActions: (probe.actionSpace as { n?: number }).n,
+      actionLabels: (probe.actionSpace as { labels?: readonly string[] }).labels,
       canRender: typeof probe.render === 'function',
       canSolve: typeof (probe as { solve?: unknown }).solve === 'function',
     };

@@ -23,7 +23,7 @@ import { Box, Discrete } from '../spaces.ts';
 import { Rng } from '../../core/rng.ts';
 import { splitOfHash } from '../options.ts';
 import type { Env, EnvInfo, EnvSpec, Frame, ResetArgs, ResetResult, StepResult } from '../types.ts';
-import { COLORS, MSG } from './messages.ts';
+import { COLORS, DIRECTIONS, MSG } from './messages.ts';
 import { CELL, Layout, type LayoutGenerator } from './layout.ts';
 import { shortestActions } from './solve.ts';
 import { checkMove, fillRect, gridText, renderCells, seedReset, type RGB } from './common.ts';
@@ -57,7 +57,7 @@ export interface GridInfo extends EnvInfo {
 
 export class GridEnv<O extends GridOptions = GridOptions> implements Env<Float32Array, number> {
   readonly observationSpace: Box;
-  readonly actionSpace = new Discrete(4);
+  readonly actionSpace = new Discrete(4, 0, DIRECTIONS);
   readonly spec: EnvSpec;
   readonly width: number;
   readonly height: number;
@@ -206,7 +206,8 @@ export class GridEnv<O extends GridOptions = GridOptions> implements Env<Float32
 }
 
 const COLOR_RGB: readonly RGB[] = [
-  [255, 0, 0], [0, 255, 0], [0, 0, 255], [112, 39, 195], [255, 255, 0], [100, 100, 100],
+  // 'grey' keys and doors are lighter than the walls ([100, 100, 100]), so a grey locked door shows.
+  [255, 0, 0], [0, 255, 0], [0, 0, 255], [112, 39, 195], [255, 255, 0], [170, 170, 170],
 ];
 
 /** MiniGrid-like palette: grey walls, coloured keys (small square) and doors (full / framed / hollow), green goal, white agent. */

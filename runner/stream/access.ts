@@ -22,3 +22,44 @@ export function accessProblem(host: string, token: string | null | undefined): {
   }
   return null;
 }
+
+/**
+ * The host name of a `Host` header ("127.0.0.1:8080", "[::1]:8080", "localhost") without its port,
+ * lowercased; undefined when the header is missing or malformed.
+ */
+function hostName(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  try {
+    return new URL(`http://${header}`).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Without a token, the server answers only requests addressed to a loopback name: the `Host` header is
+ * 127.x.x.x, localhost or [::1] (any port). DNS rebinding points a web site's own name (evil.example)
+ * at 127.0.0.1, so the browser's requests reach this server as same-origin ones — but they still say
+ * `Host: evil.example:PORT`, and are refused here.
+ */
+export function loopbackHost(header: string | undefined): boolean {
+  const h = hostName(header);
+  return h !== undefined && isLoopback(h);
+}
+
+/**
+ * Without a token, a browser WebSocket (it always sends `Origin`) is accepted only from a page on a
+ * loopback name: this server's own page or another run's dashboard on this machine. 'null' (sandboxed
+ * frames, file: pages) and every other origin are refused; a client without `Origin` is not a browser.
+ */
+export function loopbackOrigin(origin: string | undefined): boolean {
+  if (origin === undefined) return true;
+  let u: URL;
+  try {
+    u = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return false;
+  return isLoopback(u.hostname.replace(/^\[|\]$/g, '').toLowerCase());
+}

@@ -82,6 +82,10 @@ class Ring<T> {
       this.start = (this.start + 1) % this.capacity;
     }
   }
+  /** The i-th kept element, oldest first (0 ≤ i < size). */
+  at(i: number): T | undefined {
+    return i >= 0 && i < this.len ? this.buf[(this.start + i) % this.capacity] : undefined;
+  }
   toArray(): T[] {
     const out: T[] = [];
     for (let i = 0; i < this.len; i++) out.push(this.buf[(this.start + i) % this.capacity] as T);
@@ -158,8 +162,22 @@ export class MetricsHub {
 
   /** The latest message of a topic, if any is kept. */
   latest(topic: Topic): HubMessage | undefined {
-    const h = this.history(topic);
-    return h[h.length - 1];
+    return this.seqs[topic] > 0 ? this.at(topic, this.seqs[topic]) : undefined;
+  }
+
+  /**
+   * The seqs of the topic's kept messages: `first..last` (first > last when none is kept). A replay
+   * cursor walks this range with at(), so a late subscriber costs no copy of the history.
+   */
+  kept(topic: Topic): { first: number; last: number } {
+    const last = this.seqs[topic];
+    return { first: last - this.rings[topic].size + 1, last };
+  }
+
+  /** The kept message of `topic` with this seq, or undefined when it was never published or has left the history. */
+  at(topic: Topic, seq: number): HubMessage | undefined {
+    const { first } = this.kept(topic);
+    return this.rings[topic].at(seq - first);
   }
 
   stats(): HubStats & { lastFault?: string } {
