@@ -28,7 +28,6 @@ type Mode = 'none' | 'churn' | 'resubscribe' | 'idle';
 const ALL_MODES: Mode[] = ['none', 'churn', 'resubscribe', 'idle'];
 let MODES: Mode[] = ALL_MODES;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const tick = () => new Promise<void>((r) => setImmediate(r));
 
 // ---------------------------------------------------------------------------------------------------
 // Worker side: the misbehaving clients.

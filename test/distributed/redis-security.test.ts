@@ -10,7 +10,6 @@ import { freePort, redisSupportsTls, rejects, startRedis, type RedisServer } fro
 
 const servers: RedisServer[] = [];
 const transports: RedisTransport[] = [];
-const quiet = { log: () => undefined };
 
 async function server(opts: Parameters<typeof startRedis>[0] = {}): Promise<RedisServer> {
   const s = await startRedis(opts);

@@ -6,7 +6,7 @@ import {
   Annotator, IntrinsicRewarder, captionKey, createAnnotator, createJudge, createRewardModel, registerJudge,
   registerRewardModel, unregisterJudge, unregisterRewardModel, validateRewardsConfig, validateJudgeConfig,
   type AnnotationLabel, type AnnotationRequest, type Judge, type JudgeResult, type PluginConfig, type RewardModel,
-  type RewardModelMetrics, type RewardModelState, rewardModelKinds, judgeKinds,
+  type RewardModelMetrics, type RewardModelState, judgeKinds,
 } from '../../rewards/index.ts';
 
 const MODULE = 'test/rewards/fixtures/length-plugins.ts'; // relative to process.cwd(), the repo root
