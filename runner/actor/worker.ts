@@ -183,9 +183,9 @@ export function rolloutGames(s: GameRolloutState, policy: GamePolicy, task: Acto
   // Perceptual judge: distinct frames of this task by key (a copy of each, taken the first time it is seen).
   const frameKey = s.frameKey;
   const keyFrames = new Map<string, { rgb: Uint8Array; height: number; width: number }>();
-  const fault = (n: number, step: number, err: unknown) => {
+  const fault = (n: number, step: number, err: unknown, kind: FaultRecord['kind'] = 'env') => {
     const g = Math.floor(n / G);
-    const f: FaultRecord = { kind: 'env', envId: envs[n].spec?.id ?? task.init.envId, seed: task.groups[g].seed, step, message: err instanceof Error ? err.message : String(err) };
+    const f: FaultRecord = { kind, episodesLost: G, envId: envs[n].spec?.id ?? task.init.envId, seed: task.groups[g].seed, step, message: err instanceof Error ? err.message : String(err) };
     out.faults.push(f);
     faultedGroup[g] = true;
     for (let m = g * G; m < (g + 1) * G; m++) live[m] = false;
@@ -199,7 +199,9 @@ export function rolloutGames(s: GameRolloutState, policy: GamePolicy, task: Acto
     if (!live[n]) continue;
     try {
       const r = envs[n].reset({ seed: task.groups[Math.floor(n / G)].seed });
-      cur.set(r.obs as Float32Array, n * obsDim);
+      const bad = obsLengthProblem(r.obs, obsDim, 'reset');
+      if (bad) fault(n, 0, new Error(bad), 'bad-observation');
+      else cur.set(r.obs as Float32Array, n * obsDim);
     } catch (err) {
       fault(n, 0, err);
     }
@@ -247,7 +249,9 @@ export function rolloutGames(s: GameRolloutState, policy: GamePolicy, task: Acto
         live[n] = false;
         done[n] = { success: r.info.success === true, terminated: r.terminated, truncated: r.truncated || (!r.terminated && b.len >= maxSteps) };
       } else {
-        cur.set(r.obs as Float32Array, n * obsDim);
+        const bad = obsLengthProblem(r.obs, obsDim, `step ${t}`);
+        if (bad) fault(n, t, new Error(bad), 'bad-observation');
+        else cur.set(r.obs as Float32Array, n * obsDim);
       }
     }
   }
@@ -289,6 +293,17 @@ export function rolloutGames(s: GameRolloutState, policy: GamePolicy, task: Acto
     }
   }
   if (frames.length > 0 && !faultedGroup[0]) out.frames = frames;
+}
+
+/**
+ * An observation whose length differs from the observation space's (obsDim values) would shift every later
+ * row of the batch: its group is dropped as a 'bad-observation' fault instead (a length check per step,
+ * cheap; non-finite values are checked by the learner).
+ */
+function obsLengthProblem(obs: unknown, obsDim: number, where: string): string | null {
+  const len = (obs as ArrayLike<number> | null)?.length;
+  if (len === obsDim) return null;
+  return `observation at ${where} has ${len === undefined ? 'no length' : `length ${len}`}; the observation space holds ${obsDim} values (group discarded)`;
 }
 
 function copyFrame(f: { rgb: Uint8Array; height: number; width: number; caption: string }) {
