@@ -174,7 +174,7 @@ async function runJob(suite: Suite, armName: string, seed: number, quick: boolea
 }
 
 async function warmStartEval(suite: Suite, quick: boolean, baseDir: string): Promise<CheckpointEval | null> {
-  if (!suite.eval) return null;
+  if (!suite.eval?.warmStart) return null;
   const out = join(baseDir, 'warm-start.eval.json');
   if (!existsSync(out)) {
     mkdirSync(baseDir, { recursive: true });

@@ -44,10 +44,10 @@ export interface Suite {
   budget: { updates: number; checkpointEvery: number };
   quick: { updates: number; checkpointEvery: number };
   /**
-   * Token tasks: evaluate the warm start and every checkpoint on the held-out split, with `script`
-   * (default eval-text.ts; its spec gets every field of full/quick).
+   * Evaluate the warm start (when there is one) and every checkpoint on the held-out split, with `script`
+   * (default eval-text.ts for token tasks; eval-games.ts for games; its spec gets every field of full/quick).
    */
-  eval?: { full: SuiteEval; quick: SuiteEval; warmStart: string; script?: string };
+  eval?: { full: SuiteEval; quick: SuiteEval; warmStart?: string; script?: string };
   /** The protocol's declaration (claim, metric, arms, budget, seeds, what counts against), printed in the report. */
   declaration?: Declaration;
   /** The suite's own report (default report.ts). */
