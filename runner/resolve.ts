@@ -79,7 +79,8 @@ export async function resolveExperiment(partial: unknown): Promise<ResolvedExper
 
   try {
     if (!agents.validateGrpoConfig) throw new Error('agents/index.ts does not export validateGrpoConfig');
-    config.learner = agents.validateGrpoConfig(config.learner);
+    // dr_grpo's L_max (TRL max_completion_length) defaults to the env's episode limit.
+    config.learner = agents.validateGrpoConfig({ maxCompletionLength: maxEpisodeSteps, ...(config.learner as Record<string, unknown>) });
   } catch (err) {
     throw sectionError('learner', err);
   }

@@ -5,6 +5,8 @@
  * does not (TRL fine-tunes billion-parameter pretrained models, this project mostly trains small models
  * from scratch) the doc comment says so and why. Formulas: docs/algorithms.md.
  */
+import { defaults, parse } from '../../core/schema.ts';
+import { GRPO_OPTION_ADDITIONS, THR_OPTION_ADDITIONS, type GrpoOptionAdditions, type ThrOptionAdditions } from './options.ts';
 
 /** How per-sequence token losses are aggregated into one scalar (see docs/algorithms.md §loss types). */
 export type LossType = 'grpo' | 'bnpo' | 'dr_grpo' | 'dapo';
@@ -17,7 +19,8 @@ export type ImportanceSampling = 'token' | 'sequence';
 /** How THR acts on the loss. */
 export type ThrMode = 'reweight' | 'thr-only';
 
-export interface ThrConfig {
+/** THR options; `threshold`, `source`, `behaviourLag` are declared in options.ts (THR_OPTION_ADDITIONS). */
+export interface ThrConfig extends ThrOptionAdditions {
   /**
    * Compute Token Hidden Reward at all (Deng et al., arXiv 2510.03669). When false nothing THR-related is
    * computed (no probability/hidden download, no THR metrics) and `p`, `tau`, `mode` are ignored.
@@ -30,15 +33,13 @@ export interface ThrConfig {
    * The paper's default could not be confirmed from a primary source; default 0 (THR is measured, not used).
    */
   p: number;
-  /** Threshold τ ≥ 0 on |THR_t|: in THR's own units, or relative (see `tauRelative`). Default 0. */
-  tau: number;
   /**
-   * false: τ is in THR's own units (they depend on the loss type's coefficients, hidden-state norms and batch
-   * size; the metric `thrAbsMean` shows the scale). true: the threshold is τ × the batch's mean |THR| over
-   * real tokens, a scale-free setting (e.g. τ = 1 keeps the tokens above average). A project addition, not
-   * from the paper. Default false.
+   * Threshold τ ≥ 0 selecting the dominant tokens, |THR_t| > threshold. Its unit depends on `threshold`:
+   * 'absolute' — THR's own units (they depend on the loss type's coefficients, hidden-state norms, batch size;
+   * the metric `thrAbsMean` shows the scale); 'relative' — a multiple of the batch's mean non-zero |THR|
+   * (τ = 1 keeps the tokens above average); 'nthr' — NTHR's β (1 in NTHR). Default 0.
    */
-  tauRelative: boolean;
+  tau: number;
   /**
    * 'reweight': weight_t = 1 + p·sign(THR_t) where |THR_t| > τ, else 1.
    * 'thr-only': same weight where |THR_t| > τ, else 0 (the token's policy-gradient term is masked out;
@@ -54,11 +55,13 @@ export interface ThrConfig {
   correctThreshold: number | null;
 }
 
-export interface GrpoConfig {
+/** The learner's options; `maxCompletionLength`, `entropyCoef` are declared in options.ts (GRPO_OPTION_ADDITIONS). */
+export interface GrpoConfig extends GrpoOptionAdditions {
   /**
    * Loss aggregation (TRL `loss_type`): 'grpo' per-sequence length normalisation (DeepSeekMath, 2024),
-   * 'bnpo' token mean over the (mini)batch, 'dr_grpo' Σ/(B·L) (Dr. GRPO, Liu et al. 2025),
-   * 'dapo' token mean over the whole update's tokens (DAPO, Yu et al. 2025). Default 'dapo': token-level,
+   * 'bnpo' token mean over the (mini)batch, 'dr_grpo' Σ/(n·L_max) with L_max = `maxCompletionLength`
+   * (Dr. GRPO, Liu et al. 2025), 'dapo' Σ over a minibatch / (the whole update's tokens / numMinibatches)
+   * (DAPO, Yu et al. 2025; TRL's num_items_in_batch over the generation batch). Default 'dapo': token-level,
    * no length bias. (TRL's own default has changed across releases — 'grpo', then 'bnpo', most recently
    * 'dapo' as far as could be checked.) With one minibatch 'dapo' and 'bnpo' coincide.
    */
@@ -134,9 +137,9 @@ export const DEFAULT_THR_CONFIG: Readonly<ThrConfig> = Object.freeze({
   enabled: true,
   p: 0,
   tau: 0,
-  tauRelative: false,
   mode: 'reweight',
   correctThreshold: null,
+  ...defaults(THR_OPTION_ADDITIONS),
 });
 
 export const DEFAULT_GRPO_CONFIG: Readonly<Omit<GrpoConfig, 'thr'>> & { readonly thr: Readonly<ThrConfig> } = Object.freeze({
@@ -158,6 +161,7 @@ export const DEFAULT_GRPO_CONFIG: Readonly<Omit<GrpoConfig, 'thr'>> & { readonly
   maxGradNorm: 1.0,
   seed: 0,
   temperature: 1,
+  ...defaults(GRPO_OPTION_ADDITIONS),
   thr: DEFAULT_THR_CONFIG,
 });
 
@@ -178,7 +182,7 @@ const num = (lo: number, hi: number, opts: { loOpen?: boolean; int?: boolean } =
 const bool: Check = (v) => (typeof v === 'boolean' ? null : 'true or false');
 const numOrNull: Check = (v) => (v === null || (typeof v === 'number' && Number.isFinite(v)) ? null : 'a finite number or null');
 
-const GRPO_CHECKS: Record<keyof Omit<GrpoConfig, 'thr'>, Check> = {
+const GRPO_CHECKS: Record<Exclude<keyof GrpoConfig, 'thr' | keyof GrpoOptionAdditions>, Check> = {
   lossType: oneOf('grpo', 'bnpo', 'dr_grpo', 'dapo'),
   scaleRewards: oneOf('group', 'batch', 'none'),
   advantageMode: oneOf('outcome', 'process'),
@@ -199,11 +203,10 @@ const GRPO_CHECKS: Record<keyof Omit<GrpoConfig, 'thr'>, Check> = {
   temperature: num(0, 1e6, { loOpen: true }),
 };
 
-const THR_CHECKS: Record<keyof ThrConfig, Check> = {
+const THR_CHECKS: Record<Exclude<keyof ThrConfig, keyof ThrOptionAdditions>, Check> = {
   enabled: bool,
   p: num(-1, 1),
   tau: num(0, Number.MAX_VALUE),
-  tauRelative: bool,
   mode: oneOf('reweight', 'thr-only'),
   correctThreshold: numOrNull,
 };
@@ -231,14 +234,24 @@ function checkSection<T>(section: string, input: Record<string, unknown>, checks
   return out as T;
 }
 
+/** Splits `input` into the keys of `schema` (validated by core/schema's parse) and the rest. */
+function splitOff(input: Record<string, unknown>, schema: object, path: string): [Record<string, unknown>, Record<string, unknown>] {
+  const mine: Record<string, unknown> = {}, rest: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(input)) (k in schema ? mine : rest)[k] = v;
+  return [parse(schema as typeof GRPO_OPTION_ADDITIONS, mine, path), rest];
+}
+
 /** Fills defaults and validates. Throws an Error naming the bad or unknown key and what is valid. */
 export function validateGrpoConfig(partial: GrpoConfigInput | Record<string, unknown> = {}): GrpoConfig {
   if (!isPlainObject(partial)) throw new Error(`GrpoConfig: expected an object, got ${show(partial)}`);
-  const { thr, ...rest } = partial as Record<string, unknown>;
-  const checks = { ...GRPO_CHECKS, thr: () => null };
+  const { thr, ...input } = partial as Record<string, unknown>;
+  const [added, rest] = splitOff(input, GRPO_OPTION_ADDITIONS, '');
+  const checks = { ...GRPO_CHECKS, ...Object.fromEntries(Object.keys(GRPO_OPTION_ADDITIONS).map((k) => [k, () => null])), thr: () => null };
   const base = checkSection<Omit<GrpoConfig, 'thr'>>('', rest, checks, DEFAULT_GRPO_CONFIG);
   if (thr !== undefined && !isPlainObject(thr)) throw new Error(`GrpoConfig: bad value ${show(thr)} for 'thr': expected an object`);
-  const thrConfig = checkSection<ThrConfig>('thr.', (thr ?? {}) as Record<string, unknown>, THR_CHECKS, DEFAULT_THR_CONFIG);
-  const config: GrpoConfig = { ...base, thr: { ...thrConfig } };
+  const [thrAdded, thrRest] = splitOff((thr ?? {}) as Record<string, unknown>, THR_OPTION_ADDITIONS, 'thr');
+  const thrChecks = { ...THR_CHECKS, ...Object.fromEntries(Object.keys(THR_OPTION_ADDITIONS).map((k) => [k, () => null])) };
+  const thrConfig = checkSection<ThrConfig>('thr.', thrRest, thrChecks, DEFAULT_THR_CONFIG);
+  const config: GrpoConfig = { ...base, ...added, thr: { ...thrConfig, ...thrAdded } } as GrpoConfig;
   return config;
 }

@@ -8,8 +8,11 @@ export {
   type ImportanceSampling, type ThrMode,
 } from './config.ts';
 export { groupAdvantages, processAdvantages, tokenAdvantages, groupMembers, type GroupAdvantages } from './advantages.ts';
-export { aggregationCoefficients, chosenLogProbs, grpoLoss, stopGradient, LOSS_STATS, type LossTensors, type LossOptions, type LossOutput } from './grpo-loss.ts';
-export { tokenHiddenReward, thrWeights, effectiveTau, thrStats, correctRollouts, thrForm, type ThrInputs, type ThrStats } from './thr.ts';
+export { aggregationCoefficients, chosenLogProbs, tokenEntropy, grpoLoss, stopGradient, LOSS_STATS, type LossTensors, type LossOptions, type LossOutput } from './grpo-loss.ts';
+export { tokenHiddenReward, thrWeights, thrStats, signDisagreement, correctRollouts, thrForm, type ThrInputs, type ThrStats } from './thr.ts';
+export { selectDominantTokens, thrWeightedAdvantages, type SelectionInputs, type Selection } from './thr-select.ts';
+export { BehaviourSnapshots } from './behaviour.ts';
+export { GRPO_OPTION_ADDITIONS, THR_OPTION_ADDITIONS, type ThrThreshold, type ThrSource } from './options.ts';
 export { AdamW, type AdamOptions, type AdamState } from './adam.ts';
 export {
   GrpoLearner, sliceRows, validateLearnerBatch,
