@@ -4,8 +4,10 @@
  * the env's observation is the whole context, so anything beyond the sampler's context (tool results)
  * is fed to the sampler before the next token.
  */
+import * as tf from '@tensorflow/tfjs';
 import type { TokenEnv } from '../../envs/index.ts';
 import type { SamplerOptions, TokenPolicy } from '../policies/index.ts';
+import { exampleFromSegments, packExamples, type SftExample } from './data.ts';
 
 export interface RolloutStats {
   episodes: number;
@@ -14,13 +16,15 @@ export interface RolloutStats {
   meanReward: number;
   /** A few finished episodes: the completion text (from info) and whether it succeeded. */
   samples: Array<{ seed: number; success: boolean; message: string }>;
+  /** With `keepCompletions`: every episode's seed, completion (info.completion, trimmed) and success. */
+  completions?: Array<{ seed: number; completion: string; success: boolean }>;
 }
 
 /**
  * Run `episodes` episodes with seeds seed0, seed0+1, … over the given env instances (one row each).
  * Defaults to greedy decoding.
  */
-export function evaluateTokenPolicy(policy: TokenPolicy, envs: TokenEnv[], opts: { episodes: number; seed0?: number; sampling?: SamplerOptions; keepSamples?: number }): RolloutStats {
+export function evaluateTokenPolicy(policy: TokenPolicy, envs: TokenEnv[], opts: { episodes: number; seed0?: number; sampling?: SamplerOptions; keepSamples?: number; keepCompletions?: boolean }): RolloutStats {
   const N = envs.length;
   if (N === 0) throw new Error('evaluateTokenPolicy: needs at least one env');
   const s = policy.sampler(N, opts.sampling ?? { greedy: true });
@@ -29,6 +33,7 @@ export function evaluateTokenPolicy(policy: TokenPolicy, envs: TokenEnv[], opts:
   const seeds = new Array<number>(N).fill(-1);
   const epReward = new Array<number>(N).fill(0);
   const samples: RolloutStats['samples'] = [];
+  const completions: NonNullable<RolloutStats['completions']> = [];
   const start = (r: number) => {
     if (next >= opts.episodes) { s.deactivate(r); return; }
     seeds[r] = (opts.seed0 ?? 0) + next++;
@@ -47,6 +52,7 @@ export function evaluateTokenPolicy(policy: TokenPolicy, envs: TokenEnv[], opts:
         reward += epReward[r]!;
         if (st.info.success) successes++;
         if (samples.length < (opts.keepSamples ?? 5)) samples.push({ seed: seeds[r]!, success: !!st.info.success, message: st.info.message });
+        if (opts.keepCompletions) completions.push({ seed: seeds[r]!, completion: String(st.info.completion ?? '').trim(), success: !!st.info.success });
         start(r);
         continue;
       }
@@ -54,5 +60,60 @@ export function evaluateTokenPolicy(policy: TokenPolicy, envs: TokenEnv[], opts:
       if (st.obs.length > have) s.feed(r, st.obs.slice(have));
     }
   }
-  return { episodes: done, successes, successRate: successes / Math.max(1, done), meanReward: reward / Math.max(1, done), samples };
+  return { episodes: done, successes, successRate: successes / Math.max(1, done), meanReward: reward / Math.max(1, done), samples, ...(opts.keepCompletions ? { completions } : {}) };
+}
+
+/**
+ * Exact log-probability of each continuation given its prompt under the policy (teacher forcing):
+ * log π(c | x) = Σ_t log softmax(logits_t / T)[c_t], one forward per chunk of `chunk` sequences. The
+ * continuation should end with eos when the episode does (then this is the probability of that exact
+ * completion). Every position of the continuation counts (mask ignored). Returns float64 sums.
+ */
+export function continuationLogProbs(policy: TokenPolicy, examples: readonly SftExample[], opts: { temperature?: number; chunk?: number } = {}): Float64Array {
+  const T = opts.temperature ?? 1;
+  if (!(T > 0)) throw new Error(`continuationLogProbs: temperature must be > 0, got ${T}`);
+  const chunk = opts.chunk ?? 64;
+  const out = new Float64Array(examples.length);
+  for (let i = 0; i < examples.length; i += chunk) {
+    const part = examples.slice(i, i + chunk);
+    const batch = packExamples(part as SftExample[], policy.config.padId);
+    const lp = tf.tidy(() => {
+      const { logits } = policy.evaluate({ tokens: batch.tokens, B: batch.B, T: batch.T, promptLength: batch.promptLength });
+      const logp = tf.logSoftmax(T === 1 ? logits : logits.div(T));
+      const oh = tf.oneHot(tf.tensor2d(batch.targets, [batch.B, batch.L], 'int32'), policy.numActions);
+      return logp.mul(oh).sum(-1);
+    });
+    const v = lp.dataSync();
+    lp.dispose();
+    part.forEach((e, b) => {
+      let s = 0;
+      for (let t = 0; t < e.continuation.length; t++) s += v[b * batch.L + t]!;
+      out[i + b] = s;
+    });
+  }
+  return out;
+}
+
+/**
+ * Probability the policy gives each listed correct answer (completion + eos) of the problems with reset
+ * seeds `seeds`, exactly (teacher forcing, `continuationLogProbs`): mass[i][j] = π(answer j of problem i).
+ * Needs an env whose `correctAnswers()` lists them (e.g. EitherSort-v0); null for a verifier-only task.
+ */
+export function correctAnswerMass(policy: TokenPolicy, env: TokenEnv, seeds: readonly number[], opts: { temperature?: number } = {}): number[][] | null {
+  const list = (env as { correctAnswers?: () => string[] | null }).correctAnswers;
+  if (typeof list !== 'function') return null;
+  const examples: SftExample[] = [];
+  const counts: number[] = [];
+  for (const seed of seeds) {
+    const prompt = Int32Array.from(env.reset({ seed }).obs);
+    const answers = list.call(env);
+    if (!answers) return null;
+    counts.push(answers.length);
+    for (const a of answers) examples.push(exampleFromSegments(prompt, [{ role: 'policy', text: a }], { eos: true }));
+  }
+  const lp = continuationLogProbs(policy, examples, opts);
+  const out: number[][] = [];
+  let k = 0;
+  for (const n of counts) { out.push(Array.from(lp.subarray(k, k + n), Math.exp)); k += n; }
+  return out;
 }
