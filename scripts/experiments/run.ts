@@ -13,12 +13,12 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { SUITES, type Suite, type SuiteEval } from './suites.ts';
+import { SUITES, type Declaration, type Suite, type SuiteEval } from './suites.ts';
 import { report } from './report.ts';
 import type { CheckpointEval } from './eval-text.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const USAGE = `usage: npm run experiment -- <suite> [--seeds N] [--quick] [--parallel N] [--arms a,b] [--replot]
+const USAGE = `usage: npm run experiment -- <suite> [--seeds N (default: the suite's, else 3)] [--quick] [--parallel N] [--arms a,b] [--replot]
 suites: ${Object.keys(SUITES).join(', ')}`;
 
 export interface JobResult {
@@ -39,6 +39,8 @@ export interface SuiteResults {
   quick: boolean;
   command: string;
   seeds: number[];
+  /** The suite's declaration (claim, primary metric, budget, counter-evidence), as fixed before the runs. */
+  declaration?: Declaration | null;
   arms: Array<{ name: string; label: string; config: Record<string, unknown> }>;
   budget: { updates: number; checkpointEvery: number };
   eval: SuiteEval | null;
@@ -48,7 +50,7 @@ export interface SuiteResults {
 }
 
 function parse(argv: string[]) {
-  const o = { suite: '', seeds: 3, quick: false, parallel: 2, arms: null as string[] | null, replot: false };
+  const o = { suite: '', seeds: 0, quick: false, parallel: 2, arms: null as string[] | null, replot: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const val = () => { const v = argv[++i]; if (v === undefined) throw new Error(`${a} needs a value`); return v; };
@@ -64,6 +66,7 @@ function parse(argv: string[]) {
   }
   if (!o.suite) throw new Error('name a suite');
   if (!SUITES[o.suite]) throw new Error(`unknown suite '${o.suite}'. Valid: ${Object.keys(SUITES).join(', ')}`);
+  if (o.seeds === 0) o.seeds = SUITES[o.suite]!().seeds ?? 3;
   if (!Number.isInteger(o.seeds) || o.seeds < 1) throw new Error(`--seeds must be a positive integer, got ${o.seeds}`);
   if (!Number.isInteger(o.parallel) || o.parallel < 1) throw new Error(`--parallel must be a positive integer, got ${o.parallel}`);
   return o;
@@ -128,7 +131,7 @@ async function runJob(suite: Suite, armName: string, seed: number, quick: boolea
     const cks = readdirSync(ckDir).filter((n) => /^ckpt-\d{8}$/.test(n)).sort();
     const env = config.env as { id: string; options: Record<string, unknown> };
     const spec = {
-      envId: env.id, envOptions: env.options ?? {}, warmStart: suite.eval.warmStart, ...ev, seed,
+      envId: env.id, envOptions: env.options ?? {}, warmStart: suite.eval.warmStart, ...ev, seed, temperature: evalTemperature(suite),
       checkpoints: cks.map((n) => ({ label: n, update: Number(n.slice(5)), path: join(ckDir, n, 'policy.safetensors') })),
     };
     writeJson(join(jobDir, 'eval.spec.json'), spec);
@@ -141,6 +144,12 @@ async function runJob(suite: Suite, armName: string, seed: number, quick: boolea
   return result;
 }
 
+/** Held-out samples and answer masses are taken at the arms' training temperature (learner.temperature, default 1). */
+function evalTemperature(suite: Suite): number {
+  const t = (suite.arms[0]!.config.learner as { temperature?: unknown } | undefined)?.temperature;
+  return typeof t === 'number' ? t : 1;
+}
+
 async function warmStartEval(suite: Suite, quick: boolean, baseDir: string): Promise<CheckpointEval | null> {
   if (!suite.eval) return null;
   const out = join(baseDir, 'warm-start.eval.json');
@@ -149,7 +158,7 @@ async function warmStartEval(suite: Suite, quick: boolean, baseDir: string): Pro
     const ev = quick ? suite.eval.quick : suite.eval.full;
     const env = suite.arms[0]!.config.env as { id: string; options: Record<string, unknown> };
     // The same eval seed as seed 1's checkpoints; the warm start is one policy shared by every arm and seed.
-    const spec = { envId: env.id, envOptions: env.options ?? {}, warmStart: suite.eval.warmStart, ...ev, seed: 1, checkpoints: [{ label: 'warm-start', update: 0, path: null }] };
+    const spec = { envId: env.id, envOptions: env.options ?? {}, warmStart: suite.eval.warmStart, ...ev, seed: 1, temperature: evalTemperature(suite), checkpoints: [{ label: 'warm-start', update: 0, path: null }] };
     writeJson(join(baseDir, 'warm-start.spec.json'), spec);
     await sh('npx', ['tsx', 'scripts/experiments/eval-text.ts', '--spec', join(baseDir, 'warm-start.spec.json'), '--out', out], join(baseDir, 'warm-start.log'));
   }
@@ -163,6 +172,10 @@ async function main(): Promise<void> {
   if (o.arms) {
     const bad = o.arms.filter((a) => !suite.arms.some((x) => x.name === a));
     if (bad.length) { console.error(`error: unknown arm(s) ${bad.join(', ')} of suite '${suite.name}'. Valid: ${suite.arms.map((a) => a.name).join(', ')}`); process.exit(2); }
+  }
+  if (suite.declaration) {
+    const d = suite.declaration;
+    console.log(`[${suite.name}] declared before running —\n  claim: ${d.claim}\n  source: ${d.source}\n  primary: ${d.primary.text}\n  budget: ${d.budget}\n  against the claim: ${d.against}`);
   }
   const baseDir = join(ROOT, 'runs', o.quick ? 'experiments-quick' : 'experiments', suite.name);
   const outDir = join(ROOT, 'docs', 'results', o.quick ? 'quick' : '');
@@ -204,7 +217,7 @@ async function main(): Promise<void> {
   const results: SuiteResults = {
     suite: suite.name, title: suite.title, quick: o.quick,
     command: `npm run experiment -- ${process.argv.slice(2).filter((a) => a !== '--replot').join(' ')}`,
-    seeds, arms: arms.map((a) => ({ name: a.name, label: a.label, config: a.config })),
+    seeds, declaration: suite.declaration ?? null, arms: arms.map((a) => ({ name: a.name, label: a.label, config: a.config })),
     budget: o.quick ? suite.quick : suite.budget,
     eval: suite.eval ? (o.quick ? suite.eval.quick : suite.eval.full) : null,
     warmStart: warm, jobs,

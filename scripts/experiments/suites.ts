@@ -25,6 +25,33 @@ export interface SuiteEval {
   ks: number[];
 }
 
+/**
+ * What a suite tests, declared before anything runs (the experiment protocol): changing any of it after
+ * seeing results makes a new suite version, and both versions are reported.
+ */
+export interface Declaration {
+  /** The claim under test, as its source states it. */
+  claim: string;
+  source: string;
+  /** The primary metric, in words, and how report.ts computes it from the per-problem evaluations. */
+  primary: { text: string; metric: PrimaryMetric };
+  secondary: string[];
+  /** The budget in env tokens or updates (not wall time), in words. */
+  budget: string;
+  /** What result would count against the claim. */
+  against: string;
+  /** Controls and why they are there. */
+  controls: string;
+}
+
+/** A per-problem quantity of a checkpoint evaluation (averaged over problems, then seeds). */
+export type PrimaryMetric =
+  | { kind: 'answerMass'; answer: number }
+  | { kind: 'sampledAnswerShare'; answer: number }
+  | { kind: 'passAtK'; k: number }
+  | { kind: 'greedy' }
+  | { kind: 'distinctCorrect' };
+
 export interface Suite {
   name: string;
   title: string;
@@ -34,6 +61,10 @@ export interface Suite {
   quick: { updates: number; checkpointEvery: number };
   /** Token tasks: evaluate the warm start and every checkpoint on the held-out split. */
   eval?: { full: SuiteEval; quick: SuiteEval; warmStart: string };
+  /** Seeds a full run uses unless --seeds says otherwise (the protocol asks for ≥ 5). */
+  seeds?: number;
+  /** Claim, metrics, budget and counter-evidence, fixed before the first run (the experiment protocol). */
+  declaration?: Declaration;
 }
 
 const clone = <T>(x: T): T => structuredClone(x);
@@ -118,4 +149,113 @@ function intrinsicLong(): Suite {
   };
 }
 
-export const SUITES: Record<string, () => Suite> = { 'thr-text': thrText, intrinsic, 'intrinsic-long': intrinsicLong, tooluse };
+// ── THR as the paper uses it (issue #15) ─────────────────────────────────────────────────────────────
+
+/**
+ * The arms shared by both THR suites: everything but the one setting under test is the base config's.
+ * THR arms select dominant tokens with NTHR's per-group heuristic (thr.threshold 'nthr', β = τ = 1), so the
+ * dominant-token training the paper describes actually happens (thrSelected reports the share). GRPO and the
+ * controls compute THR too (p = 0 leaves the update exactly vanilla) so its statistics are logged for every arm.
+ */
+function thrArms(prefix: string, base: Plain): Arm[] {
+  const learner = base.learner as Plain;
+  const thr = (over: Plain) => ({ ...(learner.thr as Plain), threshold: 'nthr', tau: 1, mode: 'reweight', ...over });
+  const arm = (name: string, label: string, over: Plain, thrOver: Plain): Arm => ({
+    name, label, config: { ...clone(base), name: `${prefix}-${name}`, learner: { ...learner, ...over, thr: thr(thrOver) } },
+  });
+  return [
+    arm('grpo', 'GRPO (p = 0)', {}, { p: 0 }),
+    arm('thr-pos', 'THR p = +0.5', {}, { p: 0.5 }),
+    arm('thr-neg', 'THR p = −0.5', {}, { p: -0.5 }),
+    arm('thr-only', 'THR-only (dominant tokens, p = 0)', {}, { p: 0, mode: 'thr-only' }),
+    arm('clip-higher', 'clip-higher ε_high = 0.28 (control)', { epsilonHigh: 0.28 }, { p: 0 }),
+    arm('entropy', 'entropy bonus κ = 0.01 (control)', { entropyCoef: 0.01 }, { p: 0 }),
+  ];
+}
+
+const THR_SOURCE = 'Deng et al., "Token Hidden Reward: Steering Exploration-Exploitation in Group Relative Deep RL", arXiv 2510.03669 (abstract; ICLR 2026 reviews); threshold heuristic from NTHR, arXiv 2505.18830';
+const THR_CONTROLS = 'clip-higher (ε_high = 0.28, DAPO) and an entropy bonus (κ = 0.01, PPO-style) are the exploration controls reviewers asked for: if either keeps as much of the metric as THR p < 0, the effect is not specific to THR. THR-only isolates dominant-token training without reweighting.';
+
+/**
+ * (5) THR's mechanism on a task with exactly two correct answers (EitherSort-v0: digits sorted ascending or
+ * descending), from a warm start that favours ascending ≈ 80/20 in its SFT data.
+ */
+function thrMechanism(): Suite {
+  const base: Plain = {
+    name: 'thr-mechanism', description: 'EitherSort-v0 (two correct answers) from an 80/20 SFT warm start',
+    seed: 1,
+    env: { id: 'EitherSort-v0', options: { minLength: 5, maxLength: 8 }, groupSize: 8 },
+    policy: { checkpoint: 'agents/checkpoints/eithersort-v0.safetensors' },
+    learner: { learningRate: 3e-4, temperature: 1, thr: { correctThreshold: 0.5 } },
+    rewards: null,
+    groupsPerUpdate: 8,
+    actors: { workers: 1, groupsPerTask: 4 },
+    logging: { checkpointEvery: 50, episodeEvery: 10 },
+  };
+  return {
+    name: 'thr-mechanism',
+    title: 'THR mechanism: mass on the less-favoured of two correct answers (EitherSort-v0)',
+    arms: thrArms('thr-mechanism', base),
+    budget: { updates: 200, checkpointEvery: 50 },
+    quick: { updates: 4, checkpointEvery: 2 },
+    seeds: 5,
+    eval: {
+      full: { problems: 300, n: 32, ks: [1, 2, 4, 8, 16, 32] },
+      quick: { problems: 12, n: 4, ks: [1, 4] },
+      warmStart: 'agents/checkpoints/eithersort-v0.safetensors',
+    },
+    declaration: {
+      claim: 'Tokens with negative THR preserve probability mass for alternative outputs (exploration); amplifying them (p < 0) keeps more mass on alternative correct answers than GRPO, weakening them (p > 0) keeps less.',
+      source: THR_SOURCE,
+      primary: {
+        text: 'held-out mean probability (exact, teacher forced, T = 1) of the less-favoured correct answer (descending), after the last update; also along training',
+        metric: { kind: 'answerMass', answer: 1 },
+      },
+      secondary: ['sampled frequency of the descending answer (n = 32 per problem)', 'greedy accuracy', 'pass@k, k ≤ 32', 'mass on the favoured answer'],
+      budget: '200 updates × 64 rollouts (8 prompts × G = 8) = 12,800 episodes ≈ 0.12 M generated tokens per run; 5 seeds per arm',
+      against: 'THR p = −0.5 keeping no more descending mass than GRPO (95% bootstrap CI of the difference, over seeds and problems, includes 0 or lies below), or p = +0.5 keeping no less; or a control (clip-higher, entropy) matching p = −0.5.',
+      controls: THR_CONTROLS,
+    },
+  };
+}
+
+/** (6) THR's outcome on a task with many valid multi-token solutions (Countdown-v0), warm-started to ≈ 25% greedy. */
+function thrCountdown(): Suite {
+  const base: Plain = {
+    name: 'thr-countdown', description: 'Countdown-v0 from its SFT warm start',
+    seed: 1,
+    env: { id: 'Countdown-v0', options: {}, groupSize: 8 },
+    policy: { checkpoint: 'agents/checkpoints/countdown-v0.safetensors' },
+    learner: { learningRate: 3e-4, temperature: 1, thr: { correctThreshold: 0.5 } },
+    rewards: null,
+    groupsPerUpdate: 8,
+    actors: { workers: 1, groupsPerTask: 4 },
+    logging: { checkpointEvery: 100, episodeEvery: 10 },
+  };
+  return {
+    name: 'thr-countdown',
+    title: 'THR outcome: pass@k on Countdown-v0 (many valid solutions)',
+    arms: thrArms('thr-countdown', base),
+    budget: { updates: 300, checkpointEvery: 100 },
+    quick: { updates: 4, checkpointEvery: 2 },
+    seeds: 5,
+    eval: {
+      full: { problems: 500, n: 64, ks: [1, 2, 4, 8, 16, 32, 64] },
+      quick: { problems: 12, n: 8, ks: [1, 8] },
+      warmStart: 'agents/checkpoints/countdown-v0.safetensors',
+    },
+    declaration: {
+      claim: 'Amplifying positive-THR tokens (p > 0) improves greedy accuracy (exploitation); the reverse (p < 0) yields gains in Pass@K (exploration).',
+      source: THR_SOURCE,
+      primary: { text: 'held-out pass@64 from n = 64 samples at T = 1 on 500 problems (unbiased estimator), after the last update; the pass@k curve k = 1…64', metric: { kind: 'passAtK', k: 64 } },
+      secondary: ['greedy accuracy (the p > 0 claim)', 'distinct correct solutions per problem among the 64 samples', 'pass@1'],
+      budget: '300 updates × 64 rollouts = 19,200 episodes ≈ 0.25 M generated tokens per run; 5 seeds per arm',
+      against: 'THR p = −0.5 not above GRPO on pass@64 (95% bootstrap CI of the difference includes 0 or lies below), or p = +0.5 not above GRPO on greedy accuracy; or a control matching the THR arm.',
+      controls: THR_CONTROLS,
+    },
+  };
+}
+
+export const SUITES: Record<string, () => Suite> = {
+  'thr-text': thrText, intrinsic, 'intrinsic-long': intrinsicLong, tooluse, 'thr-mechanism': thrMechanism, 'thr-countdown': thrCountdown,
+};
