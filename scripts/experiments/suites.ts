@@ -197,11 +197,11 @@ function thrMechanism(): Suite {
     title: 'THR mechanism: mass on the less-favoured of two correct answers (EitherSort-v0)',
     arms: thrArms('thr-mechanism', base),
     budget: { updates: 200, checkpointEvery: 50 },
-    quick: { updates: 4, checkpointEvery: 2 },
+    quick: { updates: 2, checkpointEvery: 2 },
     seeds: 5,
     eval: {
       full: { problems: 300, n: 32, ks: [1, 2, 4, 8, 16, 32] },
-      quick: { problems: 12, n: 4, ks: [1, 4] },
+      quick: { problems: 8, n: 4, ks: [1, 4] },
       warmStart: 'agents/checkpoints/eithersort-v0.safetensors',
     },
     declaration: {
@@ -237,11 +237,11 @@ function thrCountdown(): Suite {
     title: 'THR outcome: pass@k on Countdown-v0 (many valid solutions)',
     arms: thrArms('thr-countdown', base),
     budget: { updates: 300, checkpointEvery: 100 },
-    quick: { updates: 4, checkpointEvery: 2 },
+    quick: { updates: 2, checkpointEvery: 2 },
     seeds: 5,
     eval: {
       full: { problems: 500, n: 64, ks: [1, 2, 4, 8, 16, 32, 64] },
-      quick: { problems: 12, n: 8, ks: [1, 8] },
+      quick: { problems: 8, n: 8, ks: [1, 8] },
       warmStart: 'agents/checkpoints/countdown-v0.safetensors',
     },
     declaration: {
