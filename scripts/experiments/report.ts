@@ -158,7 +158,20 @@ function primaryTables(r: SuiteResults): string[] {
     const diff = base && a !== base && last.length && baseLast.length ? ci(bootstrapDifference(last, baseLast), scale, digits) : '–';
     return `| ${a.label} | ${last.length} | **${ci(bootstrapMean(last), scale, digits)}** | ${diff} |`;
   });
+  // Regime check (the protocol's step 2): what makes the effect possible, measured on the warm start and the runs.
+  const w = r.warmStart;
+  const colMean = (key: string, from: number, to: number) => {
+    const v = r.jobs.flatMap((j) => (j.metrics.extra[key] ?? []).slice(from, to)).filter(Number.isFinite);
+    return v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN;
+  };
+  const regime = [
+    `warm start: held-out greedy ${pct(w.greedy)}%, sampled success at T = 1 ${pct(w.sampled)}%`,
+    ...(w.answerMass ? [`probability on each listed answer ${w.answerMass.map((x) => `${pct(x)}%`).join(' / ')} (the favoured one holds ${pct(w.answerMass[0]! / w.answerMass.reduce((a, b) => a + b, 0))}% of the correct mass)`] : []),
+    `distinct correct completions per problem among n = ${n}: ${w.distinctCorrect?.toFixed(2) ?? '–'}`,
+    `first 10 updates, all runs: zero-variance groups ${pct(colMean('learner_zeroStdFraction', 0, 10))}%, tokens selected as dominant ${pct(colMean('learner_thrSelected', 0, 10))}%, entropy ${colMean('learner_entropy', 0, 10).toFixed(3)} nats`,
+  ];
   const out = [
+    `**Regime check.** ${regime.join('; ')}.`,
     `**Declared before the runs.** Claim: ${d.claim} (${d.source}). Primary metric: ${d.primary.text}. Budget: ${d.budget}. Counts against the claim: ${d.against} Controls: ${d.controls}`,
     [`Primary metric${unit}: ${d.primary.text}. Mean [95% bootstrap CI over seeds × ${r.eval.problems} problems]; Δ vs GRPO with problems paired:`, '',
       '| arm | seeds | after the last update | Δ vs GRPO |', '|---|---|---|---|',

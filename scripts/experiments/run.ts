@@ -95,7 +95,7 @@ function writeJson(path: string, value: unknown): void {
 function readMetrics(runDir: string): JobResult['metrics'] {
   const lines = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, number>);
   const col = (k: string) => lines.map((r) => (typeof r[k] === 'number' ? r[k]! : NaN));
-  const extraKeys = ['learner_entropy', 'learner_thrPositive', 'learner_thrNegative', 'learner_zeroStdFraction', 'episodeLength', 'ann_captionsLabelled', 'ann_backlogDepth', 'rm_heldOutAccuracy'];
+  const extraKeys = ['learner_entropy', 'learner_thrPositive', 'learner_thrNegative', 'learner_thrSelected', 'learner_thrSignDisagreement', 'learner_zeroStdFraction', 'episodeLength', 'ann_captionsLabelled', 'ann_backlogDepth', 'rm_heldOutAccuracy'];
   const extra: Record<string, number[]> = {};
   for (const k of extraKeys) if (lines.some((r) => typeof r[k] === 'number')) extra[k] = col(k);
   return { step: col('step'), envSteps: col('envSteps'), time: col('time'), successRate: col('successRate'), returnMean: col('returnMean'), extrinsicMean: col('extrinsicMean'), intrinsicMean: col('intrinsicMean'), extra };

@@ -173,6 +173,23 @@ function thrArms(prefix: string, base: Plain): Arm[] {
   ];
 }
 
+/**
+ * The run config shared by both THR suites: a text env from its SFT warm start, G = 8, 8 prompts per update,
+ * learner defaults (dapo, ε = 0.2, no KL) at lr 3e-4, T = 1; the same warm start path is evaluated at update 0.
+ */
+function thrBase(name: string, description: string, env: Plain, checkpoint: string, checkpointEvery: number): Plain {
+  return {
+    name, description, seed: 1,
+    env: { ...env, groupSize: 8 },
+    policy: { checkpoint },
+    learner: { learningRate: 3e-4, temperature: 1, thr: { correctThreshold: 0.5 } },
+    rewards: null,
+    groupsPerUpdate: 8,
+    actors: { workers: 1, groupsPerTask: 4 },
+    logging: { checkpointEvery, episodeEvery: 10 },
+  };
+}
+
 const THR_SOURCE = 'Deng et al., "Token Hidden Reward: Steering Exploration-Exploitation in Group Relative Deep RL", arXiv 2510.03669 (abstract; ICLR 2026 reviews); threshold heuristic from NTHR, arXiv 2505.18830';
 const THR_CONTROLS = 'clip-higher (ε_high = 0.28, DAPO) and an entropy bonus (κ = 0.01, PPO-style) are the exploration controls reviewers asked for: if either keeps as much of the metric as THR p < 0, the effect is not specific to THR. THR-only isolates dominant-token training without reweighting.';
 
@@ -181,17 +198,9 @@ const THR_CONTROLS = 'clip-higher (ε_high = 0.28, DAPO) and an entropy bonus (�
  * descending), from a warm start that favours ascending ≈ 80/20 in its SFT data.
  */
 function thrMechanism(): Suite {
-  const base: Plain = {
-    name: 'thr-mechanism', description: 'EitherSort-v0 (two correct answers) from an 80/20 SFT warm start',
-    seed: 1,
-    env: { id: 'EitherSort-v0', options: { minLength: 5, maxLength: 8 }, groupSize: 8 },
-    policy: { checkpoint: 'agents/checkpoints/eithersort-v0.safetensors' },
-    learner: { learningRate: 3e-4, temperature: 1, thr: { correctThreshold: 0.5 } },
-    rewards: null,
-    groupsPerUpdate: 8,
-    actors: { workers: 1, groupsPerTask: 4 },
-    logging: { checkpointEvery: 50, episodeEvery: 10 },
-  };
+  const warmStart = 'agents/checkpoints/eithersort-v0.safetensors';
+  const base = thrBase('thr-mechanism', 'EitherSort-v0 (two correct answers) from an 80/20 SFT warm start',
+    { id: 'EitherSort-v0', options: { minLength: 5, maxLength: 8 } }, warmStart, 50);
   return {
     name: 'thr-mechanism',
     title: 'THR mechanism: mass on the less-favoured of two correct answers (EitherSort-v0)',
@@ -200,9 +209,9 @@ function thrMechanism(): Suite {
     quick: { updates: 2, checkpointEvery: 2 },
     seeds: 5,
     eval: {
-      full: { problems: 300, n: 32, ks: [1, 2, 4, 8, 16, 32] },
+      full: { problems: 200, n: 32, ks: [1, 2, 4, 8, 16, 32] },
       quick: { problems: 8, n: 4, ks: [1, 4] },
-      warmStart: 'agents/checkpoints/eithersort-v0.safetensors',
+      warmStart,
     },
     declaration: {
       claim: 'Tokens with negative THR preserve probability mass for alternative outputs (exploration); amplifying them (p < 0) keeps more mass on alternative correct answers than GRPO, weakening them (p > 0) keeps less.',
@@ -221,28 +230,19 @@ function thrMechanism(): Suite {
 
 /** (6) THR's outcome on a task with many valid multi-token solutions (Countdown-v0), warm-started to ≈ 25% greedy. */
 function thrCountdown(): Suite {
-  const base: Plain = {
-    name: 'thr-countdown', description: 'Countdown-v0 from its SFT warm start',
-    seed: 1,
-    env: { id: 'Countdown-v0', options: {}, groupSize: 8 },
-    policy: { checkpoint: 'agents/checkpoints/countdown-v0.safetensors' },
-    learner: { learningRate: 3e-4, temperature: 1, thr: { correctThreshold: 0.5 } },
-    rewards: null,
-    groupsPerUpdate: 8,
-    actors: { workers: 1, groupsPerTask: 4 },
-    logging: { checkpointEvery: 100, episodeEvery: 10 },
-  };
+  const warmStart = 'agents/checkpoints/countdown-v0.safetensors';
+  const base = thrBase('thr-countdown', 'Countdown-v0 from its SFT warm start', { id: 'Countdown-v0', options: {} }, warmStart, 150);
   return {
     name: 'thr-countdown',
     title: 'THR outcome: pass@k on Countdown-v0 (many valid solutions)',
     arms: thrArms('thr-countdown', base),
-    budget: { updates: 300, checkpointEvery: 100 },
+    budget: { updates: 300, checkpointEvery: 150 },
     quick: { updates: 2, checkpointEvery: 2 },
     seeds: 5,
     eval: {
       full: { problems: 500, n: 64, ks: [1, 2, 4, 8, 16, 32, 64] },
       quick: { problems: 8, n: 8, ks: [1, 8] },
-      warmStart: 'agents/checkpoints/countdown-v0.safetensors',
+      warmStart,
     },
     declaration: {
       claim: 'Amplifying positive-THR tokens (p > 0) improves greedy accuracy (exploitation); the reverse (p < 0) yields gains in Pass@K (exploration).',
