@@ -154,12 +154,15 @@ function intrinsicLong(): Suite {
 /**
  * The arms shared by both THR suites: everything but the one setting under test is the base config's.
  * THR arms select dominant tokens with NTHR's per-group heuristic (thr.threshold 'nthr', β = τ = 1), so the
- * dominant-token training the paper describes actually happens (thrSelected reports the share). GRPO and the
- * controls compute THR too (p = 0 leaves the update exactly vanilla) so its statistics are logged for every arm.
+ * dominant-token training the paper describes actually happens (thrSelected reports the share). THR comes from
+ * the policy that sampled the rollouts (thr.source 'behaviour': in lockstep the learner is one version ahead),
+ * as in an on-policy GRPO step and in NTHR; thrSignDisagreement reports how often the learner's own THR would
+ * have had the other sign. GRPO and the controls compute THR too (p = 0 leaves the update exactly vanilla), so
+ * its statistics are logged for every arm.
  */
 function thrArms(prefix: string, base: Plain): Arm[] {
   const learner = base.learner as Plain;
-  const thr = (over: Plain) => ({ ...(learner.thr as Plain), threshold: 'nthr', tau: 1, mode: 'reweight', ...over });
+  const thr = (over: Plain) => ({ ...(learner.thr as Plain), threshold: 'nthr', tau: 1, mode: 'reweight', source: 'behaviour', ...over });
   const arm = (name: string, label: string, over: Plain, thrOver: Plain): Arm => ({
     name, label, config: { ...clone(base), name: `${prefix}-${name}`, learner: { ...learner, ...over, thr: thr(thrOver) } },
   });
