@@ -168,7 +168,7 @@ function primaryTables(r: SuiteResults): string[] {
     `warm start: held-out greedy ${pct(w.greedy)}%, sampled success at T = 1 ${pct(w.sampled)}%`,
     ...(w.answerMass ? [`probability on each listed answer ${w.answerMass.map((x) => `${pct(x)}%`).join(' / ')} (the favoured one holds ${pct(w.answerMass[0]! / w.answerMass.reduce((a, b) => a + b, 0))}% of the correct mass)`] : []),
     `distinct correct completions per problem among n = ${n}: ${w.distinctCorrect?.toFixed(2) ?? '–'}`,
-    `first 10 updates, all runs: zero-variance groups ${pct(colMean('learner_zeroStdFraction', 0, 10))}%, tokens selected as dominant ${pct(colMean('learner_thrSelected', 0, 10))}%, entropy ${colMean('learner_entropy', 0, 10).toFixed(3)} nats`,
+    `first 10 updates, all runs: zero-variance groups ${pct(colMean('learner_zeroStdFraction', 0, 10))}%, tokens selected as dominant ${pct(colMean('learner_thrSelected', 0, 10))}%, entropy ${colMean('learner_entropy', 0, 10).toFixed(3)} nats; over all updates, THR sign differing between the behaviour and the learner weights ${pct(colMean('learner_thrSignDisagreement', 0, Infinity))}% of tokens`,
   ];
   const out = [
     `**Regime check.** ${regime.join('; ')}.`,
