@@ -88,7 +88,7 @@ test('nthr through the learner: thr-only keeps exactly the tokens an independent
 
 // ---- THR from the behaviour snapshot ----
 test("thr.source 'behaviour': update 1 uses the learner's weights; update 2 the weights at the start of update 1 (lag 1)", () => {
-  const cfg = { learningRate: 0.05, thr: { p: 0.5, correctThreshold: 0.5 } };
+  const cfg = { learningRate: 0.3, thr: { p: 0.5, correctThreshold: 0.5 } };
   const pol = new TinyPolicy(D, d, V, 4);
   const learner = new GrpoLearner(pol, { ...cfg, thr: { ...cfg.thr, source: 'behaviour' } });
   const w0 = pol.getWeights();
@@ -112,7 +112,7 @@ test("thr.source 'behaviour': update 1 uses the learner's weights; update 2 the 
   got.advantages.forEach((x, k) => close(x, atW0.advantages[k], 1e-6, `weighted advantage ${k}`));
   const m2 = learner.update(batch2).metrics;
   close(m2.thrSignDisagreement!, signDisagreement(atW0.thr!, atW1.thr!, batch2.mask), 1e-12, 'sign disagreement');
-  assert.ok(m2.thrSignDisagreement! >= 0 && m2.thrSignDisagreement! <= 1);
+  assert.ok(m2.thrSignDisagreement! > 0 && m2.thrSignDisagreement! < 1, `a large step (lr 0.3) flips some signs, not all: ${m2.thrSignDisagreement}`);
   learner.dispose(); pol.dispose();
 });
 
