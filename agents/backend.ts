@@ -7,8 +7,13 @@
  * single-threaded on Node — the default here), then the pure-JS cpu backend.
  * `initBackend(name)` or the env var THRIVE_BACKEND forces one; THRIVE_BACKEND_QUIET=1 silences the
  * one-line report.
+ *
+ * On wasm the matrix-product kernels are re-registered so that transposed and batched products stay on
+ * XNNPACK's fast path (./wasm-kernels.ts: the backward pass is several times faster, results equal to float
+ * rounding). THRIVE_FAST_MATMUL=0 keeps tfjs' own kernels (for before/after measurements).
  */
 import * as tf from '@tensorflow/tfjs';
+import { installWasmKernels } from './wasm-kernels.ts';
 
 /** Names accepted by `initBackend` / THRIVE_BACKEND. 'tensorflow' is tfjs-node's backend name. */
 export const BACKEND_NAMES = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
@@ -44,7 +49,12 @@ async function tryBackend(name: BackendName): Promise<string | undefined> {
     }
     case 'wasm': {
       if (!(await tryImport('@tensorflow/tfjs-backend-wasm'))) return undefined;
-      return (await tf.setBackend('wasm')) ? 'wasm' : undefined;
+      if (!(await tf.setBackend('wasm'))) return undefined;
+      if (process.env.THRIVE_FAST_MATMUL !== '0') {
+        const why = installWasmKernels();
+        if (why && !process.env.THRIVE_BACKEND_QUIET) console.warn(`[thrive] wasm kernel fixes not installed: ${why}`);
+      }
+      return 'wasm';
     }
     case 'cpu':
       return (await tf.setBackend('cpu')) ? 'cpu' : undefined;
@@ -95,4 +105,17 @@ export function initBackend(name?: string): Promise<string> {
 /** The backend currently active in this thread (tfjs' own name, e.g. 'wasm', 'cpu', 'tensorflow'). */
 export function activeBackend(): string {
   return tf.getBackend();
+}
+
+/**
+ * A float32 tensor's values copied into `out` (reused when it has the right length), for read-backs in
+ * hot loops: on wasm it copies from a view of the heap, with no new buffer per read (allocating large
+ * typed arrays per call costs far more there than the copy itself); elsewhere it goes through dataSync.
+ */
+export function readInto(t: tf.Tensor, out?: Float32Array): Float32Array {
+  const buf = out && out.length === t.size ? out : new Float32Array(t.size);
+  const be = tf.backend() as unknown as { typedArrayFromHeap?(t: tf.Tensor): Float32Array };
+  if (t.dtype === 'float32' && tf.getBackend() === 'wasm' && typeof be.typedArrayFromHeap === 'function') buf.set(be.typedArrayFromHeap(t));
+  else buf.set(t.dataSync() as Float32Array);
+  return buf;
 }

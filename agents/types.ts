@@ -8,8 +8,8 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 
-/** A flat, named set of float32 tensors: the unit of saving (safetensors), loading and broadcasting. */
-export type NamedWeights = Record<string, { shape: number[]; data: Float32Array }>;
+export type { NamedWeights, LearnerBatch } from '../core/types.ts';
+import type { NamedWeights } from '../core/types.ts';
 
 /** Differentiable outputs of a policy over a learner batch, aligned with `LearnerBatch.actions`. */
 export interface PolicyOutputs {
@@ -34,30 +34,4 @@ export interface TrainablePolicy<I = unknown> {
   /** Throws a clear error naming the tensor when a name is missing or a shape differs. */
   setWeights(weights: NamedWeights): void;
   dispose(): void;
-}
-
-/**
- * A batch of B rollouts for one learner update, padded to L actions. Arrays are row-major [B, L].
- * Rollouts that share `groups[b]` were sampled from the same prompt (text, tools) or start seed (games).
- */
-export interface LearnerBatch<I = unknown> {
-  inputs: I;
-  B: number;
-  L: number;
-  /** [B*L] the action taken at each position (0 where mask is 0). */
-  actions: Int32Array;
-  /** [B*L] 1 for a real action of the rollout, 0 for padding. */
-  mask: Float32Array;
-  /** [B*L] log π_old(action) recorded by the actor that sampled it (the behaviour policy). */
-  behaviourLogp: Float32Array;
-  /** [B] the rollout's return (extrinsic + intrinsic, already combined). */
-  rewards: Float32Array;
-  /** [B*L] optional per-step rewards, for process advantages. */
-  stepRewards?: Float32Array;
-  /** [B] group index of each rollout. */
-  groups: Int32Array;
-  /** [B] optional explicit correctness for THR's set C (1 = correct); otherwise the learner's threshold rule. */
-  correct?: Uint8Array;
-  /** [B] optional per-rollout loss weight (e.g. staleness down-weighting); 1 when absent. */
-  sampleWeights?: Float32Array;
 }

@@ -29,6 +29,8 @@ export class ConfigError extends Error {
 interface Doc {
   /** One or more sentences: what the option does, its unit, the paper or library it follows. */
   doc: string;
+  /** The user must give a value (its `default` is only a placeholder, never used): e.g. `env.id`. */
+  required?: boolean;
 }
 
 export interface IntSpec extends Doc { type: 'int'; default: number | null; min?: number; max?: number; nullable?: boolean }
@@ -41,6 +43,8 @@ export interface StringSpec extends Doc {
   pattern?: { re: RegExp; what: string };
 }
 export interface IntArraySpec extends Doc { type: 'int[]'; default: readonly number[]; min?: number; max?: number; minLength?: number; maxLength?: number }
+/** An array of strings; `nonEmpty` requires every item to hold a non-blank character. */
+export interface StringArraySpec extends Doc { type: 'string[]'; default: readonly string[]; nonEmpty?: boolean }
 /** A nested section; its default is its own schema's defaults. */
 export interface ObjectSpec extends Doc { type: 'object'; schema: Schema }
 /** A free-form object validated elsewhere (an env's own options, a plug-in's config). */
@@ -56,8 +60,18 @@ export interface UnionSpec extends Doc {
   extra?: { kinds(): string[]; parse(kind: string, value: Record<string, unknown>, key: string): unknown };
 }
 
-export type Spec = IntSpec | NumberSpec | BooleanSpec | EnumSpec | StringSpec | IntArraySpec | ObjectSpec | RecordSpec | UnionSpec;
+export type Spec = IntSpec | NumberSpec | BooleanSpec | EnumSpec | StringSpec | IntArraySpec | StringArraySpec | ObjectSpec | RecordSpec | UnionSpec;
 export type Schema = Readonly<Record<string, Spec>>;
+
+/** Every spec `type` there is; a schema declaring any other (a typo, a JavaScript caller) is an error. */
+export const SPEC_TYPES: readonly Spec['type'][] = ['int', 'number', 'boolean', 'enum', 'string', 'int[]', 'string[]', 'object', 'record', 'union'];
+
+/** Throws when a schema (built at run time, e.g. by a user's env module) declares a spec type that does not exist. */
+function checkSpecType(spec: Spec, key: string): void {
+  if (!SPEC_TYPES.includes((spec as { type?: unknown })?.type as Spec['type'])) {
+    throw new ConfigError(`schema error: option '${key}' declares type ${show((spec as { type?: unknown })?.type)}; valid types: ${SPEC_TYPES.join(', ')}`);
+  }
+}
 
 type Nullable<S, T> = S extends { nullable: true } ? T | null : T;
 type InferUnion<V> = { [K in keyof V]: { kind: K } & (V[K] extends Schema ? Infer<V[K]> : never) }[keyof V];
@@ -69,6 +83,7 @@ export type InferSpec<S> =
   S extends { type: 'enum'; values: readonly (infer V)[] } ? V :
   S extends StringSpec ? Nullable<S, string> :
   S extends IntArraySpec ? number[] :
+  S extends StringArraySpec ? string[] :
   S extends { type: 'object'; schema: infer N } ? (N extends Schema ? Infer<N> : never) :
   S extends RecordSpec ? Nullable<S, Record<string, unknown>> :
   S extends { type: 'union'; variants: infer V } ? InferUnion<V> :
@@ -117,6 +132,7 @@ export function describeSpec(spec: Spec): string {
     case 'enum': return `one of ${spec.values.map((v) => `'${v}'`).join(', ')}`;
     case 'string': return `${spec.nonEmpty ? 'a non-empty string' : 'a string'}${spec.pattern ? ` (${spec.pattern.what})` : ''}${nul}`;
     case 'int[]': return `an array of integers${spec.min !== undefined ? ` >= ${spec.min}` : ''}${spec.max !== undefined ? ` <= ${spec.max}` : ''}${spec.minLength ? ` (at least ${spec.minLength})` : ''}${spec.maxLength !== undefined ? ` (at most ${spec.maxLength})` : ''}`;
+    case 'string[]': return `an array of ${spec.nonEmpty ? 'non-empty ' : ''}strings`;
     case 'object': return 'an object';
     case 'record': return `an object${nul}`;
     case 'union': return `an object with 'kind' one of ${unionKinds(spec).map((k) => `'${k}'`).join(', ')}`;
@@ -167,6 +183,8 @@ function bad(key: string, spec: Spec, v: unknown): ConfigError {
 }
 
 function parseSpec(spec: Spec, v: unknown, key: string): unknown {
+  checkSpecType(spec, key);
+  if (v === undefined && spec.required) throw new ConfigError(`config key '${key}' is required: ${describeSpec(spec)} (${spec.doc})`);
   if (v === undefined) {
     if (spec.type === 'object') return parse(spec.schema, {}, key);
     if (spec.type === 'union') return parseSpec(spec, { kind: spec.default }, key);
@@ -198,6 +216,9 @@ function parseSpec(spec: Spec, v: unknown, key: string): unknown {
       if (!ok) throw bad(key, spec, v);
       return [...(v as number[])];
     }
+    case 'string[]':
+      if (!Array.isArray(v) || !v.every((x) => typeof x === 'string' && (!spec.nonEmpty || x.trim().length > 0))) throw bad(key, spec, v);
+      return [...(v as string[])];
     case 'object':
       if (!isPlainObject(v)) throw bad(key, spec, v);
       return parse(spec.schema, v, key);
@@ -214,10 +235,16 @@ function parseSpec(spec: Spec, v: unknown, key: string): unknown {
       }
       const variant = spec.variants[kind];
       if (!variant) return spec.extra!.parse(kind, v, key);
+      rejectUnknownKeys(v, ['kind', ...Object.keys(variant)], key);
       const { kind: _kind, ...rest } = v;
       return { kind, ...parse(variant, rest, key) };
     }
   }
+}
+
+/** Validates one value against one spec (a union or a nested section on its own); `key` is its dotted key. */
+export function parseOption<S extends Spec>(spec: S, value: unknown, key: string): InferSpec<S> {
+  return parseSpec(spec, value, key) as InferSpec<S>;
 }
 
 /**
@@ -253,7 +280,8 @@ export function describeSchema(schema: Schema, path = ''): OptionRow[] {
       }
       continue;
     }
-    rows.push({ key: full, type: describeSpec(spec), default: show(spec.default), doc: spec.doc });
+    checkSpecType(spec, full);
+    rows.push({ key: full, type: describeSpec(spec), default: spec.required ? '(required)' : show(spec.default), doc: spec.doc });
   }
   return rows;
 }

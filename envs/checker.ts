@@ -11,7 +11,7 @@
  * captioned frame; demonstrate() (token envs, if any) replays to a successful episode.
  */
 import { Packr } from 'msgpackr';
-import { Rng } from './rng.ts';
+import { Rng } from '../core/rng.ts';
 import { defaultTokenizer } from './tokenizer.ts';
 import type { Env, EnvInfo } from './types.ts';
 

@@ -5,7 +5,7 @@
  */
 export type { Env, EnvFamily, EnvInfo, EnvSpec, Frame, ResetArgs, ResetResult, StepResult, TokenEnv, DemoSegment, EnvFactory } from './types.ts';
 export { Discrete, Box, MultiDiscrete, MultiBinary, TokenSequence, type Space } from './spaces.ts';
-export { Rng, hashString, hashBytes, mulberry32, mulberry32Next, type RngState } from './rng.ts';
+export { Rng, hashString, hashBytes, mulberry32, mulberry32Next, type RngState } from '../core/rng.ts';
 export { CharTokenizer, defaultTokenizer } from './tokenizer.ts';
 export { validateOptions, describeOption, splitOf, splitOfHash, SPLIT_OPTION, type OptionSchema, type OptionSpec } from './options.ts';
 export {

@@ -6,7 +6,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Env, EnvFamily, EnvSpec } from './types.ts';
-import { describeOption, type OptionSchema } from './options.ts';
+import { describeSchema } from '../core/schema.ts';
+import type { OptionSchema } from './options.ts';
 
 export interface EnvRegistration {
   id: string;
@@ -22,6 +23,8 @@ export interface EnvRegistration {
 }
 
 const registry = new Map<string, EnvRegistration>();
+
+const ENV_FAMILIES: readonly EnvFamily[] = ['games', 'text', 'tools'];
 
 /**
  * Registers an env id. `entry` is a factory `(options) => Env` (family taken from the instance's
@@ -67,8 +70,7 @@ export function validateEnvOptions(id: string, options?: Record<string, unknown>
 
 /** Human-readable option docs of a registered id (for CLIs and errors). */
 export function describeEnvOptions(id: string): string[] {
-  const schema = getEnvRegistration(id).optionSchema ?? {};
-  return Object.entries(schema).map(([k, s]) => `${k}: ${describeOption(s)}, default ${JSON.stringify(s.default)} — ${s.doc}`);
+  return describeSchema(getEnvRegistration(id).optionSchema ?? {}).map((r) => `${r.key}: ${r.type}, default ${r.default} — ${r.doc}`);
 }
 
 /** True for strings that name a module file rather than a registered id. */
@@ -123,11 +125,10 @@ export async function makeEnv<E extends Env<any, any> = Env<any, any>>(idOrPath:
     if (typeof (env as unknown as Record<string, unknown>)?.[key] !== 'function') throw new Error(`env module '${idOrPath}': the object its default export made has no ${key}() method`);
   }
   if (!env.observationSpace || !env.actionSpace) throw new Error(`env module '${idOrPath}': the env has no observationSpace/actionSpace`);
-  if (!env.spec) {
-    // A user env may omit spec: name it by its path and guess the family from its observation space.
-    const family: EnvFamily = env.observationSpace.kind === 'token-sequence' ? 'text' : 'games';
-    const spec: EnvSpec = { id: idOrPath, family, maxEpisodeSteps: Number.POSITIVE_INFINITY, options: { ...(options ?? {}) } };
-    Object.defineProperty(env, 'spec', { value: spec, enumerable: true });
+  // The family picks the policy and the actor loop, so it is declared by the env, never guessed.
+  const family = (env.spec as Partial<EnvSpec> | undefined)?.family;
+  if (!ENV_FAMILIES.includes(family as EnvFamily)) {
+    throw new Error(`env module '${idOrPath}': the env must declare spec = { id, family, maxEpisodeSteps, options } with family one of ${ENV_FAMILIES.map((f) => `'${f}'`).join(', ')}; got spec.family ${JSON.stringify(family)}`);
   }
   return env;
 }

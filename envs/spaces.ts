@@ -3,7 +3,7 @@
  * `sample(rng)` (seeded — never Math.random) and a JSON description (`toJSON()`) the runner and the
  * policies use to size their networks.
  */
-import { Rng } from './rng.ts';
+import { Rng } from '../core/rng.ts';
 
 export interface Space<T = unknown> {
   readonly kind: 'discrete' | 'box' | 'multi-discrete' | 'multi-binary' | 'token-sequence';
@@ -22,13 +22,19 @@ function isNumericArray(x: unknown): x is ArrayLike<number> {
   return Array.isArray(x) || (ArrayBuffer.isView(x) && !(x instanceof DataView));
 }
 
-/** Integers {start, …, start + n − 1}. */
+/**
+ * Integers {start, …, start + n − 1}. `labels` (optional): a name per action, in order (what ALE's
+ * get_action_meanings gives), shown by the dashboard's episode replay instead of the numbers.
+ */
 export class Discrete implements Space<number> {
   readonly kind = 'discrete' as const;
   readonly shape: readonly number[] = [];
-  constructor(readonly n: number, readonly start = 0) {
+  constructor(readonly n: number, readonly start = 0, readonly labels?: readonly string[]) {
     checkInt('Discrete n', n, 1);
     if (!Number.isInteger(start)) throw new Error(`Discrete start must be an integer, got ${start}`);
+    if (labels !== undefined && (labels.length !== n || labels.some((l) => typeof l !== 'string'))) {
+      throw new Error(`Discrete labels must be ${n} strings (one per action), got ${JSON.stringify(labels)}`);
+    }
   }
   contains(x: unknown): boolean {
     return typeof x === 'number' && Number.isInteger(x) && x >= this.start && x < this.start + this.n;
@@ -37,7 +43,7 @@ export class Discrete implements Space<number> {
     return this.start + rng.int(this.n);
   }
   toJSON() {
-    return { kind: this.kind, n: this.n, start: this.start };
+    return { kind: this.kind, n: this.n, start: this.start, ...(this.labels ? { labels: [...this.labels] } : {}) };
   }
 }
 

@@ -9,6 +9,7 @@ import { BUILTIN_JUDGE_KINDS, BUILTIN_MODEL_KINDS, ensurePluginFor, judgeKinds, 
 import { RubricJudge } from './judges/rubric.ts';
 import { LlmJudge, type LlmJudgeOptions } from './judges/llm.ts';
 import { PerceptualJudge } from './judges/perceptual.ts';
+import { NoveltyJudge, ShuffledJudge } from './judges/controls.ts';
 import { RetrievalModel } from './models/retrieval.ts';
 import { ClassificationModel } from './models/classification.ts';
 import { RankingModel } from './models/ranking.ts';
@@ -33,6 +34,8 @@ export async function createJudge(config: JudgeConfig | PluginConfig, options: L
     case 'rubric': return new RubricJudge(c);
     case 'llm': return new LlmJudge(c, options);
     case 'perceptual': return PerceptualJudge.create(c);
+    case 'novelty': return new NoveltyJudge();
+    case 'shuffled': return new ShuffledJudge(await createJudge(c.inner, options), c);
   }
   throw new Error(`rewards.judge.kind: '${config.kind}' is not a judge kind here. Valid kinds: ${judgeKinds().join(', ')}` +
     ' (plug-ins must be registered in every thread that builds one)');

@@ -1,5 +1,9 @@
-/** Content hashes (annotation keys, cache keys) and the small seeded helpers rewards/ needs. */
+/**
+ * Content hashes (annotation keys, cache keys) and the small seeded helpers rewards/ needs. The 32-bit
+ * FNV-1a is core's `hashString` (one copy in the project); the 128-bit keys below are a different job.
+ */
 import { createHash } from 'node:crypto';
+import { hashString } from '../core/rng.ts';
 
 /**
  * cyrb128 (bryc, public domain): a fast non-cryptographic 128-bit string hash. Annotation keys only
@@ -35,19 +39,9 @@ export function frameKey(envId: string, frame: { rgb: Uint8Array; height: number
     .update(frame.rgb).update('\u0000').update(caption).digest('hex').slice(0, 20);
 }
 
-/** FNV-1a 32-bit: a fast, stable string hash for features, held-out splits and per-caption noise. */
-export function fnv1a(text: string, seed = 0x811c9dc5): number {
-  let h = seed >>> 0;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
 /** A deterministic uniform in [0, 1) from a string and a seed. */
 export function hashUniform(text: string, seed: number): number {
-  let h = fnv1a(text, (0x811c9dc5 ^ Math.imul(seed | 0, 0x9e3779b1)) >>> 0);
+  let h = hashString(text, (0x811c9dc5 ^ Math.imul(seed | 0, 0x9e3779b1)) >>> 0);
   h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b); h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35); h ^= h >>> 16;
   return (h >>> 0) / 4294967296;
 }

@@ -1,7 +1,9 @@
 /**
  * The two halves of rewards/ wired from one validated config:
- *  - `createAnnotator(config)`: the judge named by config.judge behind an Annotator (the in-process
- *    AnnotationChannel; main thread or its own process).
+ *  - `createAnnotator(config, options)`: the judge named by config.judge behind an Annotator (the
+ *    in-process AnnotationChannel; main thread or its own process). The one place an annotator is built:
+ *    the runner passes `prepare` to give the judge what it needs before the first request (e.g. the
+ *    perceptual judge's goal frames from the env's solver).
  *  - `IntrinsicRewarder`: the reward model plus the combination rule, where the learner lives (a worker
  *    thread): plain labels in (`update`), per-step combined rewards out (`combine`), state for checkpoints.
  */
@@ -10,11 +12,19 @@ import { combineWithModel, type CombinedEpisode } from './combine.ts';
 import { validateRewardsConfig, type RewardsConfig } from './config.ts';
 import { createJudge, createRewardModel } from './factory.ts';
 import type { LlmJudgeOptions } from './judges/llm.ts';
-import type { AnnotationLabel, RewardModel, RewardModelMetrics, RewardModelState } from './types.ts';
+import type { AnnotationLabel, Judge, RewardModel, RewardModelMetrics, RewardModelState } from './types.ts';
 
-export async function createAnnotator(config: RewardsConfig | Record<string, unknown>, options: LlmJudgeOptions = {}): Promise<Annotator> {
+export interface AnnotatorOptions extends LlmJudgeOptions {
+  /** Called with the judge before the annotator starts (e.g. to set a perceptual judge's goal). */
+  prepare?: (judge: Judge) => Promise<void> | void;
+}
+
+export async function createAnnotator(config: RewardsConfig | Record<string, unknown>, options: AnnotatorOptions = {}): Promise<Annotator> {
   const full = validateRewardsConfig(config); // idempotent on a full config
-  return new Annotator(await createJudge(full.judge, options), full.annotator);
+  const { prepare, ...judgeOptions } = options;
+  const judge = await createJudge(full.judge, judgeOptions);
+  await prepare?.(judge);
+  return new Annotator(judge, full.annotator);
 }
 
 export class IntrinsicRewarder {

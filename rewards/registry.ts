@@ -16,6 +16,7 @@
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ConfigError } from '../core/schema.ts';
 import type { LlmJudgeOptions } from './judges/llm.ts';
 import type { Judge, RewardModel } from './types.ts';
 
@@ -54,7 +55,7 @@ export interface RewardModelPluginOptions<C extends PluginConfig = PluginConfig>
 
 interface Entry<F, O> { kind: string; factory: F; options: O }
 
-export const BUILTIN_JUDGE_KINDS = ['rubric', 'llm', 'perceptual'] as const;
+export const BUILTIN_JUDGE_KINDS = ['rubric', 'llm', 'perceptual', 'novelty', 'shuffled'] as const;
 export const BUILTIN_MODEL_KINDS = ['retrieval', 'classification', 'ranking'] as const;
 
 const judges = new Map<string, Entry<JudgeFactory<any>, JudgePluginOptions<any>>>();
@@ -113,13 +114,13 @@ export function rewardModelPlugin(kind: string) { return models.get(kind); }
 export function validatePluginConfig(entry: { kind: string; options: PluginOptions<any> }, o: Record<string, unknown>,
   path: string): PluginConfig {
   const { plugin, ...rest } = o;
-  if (plugin !== undefined && typeof plugin !== 'string') throw new Error(`${path}.plugin: expected a module path string, got ${JSON.stringify(plugin)}`);
+  if (plugin !== undefined && typeof plugin !== 'string') throw new ConfigError(`config key '${path}.plugin' must be a module path string, got ${JSON.stringify(plugin)}`);
   const input = { ...rest, kind: entry.kind };
   let out: unknown = input;
   if (entry.options.validate) {
     out = entry.options.validate(input, path) as unknown;
     if (out === null || typeof out !== 'object' || Array.isArray(out)) {
-      throw new Error(`${path}: the validate function of plug-in '${entry.kind}' returned ${JSON.stringify(out)}, expected a config object`);
+      throw new ConfigError(`${path}: the validate function of plug-in '${entry.kind}' returned ${JSON.stringify(out)}, expected a config object`);
     }
   }
   // Made absolute, so a worker or another process with another cwd loads the same file.

@@ -1,11 +1,10 @@
 /**
- * Types shared inside rewards/: judges, judge results, reward models. The transport types
- * (`AnnotationRequest`, `AnnotationLabel`, `AnnotationChannel`) are the runner's and are re-exported
- * from rewards/index.ts unchanged.
+ * Types shared inside rewards/: judges, judge results, reward models. The annotation contract
+ * (`AnnotationRequest`, `AnnotationLabel`, `AnnotationChannel`) is core/'s, re-exported unchanged.
  */
-import type { AnnotationLabel, AnnotationRequest } from '../runner/transport/types.ts';
+import type { AnnotationLabel, AnnotationRequest } from '../core/types.ts';
 
-export type { AnnotationLabel, AnnotationRequest };
+export type { AnnotationChannel, AnnotationLabel, AnnotationRequest, EnvContext } from '../core/types.ts';
 
 /** An RGB frame as `env.render()` returns it: H×W×3 bytes, row-major. */
 export interface Frame {
@@ -24,15 +23,36 @@ export interface Frame {
  *  - invalid_label: the answer line named a label / score / preference outside the allowed set
  *  - no_frame: a perceptual judge was given a request without a frame
  *  - exception: anything else thrown inside a judge (contained, never rethrown)
+ *  - response_too_large: the reply body exceeded the judge's size bound (LLM `maxResponseBytes`); abandoned
+ *  - budget: the judge's budget of requests is spent (LLM `maxRequests`); nothing was sent
  */
 export type JudgeErrorKind =
   | 'timeout' | 'http_429' | 'http_5xx' | 'http_4xx' | 'network' | 'malformed_json'
-  | 'unparseable' | 'invalid_label' | 'no_frame' | 'exception';
+  | 'unparseable' | 'invalid_label' | 'no_frame' | 'exception' | 'response_too_large' | 'budget';
 
 export const JUDGE_ERROR_KINDS: readonly JudgeErrorKind[] = [
   'timeout', 'http_429', 'http_5xx', 'http_4xx', 'network', 'malformed_json',
-  'unparseable', 'invalid_label', 'no_frame', 'exception',
+  'unparseable', 'invalid_label', 'no_frame', 'exception', 'response_too_large', 'budget',
 ];
+
+/**
+ * Failures of the judge's transport (the server is down, overloaded or broken), as opposed to an answer
+ * that could not be used. The annotator retries these with backoff and counts them towards its circuit
+ * breaker (rewards/retry.ts); the others are final for that item.
+ */
+export const TRANSIENT_JUDGE_ERRORS: ReadonlySet<JudgeErrorKind> = new Set<JudgeErrorKind>([
+  'timeout', 'http_429', 'http_5xx', 'network', 'malformed_json', 'response_too_large', 'exception',
+]);
+
+/** What a judge that makes requests reports about them (the LLM judge; shown in the annotator's metrics). */
+export interface JudgeCounters {
+  /** HTTP requests made (retries included). */
+  attempts: number;
+  /** Of which retries. */
+  retries: number;
+  /** Requests left in the judge's budget (`maxRequests`); NaN when unlimited. */
+  budgetLeft: number;
+}
 
 /** One judge verdict: a scalar label (1 helpful / 0 not, or a score) or the reason there is none. */
 export type JudgeResult = { ok: true; label: number } | { ok: false; error: JudgeErrorKind };
@@ -61,6 +81,13 @@ export interface Judge {
   labelSync?(items: AnnotationRequest[]): JudgeResult[];
   compareSync?(pairs: Array<[AnnotationRequest, AnnotationRequest]>): PairResult[];
   close?(): Promise<void>;
+  /**
+   * false when the judge's answers depend on history, not only on the item (the shuffled-label control):
+   * the annotator then keeps no label cache for it. Default true.
+   */
+  readonly cacheable?: boolean;
+  /** Request counters, for judges that make requests (the LLM judge). */
+  counters?(): JudgeCounters;
 }
 
 /** What `RewardModel.update` reports. */
@@ -98,6 +125,8 @@ export interface RewardModel {
   readonly kind: string;
   /** r_int for each caption. The empty caption always scores 0. */
   score(captions: string[]): Float32Array;
+  /** r_int by annotation key instead of caption (the perceptual judge labels frames by frameKey); the retrieval model has it. */
+  scoreKeys?(keys: string[]): Float32Array;
   /** Learns from new labels (scalar or pairwise; models ignore the kind they cannot use, and count it). */
   update(labels: AnnotationLabel[]): RewardModelMetrics;
   metrics(): RewardModelMetrics;

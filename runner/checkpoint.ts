@@ -26,6 +26,8 @@ export interface RunnerCounters {
   workerFaults: number;
   envFaults: number;
   discardedEpisodes: number;
+  /** Updates whose loss or gradients were not finite (the step was not applied). */
+  skippedUpdates: number;
   elapsedSeconds: number;
 }
 
@@ -86,5 +88,7 @@ export function loadCheckpoint(path: string): CheckpointData {
   } catch (err) {
     throw new Error(`checkpoint '${path}': state.msgpack is corrupt (${(err as Error).message})`);
   }
-  return { version: Number(m[1]), weights, ...state };
+  // Checkpoints written before a counter existed read it as 0.
+  const counters = { ...state.counters, skippedUpdates: state.counters.skippedUpdates ?? 0 };
+  return { version: Number(m[1]), weights, ...state, counters };
 }

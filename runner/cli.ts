@@ -10,11 +10,13 @@
  *                          --flag with no value = true). Unknown keys are rejected by validation.
  */
 import { readFileSync } from 'node:fs';
-import { ConfigError, deepMerge, isPlainObject, setDotted, type Plain } from './validate.ts';
+import { ConfigError, isPlainObject, type Plain } from '../core/schema.ts';
 import { DEFAULT_EXPERIMENT, getExperiment } from './experiments/index.ts';
+import type { ExperimentConfigInput } from './config.ts';
 
 export interface CliArgs {
-  config: Plain;
+  /** The experiment as given (named experiment, file, overrides): not validated yet — the runner does that. */
+  config: ExperimentConfigInput;
   resume?: string;
   server: { enabled?: boolean; port?: number; host?: string; token?: string };
   quiet: boolean;
@@ -23,6 +25,30 @@ export interface CliArgs {
 }
 
 const OWN = new Set(['experiment', 'config', 'resume', 'port', 'host', 'token', 'no-server', 'quiet', 'backend', 'help']);
+
+/** Deep merge of plain objects (arrays and typed arrays are replaced, not merged): a config file over a named experiment. */
+export function deepMerge(base: Plain, over: Plain): Plain {
+  const out: Plain = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] = isPlainObject(b) && isPlainObject(v) ? deepMerge(b, v) : v;
+  }
+  return out;
+}
+
+/** Sets `obj[a][b][c] = value` for the dotted key 'a.b.c' (a `--a.b.c VALUE` flag), creating objects on the way. */
+export function setDotted(obj: Plain, dotted: string, value: unknown): void {
+  const parts = dotted.split('.');
+  if (parts.some((p) => p.length === 0)) throw new ConfigError(`bad config key '${dotted}'`);
+  let cur: Plain = obj;
+  for (const p of parts.slice(0, -1)) {
+    const next = cur[p];
+    if (next === undefined) cur[p] = {};
+    else if (!isPlainObject(next)) throw new ConfigError(`cannot set '${dotted}': '${p}' is not an object`);
+    cur = cur[p] as Plain;
+  }
+  cur[parts[parts.length - 1]] = value;
+}
 
 function parseValue(raw: string | undefined): unknown {
   if (raw === undefined) return true;
@@ -50,7 +76,15 @@ export function parseArgs(argv: string[]): CliArgs {
   let config: Plain = {};
   const name = flags.get('experiment');
   const file = flags.get('config');
-  if (name !== undefined || file === undefined) config = getExperiment(name ?? DEFAULT_EXPERIMENT);
+  const resume = flags.get('resume');
+  if (flags.has('resume')) {
+    // A resumed run continues its saved config: only the budget may be given (runExperiment checks).
+    if (!resume) throw new ConfigError('--resume needs a run directory (runs/<name>-<time>)');
+    if (name !== undefined || file !== undefined) throw new ConfigError('--resume continues the saved config of the run: it cannot be combined with --experiment or --config');
+    for (const [k, v] of overrides) setDotted(config, k, v);
+    return { config: config as ExperimentConfigInput, resume, server: serverFlags(flags), quiet: flags.has('quiet'), backend: flags.get('backend'), help: flags.has('help') };
+  }
+  if (name !== undefined || file === undefined) config = { ...getExperiment(name ?? DEFAULT_EXPERIMENT) };
   if (file !== undefined) {
     let parsed: unknown;
     try {
@@ -62,19 +96,22 @@ export function parseArgs(argv: string[]): CliArgs {
     config = name !== undefined ? deepMerge(config, parsed) : parsed;
   }
   for (const [k, v] of overrides) setDotted(config, k, v);
-  const num = (k: string) => {
-    const v = flags.get(k);
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`--${k} must be an integer port 0..65535, got '${v}'`);
-    return n;
-  };
+  return { config: config as ExperimentConfigInput, server: serverFlags(flags), quiet: flags.has('quiet'), backend: flags.get('backend'), help: flags.has('help') };
+}
+
+/** --no-server, --port, --host, --token. */
+function serverFlags(flags: Map<string, string | undefined>): CliArgs['server'] {
   const server: CliArgs['server'] = {};
   if (flags.has('no-server')) server.enabled = false;
-  if (flags.has('port')) server.port = num('port');
+  if (flags.has('port')) {
+    const v = flags.get('port');
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`--port must be an integer port 0..65535, got '${v}'`);
+    server.port = n;
+  }
   if (flags.has('host')) server.host = flags.get('host');
   if (flags.has('token')) server.token = flags.get('token');
-  return { config, resume: flags.get('resume'), server, quiet: flags.has('quiet'), backend: flags.get('backend'), help: flags.has('help') };
+  return server;
 }
 
 export const USAGE = `usage: npm start -- [--experiment NAME | --config FILE] [--key.path VALUE ...]
@@ -85,19 +122,3 @@ examples:
   npm start -- --config my.json               a config file ({"env": {"id": "./my-env.ts"}, ...})
   npm start -- --learner.thr.p 0.5 --budget.seconds 60
   npm start -- --resume runs/keydoor-thr-20260101-120000`;
-
-/**
- * The runner's Ctrl-C contract for the commands: the first SIGINT (or SIGTERM) aborts the returned signal,
- * so the run writes a checkpoint and stops cleanly; a second SIGINT exits at once.
- */
-export function interruptSignal(): AbortSignal {
-  const ctrl = new AbortController();
-  let interrupts = 0;
-  process.on('SIGINT', () => {
-    if (++interrupts > 1) process.exit(130);
-    process.stderr.write('\ninterrupted: writing a checkpoint (Ctrl-C again to exit at once)\n');
-    ctrl.abort();
-  });
-  process.on('SIGTERM', () => ctrl.abort());
-  return ctrl.signal;
-}

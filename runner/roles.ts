@@ -4,33 +4,35 @@
  *
  *   runLearner(config, transport, opts)   the learner thread, run directory, metrics, checkpoints,
  *                                         stream server; consumes trajectories from the transport and
- *                                         publishes each weight version through it
+ *                                         publishes each weight version through it (an Experiment
+ *                                         without actors)
  *   runActors(config, transport, opts)    an actor pool: fetches weights from the transport into a local
  *                                         double-buffered SharedArrayBuffer (its worker threads read it
  *                                         without a copy each) and sends trajectory batches to it
- *   createAnnotator(config)               rewards/' Annotator for the config's judge — the annotator
- *                                         process serves it behind the transport's AnnotationChannel
+ *   createAnnotator(config)               rewards/' Annotator for the config's judge, built as in one
+ *                                         process (./annotation.ts) — the annotator process serves it
+ *                                         behind the transport's AnnotationChannel
  *
  * Split roles always use the 'free' pipeline (lockstep needs one process).
  */
+import type { Annotator } from '../rewards/index.ts';
+import { hashString } from '../core/rng.ts';
 import type { Transport } from './transport/types.ts';
-import type { AnnotationChannel } from './rooms.ts';
-import { loadRewards } from './rooms.ts';
 import { resolveExperiment } from './resolve.ts';
-import { runExperiment, type RunOptions, type RunResult } from './experiment.ts';
+import type { ExperimentConfigInput } from './config.ts';
+import { runExperiment, trainingProgress, type RunOptions, type RunResult } from './experiment.ts';
 import { SharedWeights } from './transport/shared-weights.ts';
 import { ActorPool } from './actor/pool.ts';
+import { actorInit } from './actor/init.ts';
 import { startActorLanes, type LaneCounters } from './actor/lanes.ts';
-import type { ActorInit } from './actor/worker.ts';
-import { actorSampling } from './actor/sampling.ts';
-import { setSolverDemonstrations } from './demonstrations.ts';
+import { createRunAnnotator } from './annotation.ts';
 
 /**
  * The learner role. With `resume`, weight versions continue above every version published through the
  * transport before (`opts.versionFloor`, default: the publisher's latestPublished() and the run directory's
  * records), so actor processes that outlived the previous learner take the resumed weights at once.
  */
-export function runLearner(config: unknown, transport: Transport, opts: Omit<RunOptions, 'transport' | 'actors'> = {}): Promise<RunResult> {
+export function runLearner(config: ExperimentConfigInput, transport: Transport, opts: Omit<RunOptions, 'transport' | 'actors'> = {}): Promise<RunResult> {
   return runExperiment(config, { ...opts, transport, actors: false });
 }
 
@@ -49,24 +51,19 @@ export interface ActorsResult {
   faults: string[];
 }
 
-function hash31(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return (h >>> 0) & 0x7fffffff;
-}
-
 export async function runActors(config: unknown, transport: Transport, opts: ActorsOptions): Promise<ActorsResult> {
   const resolved = await resolveExperiment(config);
   const c = resolved.config;
   c.actors.pipeline = 'free';
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const sub = transport.weightSubscriber();
-  const deadline = Date.now() + (opts.weightTimeoutMs ?? 10 * 60_000);
+  const timeoutMs = opts.weightTimeoutMs ?? 10 * 60_000;
+  const deadline = Date.now() + timeoutMs;
   let first: { version: number; bytes: Uint8Array } | null = null;
   while (!first && !opts.signal?.aborted) {
     first = await sub.fetch(-1);
     if (!first) {
-      if (Date.now() > deadline) throw new Error(`actors '${opts.actorId}': no weights published within ${opts.weightTimeoutMs ?? 600_000} ms — is the learner running?`);
+      if (Date.now() > deadline) throw new Error(`actors '${opts.actorId}': no weights published within ${timeoutMs} ms — is the learner running?`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -80,21 +77,18 @@ export async function runActors(config: unknown, transport: Transport, opts: Act
       if (w && w.version > have) { weights.publish(w.version, w.bytes); have = w.version; }
     }).catch(() => { /* the transport retries; the actors keep the weights they have */ });
   }, 50);
-  const pool = new ActorPool(c.actors.workers);
-  const init: ActorInit = {
-    key: `${opts.actorId}:${Date.now()}`, envId: resolved.envRef, envOptions: c.env.options, family: resolved.family,
-    groupSize: c.env.groupSize, groupsPerTask: c.actors.groupsPerTask, policy: c.policy, sampling: actorSampling(c.learner), greedy: c.actors.greedy,
-    weights: weights.handle, backend: opts.backend,
-    frameKeys: (c.rewards?.judge as { kind?: string } | undefined)?.kind === 'perceptual',
-  };
+  const pool = new ActorPool(c.actors.workers, c.actors.workerMemoryMB);
   const counters: LaneCounters = { tasks: 0, groups: 0, workerFaults: 0, discardedEpisodes: 0 };
   const faults: string[] = [];
   const lanes = startActorLanes({
-    config: c, init, pool, sink: transport.trajectorySink(opts.actorId), weights, counters,
-    actorPrefix: `${opts.actorId}-`, groupOffset: hash31(opts.actorId) * 2 ** 20, lockstep: false,
+    config: c, pool, sink: transport.trajectorySink(opts.actorId), weights, counters,
+    init: actorInit(resolved, { key: `${opts.actorId}:${Date.now()}`, weights: weights.handle, backend: opts.backend }),
+    actorPrefix: `${opts.actorId}-`, groupOffset: (hashString(opts.actorId) & 0x7fffffff) * 2 ** 20, lockstep: false,
     U: c.groupsPerUpdate / c.actors.groupsPerTask, v0: first.version, maxTasks: Infinity,
     isStopping: () => stopping,
     onFault: (message) => { faults.push(message); log(`[${opts.actorId}] ${message}`); },
+    // Versions count the learner's updates (a resume's fork aside): the budget fraction behind a version.
+    progress: trainingProgress(c, 0, 0, () => 0),
   });
   const stop = () => { stopping = true; lanes.abort(); };
   opts.signal?.addEventListener('abort', stop);
@@ -112,13 +106,6 @@ export async function runActors(config: unknown, transport: Transport, opts: Act
 }
 
 /** rewards/' Annotator for the config's judge and annotator settings (null when rewards is null). */
-export async function createAnnotator(config: unknown): Promise<(AnnotationChannel & { close?(): Promise<void> | void }) | null> {
-  const { config: c, envRef } = await resolveExperiment(config);
-  if (!c.rewards) return null;
-  const rewards = await loadRewards();
-  if (!rewards.createJudge || !rewards.Annotator) throw new Error('rewards/index.ts does not export createJudge and Annotator');
-  const judge = await rewards.createJudge(c.rewards.judge);
-  const jc = c.rewards.judge as { kind?: string; mode?: string; demonstrations?: string | null };
-  if (jc.kind === 'perceptual' && !jc.demonstrations) await setSolverDemonstrations(judge, jc.mode ?? 'goal-baseline', c, envRef);
-  return new rewards.Annotator(judge, c.rewards.annotator);
+export async function createAnnotator(config: unknown): Promise<Annotator | null> {
+  return createRunAnnotator(await resolveExperiment(config));
 }

@@ -6,8 +6,11 @@
  *   events.jsonl     run events (start, checkpoint, fault, end)
  *   summary.json     totals and final figures (rewritten atomically at every checkpoint and at the end)
  *   checkpoints/ckpt-<version>/   see checkpoint.ts
+ *   .lock            held by the process writing the run (pid, host): a second run or resume of the same
+ *                    directory is refused while that process lives
  */
-import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync, existsSync } from 'node:fs';
+import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync, existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 
 /** Writes `data` to `path` atomically: a temp file in the same directory, fsync, then rename. */
@@ -33,6 +36,7 @@ function stamp(d = new Date()): string {
 export class RunDir {
   readonly path: string;
   readonly checkpoints: string;
+  private locked = false;
 
   private constructor(path: string) {
     this.path = path;
@@ -40,18 +44,58 @@ export class RunDir {
     mkdirSync(this.checkpoints, { recursive: true });
   }
 
-  /** A fresh directory runs/<name>-<UTC time>[-n]. */
-  static create(root: string, name: string): RunDir {
+  /** The path a fresh run directory would get now: runs/<name>-<UTC time>[-n] (nothing is created). */
+  static nextPath(root: string, name: string): string {
     const base = join(resolve(root), `${name}-${stamp()}`);
     let path = base;
     for (let i = 2; existsSync(path); i++) path = `${base}-${i}`;
-    return new RunDir(path);
+    return path;
+  }
+
+  /** A fresh directory at `path` (from nextPath), or at the next free path if another run took it meanwhile. */
+  static create(root: string, name: string, path = RunDir.nextPath(root, name)): RunDir {
+    return new RunDir(existsSync(path) ? RunDir.nextPath(root, name) : path);
   }
 
   /** An existing run directory (for --resume). */
   static open(path: string): RunDir {
     if (!existsSync(join(path, 'config.json'))) throw new Error(`'${path}' is not a run directory: it has no config.json`);
     return new RunDir(resolve(path));
+  }
+
+  /**
+   * Takes the directory's lock, or throws naming the process that holds it. A lock left by a process that
+   * no longer exists (on this host) is taken over.
+   */
+  lock(): void {
+    const path = join(this.path, '.lock');
+    const mine = JSON.stringify({ pid: process.pid, host: hostname(), time: new Date().toISOString() });
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fd = openSync(path, 'wx');
+        writeSync(fd, mine);
+        closeSync(fd);
+        this.locked = true;
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      let holder: { pid?: number; host?: string } = {};
+      try { holder = JSON.parse(readFileSync(path, 'utf8')); } catch { /* a lock cut short: stale */ }
+      if (holder.pid && holder.host === hostname() && alive(holder.pid)) {
+        throw new Error(`run directory '${this.path}' is in use by process ${holder.pid} (a run or a resume of it is still going): stop that process first`);
+      }
+      if (holder.pid && holder.host && holder.host !== hostname()) {
+        throw new Error(`run directory '${this.path}' is locked by process ${holder.pid} on host '${holder.host}'; if that run is over, delete ${path}`);
+      }
+      rmSync(path, { force: true });
+    }
+    throw new Error(`could not lock run directory '${this.path}'`);
+  }
+
+  unlock(): void {
+    if (this.locked) rmSync(join(this.path, '.lock'), { force: true });
+    this.locked = false;
   }
 
   writeConfig(config: unknown): void {
@@ -93,6 +137,15 @@ export class RunDir {
 
   writeSummary(summary: Record<string, unknown>): void {
     writeFileAtomic(join(this.path, 'summary.json'), JSON.stringify(summary, finite, 2) + '\n');
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -3,14 +3,18 @@
  * newest weights from Redis and send trajectories to the learner. Start any number, on any machine;
  * stops when the learner's run ends (or on Ctrl-C). Thin: the work is runner's runActors.
  *
- *   npx tsx scripts/actor.ts --redis redis://LEARNER_HOST:6379 --experiment keydoor-thr --id box2-a
+ *   npm run actor -- --redis redis://LEARNER_HOST:6379 --experiment keydoor-thr --id box2-a
  *
  * --id names the actor; give a restarted actor the same id (its messages then carry a new incarnation).
  */
-import { connectRoleTransports, parseRoleCommand, runActors } from '../runner/index.ts';
+import { connectRoleTransports, parseRoleCommand, runActors, validateExperimentConfig } from '../runner/index.ts';
 
-const { args, transportConfig, id: actorId } = parseRoleCommand(process.argv.slice(2), 'npx tsx scripts/actor.ts [Redis flags] [npm start flags]');
+const { args, transportConfig, id: actorId } = parseRoleCommand(process.argv.slice(2), 'npm run actor -- [Redis flags] [npm start flags]');
 const [transport] = await connectRoleTransports(transportConfig, [`actor-${actorId}`]);
+// The learner counts live actor processes and their threads from these heartbeats (its metrics, dashboard).
+let threads: number | undefined;
+try { threads = validateExperimentConfig(args.config).actors.workers; } catch { /* runActors reports the bad key */ }
+transport.announce('actor', actorId, { threads });
 const ctrl = new AbortController();
 process.on('SIGINT', () => ctrl.abort());
 process.on('SIGTERM', () => ctrl.abort());

@@ -2,8 +2,8 @@
  * The learner role of a multi-process run (docs/distributed.md): the learner thread, run directory,
  * checkpoints, metrics and dashboard, fed by actor processes through Redis.
  *
- *   npx tsx scripts/learner.ts --redis redis://127.0.0.1:6379 --experiment keydoor-thr [--purge]
- *   npx tsx scripts/learner.ts --redis ... --resume runs/keydoor-thr-...     (after a crash)
+ *   npm run learner -- --redis redis://127.0.0.1:6379 --experiment keydoor-thr [--purge]
+ *   npm run learner -- --redis ... --resume runs/keydoor-thr-...     (after a crash)
  *
  * Annotation requests go to Redis for scripts/annotator.ts (when the experiment has a judge);
  * --local-annotator keeps the annotator in this process instead. Thin: the work is runner's runLearner.
@@ -12,9 +12,9 @@ import { connectRoleTransports, interruptSignal, parseRoleCommand, redactUrl, ru
 
 const argv = process.argv.slice(2);
 const localAnnotator = argv.includes('--local-annotator');
-const { role, args, transportConfig } = parseRoleCommand(argv.filter((a) => a !== '--local-annotator'), 'npx tsx scripts/learner.ts [Redis flags] [--local-annotator] [npm start flags]');
-// The run directory's config.json records the transport, never the password.
-args.config.transport = { kind: 'redis', url: redactUrl(String(transportConfig.url)) };
+const { role, args, transportConfig } = parseRoleCommand(argv.filter((a) => a !== '--local-annotator'), 'npm run learner -- [Redis flags] [--local-annotator] [npm start flags]');
+// The run directory's config.json records the transport, never the password (a resumed run keeps its own).
+if (!args.resume) args.config.transport = { kind: 'redis', url: redactUrl(String(transportConfig.url)) };
 
 // Two transports: the run's (closed by the runner when the run ends) and a control one for run state.
 const [control, transport] = await connectRoleTransports(transportConfig, ['learner-control', 'learner']);
@@ -33,7 +33,7 @@ if (!args.resume && previous >= 0) {
 const signal = interruptSignal();
 
 const channel = localAnnotator ? undefined : (args.config.rewards ? transport.annotationChannel('learner') : undefined);
-if (channel) console.error(`annotation requests go to ${ns} in Redis: start scripts/annotator.ts with the same experiment`);
+if (channel) console.error(`annotation requests go to ${ns} in Redis: start "npm run annotator" with the same experiment`);
 await control.setRunState('running');
 let status = 'failed';
 try {

@@ -19,12 +19,15 @@ if (args.help) {
 const signal = interruptSignal();
 try {
   const r = await runExperiment(args.config, { resume: args.resume, server: args.server, quiet: args.quiet, signal, backend: args.backend });
-  const s = r.summary as Record<string, number | string | null>;
+  const s = r.summary as Record<string, unknown>;
   const pct = (x: unknown) => (typeof x === 'number' ? `${(x * 100).toFixed(1)}%` : '-');
+  const ann = (s.annotator ?? null) as Record<string, number> | null;
   console.log(`run ${r.status}: ${r.runDir}`);
   console.log(`  updates ${s.updates}, env steps ${s.envSteps}, ${Number(s.stepsPerSec).toFixed(0)} steps/s, ${Number(s.elapsedSeconds).toFixed(0)} s`);
   console.log(`  success rate: first 10% of updates ${pct(s.successRateFirst)} → last 10% ${pct(s.successRateLast)}`);
-  console.log(`  faults: ${s.workerFaults} worker, ${s.envFaults} env; stale dropped ${s.staleDropped}`);
+  console.log(`  faults: ${s.workerFaults} worker, ${s.envFaults} env (${s.discardedEpisodes} episodes discarded); stale dropped ${s.staleDropped}; skipped updates ${s.skippedUpdates}` +
+    (ann ? `; judge: ${ann.captionsLabelled ?? 0} labelled, ${ann.judgeErrorsTotal ?? 0} errors` : ''));
+  for (const w of (s.warnings ?? []) as string[]) console.log(`  warning: ${w}`);
   process.exit(r.status === 'completed' || r.status === 'interrupted' ? 0 : 1);
 } catch (err) {
   const e = err as Error;

@@ -120,7 +120,7 @@ async function main(): Promise<number> {
   }
   let conn;
   try {
-    conn = await connectStream(args.url, { format: 'msgpack', topics: args.history ? args.topics : [], token: args.token });
+    conn = await connectStream(args.url, { format: 'msgpack', topics: args.history ? args.topics : [], token: args.token, keepAlive: true });
   } catch (e) {
     console.error(`cannot connect to ${args.url}: ${(e as Error).message}`);
     return 1;

@@ -7,6 +7,28 @@
  */
 import type { ScaleRewards } from './config.ts';
 
+/** Per-token advantages [B*L] (0 on padding) with the group statistics every form reports. */
+export interface TokenLevelAdvantages {
+  advantages: Float32Array;
+  /** Fraction of groups with no signal (all rewards equal): their advantages are 0. */
+  zeroStdFraction: number;
+  numGroups: number;
+}
+
+/** Σ_{s ≥ t, mask = 1} values_{b,s} at every position [B*L] (a position past a row's end holds 0). */
+function sumsToGo(values: ArrayLike<number>, mask: ArrayLike<number>, B: number, L: number): Float64Array {
+  const out = new Float64Array(B * L);
+  for (let b = 0; b < B; b++) {
+    let acc = 0;
+    for (let t = L - 1; t >= 0; t--) {
+      const k = b * L + t;
+      if (mask[k] > 0) acc += values[k];
+      out[k] = acc;
+    }
+  }
+  return out;
+}
+
 export interface GroupAdvantages {
   /** [B] Â_i for each rollout. */
   advantages: Float32Array;
@@ -62,15 +84,78 @@ export function groupAdvantages(rewards: ArrayLike<number>, groups: Int32Array, 
   const B = rewards.length;
   const advantages = new Float32Array(B);
   const members = groupMembers(groups);
-  const all = Array.from({ length: B }, (_, i) => i);
-  const batchStd = stdOf(rewards, all, meanOf(rewards, all));
+  const scaleOf = groupScaler(rewards, scale, eps);
   let zero = 0;
   for (const idx of members) {
-    const mean = meanOf(rewards, idx);
-    const std = stdOf(rewards, idx, mean);
-    if (isZeroStd(std, mean)) { zero++; continue; } // advantages stay 0
-    const denom = scale === 'group' ? std + eps : scale === 'batch' ? batchStd + eps : 1;
-    for (const i of idx) advantages[i] = (rewards[i] - mean) / denom;
+    const s = scaleOf(idx);
+    if (!s) { zero++; continue; } // advantages stay 0
+    for (const i of idx) advantages[i] = (rewards[i] - s.mean) / s.denom;
+  }
+  return { advantages, zeroStdFraction: members.length ? zero / members.length : 0, numGroups: members.length };
+}
+
+/**
+ * The outcome statistics of a group of returns: its mean and the denominator of the chosen scaling
+ * ('group': std_g + eps, 'batch': std of every return + eps, 'none': 1), or null for a zero-std group.
+ */
+function groupScaler(returns: ArrayLike<number>, scale: ScaleRewards, eps: number): (idx: readonly number[]) => { mean: number; denom: number } | null {
+  const all = Array.from({ length: returns.length }, (_, i) => i);
+  const batchStd = stdOf(returns, all, meanOf(returns, all));
+  return (idx) => {
+    const mean = meanOf(returns, idx);
+    const std = stdOf(returns, idx, mean);
+    if (isZeroStd(std, mean)) return null;
+    return { mean, denom: scale === 'group' ? std + eps : scale === 'batch' ? batchStd + eps : 1 };
+  };
+}
+
+/**
+ * Outcome advantages with per-step credit for the intrinsic part of the reward ('outcome+intrinsic-to-go').
+ * R_i is rollout i's combined return (extrinsic + intrinsic, `LearnerBatch.rewards`) and u_{i,s} its
+ * intrinsic step rewards (c_int·r_int(m_s)·N(m_s)^(−β), `LearnerBatch.intrinsicStepRewards`). With
+ *   G_{i,t} = Σ_{s ≥ t} u_{i,s}                 intrinsic reward to go (0 past the rollout's end)
+ *   E_i     = R_i − G_{i,0}                      the extrinsic part of the return
+ *   Â_{i,t} = [ (E_i − mean_g E) + (G_{i,t} − mean_g G_{·,t}) ] / (std_g(R) + eps)
+ * i.e. the extrinsic outcome advantage (DeepSeekMath §4.1.2) plus the intrinsic returns-to-go with a
+ * per-step group baseline (REINFORCE's reward to go; DeepSeekMath §4.1.3 sums step rewards to go the same
+ * way), both over the same denominator as the summed form, so the c_ext : c_int ratio keeps its meaning.
+ * Properties (tested): an intrinsic reward at step t enters the numerators of tokens ≤ t only, in every
+ * rollout of the group; at t = 0 (and with u = 0 everywhere, bit for bit) this is `groupAdvantages`
+ * of R. Scaling and the zero-std rule are those of the outcome form (on R). Returns [B*L], 0 on padding.
+ */
+export function intrinsicToGoAdvantages(
+  returns: ArrayLike<number>,
+  intrinsicStepRewards: ArrayLike<number>,
+  mask: ArrayLike<number>,
+  groups: Int32Array,
+  L: number,
+  scale: ScaleRewards = 'group',
+  eps = 1e-4,
+): TokenLevelAdvantages {
+  const B = groups.length;
+  if (returns.length !== B) throw new Error(`intrinsicToGoAdvantages: returns has ${returns.length} entries but groups has ${B}`);
+  if (intrinsicStepRewards.length !== B * L || mask.length !== B * L) {
+    throw new Error(`intrinsicToGoAdvantages: intrinsicStepRewards (${intrinsicStepRewards.length}) and mask (${mask.length}) must have B*L = ${B * L} entries`);
+  }
+  const toGo = sumsToGo(intrinsicStepRewards, mask, B, L);
+  const extrinsic = Float64Array.from({ length: B }, (_, b) => returns[b] - toGo[b * L]);
+  const members = groupMembers(groups);
+  const scaleOf = groupScaler(returns, scale, eps);
+  const advantages = new Float32Array(B * L);
+  let zero = 0;
+  for (const idx of members) {
+    const s = scaleOf(idx);
+    if (!s) { zero++; continue; }
+    const extMean = meanOf(extrinsic, idx);
+    for (let t = 0; t < L; t++) {
+      let base = 0;
+      for (const j of idx) base += toGo[j * L + t];
+      base /= idx.length;
+      for (const i of idx) {
+        const k = i * L + t;
+        if (mask[k] > 0) advantages[k] = ((extrinsic[i] - extMean) + (toGo[k] - base)) / s.denom;
+      }
+    }
   }
   return { advantages, zeroStdFraction: members.length ? zero / members.length : 0, numGroups: members.length };
 }
@@ -89,7 +174,7 @@ export function processAdvantages(
   L: number,
   scale: ScaleRewards = 'group',
   eps = 1e-4,
-): { advantages: Float32Array; zeroStdFraction: number; numGroups: number } {
+): TokenLevelAdvantages {
   const B = groups.length;
   if (stepRewards.length !== B * L || mask.length !== B * L) {
     throw new Error(`processAdvantages: stepRewards (${stepRewards.length}) and mask (${mask.length}) must have B*L = ${B * L} entries`);
@@ -112,14 +197,9 @@ export function processAdvantages(
     const denom = scale === 'group' ? std + eps : scale === 'batch' ? batchStd + eps : 1;
     for (const k of idx) normalised[k] = (stepRewards[k] - mean) / denom;
   }
+  const toGo = sumsToGo(normalised, mask, B, L);
   const advantages = new Float32Array(B * L);
-  for (let b = 0; b < B; b++) {
-    let toGo = 0;
-    for (let t = L - 1; t >= 0; t--) {
-      const k = b * L + t;
-      if (mask[k] > 0) { toGo += normalised[k]; advantages[k] = toGo; }
-    }
-  }
+  for (let k = 0; k < B * L; k++) if (mask[k] > 0) advantages[k] = toGo[k];
   return { advantages, zeroStdFraction: members.length ? zero / members.length : 0, numGroups: members.length };
 }
 

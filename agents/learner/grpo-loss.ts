@@ -10,7 +10,7 @@
  * and the loss is Σ_t c_t·(ℓ_t − κ·H_t), where c_t is the token's aggregation coefficient (`aggregationCoefficients`)
  * and κ·H_t an optional entropy bonus (PPO's c₂·S[π], Schulman et al. 2017 eq. 9; absent when κ = 0).
  * Writing every aggregation as one constant coefficient per token keeps the differentiated function a
- * plain weighted sum (no masks or divisions built inside it — see platform.md on wasm gradients), and the
+ * plain weighted sum (no masks or divisions built inside it: on wasm, tf.where/divNoNan with a mask built inside get no gradient), and the
  * same c_t is THR's coefficient.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -69,10 +69,13 @@ export const stopGradient = tf.customGrad((...args: (tf.Tensor | unknown)[]) => 
   return { value: x.clone(), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) };
 }) as (x: tf.Tensor) => tf.Tensor;
 
-/** Entropy −Σ_v π log π of softmax(logits) per position, [B, L] (differentiable). */
-export function tokenEntropy(logits: tf.Tensor3D): tf.Tensor2D {
+/**
+ * Entropy −Σ_v π log π of softmax(logits) per position, [B, L] (differentiable). `logSoftmax`, when the
+ * caller already has log-softmax(logits), is used instead of computing it again.
+ */
+export function tokenEntropy(logits: tf.Tensor3D, logSoftmax?: tf.Tensor3D): tf.Tensor2D {
   return tf.tidy(() => {
-    const logp = tf.logSoftmax(logits, -1);
+    const logp = logSoftmax ?? tf.logSoftmax(logits, -1);
     return logp.exp().mul(logp).sum(-1).neg() as tf.Tensor2D;
   });
 }

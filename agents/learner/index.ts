@@ -3,16 +3,15 @@
  * Formulas and usage: docs/algorithms.md.
  */
 export {
-  validateGrpoConfig, DEFAULT_GRPO_CONFIG, DEFAULT_THR_CONFIG,
+  validateGrpoConfig, DEFAULT_GRPO_CONFIG, DEFAULT_THR_CONFIG, GRPO_OPTIONS, THR_OPTIONS,
   type GrpoConfig, type GrpoConfigInput, type ThrConfig, type LossType, type ScaleRewards, type AdvantageMode,
-  type ImportanceSampling, type ThrMode,
+  type ImportanceSampling, type ThrMode, type ThrThreshold, type ThrSource,
 } from './config.ts';
-export { groupAdvantages, processAdvantages, tokenAdvantages, groupMembers, type GroupAdvantages } from './advantages.ts';
+export { groupAdvantages, intrinsicToGoAdvantages, processAdvantages, tokenAdvantages, groupMembers, type GroupAdvantages, type TokenLevelAdvantages } from './advantages.ts';
 export { aggregationCoefficients, chosenLogProbs, tokenEntropy, grpoLoss, stopGradient, LOSS_STATS, type LossTensors, type LossOptions, type LossOutput } from './grpo-loss.ts';
 export { tokenHiddenReward, thrWeights, thrStats, signDisagreement, correctRollouts, thrForm, type ThrInputs, type ThrStats } from './thr.ts';
 export { selectDominantTokens, thrWeightedAdvantages, type SelectionInputs, type Selection } from './thr-select.ts';
 export { BehaviourSnapshots } from './behaviour.ts';
-export { GRPO_OPTION_ADDITIONS, THR_OPTION_ADDITIONS, type ThrThreshold, type ThrSource } from './options.ts';
 export { AdamW, type AdamOptions, type AdamState } from './adam.ts';
 export {
   GrpoLearner, sliceRows, validateLearnerBatch,

@@ -7,15 +7,16 @@
  * Everything that leaves a tf.tidy is disposed before update() returns (tf.memory().numTensors is flat).
  */
 import * as tf from '@tensorflow/tfjs';
-import { mulberry32Next } from '../../envs/index.ts';
+import { mulberry32Next } from '../../core/rng.ts';
 import type { LearnerBatch, PolicyOutputs, TrainablePolicy } from '../types.ts';
 import { validateGrpoConfig, type GrpoConfig, type GrpoConfigInput } from './config.ts';
-import { groupAdvantages, processAdvantages, tokenAdvantages } from './advantages.ts';
+import { groupAdvantages, intrinsicToGoAdvantages, processAdvantages, tokenAdvantages } from './advantages.ts';
 import { aggregationCoefficients, chosenLogProbs, grpoLoss, LOSS_STATS, tokenEntropy } from './grpo-loss.ts';
 import { correctRollouts, signDisagreement, thrStats, tokenHiddenReward, type ThrStats } from './thr.ts';
 import { thrWeightedAdvantages } from './thr-select.ts';
 import { BehaviourSnapshots } from './behaviour.ts';
 import { AdamW, type AdamState } from './adam.ts';
+import { readInto } from '../backend.ts';
 
 /** Flat per-update metrics (numbers only, ready for metrics.jsonl). Means are over real tokens unless noted. */
 export interface LearnerMetrics {
@@ -152,7 +153,8 @@ export function validateLearnerBatch(batch: LearnerBatch, numActions?: number): 
   if (!Number.isInteger(L) || L < 1) throw new Error(`LearnerBatch: L must be a positive integer, got ${L}`);
   const want: [keyof LearnerBatch, number, boolean][] = [
     ['actions', B * L, true], ['mask', B * L, true], ['behaviourLogp', B * L, true], ['rewards', B, true],
-    ['groups', B, true], ['stepRewards', B * L, false], ['correct', B, false], ['sampleWeights', B, false],
+    ['groups', B, true], ['stepRewards', B * L, false], ['intrinsicStepRewards', B * L, false], ['correct', B, false],
+    ['sampleWeights', B, false],
   ];
   for (const [key, n, required] of want) {
     const arr = batch[key] as ArrayLike<number> | undefined;
@@ -192,6 +194,8 @@ export class GrpoLearner<I = unknown> {
   private readonly sliceInputs: (inputs: I, rows: readonly number[], B: number) => I;
   private readonly adam: AdamW;
   private rng: { s: number };
+  /** Read-back buffers reused across updates (probabilities and hidden states for THR, gradients). */
+  private readonly scratch: { probs?: Float32Array; hidden?: Float32Array; grads: (Float32Array | undefined)[] } = { grads: [] };
   private updates = 0;
   private skippedUpdates = 0;
   /** Weights of past update starts, for THR from the behaviour policy (thr.source 'behaviour'). */
@@ -249,6 +253,10 @@ export class GrpoLearner<I = unknown> {
       if (!batch.stepRewards) throw new Error("GrpoLearner: advantageMode 'process' needs LearnerBatch.stepRewards");
       const r = processAdvantages(batch.stepRewards, mask, batch.groups, L, c.scaleRewards, c.advantageEpsilon);
       ({ advantages: tokenAdv, zeroStdFraction, numGroups } = r);
+    } else if (c.advantageMode === 'outcome+intrinsic-to-go') {
+      if (!batch.intrinsicStepRewards) throw new Error("GrpoLearner: advantageMode 'outcome+intrinsic-to-go' needs LearnerBatch.intrinsicStepRewards");
+      const r = intrinsicToGoAdvantages(batch.rewards, batch.intrinsicStepRewards, mask, batch.groups, L, c.scaleRewards, c.advantageEpsilon);
+      ({ advantages: tokenAdv, zeroStdFraction, numGroups } = r);
     } else {
       const r = groupAdvantages(batch.rewards, batch.groups, c.scaleRewards, c.advantageEpsilon);
       tokenAdv = tokenAdvantages(r.advantages, mask, L);
@@ -263,24 +271,28 @@ export class GrpoLearner<I = unknown> {
   }
 
   /** Entropy and THR from one forward's outputs over the full batch (values only, no gradient). */
-  private analyse(batch: LearnerBatch<I>, out: PolicyOutputs, maskT: tf.Tensor2D, prep: Prepared): FirstPass {
-    const entropySum = tf.tidy(() => {
-      const logp = tf.logSoftmax(out.logits, -1);
-      return logp.exp().mul(logp).sum(-1).neg().mul(maskT).sum();
+  private analyse(batch: LearnerBatch<I>, out: PolicyOutputs, maskT: tf.Tensor2D, prep: Prepared, logpAll?: tf.Tensor3D): FirstPass {
+    // π and log π from the loss's own log-softmax when given (one log-softmax per forward, not three).
+    const [probsT, entropySum] = tf.tidy(() => {
+      const logp = logpAll ?? tf.logSoftmax(out.logits, -1);
+      const p = logp.exp();
+      return [p, p.mul(logp).sum(-1).neg().mul(maskT).sum()];
     });
     const ent = entropySum.dataSync()[0];
     entropySum.dispose();
-    if (!this.config.thr.enabled || !prep.correct) return { entropySum: ent, thr: null, influence: null, thrMs: 0, downloadMs: 0 };
-    return { entropySum: ent, ...this.thrOf(batch, out, prep) };
+    if (!this.config.thr.enabled || !prep.correct) { probsT.dispose(); return { entropySum: ent, thr: null, influence: null, thrMs: 0, downloadMs: 0 }; }
+    return { entropySum: ent, ...this.thrOf(batch, out, prep, probsT) };
   }
 
-  /** THR (and each token's influence I_t = THR_t / Â_t) from one forward's tempered logits and hidden states. */
-  private thrOf(batch: LearnerBatch<I>, out: PolicyOutputs, prep: Prepared): ThrPass {
+  /**
+   * THR (and each token's influence I_t = THR_t / Â_t) from one forward's tempered logits and hidden states.
+   * `probsT`, when given, is softmax(logits) already computed by the caller; it is disposed here.
+   */
+  private thrOf(batch: LearnerBatch<I>, out: PolicyOutputs, prep: Prepared, probsT: tf.Tensor = tf.softmax(out.logits, -1)): ThrPass {
     const t0 = performance.now();
-    const probsT = tf.softmax(out.logits, -1);
-    const probs = probsT.dataSync() as Float32Array;
+    const probs = (this.scratch.probs = readInto(probsT, this.scratch.probs));
     probsT.dispose();
-    const hidden = out.hidden.dataSync() as Float32Array;
+    const hidden = (this.scratch.hidden = readInto(out.hidden, this.scratch.hidden));
     const t1 = performance.now();
     const [, , V] = out.logits.shape;
     const d = out.hidden.shape[2];
@@ -340,7 +352,7 @@ export class GrpoLearner<I = unknown> {
   private lossAndGrads(
     batch: LearnerBatch<I>, rows: readonly number[],
     consts: { adv: Float32Array | null; refLogp: Float32Array | null; totalTokens: number; numMinibatches: number },
-    onFirst: ((out: PolicyOutputs, maskT: tf.Tensor2D) => Float32Array) | null,
+    onFirst: ((out: PolicyOutputs, maskT: tf.Tensor2D, logpAll: tf.Tensor3D) => Float32Array) | null,
   ): { loss: tf.Scalar; grads: (tf.Tensor | undefined)[]; stats: tf.Tensor1D } {
     const { L } = batch;
     const full = rows.length === batch.B && rows.every((b, i) => b === i);
@@ -357,9 +369,10 @@ export class GrpoLearner<I = unknown> {
       const actionsT = tf.tensor2d(full ? batch.actions : pickInt(batch.actions, rows, L), [n, L], 'int32');
       const out = this.tempered(this.policy.evaluate(inputs));
       this.checkOutputs(out, n, L);
+      const logpAll = tf.logSoftmax(out.logits, -1) as tf.Tensor3D;
       // Fused first pass: THR comes from this very forward's probabilities and hidden states.
-      const adv = onFirst ? onFirst(out, maskT) : consts.adv!;
-      const logp = chosenLogProbs(out.logits, actionsT);
+      const adv = onFirst ? onFirst(out, maskT, logpAll) : consts.adv!;
+      const logp = logpAll.mul(tf.oneHot(actionsT, this.policy.numActions).toFloat()).sum(-1) as tf.Tensor2D; // as chosenLogProbs
       const r = grpoLoss({
         logp,
         oldLogp: tf.tensor2d(pick(batch.behaviourLogp, rows, L), [n, L]),
@@ -367,7 +380,7 @@ export class GrpoLearner<I = unknown> {
         coef: tf.tensor2d(coef, [n, L]),
         mask: maskT,
         refLogp: consts.refLogp ? tf.tensor2d(pick(consts.refLogp, rows, L), [n, L]) : undefined,
-        entropy: c.entropyCoef > 0 ? tokenEntropy(out.logits) : undefined,
+        entropy: c.entropyCoef > 0 ? tokenEntropy(out.logits, logpAll) : undefined,
       }, c);
       stats = tf.keep(r.stats);
       return r.loss;
@@ -444,14 +457,18 @@ export class GrpoLearner<I = unknown> {
         for (let mb = 0; mb < c.numMinibatches; mb++) {
           const rows = order.slice(Math.floor((mb * B) / c.numMinibatches), Math.floor(((mb + 1) * B) / c.numMinibatches)).sort((a, b) => a - b);
           const onFirst = first === null
-            ? (out: PolicyOutputs, maskT: tf.Tensor2D) => { first = this.analyse(batch, out, maskT, prep); return (adv = weighted(first)); }
+            ? (out: PolicyOutputs, maskT: tf.Tensor2D, logpAll: tf.Tensor3D) => { first = this.analyse(batch, out, maskT, prep, logpAll); return (adv = weighted(first)); }
             : null;
           const { loss, grads, stats } = this.lossAndGrads(batch, rows, { adv, refLogp, totalTokens: prep.tokens, numMinibatches: c.numMinibatches }, onFirst);
           const present = grads.filter((g): g is tf.Tensor => g !== undefined);
-          const summary = tf.tidy(() => tf.concat([loss.reshape([1]), tf.addN(present.map((g) => g.square().sum())).reshape([1]), stats]));
+          const summary = tf.tidy(() => tf.concat([loss.reshape([1]), stats]));
           const values = summary.dataSync();
           summary.dispose();
-          const lossV = values[0], norm = Math.sqrt(values[1]);
+          // The gradients are read back once: for the global norm here and for the optimiser's step.
+          const gradArrays = grads.map((g, i) => (g ? (this.scratch.grads[i] = readInto(g, this.scratch.grads[i])) : undefined));
+          let sumSq = 0;
+          for (const g of gradArrays) if (g) for (let k = 0; k < g.length; k++) sumSq += g[k] * g[k];
+          const lossV = values[0], norm = Math.sqrt(sumSq);
           if (!Number.isFinite(lossV) || !Number.isFinite(norm)) {
             tf.dispose([loss, stats, ...present]);
             const what = !Number.isFinite(lossV) ? `loss ${lossV}` : `gradient norm ${norm}`;
@@ -462,12 +479,12 @@ export class GrpoLearner<I = unknown> {
             break outer;
           }
           const scale = c.maxGradNorm > 0 && norm > c.maxGradNorm ? c.maxGradNorm / (norm + 1e-6) : 1;
-          this.adam.apply(grads, scale);
           tf.dispose([loss, stats, ...present]);
+          this.adam.applyArrays(gradArrays, scale);
           acc.loss += lossV;
           acc.gradNorm += norm;
           acc.steps++;
-          for (let i = 0; i < LOSS_STATS.length; i++) acc.stats[i] += values[2 + i];
+          for (let i = 0; i < LOSS_STATS.length; i++) acc.stats[i] += values[1 + i];
         }
       }
     } finally {
@@ -533,8 +550,8 @@ export class GrpoLearner<I = unknown> {
     let adv: Float32Array = prep.tokenAdv;
     const all = Array.from({ length: batch.B }, (_, b) => b);
     const behaviour = this.behaviourThr(batch, prep);
-    const onFirst = (out: PolicyOutputs, maskT: tf.Tensor2D) => {
-      const f = this.analyse(batch, out, maskT, prep);
+    const onFirst = (out: PolicyOutputs, maskT: tf.Tensor2D, logpAll: tf.Tensor3D) => {
+      const f = this.analyse(batch, out, maskT, prep, logpAll);
       const used = behaviour ?? f;
       thr = used.thr;
       adv = this.weightedAdvantages(batch, prep, used)?.advantages ?? prep.tokenAdv;

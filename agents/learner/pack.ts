@@ -13,6 +13,8 @@ export interface Rollout {
   reward: number;
   /** Optional per-step rewards (process advantages), one per action. */
   stepRewards?: ArrayLike<number>;
+  /** Optional intrinsic part of each step's reward (already in `reward`), one per action ('outcome+intrinsic-to-go'). */
+  intrinsicStepRewards?: ArrayLike<number>;
   /** Optional explicit membership of THR's correct set. */
   correct?: boolean;
   /** Optional loss weight (1 when absent). */
@@ -30,7 +32,8 @@ export function packGroups<I>(groups: readonly (readonly Rollout[])[], inputs: I
   if (B === 0) throw new Error('packGroups: no rollouts');
   const L = Math.max(...rollouts.map((r) => r.actions.length));
   if (L === 0) throw new Error('packGroups: every rollout is empty');
-  const anySteps = rollouts.some((r) => r.stepRewards), anyCorrect = rollouts.some((r) => r.correct !== undefined);
+  const anySteps = rollouts.some((r) => r.stepRewards), anyIntrinsic = rollouts.some((r) => r.intrinsicStepRewards);
+  const anyCorrect = rollouts.some((r) => r.correct !== undefined);
   const anyWeight = rollouts.some((r) => r.sampleWeight !== undefined);
   const batch: LearnerBatch<I> = {
     inputs: typeof inputs === 'function' ? (inputs as (B: number, L: number) => I)(B, L) : inputs,
@@ -38,6 +41,7 @@ export function packGroups<I>(groups: readonly (readonly Rollout[])[], inputs: I
     actions: new Int32Array(B * L), mask: new Float32Array(B * L), behaviourLogp: new Float32Array(B * L),
     rewards: new Float32Array(B), groups: new Int32Array(B),
     ...(anySteps ? { stepRewards: new Float32Array(B * L) } : {}),
+    ...(anyIntrinsic ? { intrinsicStepRewards: new Float32Array(B * L) } : {}),
     ...(anyCorrect ? { correct: new Uint8Array(B) } : {}),
     ...(anyWeight ? { sampleWeights: new Float32Array(B).fill(1) } : {}),
   };
@@ -46,13 +50,17 @@ export function packGroups<I>(groups: readonly (readonly Rollout[])[], inputs: I
     group.forEach((r, i) => {
       const n = r.actions.length;
       if (r.behaviourLogp.length !== n) throw new Error(`packGroups: group ${g} rollout ${i} has ${n} actions but ${r.behaviourLogp.length} behaviourLogp`);
-      if (r.stepRewards && r.stepRewards.length !== n) throw new Error(`packGroups: group ${g} rollout ${i} has ${n} actions but ${r.stepRewards.length} stepRewards`);
-      if (anySteps && !r.stepRewards) throw new Error(`packGroups: group ${g} rollout ${i} has no stepRewards while others do`);
+      for (const [key, any] of [['stepRewards', anySteps], ['intrinsicStepRewards', anyIntrinsic]] as const) {
+        const v = r[key];
+        if (v && v.length !== n) throw new Error(`packGroups: group ${g} rollout ${i} has ${n} actions but ${v.length} ${key}`);
+        if (any && !v) throw new Error(`packGroups: group ${g} rollout ${i} has no ${key} while others do`);
+      }
       for (let t = 0; t < n; t++) {
         batch.actions[b * L + t] = r.actions[t];
         batch.mask[b * L + t] = 1;
         batch.behaviourLogp[b * L + t] = r.behaviourLogp[t];
         if (batch.stepRewards && r.stepRewards) batch.stepRewards[b * L + t] = r.stepRewards[t];
+        if (batch.intrinsicStepRewards && r.intrinsicStepRewards) batch.intrinsicStepRewards[b * L + t] = r.intrinsicStepRewards[t];
       }
       batch.rewards[b] = r.reward;
       batch.groups[b] = g;

@@ -13,8 +13,7 @@
  * NTHR threshold compares like with like for tokens of correct (Â > 0) and incorrect (Â < 0) responses.
  * Only tokens with THR ≠ 0 can be selected (THR = 0: no correct response in the group, or Â_t·c_t = 0).
  */
-import type { ThrMode } from './config.ts';
-import type { ThrThreshold } from './options.ts';
+import type { ThrMode, ThrThreshold } from './config.ts';
 import { groupMembers } from './advantages.ts';
 import { thrWeights } from './thr.ts';
 

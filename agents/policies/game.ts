@@ -16,64 +16,60 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { NamedWeights, PolicyOutputs, TrainablePolicy } from '../types.ts';
-import { checkInt, checkIntArray, checkOneOf, rejectUnknownKeys } from './config-util.ts';
+import { ConfigError, joinKey, parse, type Infer, type Input, type Schema } from '../../core/schema.ts';
+import { MAX_POLICY_PARAMETERS } from './size.ts';
 import { matmulT, reluInPlace, tanhInPlace } from './jsmath.ts';
+import { linear, tanh } from './ops.ts';
 import { ParamStore } from './params.ts';
 import { makeRng, type Rng } from './rng.ts';
 import { chooseAction, validateSamplingOptions } from './sampling.ts';
 
-export interface GamePolicyConfig {
-  kind: 'game';
-  /** Observation shape [C, H, W] (the game's Box space; any shape is flattened for 'mlp'). Required. */
-  obsShape: number[];
-  /** Number of discrete actions (the game's Discrete(n)). Required. */
-  numActions: number;
-  /** 'mlp' flattens the observation; 'conv' puts im2col convolutions first (needs a 3-D obsShape). Default 'mlp'. */
-  arch: 'mlp' | 'conv';
-  /** Widths of the fully connected hidden layers; the last one is `hiddenSize` (the THR h). Default [64, 64] (CleanRL PPO). */
-  hidden: number[];
-  /** Hidden-layer nonlinearity. Default 'tanh' (CleanRL PPO's choice for small control nets). */
-  activation: 'tanh' | 'relu';
-  /** Output channels of each conv layer ('conv' only). Default [16]. */
-  convChannels: number[];
-  /** Odd square kernel size of the conv layers ('conv' only). Default 3. */
-  convKernel: number;
-  /** Seed of the weight initialisation and of the default sampling RNG. Default 0. */
-  seed: number;
-  /**
-   * Actor-side forward of `act`: 'tfjs' (default — measured faster: at 16 envs the wasm backend's SIMD matMul
-   * beat the plain-TypeScript loops ~8× for the default MLP, scripts/bench/policies.ts) or 'js' (no tfjs
-   * call per step; same results to float rounding).
-   */
-  actImpl: 'js' | 'tfjs';
+/** The game policy's options (the experiment's `policy` section for games). */
+export const GAME_POLICY_OPTIONS = {
+  kind: { type: 'enum', values: ['game'], default: 'game', doc: "The policy class: 'game' (this one) or 'token' (token.ts)." },
+  obsShape: { type: 'int[]', default: [], min: 1, minLength: 1, required: true, doc: "Observation shape [C, H, W]: the game's Box space (any shape is flattened for 'mlp'). The runner fills it from the env." },
+  numActions: { type: 'int', default: null, min: 2, required: true, doc: "Number of discrete actions: the game's Discrete(n). The runner fills it from the env." },
+  arch: { type: 'enum', values: ['mlp', 'conv'], default: 'mlp', doc: "'mlp' flattens the observation; 'conv' puts im2col convolutions first (needs a 3-D obsShape)." },
+  hidden: { type: 'int[]', default: [64, 64], min: 1, minLength: 1, doc: 'Widths of the fully connected hidden layers; the last one is `hiddenSize` (the THR h). [64, 64] as in CleanRL PPO.' },
+  activation: { type: 'enum', values: ['tanh', 'relu'], default: 'tanh', doc: "Hidden-layer nonlinearity ('tanh': CleanRL PPO's choice for small control nets)." },
+  convChannels: { type: 'int[]', default: [16], min: 1, doc: "Output channels of each conv layer ('conv' only)." },
+  convKernel: { type: 'int', default: 3, min: 1, max: 15, doc: "Odd square kernel size of the conv layers ('conv' only; 'same' padding)." },
+  seed: { type: 'int', default: 0, min: 0, max: 2 ** 32 - 1, doc: 'Seed of the weight initialisation and of the default sampling RNG.' },
+  actImpl: {
+    type: 'enum', values: ['js', 'tfjs'], default: 'tfjs',
+    doc: "Actor-side forward of `act`: 'tfjs' (measured faster: at 16 envs the wasm backend's SIMD matMul beat the plain-TypeScript loops ~8× for the default MLP, scripts/bench/policies.ts) or 'js' (no tfjs call per step; same results to float rounding).",
+  },
+} as const satisfies Schema;
+
+export type GamePolicyConfig = Infer<typeof GAME_POLICY_OPTIONS>;
+/** What users write: every option optional but the two the env gives (the runner fills those). */
+export type GamePolicyConfigInput = Input<typeof GAME_POLICY_OPTIONS> & { obsShape: number[]; numActions: number };
+
+/** Parameters of a game policy with this config (conv filters and biases, hidden layers, head). */
+export function gamePolicyParameterCount(c: Pick<GamePolicyConfig, 'obsShape' | 'numActions' | 'arch' | 'hidden' | 'convChannels' | 'convKernel'>): number {
+  let inDim = c.obsShape.reduce((a, b) => a * b, 1);
+  let n = 0;
+  if (c.arch === 'conv') {
+    let ch = c.obsShape[0]!;
+    for (const out of c.convChannels) { n += c.convKernel * c.convKernel * ch * out + out; ch = out; }
+    inDim = ch * c.obsShape[1]! * c.obsShape[2]!;
+  }
+  for (const out of c.hidden) { n += inDim * out + out; inDim = out; }
+  return n + inDim * c.numActions + c.numActions;
 }
 
-const GAME_KEYS = ['kind', 'obsShape', 'numActions', 'arch', 'hidden', 'activation', 'convChannels', 'convKernel', 'seed', 'actImpl'] as const;
-
-/** Validate a partial game-policy config and fill defaults. */
-export function validateGamePolicyConfig(partial: Partial<GamePolicyConfig> & { obsShape: number[]; numActions: number }): GamePolicyConfig {
-  const what = 'game policy config';
-  if (!partial || typeof partial !== 'object') throw new Error(`${what}: expected an object`);
-  rejectUnknownKeys(what, partial, GAME_KEYS);
-  if (partial.kind !== undefined && partial.kind !== 'game') throw new Error(`${what}: kind=${JSON.stringify(partial.kind)} must be 'game'`);
-  const c: GamePolicyConfig = {
-    kind: 'game',
-    obsShape: checkIntArray(what, 'obsShape', partial.obsShape, 1),
-    numActions: checkInt(what, 'numActions', partial.numActions, 2),
-    arch: checkOneOf(what, 'arch', partial.arch ?? 'mlp', ['mlp', 'conv'] as const),
-    hidden: checkIntArray(what, 'hidden', partial.hidden ?? [64, 64], 1),
-    activation: checkOneOf(what, 'activation', partial.activation ?? 'tanh', ['tanh', 'relu'] as const),
-    convChannels: checkIntArray(what, 'convChannels', partial.convChannels ?? [16], 1),
-    convKernel: checkInt(what, 'convKernel', partial.convKernel ?? 3, 1, 15),
-    seed: checkInt(what, 'seed', partial.seed ?? 0, 0, 2 ** 32 - 1),
-    actImpl: checkOneOf(what, 'actImpl', partial.actImpl ?? 'tfjs', ['js', 'tfjs'] as const),
-  };
-  if (c.obsShape.length === 0) throw new Error(`${what}: obsShape must not be empty`);
-  if (c.hidden.length === 0) throw new Error(`${what}: hidden must list at least one layer width`);
+/** Validate a partial game-policy config and fill defaults; `path` is its key in the experiment config. */
+export function validateGamePolicyConfig(partial: GamePolicyConfigInput | Record<string, unknown>, path = 'policy'): GamePolicyConfig {
+  const c = parse(GAME_POLICY_OPTIONS, partial, path);
+  const key = (k: string) => `'${joinKey(path, k)}'`;
   if (c.arch === 'conv') {
-    if (c.obsShape.length !== 3) throw new Error(`${what}: arch 'conv' needs obsShape [C, H, W], got [${c.obsShape}]`);
-    if (c.convKernel % 2 !== 1) throw new Error(`${what}: convKernel=${c.convKernel} must be odd ('same' padding)`);
-    if (c.convChannels.length === 0) throw new Error(`${what}: arch 'conv' needs at least one entry in convChannels`);
+    if (c.obsShape.length !== 3) throw new ConfigError(`config key ${key('obsShape')} must be [C, H, W] (3 entries) with ${key('arch')} 'conv', got [${c.obsShape}]`);
+    if (c.convKernel % 2 !== 1) throw new ConfigError(`config key ${key('convKernel')} must be odd ('same' padding), got ${c.convKernel}`);
+    if (c.convChannels.length === 0) throw new ConfigError(`config key ${key('convChannels')} must list at least one layer with ${key('arch')} 'conv', got []`);
+  }
+  const params = gamePolicyParameterCount(c);
+  if (params > MAX_POLICY_PARAMETERS) {
+    throw new ConfigError(`config key ${key('hidden')} ${JSON.stringify(c.hidden)}${c.arch === 'conv' ? ` (with ${key('convChannels')} ${JSON.stringify(c.convChannels)})` : ''} makes a game policy of ${params.toLocaleString('en-US')} parameters for obsShape [${c.obsShape}]; the limit is ${MAX_POLICY_PARAMETERS.toLocaleString('en-US')} (MAX_POLICY_PARAMETERS, agents/policies/size.ts)`);
   }
   return c;
 }
@@ -116,7 +112,7 @@ export class GamePolicy implements TrainablePolicy<GameInputs> {
   private readonly params: ParamStore;
   private readonly rng: Rng;
 
-  constructor(config: Partial<GamePolicyConfig> & { obsShape: number[]; numActions: number }) {
+  constructor(config: GamePolicyConfigInput) {
     this.config = validateGamePolicyConfig(config);
     const c = this.config;
     this.numActions = c.numActions;
@@ -171,16 +167,17 @@ export class GamePolicy implements TrainablePolicy<GameInputs> {
         const cols: tf.Tensor4D[] = [];
         for (let dy = 0; dy < k; dy++) for (let dx = 0; dx < k; dx++) cols.push(padded.slice([0, dy, dx, 0], [N, H, W, ch]) as tf.Tensor4D);
         const patches = (cols.length === 1 ? cols[0]! : tf.concat(cols, 3)).reshape([N * H * W, k * k * ch]);
-        img = tf.relu(patches.matMul(v[`conv${i}.weight`]!).add(v[`conv${i}.bias`]!)).reshape([N, H, W, out]) as tf.Tensor4D;
+        img = tf.relu(linear(patches as tf.Tensor2D, v[`conv${i}.weight`]!, v[`conv${i}.bias`], { inputGrad: i > 0 })).reshape([N, H, W, out]) as tf.Tensor4D;
         ch = out;
       });
       h = img.reshape([N, H * W * ch]);
     }
     c.hidden.forEach((_, i) => {
-      const z = h.matMul(v[`fc${i}.weight`]!).add(v[`fc${i}.bias`]!) as tf.Tensor2D;
-      h = c.activation === 'tanh' ? tf.tanh(z) : tf.relu(z);
+      // The observations are constants: no gradient is computed for them.
+      const z = linear(h, v[`fc${i}.weight`]!, v[`fc${i}.bias`], { inputGrad: i > 0 || c.arch === 'conv' });
+      h = (c.activation === 'tanh' ? tanh(z) : tf.relu(z)) as tf.Tensor2D;
     });
-    const logits = h.matMul(v['head.weight']!).add(v['head.bias']!) as tf.Tensor2D;
+    const logits = linear(h, v['head.weight']!, v['head.bias']);
     return { logits, hidden: h };
   }
 
@@ -244,13 +241,13 @@ export class GamePolicy implements TrainablePolicy<GameInputs> {
     return { logits, hidden: h };
   }
 
-  /** Same as forwardJs, through tfjs (kept for the benchmark and for large nets). */
-  forwardTf(obs: Float32Array, N: number): { logits: Float32Array; hidden: Float32Array } {
+  /** Same as forwardJs, through tfjs (the default `actImpl`). `hidden: false` skips reading the hidden layer back. */
+  forwardTf(obs: Float32Array, N: number, opts: { hidden?: boolean } = {}): { logits: Float32Array; hidden: Float32Array } {
     const [l, h] = tf.tidy(() => {
       const o = this.forward(tf.tensor2d(obs, [N, this.obsDim]));
       return [o.logits, o.hidden];
     });
-    const out = { logits: l.dataSync() as Float32Array, hidden: h.dataSync() as Float32Array };
+    const out = { logits: l.dataSync() as Float32Array, hidden: opts.hidden === false ? new Float32Array(0) : (h.dataSync() as Float32Array) };
     l.dispose();
     h.dispose();
     return out;
@@ -259,7 +256,7 @@ export class GamePolicy implements TrainablePolicy<GameInputs> {
   /** Choose actions for N envs at once from their observations [N*obsDim]. */
   act(obs: Float32Array, N: number, opts: ActOptions = {}): ActResult {
     if (obs.length !== N * this.obsDim) throw new Error(`GamePolicy.act: obs has ${obs.length} values, expected N*obsDim = ${N}*${this.obsDim}`);
-    const { logits, hidden } = this.config.actImpl === 'js' ? this.forwardJs(obs, N) : this.forwardTf(obs, N);
+    const { logits, hidden } = this.config.actImpl === 'js' ? this.forwardJs(obs, N) : this.forwardTf(obs, N, { hidden: opts.hidden });
     const rng = opts.rng ?? this.rng;
     const sampling = validateSamplingOptions({ greedy: opts.greedy ?? false, temperature: opts.temperature ?? 1 });
     // At T = 1 keep the policy's own log-softmax (bit-identical to before temperature existed).

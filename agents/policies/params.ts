@@ -8,6 +8,7 @@ import type { NamedWeights } from '../types.ts';
 import { checkWeightsMatch } from '../weights/index.ts';
 import { normal, type Rng } from './rng.ts';
 import { transpose } from './jsmath.ts';
+import { readInto } from '../backend.ts';
 
 export type Init = { kind: 'normal'; std: number } | { kind: 'zeros' } | { kind: 'ones' };
 
@@ -26,7 +27,9 @@ export class ParamStore {
     const data = new Float32Array(n);
     if (init.kind === 'normal') for (let i = 0; i < n; i++) data[i] = normal(this.rng) * init.std;
     else if (init.kind === 'ones') data.fill(1);
-    const v = tf.variable(tf.tensor(data, shape), true, `${this.owner}/${name}/${Math.random().toString(36).slice(2, 8)}`);
+    const initial = tf.tensor(data, shape);
+    const v = tf.variable(initial, true, `${this.owner}/${name}/${Math.random().toString(36).slice(2, 8)}`);
+    initial.dispose(); // the variable holds its own copy
     this.vars[name] = v;
     this.shapes[name] = shape;
     return v;
@@ -42,7 +45,8 @@ export class ParamStore {
 
   getWeights(): NamedWeights {
     const out: NamedWeights = {};
-    for (const [name, v] of Object.entries(this.vars)) out[name] = { shape: [...v.shape], data: new Float32Array(v.dataSync() as Float32Array) };
+    // One copy per tensor (dataSync already copies on wasm; readInto copies straight from the heap).
+    for (const [name, v] of Object.entries(this.vars)) out[name] = { shape: [...v.shape], data: readInto(v) };
     return out;
   }
 

@@ -2,7 +2,7 @@
  * Seeded uniform RNG for sampling (reproducible with one worker). mulberry32: 32-bit state, fast,
  * good enough for drawing actions; not for cryptography.
  */
-import { mulberry32 } from '../../envs/index.ts';
+import { mulberry32 } from '../../core/rng.ts';
 
 export type Rng = () => number;
 

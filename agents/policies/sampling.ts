@@ -4,29 +4,21 @@
  */
 import { logSoftmaxRow } from './jsmath.ts';
 import type { Rng } from './rng.ts';
+import { parse, type Input, type Schema } from '../../core/schema.ts';
 
-/** How to turn logits into an action. Defaults: sample from softmax(logits) unchanged. */
-export interface SamplingOptions {
-  /** Take the argmax (ties → lowest id). Overrides the other options. Default false. */
-  greedy?: boolean;
-  /** Divide logits by this before softmax (> 0). 1 = the policy's own distribution. Default 1. */
-  temperature?: number;
-  /** Keep only the k most likely actions (0 = off). Default 0. */
-  topK?: number;
-  /** Keep the smallest set of most likely actions whose mass reaches p (1 = off), in (0, 1]. Default 1. */
-  topP?: number;
-}
+/** How to turn logits into an action (the call options of `act` and `sampler`). */
+export const SAMPLING_OPTIONS = {
+  greedy: { type: 'boolean', default: false, doc: 'Take the argmax (ties → lowest id). Overrides the other options.' },
+  temperature: { type: 'number', default: 1, min: 0, exclusiveMin: true, doc: "Divide logits by this before softmax. 1 = the policy's own distribution." },
+  topK: { type: 'int', default: 0, min: 0, doc: 'Keep only the k most likely actions (0 = off).' },
+  topP: { type: 'number', default: 1, min: 0, exclusiveMin: true, max: 1, doc: 'Keep the smallest set of most likely actions whose mass reaches p (1 = off).' },
+} as const satisfies Schema;
 
-export function validateSamplingOptions(o: SamplingOptions = {}): Required<SamplingOptions> {
-  const known = ['greedy', 'temperature', 'topK', 'topP', 'rng', 'seed'];
-  for (const k of Object.keys(o)) if (!known.includes(k)) throw new Error(`unknown sampling option '${k}'; valid: ${known.join(', ')}`);
-  const temperature = o.temperature ?? 1;
-  const topK = o.topK ?? 0;
-  const topP = o.topP ?? 1;
-  if (!(temperature > 0) || !Number.isFinite(temperature)) throw new Error(`sampling option temperature=${temperature} must be a finite number > 0`);
-  if (!Number.isInteger(topK) || topK < 0) throw new Error(`sampling option topK=${topK} must be an integer >= 0 (0 = off)`);
-  if (!(topP > 0 && topP <= 1)) throw new Error(`sampling option topP=${topP} must be in (0, 1]`);
-  return { greedy: o.greedy ?? false, temperature, topK, topP };
+export type SamplingOptions = Input<typeof SAMPLING_OPTIONS>;
+
+/** Defaults filled, bad values named (`path` prefixes the keys in errors). */
+export function validateSamplingOptions(o: SamplingOptions = {}, path = 'sampling'): Required<SamplingOptions> {
+  return parse(SAMPLING_OPTIONS, o, path);
 }
 
 export interface Choice {
@@ -37,8 +29,41 @@ export interface Choice {
   modelLogp: number;
 }
 
+/** exp(z_j − max z) of the row being sampled (reused: no allocation per call). */
+let scratch = new Float64Array(256);
+
+/**
+ * Sampling without truncation in one pass of exp: e_j = exp(z_j − max z), draw from e / Σe,
+ * logp = z_a − max − log Σe with z = logits / T (the same numbers as log-softmax then exp, to rounding).
+ */
+function sampleFull(logits: Float32Array, offset: number, n: number, invT: number, rng: Rng): { action: number; logp: number } {
+  if (scratch.length < n) scratch = new Float64Array(n);
+  const e = scratch;
+  let max = -Infinity;
+  for (let j = 0; j < n; j++) { const z = logits[offset + j]! * invT; if (z > max) max = z; }
+  let total = 0;
+  for (let j = 0; j < n; j++) { const v = Math.exp(logits[offset + j]! * invT - max); e[j] = v; total += v; }
+  let u = rng() * total;
+  let action = n - 1;
+  for (let j = 0; j < n; j++) { u -= e[j]!; if (u < 0) { action = j; break; } }
+  return { action, logp: logits[offset + action]! * invT - max - Math.log(total) };
+}
+
+/** log softmax(logits)[action] of one row. */
+function modelLogProb(logits: Float32Array, offset: number, n: number, action: number): number {
+  let max = -Infinity;
+  for (let j = 0; j < n; j++) max = Math.max(max, logits[offset + j]!);
+  let sum = 0;
+  for (let j = 0; j < n; j++) sum += Math.exp(logits[offset + j]! - max);
+  return logits[offset + action]! - max - Math.log(sum);
+}
+
 /** Pick one action from logits[offset .. offset+n). */
 export function chooseAction(logits: Float32Array, offset: number, n: number, o: Required<SamplingOptions>, rng: Rng): Choice {
+  if (!o.greedy && o.topP === 1 && (o.topK === 0 || o.topK >= n)) {
+    const { action, logp } = sampleFull(logits, offset, n, 1 / o.temperature, rng);
+    return { action, logp, modelLogp: o.temperature === 1 ? logp : modelLogProb(logits, offset, n, action) };
+  }
   const model = logSoftmaxRow(logits, offset, n);
   if (o.greedy) {
     let best = 0;

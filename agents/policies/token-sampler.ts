@@ -13,12 +13,17 @@
  *   s.feed(row, toolResultIds)   // env-inserted tokens (tool results, …) join the row's queue
  *   s.deactivate(row)            // the row samples nothing until the next reset
  *
- * Runs in plain TypeScript over the Float32Array mirror of the policy's weights (tfjs' per-op overhead
- * dominates a model this small; measured in scripts/bench/policies.ts). The mirror follows setWeights,
- * so weights received mid-episode are used from the next sample(); cached keys/values computed under
- * the old weights are kept until the row's next reset (the usual asynchronous-actor approximation).
+ * The matrix products (QKV, attention output, MLP, unembedding) run as tfjs kernels over the policy's
+ * variables, batched over every queued position; LayerNorm, GELU and attention over the per-row cache
+ * run in plain TypeScript over a Float32Array mirror of the small parameters (measured against a torch
+ * KV-cache sampler in `npm run bench -- torch`). Both follow setWeights, so weights received mid-episode
+ * are used from the next sample(); cached keys/values computed under the old weights are kept until the
+ * row's next reset (the usual asynchronous-actor approximation).
  */
-import { geluInPlace, layerNorm, matmulT } from './jsmath.ts';
+import * as tf from '@tensorflow/tfjs';
+import { layerNorm } from './jsmath.ts';
+import { gelu } from './ops.ts';
+import { readInto } from '../backend.ts';
 import { makeRng, type Rng } from './rng.ts';
 import { chooseAction, validateSamplingOptions, type SamplingOptions } from './sampling.ts';
 import type { TokenPolicy } from './token.ts';
@@ -160,7 +165,6 @@ export class TokenSampler {
     const { width: d, heads: H, layers, padId, context } = cfg;
     const dh = d / H;
     const w = this.policy.params.js();
-    const wt = this.policy.params.jsT();
     // Gather the queued positions: (row, position) pairs, row by row.
     const posRow: number[] = [];
     const posIdx: number[] = [];
@@ -196,11 +200,12 @@ export class TokenSampler {
       for (let j = 0; j < d; j++) x[m * d + j] = w.tok_emb![te + j]! + w.pos_emb![pe + j]!;
     }
     const scale = 1 / Math.sqrt(dh);
-    const scores = new Float64Array(context);
+    const scores = new Float64Array(context * H), maxs = new Float64Array(H), sums = new Float64Array(H);
+    const qvec = new Float64Array(d), accum = new Float64Array(d);
     for (let l = 0; l < layers; l++) {
       const p = `h${l}`;
       const h = layerNorm(x, M, d, w[`${p}.ln1.g`]!, w[`${p}.ln1.b`]!, cfg.layerNormEps);
-      const qkv = matmulT(h, M, d, wt[`${p}.attn.qkv.w`]!, 3 * d, w[`${p}.attn.qkv.b`]!);
+      const qkv = this.policy.products.run(h, M, d, `${p}.attn.qkv.w`, `${p}.attn.qkv.b`);
       for (let m = 0; m < M; m++) {
         const row = this.rows[posRow[m]!]!;
         const at = posIdx[m]! * d;
@@ -211,32 +216,42 @@ export class TokenSampler {
       const keep = l === layers - 1 ? last : null;
       const Q = keep ? keep.length : M;
       const att = new Float32Array(Q * d);
+      const sc = scores, qv = qvec, acc = accum;
       for (let qi = 0; qi < Q; qi++) {
         const m = keep ? keep[qi]! : qi;
         const row = this.rows[posRow[m]!]!;
         const i = posIdx[m]!;
-        const K = row.k[l]!, Vc = row.v[l]!;
-        for (let hh = 0; hh < H; hh++) {
-          const qo = m * 3 * d + hh * dh;
-          let max = -Infinity;
-          for (let j = 0; j <= i; j++) {
-            if (j !== i && row.ids[j] === padId) { scores[j] = -Infinity; continue; }
+        const K = row.k[l]!, Vc = row.v[l]!, ids = row.ids;
+        for (let e = 0; e < d; e++) qv[e] = qkv[m * 3 * d + e]! * scale;
+        // Scores of every head in one pass over the keys (sc[j*H + hh]); pads are never attended to.
+        const max = maxs.fill(-Infinity);
+        for (let j = 0; j <= i; j++) {
+          if (j !== i && ids[j] === padId) continue;
+          const ko = j * d;
+          for (let hh = 0; hh < H; hh++) {
             let s = 0;
-            const ko = j * d + hh * dh;
-            for (let e = 0; e < dh; e++) s += qkv[qo + e]! * K[ko + e]!;
-            s *= scale;
-            scores[j] = s;
-            if (s > max) max = s;
+            const o = hh * dh;
+            for (let e = 0; e < dh; e++) s += qv[o + e]! * K[ko + o + e]!;
+            sc[j * H + hh] = s;
+            if (s > max[hh]!) max[hh] = s;
           }
-          let sum = 0;
-          for (let j = 0; j <= i; j++) { const e = Math.exp(scores[j]! - max); scores[j] = e; sum += e; }
-          const oo = qi * d + hh * dh;
-          for (let j = 0; j <= i; j++) {
-            const pj = scores[j]! / sum;
-            if (pj === 0) continue;
-            const vo = j * d + hh * dh;
-            for (let e = 0; e < dh; e++) att[oo + e]! += pj * Vc[vo + e]!;
+        }
+        const sum = sums.fill(0);
+        acc.fill(0, 0, d);
+        for (let j = 0; j <= i; j++) {
+          if (j !== i && ids[j] === padId) continue;
+          const vo = j * d;
+          for (let hh = 0; hh < H; hh++) {
+            const pj = Math.exp(sc[j * H + hh]! - max[hh]!);
+            sum[hh]! += pj;
+            const o = hh * dh;
+            for (let e = 0; e < dh; e++) acc[o + e]! += pj * Vc[vo + o + e]!;
           }
+        }
+        const oo = qi * d;
+        for (let hh = 0; hh < H; hh++) {
+          const inv = 1 / sum[hh]!;
+          for (let e = hh * dh; e < (hh + 1) * dh; e++) att[oo + e] = acc[e]! * inv;
         }
       }
       let xs = x;
@@ -244,18 +259,76 @@ export class TokenSampler {
         xs = new Float32Array(Q * d);
         keep.forEach((m, qi) => xs.set(x.subarray(m * d, (m + 1) * d), qi * d));
       }
-      const proj = matmulT(att, Q, d, wt[`${p}.attn.proj.w`]!, d, w[`${p}.attn.proj.b`]!);
+      const proj = this.policy.products.run(att, Q, d, `${p}.attn.proj.w`, `${p}.attn.proj.b`);
       for (let i = 0; i < xs.length; i++) xs[i]! += proj[i]!;
       const h2 = layerNorm(xs, Q, d, w[`${p}.ln2.g`]!, w[`${p}.ln2.b`]!, cfg.layerNormEps);
-      const f = cfg.mlpRatio * d;
-      const fc = geluInPlace(matmulT(h2, Q, d, wt[`${p}.mlp.fc.w`]!, f, w[`${p}.mlp.fc.b`]!));
-      const mo = matmulT(fc, Q, f, wt[`${p}.mlp.proj.w`]!, d, w[`${p}.mlp.proj.b`]!);
+      const mo = this.policy.products.mlp(h2, Q, d, p);
       for (let i = 0; i < xs.length; i++) xs[i]! += mo[i]!;
       x = xs;
     }
     for (const r of rows) this.rows[r]!.done = this.rows[r]!.ids.length;
     const hidden = layerNorm(x, rows.length, d, w['ln_f.g']!, w['ln_f.b']!, cfg.layerNormEps);
-    const logits = matmulT(hidden, rows.length, d, wt['head.w']!, this.policy.numActions);
+    const logits = this.policy.products.run(hidden, rows.length, d, 'head.w');
     return { hidden, logits };
+  }
+}
+
+/**
+ * The sampler's matrix products on tfjs. Each is one `_FusedMatMul` kernel (x·W + b; on wasm XNNPACK
+ * keeps W packed between calls until the weights change) called directly on 3-D views, which skips the
+ * reshapes `tf.fused.matMul` records around it (≈ 6.5 µs of dispatch each; a step makes ~10 products).
+ * The products are most of a step's arithmetic and run several times faster there than as TypeScript
+ * loops; LayerNorm and attention over the per-row cache stay in TypeScript, where they cost less than
+ * kernel dispatches would.
+ */
+export class SamplerProducts {
+  /** [1, in, out] views of the weight variables, rebuilt when a variable's data changes. */
+  private readonly views = new Map<string, { dataId: object; view: tf.Tensor }>();
+  /** Output buffers, one per product (reused across steps). */
+  private readonly outs: Record<string, Float32Array | undefined> = {};
+
+  constructor(private readonly vars: Record<string, tf.Variable>) {}
+
+  private weight(name: string): tf.Tensor {
+    const v = this.vars[name]!;
+    const dataId = (v as unknown as { dataId: object }).dataId;
+    const hit = this.views.get(name);
+    if (hit && hit.dataId === dataId) return hit.view;
+    hit?.view.dispose();
+    const view = tf.keep(v.reshape([1, v.shape[0]!, v.shape[1]!]));
+    this.views.set(name, { dataId, view });
+    return view;
+  }
+
+  private fused(a: tf.Tensor, w: string, b?: string): tf.Tensor {
+    const inputs: Record<string, tf.Tensor> = { a, b: this.weight(w) };
+    if (b) inputs.bias = this.vars[b]!;
+    return tf.engine().runKernel('_FusedMatMul', inputs, { transposeA: false, transposeB: false, activation: 'linear', leakyreluAlpha: 0 }) as tf.Tensor;
+  }
+
+  /** x [m, k]·W + b as a Float32Array (a buffer reused per weight: valid until the next product with W). */
+  run(x: Float32Array, m: number, k: number, w: string, b?: string): Float32Array {
+    const a = tf.tensor3d(x, [1, m, k]);
+    const y = this.fused(a, w, b);
+    const out = (this.outs[w] = readInto(y, this.outs[w]));
+    a.dispose();
+    y.dispose();
+    return out;
+  }
+
+  /** The MLP block gelu(h·W_fc + b_fc)·W_proj + b_proj (its GELU is cheaper on tfjs than per element in TypeScript). */
+  mlp(h: Float32Array, m: number, d: number, p: string): Float32Array {
+    const y = tf.tidy(() => {
+      const fc = this.fused(tf.tensor3d(h, [1, m, d]), `${p}.mlp.fc.w`, `${p}.mlp.fc.b`);
+      return this.fused(gelu(fc), `${p}.mlp.proj.w`, `${p}.mlp.proj.b`);
+    });
+    const out = (this.outs[p] = readInto(y, this.outs[p]));
+    y.dispose();
+    return out;
+  }
+
+  dispose(): void {
+    for (const { view } of this.views.values()) view.dispose();
+    this.views.clear();
   }
 }

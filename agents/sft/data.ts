@@ -5,7 +5,8 @@
  * tokens are trained on. Text envs end an episode when the policy writes eos, so their demonstrations
  * are closed with eos; tool envs end at </answer>, so theirs are not (option `eos` overrides).
  */
-import { defaultTokenizer, mulberry32, type DemoSegment, type TokenEnv, type CharTokenizer } from '../../envs/index.ts';
+import { mulberry32 } from '../../core/rng.ts';
+import { defaultTokenizer, type DemoSegment, type Env, type TokenEnv, type CharTokenizer } from '../../envs/index.ts';
 
 export interface SftExample {
   /** Prompt ids, exactly as the env's reset() observation. */
@@ -32,6 +33,20 @@ export function exampleFromSegments(prompt: ArrayLike<number>, segments: DemoSeg
 }
 
 /**
+ * Throws unless `env` can give SFT demonstrations: a text or tool env (token actions) with a
+ * `demonstrate()` method returning the current episode's correct solution.
+ */
+export function assertDemonstrable(env: Env<any, any>, name = env.spec?.id ?? '?'): asserts env is TokenEnv {
+  const family = env.spec?.family;
+  if (family !== 'text' && family !== 'tools') {
+    throw new Error(`env '${name}' is a ${String(family)} env: an SFT warm start trains a token policy on the demonstrations of a text or tool env (family 'text' or 'tools')`);
+  }
+  if (typeof (env as Partial<TokenEnv>).demonstrate !== 'function') {
+    throw new Error(`env '${name}' has no demonstrate() method: an SFT warm start learns from demonstrations, so the env must implement demonstrate(), returning the current episode's correct solution as segments [{ role: 'policy' | 'env', text }] (docs/environments.md)`);
+  }
+}
+
+/**
  * Draw `count` demonstrations from an env, episode seeds seed0, seed0+1, …. eos: default for 'text' envs only.
  * `answerWeights` (text tasks with several listed answers, e.g. EitherSort-v0): each demonstration is the
  * env's i-th correct answer with probability answerWeights[i] (normalised; seeded by seed0), instead of the
@@ -39,7 +54,7 @@ export function exampleFromSegments(prompt: ArrayLike<number>, segments: DemoSeg
  */
 export function collectDemonstrations(env: TokenEnv, count: number, seed0 = 0, opts: { eos?: boolean; answerWeights?: readonly number[] } = {}): SftExample[] {
   const eos = opts.eos ?? env.spec.family === 'text';
-  if (typeof (env as Partial<TokenEnv>).demonstrate !== 'function') throw new Error(`env ${env.spec?.id ?? '?'} has no demonstrate(): only text and tool envs provide demonstrations`);
+  assertDemonstrable(env);
   const w = opts.answerWeights;
   const listAnswers = (env as { correctAnswers?: () => string[] | null }).correctAnswers;
   if (w && (typeof listAnswers !== 'function' || w.some((x) => !(x >= 0)) || !(w.reduce((a, b) => a + b, 0) > 0))) {

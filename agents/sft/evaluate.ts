@@ -1,12 +1,11 @@
 /**
  * Roll a token policy out on text/tool envs and measure its success rate (e.g. greedy, on the held-out
- * 'test' split). Steps N envs together through one batched KV-cache sampler, the way actor threads do:
- * the env's observation is the whole context, so anything beyond the sampler's context (tool results)
- * is fed to the sampler before the next token.
+ * 'test' split): agents/eval's batched rollout (one KV-cache sampler over all env instances), summed up.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TokenEnv } from '../../envs/index.ts';
 import type { SamplerOptions, TokenPolicy } from '../policies/index.ts';
+import { rolloutTokenEpisodes } from '../eval/rollout.ts';
 import { exampleFromSegments, packExamples, type SftExample } from './data.ts';
 
 export interface RolloutStats {
@@ -14,7 +13,7 @@ export interface RolloutStats {
   successes: number;
   successRate: number;
   meanReward: number;
-  /** A few finished episodes: the completion text (from info) and whether it succeeded. */
+  /** The first few episodes: their final message and whether they succeeded. */
   samples: Array<{ seed: number; success: boolean; message: string }>;
   /** With `keepCompletions`: every episode's seed, completion (info.completion, trimmed) and success. */
   completions?: Array<{ seed: number; completion: string; success: boolean }>;
@@ -25,42 +24,16 @@ export interface RolloutStats {
  * Defaults to greedy decoding.
  */
 export function evaluateTokenPolicy(policy: TokenPolicy, envs: TokenEnv[], opts: { episodes: number; seed0?: number; sampling?: SamplerOptions; keepSamples?: number; keepCompletions?: boolean }): RolloutStats {
-  const N = envs.length;
-  if (N === 0) throw new Error('evaluateTokenPolicy: needs at least one env');
-  const s = policy.sampler(N, opts.sampling ?? { greedy: true });
-  let next = 0;
-  let done = 0, successes = 0, reward = 0;
-  const seeds = new Array<number>(N).fill(-1);
-  const epReward = new Array<number>(N).fill(0);
-  const samples: RolloutStats['samples'] = [];
-  const completions: NonNullable<RolloutStats['completions']> = [];
-  const start = (r: number) => {
-    if (next >= opts.episodes) { s.deactivate(r); return; }
-    seeds[r] = (opts.seed0 ?? 0) + next++;
-    const { obs } = envs[r]!.reset({ seed: seeds[r] });
-    s.reset(r, obs);
-    epReward[r] = 0;
+  if (envs.length === 0) throw new Error('evaluateTokenPolicy: needs at least one env');
+  const seeds = Array.from({ length: opts.episodes }, (_, i) => (opts.seed0 ?? 0) + i);
+  const out = seeds.length ? rolloutTokenEpisodes(policy, envs, seeds, opts.sampling ?? { greedy: true }) : [];
+  const successes = out.filter((o) => o.success).length;
+  const reward = out.reduce((a, o) => a + o.return, 0);
+  return {
+    episodes: out.length, successes, successRate: successes / Math.max(1, out.length), meanReward: reward / Math.max(1, out.length),
+    samples: out.slice(0, opts.keepSamples ?? 5).map((o) => ({ seed: o.seed, success: o.success, message: o.message })),
+    ...(opts.keepCompletions ? { completions: out.map((o) => ({ seed: o.seed, completion: (o.completion ?? '').trim(), success: o.success })) } : {}),
   };
-  for (let r = 0; r < N; r++) start(r);
-  while (done < opts.episodes) {
-    const out = s.sample();
-    for (const r of out.rows) {
-      const st = envs[r]!.step(out.tokens[r]!);
-      epReward[r]! += st.reward;
-      if (st.terminated || st.truncated) {
-        done++;
-        reward += epReward[r]!;
-        if (st.info.success) successes++;
-        if (samples.length < (opts.keepSamples ?? 5)) samples.push({ seed: seeds[r]!, success: !!st.info.success, message: st.info.message });
-        if (opts.keepCompletions) completions.push({ seed: seeds[r]!, completion: String(st.info.completion ?? '').trim(), success: !!st.info.success });
-        start(r);
-        continue;
-      }
-      const have = s.context(r).length;
-      if (st.obs.length > have) s.feed(r, st.obs.slice(have));
-    }
-  }
-  return { episodes: done, successes, successRate: successes / Math.max(1, done), meanReward: reward / Math.max(1, done), samples, ...(opts.keepCompletions ? { completions } : {}) };
 }
 
 /**

@@ -1,5 +1,5 @@
 /** SFT warm starts: demonstrations → token sequences, the supervised trainer, and rollout evaluation. */
-export { exampleFromSegments, collectDemonstrations, packExamples } from './data.ts';
+export { exampleFromSegments, collectDemonstrations, packExamples, assertDemonstrable } from './data.ts';
 export type { SftExample } from './data.ts';
 export { SftTrainer, validateSftConfig, sftLoss } from './trainer.ts';
 export type { SftConfig, SftStepInfo } from './trainer.ts';

@@ -12,34 +12,22 @@ import * as tf from '@tensorflow/tfjs';
 import type { NamedVariableMap } from '@tensorflow/tfjs-core/dist/tensor_types';
 import type { TokenPolicy } from '../policies/index.ts';
 import { makeRng } from '../policies/index.ts';
-import { checkInt, checkNum, rejectUnknownKeys } from '../policies/config-util.ts';
+import { parse, type Infer, type Input, type Schema } from '../../core/schema.ts';
 import { packExamples, type SftExample } from './data.ts';
 
-export interface SftConfig {
-  /** Adam learning rate. Default 3e-3 (small models, short runs). */
-  learningRate: number;
-  /** Examples per step. Default 32. */
-  batchSize: number;
-  /** Optimiser steps. Default 300. */
-  steps: number;
-  /** Clip the global gradient norm to this (0 = off). Default 1 (GPT-2/nanoGPT practice). */
-  gradClip: number;
-  /** Seed of the batch order. Default 0. */
-  seed: number;
-}
+/** The SFT trainer's options. */
+export const SFT_OPTIONS = {
+  learningRate: { type: 'number', default: 3e-3, min: 0, exclusiveMin: true, max: 1, doc: 'Adam learning rate (3e-3: small models, short runs).' },
+  batchSize: { type: 'int', default: 32, min: 1, doc: 'Examples per step.' },
+  steps: { type: 'int', default: 300, min: 0, doc: 'Optimiser steps.' },
+  gradClip: { type: 'number', default: 1, min: 0, max: 1e6, doc: 'Clip the global gradient norm to this (0 = off; 1 is GPT-2/nanoGPT practice).' },
+  seed: { type: 'int', default: 0, min: 0, max: 2 ** 32 - 1, doc: 'Seed of the batch order.' },
+} as const satisfies Schema;
 
-const SFT_KEYS = ['learningRate', 'batchSize', 'steps', 'gradClip', 'seed'] as const;
+export type SftConfig = Infer<typeof SFT_OPTIONS>;
 
-export function validateSftConfig(partial: Partial<SftConfig> = {}): SftConfig {
-  const what = 'SFT config';
-  rejectUnknownKeys(what, partial, SFT_KEYS);
-  return {
-    learningRate: checkNum(what, 'learningRate', partial.learningRate ?? 3e-3, 0, 1, true),
-    batchSize: checkInt(what, 'batchSize', partial.batchSize ?? 32, 1),
-    steps: checkInt(what, 'steps', partial.steps ?? 300, 0),
-    gradClip: checkNum(what, 'gradClip', partial.gradClip ?? 1, 0, 1e6),
-    seed: checkInt(what, 'seed', partial.seed ?? 0, 0, 2 ** 32 - 1),
-  };
+export function validateSftConfig(partial: Input<typeof SFT_OPTIONS> = {}, path = 'sft'): SftConfig {
+  return parse(SFT_OPTIONS, partial, path);
 }
 
 export interface SftStepInfo {
@@ -71,7 +59,7 @@ export class SftTrainer {
   /** Optimiser steps taken so far. */
   stepCount = 0;
 
-  constructor(readonly policy: TokenPolicy, readonly examples: SftExample[], config: Partial<SftConfig> = {}) {
+  constructor(readonly policy: TokenPolicy, readonly examples: SftExample[], config: Input<typeof SFT_OPTIONS> = {}) {
     this.config = validateSftConfig(config);
     if (examples.length === 0) throw new Error('SftTrainer: no examples');
     this.optimizer = tf.train.adam(this.config.learningRate);

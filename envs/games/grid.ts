@@ -20,54 +20,21 @@
  * t = steps taken, T = maxSteps). The goal terminates the episode; T truncates it.
  */
 import { Box, Discrete } from '../spaces.ts';
-import { Rng, hashBytes } from '../rng.ts';
+import { Rng } from '../../core/rng.ts';
 import { splitOfHash } from '../options.ts';
 import type { Env, EnvInfo, EnvSpec, Frame, ResetArgs, ResetResult, StepResult } from '../types.ts';
-import { COLORS, MSG } from './messages.ts';
+import { COLORS, DIRECTIONS, MSG } from './messages.ts';
+import { CELL, Layout, type LayoutGenerator } from './layout.ts';
+import { shortestActions } from './solve.ts';
+import { checkMove, fillRect, gridText, renderCells, seedReset, type RGB } from './common.ts';
 
-export const CELL = { EMPTY: 0, WALL: 1, KEY: 2, LOCKED: 3, CLOSED: 4, OPEN: 5, GOAL: 6 } as const;
+export { CELL, Layout, type LayoutGenerator } from './layout.ts';
+
 export const GRID_CHANNELS = ['wall', 'agent', 'key', 'lockedDoor', 'closedDoor', 'openDoor', 'goal', 'carrying'] as const;
 const C = GRID_CHANNELS.length;
 const CH_AGENT = 1, CH_KEY = 2, CH_LOCKED = 3, CH_CLOSED = 4, CH_OPEN = 5, CH_CARRY = 7;
 /** Channel of each cell type (−1: none). */
 const CELL_CHANNEL = [-1, 0, CH_KEY, CH_LOCKED, CH_CLOSED, CH_OPEN, 6];
-
-/** A generated level: filled by a layout generator, then copied into the live grid at reset. */
-export class Layout {
-  readonly cell: Uint8Array;
-  /** Colour index (into COLORS) of keys and doors. */
-  readonly color: Uint8Array;
-  /** Room id of each floor cell (−1 for walls and doorways). Entering a room id first seen says so. */
-  readonly room: Int16Array;
-  agent = 0;
-  numRooms = 1;
-  constructor(readonly width: number, readonly height: number) {
-    this.cell = new Uint8Array(width * height);
-    this.color = new Uint8Array(width * height);
-    this.room = new Int16Array(width * height).fill(-1);
-  }
-  idx(x: number, y: number): number {
-    return y * this.width + x;
-  }
-  clear(): void {
-    this.cell.fill(CELL.EMPTY);
-    this.color.fill(0);
-    this.room.fill(-1);
-    this.agent = 0;
-    this.numRooms = 1;
-  }
-  /**
-   * Stable hash of what the agent observes of the level (cells and start; not colours, which the
-   * observation does not show) — decides its train/test split, so test levels look new.
-   */
-  hash(): number {
-    const h = hashBytes(this.cell);
-    return hashBytes([this.agent & 0xff, (this.agent >> 8) & 0xff, (this.agent >> 16) & 0xff], h);
-  }
-}
-
-/** Fills `layout` (already cleared) from `rng`. Must give every cell of the border CELL.WALL. */
-export type LayoutGenerator<O> = (layout: Layout, rng: Rng, options: O) => void;
 
 /** Options every grid world takes (schema and defaults: gridOptionSchema in ./common.ts). */
 export interface GridOptions {
@@ -90,7 +57,7 @@ export interface GridInfo extends EnvInfo {
 
 export class GridEnv<O extends GridOptions = GridOptions> implements Env<Float32Array, number> {
   readonly observationSpace: Box;
-  readonly actionSpace = new Discrete(4);
+  readonly actionSpace = new Discrete(4, 0, DIRECTIONS);
   readonly spec: EnvSpec;
   readonly width: number;
   readonly height: number;
@@ -126,11 +93,7 @@ export class GridEnv<O extends GridOptions = GridOptions> implements Env<Float32
   }
 
   reset(args: ResetArgs = {}): ResetResult<Float32Array> {
-    if (args.options !== undefined && Object.keys(args.options).length > 0) {
-      throw new Error(`${this.spec.id}: reset() takes no per-episode options (got ${Object.keys(args.options).join(', ')}); pass options to makeEnv instead`);
-    }
-    if (args.seed !== undefined) this.rng.seed(args.seed);
-    else if (!this.started) this.rng.seed(0);
+    seedReset(this.spec.id, this.rng, args, this.started);
     this.started = true;
     const L = this.level;
     // Rejection sampling keeps the train and test splits disjoint sets of levels.
@@ -161,12 +124,7 @@ export class GridEnv<O extends GridOptions = GridOptions> implements Env<Float32
   }
 
   step(action: number): StepResult<Float32Array> {
-    if (this.done) {
-      throw new Error(`${this.spec.id}: step() called ${this.started ? 'after the episode ended (terminated or truncated)' : 'before reset()'}; call reset() first`);
-    }
-    if (action !== 0 && action !== 1 && action !== 2 && action !== 3) {
-      throw new Error(`${this.spec.id}: action must be 0 (north), 1 (east), 2 (south) or 3 (west), got ${String(action)}`);
-    }
+    checkMove(this.spec.id, action, this.done, this.started);
     const t = ++this.t;
     const P = this.plane, obs = this.obs, cell = this.cell;
     const target = this.agent + this.delta[action];
@@ -218,54 +176,12 @@ export class GridEnv<O extends GridOptions = GridOptions> implements Env<Float32
 
   /**
    * A shortest action sequence from the current state to the goal (null if none), by Dijkstra over
-   * (cell, keys carried): walking into a closed or a locked door (with its key) costs 2 actions — open,
-   * then walk in. Paths that cross one door twice are costed as if it were closed both times, so the
-   * result is always valid and shortest up to that. For tests (every level is solvable) and baselines.
+   * (cell, keys carried) (./solve.ts): walking into a closed or a locked door (with its key) costs 2
+   * actions — open, then walk in. For tests (every level is solvable) and baselines.
    */
   solve(): number[] | null {
     if (this.done) return null;
-    const P = this.plane, K = 1 << COLORS.length;
-    const dist = new Int32Array(P * K).fill(-1);
-    const from = new Int32Array(P * K).fill(-1);
-    const via = new Int8Array(P * K);
-    const buckets: number[][] = [[], [], []];
-    const start = this.agent * K + this.carrying;
-    dist[start] = 0;
-    buckets[0].push(start);
-    for (let d = 0, pending = 1; pending > 0; d++) {
-      const bucket = buckets[d % 3];
-      buckets[d % 3] = [];
-      for (const s of bucket) {
-        pending--;
-        if (dist[s] !== d) continue; // stale entry
-        const pos = Math.floor(s / K), keys = s % K;
-        if (this.cell[pos] === CELL.GOAL) {
-          const acts: number[] = [];
-          for (let t = s; t !== start; t = from[t]) {
-            const a = via[t];
-            const cost = dist[t] - dist[from[t]];
-            for (let c = 0; c < cost; c++) acts.push(a);
-          }
-          return acts.reverse();
-        }
-        for (let a = 0; a < 4; a++) {
-          const q = pos + this.delta[a];
-          const c = this.cell[q];
-          if (c === CELL.WALL) continue;
-          if (c === CELL.LOCKED && !((keys >> this.color[q]) & 1)) continue;
-          const cost = c === CELL.LOCKED || c === CELL.CLOSED ? 2 : 1;
-          const nk = c === CELL.KEY ? keys | (1 << this.color[q]) : keys;
-          const n = q * K + nk;
-          if (dist[n] >= 0 && dist[n] <= d + cost) continue;
-          pending++; // a re-queued state's older, costlier entry is skipped as stale
-          dist[n] = d + cost;
-          from[n] = s;
-          via[n] = a;
-          buckets[(d + cost) % 3].push(n);
-        }
-      }
-    }
-    return null;
+    return shortestActions(this.cell, this.color, this.delta, this.agent, this.carrying, COLORS.length);
   }
 
   /** Agent position as (x, y), for tests and debugging. */
@@ -276,29 +192,12 @@ export class GridEnv<O extends GridOptions = GridOptions> implements Env<Float32
   /** The current grid as text rows: # wall, A agent, k key, L locked, D closed, / open door, G goal, . floor. */
   toText(): string {
     const ch = ['.', '#', 'k', 'L', 'D', '/', 'G'];
-    const rows: string[] = [];
-    for (let y = 0; y < this.height; y++) {
-      let s = '';
-      for (let x = 0; x < this.width; x++) {
-        const i = y * this.width + x;
-        s += i === this.agent ? 'A' : ch[this.cell[i]];
-      }
-      rows.push(s);
-    }
-    return rows.join('\n');
+    return gridText(this.width, this.height, (i) => (i === this.agent ? 'A' : ch[this.cell[i]]));
   }
 
   render(): Frame {
-    const ts = this.options.tileSize;
-    const W = this.width * ts, H = this.height * ts;
-    const rgb = new Uint8Array(W * H * 3);
-    for (let gy = 0; gy < this.height; gy++) {
-      for (let gx = 0; gx < this.width; gx++) {
-        const i = gy * this.width + gx;
-        drawTile(rgb, W, gx * ts, gy * ts, ts, this.cell[i], COLOR_RGB[this.color[i]], i === this.agent);
-      }
-    }
-    return { rgb, height: H, width: W, caption: this.lastMessage };
+    return renderCells(this.width, this.height, this.options.tileSize, this.lastMessage,
+      (rgb, W, x, y, i) => drawTile(rgb, W, x, y, this.options.tileSize, this.cell[i], COLOR_RGB[this.color[i]], i === this.agent));
   }
 
   close(): void {
@@ -306,21 +205,13 @@ export class GridEnv<O extends GridOptions = GridOptions> implements Env<Float32
   }
 }
 
-const COLOR_RGB: ReadonlyArray<readonly [number, number, number]> = [
-  [255, 0, 0], [0, 255, 0], [0, 0, 255], [112, 39, 195], [255, 255, 0], [100, 100, 100],
+const COLOR_RGB: readonly RGB[] = [
+  // 'grey' keys and doors are lighter than the walls ([100, 100, 100]), so a grey locked door shows.
+  [255, 0, 0], [0, 255, 0], [0, 0, 255], [112, 39, 195], [255, 255, 0], [170, 170, 170],
 ];
 
-function fillRect(rgb: Uint8Array, W: number, x0: number, y0: number, w: number, h: number, c: readonly [number, number, number]): void {
-  for (let y = y0; y < y0 + h; y++) {
-    for (let x = x0; x < x0 + w; x++) {
-      const o = (y * W + x) * 3;
-      rgb[o] = c[0]; rgb[o + 1] = c[1]; rgb[o + 2] = c[2];
-    }
-  }
-}
-
 /** MiniGrid-like palette: grey walls, coloured keys (small square) and doors (full / framed / hollow), green goal, white agent. */
-function drawTile(rgb: Uint8Array, W: number, x: number, y: number, ts: number, cell: number, color: readonly [number, number, number], agent: boolean): void {
+function drawTile(rgb: Uint8Array, W: number, x: number, y: number, ts: number, cell: number, color: RGB, agent: boolean): void {
   const q = Math.max(1, Math.floor(ts / 4));
   fillRect(rgb, W, x, y, ts, ts, [0, 0, 0]);
   switch (cell) {

@@ -1,14 +1,20 @@
-/** The sparse-reward grid worlds: KeyDoor-v0, MultiRoom-v0, Maze-v0. */
+/** The sparse-reward grid worlds: KeyDoor-v0, MultiRoom-v0, Maze-v0, Dungeon-v0. */
 import { registerEnv } from '../registry.ts';
 import { makeKeyDoor, validateKeyDoorOptions, KEYDOOR_OPTIONS } from './keydoor.ts';
 import { makeMultiRoom, validateMultiRoomOptions, MULTIROOM_OPTIONS } from './multiroom.ts';
 import { makeMaze, validateMazeOptions, MAZE_OPTIONS } from './maze.ts';
+import { makeDungeon, validateDungeonOptions, DUNGEON_OPTION_SCHEMA } from './dungeon.ts';
 
 export { GridEnv, GRID_CHANNELS, CELL, Layout, type GridOptions, type GridInfo, type LayoutGenerator } from './grid.ts';
 export { GAME_MESSAGES, GAME_ENV_MESSAGES, COLORS, DIRECTIONS, fillTemplate, type GameMessageKind, type Color } from './messages.ts';
 export { makeKeyDoor, validateKeyDoorOptions, KEYDOOR_OPTIONS, type KeyDoorOptions } from './keydoor.ts';
 export { makeMultiRoom, validateMultiRoomOptions, MULTIROOM_OPTIONS, type MultiRoomOptions } from './multiroom.ts';
 export { makeMaze, validateMazeOptions, MAZE_OPTIONS, type MazeOptions } from './maze.ts';
+export {
+  DungeonEnv, makeDungeon, validateDungeonOptions, DUNGEON_OPTIONS, DUNGEON_CHANNELS, DUNGEON_PALETTE, DUNGEON_ID,
+  type DungeonOptions, type DungeonInfo,
+} from './dungeon.ts';
+export { DMSG as DUNGEON_MESSAGES, ORDINARY_ROOMS as DUNGEON_ORDINARY_ROOMS } from './dungeon-text.ts';
 
 export function registerGameEnvs(): void {
   registerEnv('KeyDoor-v0', {
@@ -31,5 +37,12 @@ export function registerGameEnvs(): void {
     make: makeMaze,
     validateOptions: (o) => ({ ...validateMazeOptions(o) }),
     optionSchema: MAZE_OPTIONS,
+  }, { overwrite: true });
+  registerEnv('Dungeon-v0', {
+    family: 'games',
+    description: 'Rooms with a NetHack-like message line: find the key, unlock the vault, claim the treasure (random play ≤ 0.5%).',
+    make: makeDungeon,
+    validateOptions: (o) => ({ ...validateDungeonOptions(o) }),
+    optionSchema: DUNGEON_OPTION_SCHEMA,
   }, { overwrite: true });
 }

@@ -5,7 +5,7 @@
  * rarely (< 7%) within the default budget of 16·size steps.
  */
 import { validateOptions, type OptionSchema } from '../options.ts';
-import type { Rng } from '../rng.ts';
+import type { Rng } from '../../core/rng.ts';
 import { CELL, GridEnv, type GridOptions, type Layout } from './grid.ts';
 import { borderWalls, gridOptionSchema, markRoom, randomEmpty } from './common.ts';
 import { COLORS } from './messages.ts';

@@ -5,7 +5,7 @@
  * somewhere reachable before it (key → locked door → goal). `loops` knocks extra holes in walls.
  */
 import { validateOptions, type OptionSchema } from '../options.ts';
-import type { Rng } from '../rng.ts';
+import type { Rng } from '../../core/rng.ts';
 import { CELL, GridEnv, type GridOptions, type Layout } from './grid.ts';
 import { gridOptionSchema } from './common.ts';
 import { COLORS } from './messages.ts';

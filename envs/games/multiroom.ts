@@ -6,7 +6,7 @@
  * before it. Difficulty knobs: numRooms, roomSize, lockedDoors.
  */
 import { validateOptions, type OptionSchema } from '../options.ts';
-import type { Rng } from '../rng.ts';
+import type { Rng } from '../../core/rng.ts';
 import { CELL, GridEnv, type GridOptions, type Layout } from './grid.ts';
 import { gridOptionSchema, markRoom, randomEmpty } from './common.ts';
 import { COLORS } from './messages.ts';

@@ -17,7 +17,7 @@
  * Train/test split: a hash of the prompt (the numbers are sorted, so the prompt is canonical).
  */
 import { validateOptions, type OptionSchema } from '../options.ts';
-import type { Rng } from '../rng.ts';
+import type { Rng } from '../../core/rng.ts';
 import { TextTaskEnv, type TextProblem, type TextTaskDef, type TextTaskOptions } from './task.ts';
 import { textOptionSchema } from './tasks.ts';
 

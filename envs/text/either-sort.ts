@@ -10,7 +10,7 @@
  * set of digits (the sorted string), so permutations of one held-out set are all held out.
  */
 import { validateOptions, type OptionSchema } from '../options.ts';
-import type { Rng } from '../rng.ts';
+import type { Rng } from '../../core/rng.ts';
 import { TextTaskEnv, type TextTaskDef, type TextTaskOptions } from './task.ts';
 import { textOptionSchema } from './tasks.ts';
 

@@ -5,7 +5,7 @@
  * is a hash of the problem's `splitKey` (default: its prompt), so prompts that pose the same problem in
  * another order can share one key and one split.
  */
-import type { Rng } from '../rng.ts';
+import type { Rng } from '../../core/rng.ts';
 import { splitOf } from '../options.ts';
 import type { ResetArgs } from '../types.ts';
 import { defaultTokenizer } from '../tokenizer.ts';

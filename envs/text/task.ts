@@ -17,7 +17,7 @@
  * Group sampling: the same seed gives the same prompt.
  */
 import { Discrete, TokenSequence } from '../spaces.ts';
-import { Rng } from '../rng.ts';
+import { Rng } from '../../core/rng.ts';
 import { defaultTokenizer } from '../tokenizer.ts';
 import { checkTokenStep, startEpisode } from './episode-start.ts';
 import type { DemoSegment, EnvInfo, EnvSpec, ResetArgs, ResetResult, StepResult, TokenEnv } from '../types.ts';

@@ -6,7 +6,7 @@
  * Train/test split: by a hash of the prompt (about 1 in 5 prompts is held out for 'test').
  */
 import { validateOptions, SPLIT_OPTION, type OptionSchema } from '../options.ts';
-import type { Rng } from '../rng.ts';
+import type { Rng } from '../../core/rng.ts';
 import { TextTaskEnv, type TextTaskDef, type TextTaskOptions } from './task.ts';
 
 /** The options every single-turn text task takes: split, maxNewTokens, reward. */

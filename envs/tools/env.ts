@@ -1,7 +1,8 @@
 /**
  * Multi-turn tool use. The policy writes tool calls (syntax in ./syntax.ts); the env runs the tool
- * and appends the result to the context; the episode ends with <answer>…</answer> (terminated),
- * eos (terminated, no answer), the turn limit or the context limit (truncated).
+ * and appends the result to the context, and the policy goes on: it may call again (ToolChain-v0's
+ * second call uses the first call's result) or end with <answer>…</answer> (terminated), eos
+ * (terminated, no answer), the turn limit or the context limit (truncated).
  *
  * Observation: TokenSequence(vocabSize, maxLength): [bos, prompt…, policy tokens and env-inserted
  * results…], a view into a reused buffer (valid until the next step). A step whose token completes a
@@ -11,33 +12,33 @@
  * call), <error>unknown tool</error>, <error>bad args</error> (the tool failed); the full reason is in
  * info.message. A malformed or unknown call never throws.
  *
- * Reward — separate components as in ToolRL (Qian et al., 2025, "ToolRL: Reward is All Tool Learning
- * Needs"), on the last step, info.rewardComponents:
- *   format ∈ [−1, 1]: +1 if the episode ends with a well-formed <answer> and every call was well formed
- *                     with a known tool; else 0; minus 0.5 per malformed or unknown-tool call; floor −1.
- *   tool   ∈ {0, 1}: some well-formed call used the tool the task needs.
- *   args   ∈ {0, 1}: some call to that tool had right arguments (calc: evaluates to the answer;
- *                     lookup: exactly the key asked about).
- *   answer ∈ {0, 1}: the final answer (trimmed) equals the reference.
- * reward = wFormat·format + wTool·tool + wArgs·args + wAnswer·answer (weights are options; the answer
- * dominates by default, as ToolRL's correctness range [−3, 3] dominates its format range [0, 1]).
- * info.success = (answer === 1).
+ * Reward, on the last step: the option `reward` picks one of the formulas of ./reward.ts (ToolRL's
+ * decomposition, answer only, chrF/BLEU of the answer, arguments only, or the weighted components);
+ * info.rewardComponents carries every per-episode metric (ToolMetrics) whatever the option, so the
+ * learner and the evaluation can report per-component accuracy. info.success = (answer === 1).
+ *
+ * reset({ seed, options: { progress } }): `progress` ∈ [0, 1] is the fraction of training done, which
+ * 'toolrl-dynamic' scales its reward by (required for it, ignored otherwise); it is the only
+ * per-episode option.
  */
 import { Discrete, TokenSequence } from '../spaces.ts';
-import { Rng } from '../rng.ts';
+import { Rng } from '../../core/rng.ts';
 import { defaultTokenizer } from '../tokenizer.ts';
 import { checkTokenStep, startEpisode } from '../text/episode-start.ts';
 import type { DemoSegment, EnvInfo, EnvSpec, ResetArgs, ResetResult, StepResult, TokenEnv } from '../types.ts';
 import { TokenContext } from '../text/context.ts';
 import { ANSWER_CLOSE, CALL_CLOSE, answerText, callText, errorText, parseAnswer, parseCall, resultText } from './syntax.ts';
-import { TOOLS, ToolError, calc } from './tools.ts';
+import { TOOLS, ToolError } from './tools.ts';
+import { scoreEpisode, toolReward, type ToolCall, type ToolReward } from './reward.ts';
+
+export type ToolProblemKind = 'calc' | 'lookup' | 'chain';
 
 export interface ToolProblem {
   prompt: string;
   answer: string;
-  /** The tool the task needs, with the reference arguments. */
-  tool: string;
-  args: string;
+  kind: ToolProblemKind;
+  /** The reference calls, in order (a chain's second call uses the first call's result). */
+  calls: ToolCall[];
 }
 
 export interface ToolEnvOptions {
@@ -47,7 +48,9 @@ export interface ToolEnvOptions {
   maxTurns: number;
   /** Context limit in tokens (prompt + policy tokens + inserted results); reaching it truncates. */
   maxLength: number;
-  /** Weights of the ToolRL reward components (Qian et al., 2025): format, right tool, right args, right answer. */
+  /** Reward formula (./reward.ts). */
+  reward: ToolReward;
+  /** Weights of reward 'weighted': format, right tool, right args, right answer. */
   wFormat: number;
   wTool: number;
   wArgs: number;
@@ -65,14 +68,15 @@ export class ToolEnv<O extends ToolEnvOptions = ToolEnvOptions> implements Token
   readonly spec: EnvSpec;
   private readonly ctx: TokenContext;
   private readonly rng = new Rng(0);
-  private problem: ToolProblem = { prompt: '', answer: '', tool: '', args: '' };
+  private problem: ToolProblem = { prompt: '', answer: '', kind: 'calc', calls: [] };
   /** Context index where the policy's current turn began (after the prompt or the last insertion). */
   private turnStart = 0;
   private promptEnd = 0;
   private turns = 0;
   private malformed = 0;
-  private rightTool = 0;
-  private rightArgs = 0;
+  /** Well-formed calls of this episode (known tool or not), in order. */
+  private predicted: ToolCall[] = [];
+  private progress: number | null = null;
   private done = true;
   private started = false;
 
@@ -84,11 +88,20 @@ export class ToolEnv<O extends ToolEnvOptions = ToolEnvOptions> implements Token
   }
 
   reset(args: ResetArgs = {}): ResetResult<Int32Array> {
-    this.problem = startEpisode(this.spec.id, this.rng, args, !this.started, this.options, (rng, o) => this.def.generate(rng, o));
+    const { progress, ...rest } = args.options ?? {};
+    if (progress !== undefined && (typeof progress !== 'number' || !(progress >= 0 && progress <= 1))) {
+      throw new Error(`${this.spec.id}: reset option 'progress' must be a number in [0, 1] (the fraction of training done), got ${JSON.stringify(progress)}`);
+    }
+    if (progress === undefined && this.options.reward === 'toolrl-dynamic') {
+      throw new Error(`${this.spec.id}: reward 'toolrl-dynamic' scales with training progress; pass it at every reset: reset({ seed, options: { progress } }) with progress ∈ [0, 1]`);
+    }
+    this.progress = progress ?? null;
+    this.problem = startEpisode(this.spec.id, this.rng, { seed: args.seed, options: rest }, !this.started, this.options, (rng, o) => this.def.generate(rng, o));
     this.started = true;
     this.ctx.start(this.problem.prompt);
     this.promptEnd = this.turnStart = this.ctx.length;
-    this.turns = this.malformed = this.rightTool = this.rightArgs = 0;
+    this.turns = this.malformed = 0;
+    this.predicted = [];
     this.done = false;
     return { obs: this.ctx.view(), info: { message: '', success: false, prompt: this.problem.prompt } };
   }
@@ -120,22 +133,22 @@ export class ToolEnv<O extends ToolEnvOptions = ToolEnvOptions> implements Token
       this.malformed++;
       inserted = errorText('syntax');
       message = `Malformed tool call (${parsed.error}).`;
-    } else if (!(parsed.tool in TOOLS)) {
-      this.malformed++;
-      inserted = errorText('unknown tool');
-      message = `Unknown tool '${parsed.tool}'; tools: ${Object.keys(TOOLS).join(', ')}.`;
     } else {
-      const expected = parsed.tool === this.problem.tool;
-      if (expected) this.rightTool = 1;
-      try {
-        const value = TOOLS[parsed.tool](parsed.args);
-        if (expected && this.argsRight(parsed.args, value)) this.rightArgs = 1;
-        inserted = resultText(value);
-        message = `Called ${parsed.tool}(${parsed.args}) → ${value}.`;
-      } catch (err) {
-        if (!(err instanceof ToolError)) throw err;
-        inserted = errorText('bad args');
-        message = `Tool ${parsed.tool} failed: ${err.message}.`;
+      this.predicted.push({ tool: parsed.tool, args: parsed.args });
+      if (!(parsed.tool in TOOLS)) {
+        this.malformed++;
+        inserted = errorText('unknown tool');
+        message = `Unknown tool '${parsed.tool}'; tools: ${Object.keys(TOOLS).join(', ')}.`;
+      } else {
+        try {
+          const value = TOOLS[parsed.tool](parsed.args);
+          inserted = resultText(value);
+          message = `Called ${parsed.tool}(${parsed.args}) → ${value}.`;
+        } catch (err) {
+          if (!(err instanceof ToolError)) throw err;
+          inserted = errorText('bad args');
+          message = `Tool ${parsed.tool} failed: ${err.message}.`;
+        }
       }
     }
     const written = this.ctx.appendText(inserted);
@@ -144,40 +157,32 @@ export class ToolEnv<O extends ToolEnvOptions = ToolEnvOptions> implements Token
     return { obs: this.ctx.view(), reward: 0, terminated: false, truncated: false, info: { message, success: false, inserted } };
   }
 
-  private argsRight(args: string, value: string): boolean {
-    if (this.problem.tool === 'calc') return value === this.problem.answer;
-    return args.trim() === this.problem.args;
-  }
-
   private finish(answer: string | null, terminated: boolean, why: string, inserted?: string): StepResult<Int32Array> {
     this.done = true;
-    const correct = answer !== null && answer === this.problem.answer ? 1 : 0;
-    const format = Math.max(-1, (answer !== null && this.malformed === 0 ? 1 : 0) - 0.5 * this.malformed);
-    const rewardComponents = { format, tool: this.rightTool, args: this.rightArgs, answer: correct };
-    const o = this.options;
-    const reward = o.wFormat * format + o.wTool * this.rightTool + o.wArgs * this.rightArgs + o.wAnswer * correct;
+    const p = this.problem;
+    const metrics = scoreEpisode(p.calls, this.predicted, this.turns, this.malformed, answer, p.answer);
+    const reward = toolReward(this.options.reward, metrics, this.options, this.progress);
     const message = answer !== null
-      ? correct ? `Answered ${JSON.stringify(answer)}: correct.` : `Answered ${JSON.stringify(answer)}, expected ${JSON.stringify(this.problem.answer)}: wrong.`
+      ? metrics.answer ? `Answered ${JSON.stringify(answer)}: correct.` : `Answered ${JSON.stringify(answer)}, expected ${JSON.stringify(p.answer)}: wrong.`
       : why;
-    const info: EnvInfo = { message, success: correct === 1, completion: this.ctx.decode(this.promptEnd), answer: this.problem.answer, rewardComponents };
+    const info: EnvInfo = { message, success: metrics.answer === 1, completion: this.ctx.decode(this.promptEnd), answer: p.answer, rewardComponents: { ...metrics } };
     if (inserted !== undefined) info.inserted = inserted;
     return { obs: this.ctx.view(), reward, terminated, truncated: !terminated, info };
   }
 
-  /** A correct solution: call the right tool, read the result, answer. */
+  /** A correct solution: each reference call and its result, then the answer. */
   demonstrate(): DemoSegment[] {
     if (!this.started) throw new Error(`${this.spec.id}: demonstrate() needs reset() first`);
-    const p = this.problem;
-    const value = p.tool === 'calc' ? calc(p.args) : TOOLS[p.tool](p.args);
-    return [
-      { role: 'policy', text: callText(p.tool, p.args) },
-      { role: 'env', text: resultText(value) },
-      { role: 'policy', text: answerText(p.answer) },
-    ];
+    const out: DemoSegment[] = [];
+    for (const c of this.problem.calls) {
+      out.push({ role: 'policy', text: callText(c.tool, c.args) }, { role: 'env', text: resultText(TOOLS[c.tool](c.args)) });
+    }
+    out.push({ role: 'policy', text: answerText(this.problem.answer) });
+    return out;
   }
 
   currentProblem(): ToolProblem {
-    return { ...this.problem };
+    return { ...this.problem, calls: this.problem.calls.map((c) => ({ ...c })) };
   }
 
   close(): void {

@@ -3,7 +3,7 @@
  * procedurally generated (fictional) knowledge base. A tool either returns a result string or throws
  * ToolError (the env turns that into an <error> observation — never an exception out of step()).
  */
-import { Rng } from '../rng.ts';
+import { Rng } from '../../core/rng.ts';
 
 export class ToolError extends Error {}
 

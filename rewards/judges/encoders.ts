@@ -6,13 +6,19 @@
  *  - TfjsModelEncoder: any TensorFlow.js graph or layers model loaded from disk (model.json + weight
  *    files) with a file IO handler, so it works on the wasm backend without network or tfjs-node.
  *    The frame is resized (bilinear) to the model's input size and scaled; a 4-D output is
- *    global-average pooled to a vector.
+ *    global-average pooled to a vector. A model trained by the project's contrastive trainer
+ *    (rewards/encoders/) records the frame size it was trained on; frames of another size are refused.
+ *  - TfjsTextEncoder: the paired caption encoder of such a model (text-model.json beside it), for goals
+ *    given in words.
+ * `fileSaveHandler` writes a model the same way (model.json + one weights file), since tfjs saves to disk
+ * only through tfjs-node, which cannot be installed here.
  */
-import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { BuiltinEncoderConfig, TfjsEncoderConfig } from '../config.ts';
 import type { Frame } from '../types.ts';
+import { CaptionTokenizer, words, type TokenizerJSON } from '../encoders/tokenizer.ts';
 
 export interface ImageEncoder {
   /** Identifies the encoder in the judge id (so the label cache never mixes encoders). */
@@ -99,10 +105,53 @@ export function fileIOHandler(modelJsonPath: string): tf.io.IOHandler {
   };
 }
 
+/**
+ * A tf.io.IOHandler writing model.json and one weights file beside it (default `<name>.weights.bin`), the
+ * layout fileIOHandler and tfjs's own loaders read. `userDefinedMetadata` is kept.
+ */
+export function fileSaveHandler(modelJsonPath: string, weightsFile = `${basename(modelJsonPath).replace(/\.json$/, '')}.weights.bin`): tf.io.IOHandler {
+  return {
+    save: async (a: tf.io.ModelArtifacts) => {
+      if (a.modelTopology instanceof ArrayBuffer) throw new Error('fileSaveHandler: binary model topologies are not supported');
+      const parts = a.weightData === undefined ? [] : Array.isArray(a.weightData) ? a.weightData : [a.weightData];
+      const weights = Buffer.concat(parts.map((b) => Buffer.from(b)));
+      await mkdir(dirname(modelJsonPath), { recursive: true });
+      await writeFile(join(dirname(modelJsonPath), weightsFile), weights);
+      const json = {
+        modelTopology: a.modelTopology, format: a.format, generatedBy: a.generatedBy, convertedBy: a.convertedBy ?? null,
+        weightsManifest: [{ paths: [weightsFile], weights: a.weightSpecs ?? [] }],
+        ...(a.userDefinedMetadata ? { userDefinedMetadata: a.userDefinedMetadata } : {}),
+      };
+      await writeFile(modelJsonPath, JSON.stringify(json));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.byteLength } };
+    },
+  };
+}
+
+/** What the contrastive trainer (rewards/encoders/) records in a frame encoder's model.json (userDefinedMetadata.thrive). */
+export interface TrainedEncoderMetadata {
+  role: 'frame-encoder';
+  /** The frame size it was trained on (frames of another size are refused). */
+  frame: { height: number; width: number };
+  scale: TfjsEncoderConfig['scale'];
+  dim: number;
+  /** The paired text encoder's model.json, relative to this one. */
+  text: string;
+  env: string;
+  envOptions: Record<string, unknown>;
+}
+
+function trainedMetadata(raw: ModelJson): TrainedEncoderMetadata | null {
+  const m = (raw.userDefinedMetadata as { thrive?: TrainedEncoderMetadata } | undefined)?.thrive;
+  return m?.role === 'frame-encoder' ? m : null;
+}
+
 export class TfjsModelEncoder implements ImageEncoder {
   readonly name: string;
   private constructor(readonly config: TfjsEncoderConfig, private readonly model: tf.GraphModel | tf.LayersModel,
-    readonly inputHeight: number, readonly inputWidth: number, private readonly batchable: boolean) {
+    readonly inputHeight: number, readonly inputWidth: number, private readonly batchable: boolean,
+    /** Set when the model comes from the project's contrastive trainer. */
+    readonly trained: TrainedEncoderMetadata | null = null) {
     this.name = `tfjs-${config.path.split('/').slice(-1)[0]}-${config.output ?? 'out0'}-${inputHeight}x${inputWidth}-${config.scale}`;
   }
 
@@ -120,11 +169,17 @@ export class TfjsModelEncoder implements ImageEncoder {
       throw new Error(`rewards.judge.encoder: the model at '${config.path}' has no fixed input size (${JSON.stringify(shape)}); set inputHeight and inputWidth`);
     }
     const batchable = !(typeof shape[0] === 'number' && shape[0] > 0);
-    return new TfjsModelEncoder(config, model, h, w, batchable);
+    return new TfjsModelEncoder(config, model, h, w, batchable, trainedMetadata(raw));
   }
 
   async encode(frames: Frame[]): Promise<Float32Array[]> {
     frames.forEach((f) => checkFrame(f, 'TfjsModelEncoder'));
+    const t = this.trained?.frame;
+    const bad = t && frames.find((f) => f.height !== t.height || f.width !== t.width);
+    if (bad) {
+      throw new Error(`TfjsModelEncoder: '${this.config.path}' was trained on ${t.height}×${t.width} frames of ${this.trained!.env} ` +
+        `${JSON.stringify(this.trained!.envOptions)}; got a ${bad.height}×${bad.width} frame (render with the same options, or train for these)`);
+    }
     const groups = this.batchable ? [frames] : frames.map((f) => [f]);
     const out: Float32Array[] = [];
     for (const group of groups) {
@@ -164,6 +219,42 @@ export class TfjsModelEncoder implements ImageEncoder {
       for (const t of list) t.dispose();
     }
     return out;
+  }
+
+  dispose(): void { this.model.dispose(); }
+}
+
+/**
+ * The caption encoder paired with a contrastively trained frame encoder: a tfjs layers model over the
+ * bag-of-n-grams features of its tokenizer (stored in the model's userDefinedMetadata.thrive.tokenizer).
+ */
+export class TfjsTextEncoder {
+  private constructor(readonly path: string, private readonly model: tf.LayersModel, readonly tokenizer: CaptionTokenizer) {}
+
+  static async load(path: string): Promise<TfjsTextEncoder> {
+    const raw = JSON.parse(await readFile(path, 'utf8').catch((e) => {
+      throw new Error(`text encoder: cannot read '${path}': ${(e as Error).message}`);
+    })) as ModelJson;
+    const meta = (raw.userDefinedMetadata as { thrive?: { role?: string; tokenizer?: TokenizerJSON } } | undefined)?.thrive;
+    if (meta?.role !== 'text-encoder' || !meta.tokenizer) {
+      throw new Error(`text encoder: '${path}' is not a text encoder saved by the contrastive trainer (no userDefinedMetadata.thrive.tokenizer)`);
+    }
+    const tokenizer = CaptionTokenizer.fromJSON(meta.tokenizer, path);
+    return new TfjsTextEncoder(path, await tf.loadLayersModel(fileIOHandler(path)), tokenizer);
+  }
+
+  /** One embedding per text. A text with no word the tokenizer knows is an error (it would embed as nothing). */
+  encode(texts: string[]): Float32Array[] {
+    for (const t of texts) {
+      if (this.tokenizer.unknownWords(t).length === words(t).length) {
+        throw new Error(`text encoder '${this.path}': no word of ${JSON.stringify(t)} is in its vocabulary (${this.tokenizer.vocab.filter((v) => !v.includes(' ')).join(', ')})`);
+      }
+    }
+    const V = this.tokenizer.size;
+    const out = tf.tidy(() => this.model.predict(tf.tensor2d(this.tokenizer.features(texts), [texts.length, V])) as tf.Tensor2D);
+    const data = out.dataSync() as Float32Array, d = out.shape[1];
+    out.dispose();
+    return texts.map((_, i) => Float32Array.from(data.subarray(i * d, (i + 1) * d)));
   }
 
   dispose(): void { this.model.dispose(); }

@@ -1,12 +1,12 @@
 /**
  * Env families as rewards/ sees them: which rules (rubric) and which prompt (LLM judge) apply to an env id.
- * Env ids are the envs room's (KeyDoor-v0, MultiRoom-v0, Maze-v0, Addition-v0, Reverse-v0, Sort-v0,
+ * Env ids are the envs room's (KeyDoor-v0, MultiRoom-v0, Maze-v0, Dungeon-v0, Addition-v0, Reverse-v0, Sort-v0,
  * ToolCalc-v0, ToolLookup-v0); unknown ids fall back to 'generic', which the rubric never rewards.
  */
 export type EnvFamily = 'games' | 'text' | 'tools' | 'generic';
 
 const FAMILY_BY_PREFIX: Array<[RegExp, EnvFamily]> = [
-  [/^(KeyDoor|MultiRoom|Maze)(-v\d+)?$/, 'games'],
+  [/^(KeyDoor|MultiRoom|Maze|Dungeon)(-v\d+)?$/, 'games'],
   [/^(Addition|Reverse|Sort)(-v\d+)?$/, 'text'],
   [/^Tool[A-Za-z]*(-v\d+)?$/, 'tools'],
 ];
@@ -30,6 +30,7 @@ export const TASK_GOALS: Record<string, string> = {
   'KeyDoor-v0': 'pick up the key, unlock the door and reach the goal square in the next room',
   'MultiRoom-v0': 'walk through a chain of rooms, opening each door, to reach the goal in the last room',
   'Maze-v0': 'find the way through a maze to the goal square',
+  'Dungeon-v0': 'find the key to the locked vault among the rooms of a dungeon, unlock the vault door with it, enter the vault and claim the treasure inside (with two locks, the vault key is itself behind a locked door whose key must be found first)',
   'Addition-v0': 'answer an addition problem with the correct number',
   'Reverse-v0': 'write the given string reversed',
   'Sort-v0': 'write the given characters in sorted order',

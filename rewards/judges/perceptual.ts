@@ -6,11 +6,13 @@
  *
  *     d = g − b,  P = d dᵀ / ‖d‖²,  M_α = αP + (1−α)I,   R(s) = 1 − ½ ‖(s − g) M_α‖²
  *
- * ('goal' is α = 0: R = cosine similarity to the goal.)
+ * ('goal' is α = 0: R = cosine similarity to the goal.) Goals in words (config goalText / baselineText, as
+ * VLM-RM's prompts): g and b are the normalised means of the texts' embeddings by the paired text encoder
+ * of a contrastively trained frame encoder (rewards/encoders/), in the same space as the frames.
  *
- * 'steps' — unsupervised perceptual rewards after Sermanet et al. (2016). The demonstration's embeddings
+ * 'steps' — unsupervised perceptual rewards after Sermanet et al. (2016). Each demonstration's embeddings
  * x_1..x_T are split into K contiguous steps minimising the total within-step variance (exact dynamic
- * programme). Per step k: mean μ_k and variance σ²_k per feature, with σ²_k += 0.1·(global variance) + 1e-6
+ * programme); step k pools the k-th segments of all demonstrations. Per step k: mean μ_k and variance σ²_k per feature, with σ²_k += 0.1·(global variance) + 1e-6
  * so a short step does not give a zero-width Gaussian; the `featuresPerStep` features with the largest
  * |μ_k − μ_rest| / (σ_k + σ_rest) are kept (F_k). The implemented per-step reward (the paper's exact
  * formula was not confirmed; this is the project's choice) is a naive-Bayes Gaussian similarity
@@ -23,9 +25,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
+import { dirname, join } from 'node:path';
 import type { PerceptualJudgeConfig } from '../config.ts';
 import type { AnnotationRequest, Frame, Judge, JudgeResult, PairResult } from '../types.ts';
-import { checkFrame, createEncoder, type ImageEncoder } from './encoders.ts';
+import { checkFrame, createEncoder, TfjsModelEncoder, TfjsTextEncoder, type ImageEncoder } from './encoders.ts';
 
 /** Frames as stored in a demonstrations JSON file: rgb base64-encoded. */
 export interface FrameJSON { height: number; width: number; rgb: string }
@@ -135,11 +138,30 @@ export class PerceptualJudge implements Judge {
   private stepModels: StepModel[] = [];
   private goalHash = 'unset';
 
-  constructor(readonly config: PerceptualJudgeConfig, readonly encoder: ImageEncoder) {}
+  /** True once goals were set from words (setTextGoal): frame goals given later are refused. */
+  goalsInWords = false;
 
-  /** Loads the encoder and, when the config names a demonstrations file, the goals. */
+  constructor(readonly config: PerceptualJudgeConfig, readonly encoder: ImageEncoder, readonly textEncoder: TfjsTextEncoder | null = null) {}
+
+  /**
+   * Loads the encoder and the goals: in words (goalText / baselineText, through the paired text encoder),
+   * else from the demonstrations file when the config names one.
+   */
   static async create(config: PerceptualJudgeConfig): Promise<PerceptualJudge> {
-    const judge = new PerceptualJudge(config, await createEncoder(config.encoder));
+    const encoder = await createEncoder(config.encoder);
+    if (config.goalText.length && config.encoder.kind === 'tfjs') {
+      const e = config.encoder;
+      const textPath = e.textPath ?? join(dirname(e.path), (encoder as TfjsModelEncoder).trained?.text ?? 'text-model.json');
+      let text: TfjsTextEncoder;
+      try { text = await TfjsTextEncoder.load(textPath); } catch (err) {
+        encoder.dispose();
+        throw new Error(`rewards.judge.goalText needs the frame encoder's paired text encoder: ${(err as Error).message} (set rewards.judge.encoder.textPath)`);
+      }
+      const judge = new PerceptualJudge(config, encoder, text);
+      await judge.setTextGoal(config.goalText, config.baselineText);
+      return judge;
+    }
+    const judge = new PerceptualJudge(config, encoder);
     if (config.demonstrations) {
       const demo = await loadDemonstrations(config.demonstrations);
       if (config.mode === 'steps') {
@@ -160,6 +182,7 @@ export class PerceptualJudge implements Judge {
 
   /** Goal (and baseline) demonstration frames for 'goal' / 'goal-baseline' modes. */
   async setGoal(goalFrames: Frame[], baselineFrames: Frame[] = []): Promise<void> {
+    if (this.goalsInWords) throw new Error('PerceptualJudge.setGoal: the goals were given in words (goalText); frame goals would replace them');
     if (!goalFrames.length) throw new Error('PerceptualJudge.setGoal: at least one goal frame is needed');
     if (this.config.mode === 'goal-baseline' && !baselineFrames.length) {
       throw new Error("PerceptualJudge.setGoal: mode 'goal-baseline' needs baseline frames (or use mode 'goal')");
@@ -169,12 +192,38 @@ export class PerceptualJudge implements Judge {
     this.goalHash = hashVectors([this.goal, ...(this.baseline ? [this.baseline] : [])]);
   }
 
+  /**
+   * Goals in words for 'goal' / 'goal-baseline' modes: g (b) = the normalised mean embedding of `goal`
+   * (`baseline`) by the paired text encoder, e.g. ['the agent stands on the goal'] / ['the agent is in the first room'].
+   */
+  async setTextGoal(goal: string[], baseline: string[] = []): Promise<void> {
+    if (!this.textEncoder) throw new Error('PerceptualJudge.setTextGoal: this judge has no text encoder (a tfjs frame encoder trained with one, rewards/encoders/)');
+    if (this.config.mode === 'steps') throw new Error("PerceptualJudge.setTextGoal: mode 'steps' takes demonstrations, not words");
+    if (!goal.length) throw new Error('PerceptualJudge.setTextGoal: at least one goal text is needed');
+    if (this.config.mode === 'goal-baseline' && !baseline.length) throw new Error("PerceptualJudge.setTextGoal: mode 'goal-baseline' needs baseline texts (or use mode 'goal')");
+    this.goal = meanUnit(this.textEncoder.encode(goal));
+    this.baseline = baseline.length ? meanUnit(this.textEncoder.encode(baseline)) : null;
+    this.goalHash = 'text-' + hashVectors([this.goal, ...(this.baseline ? [this.baseline] : [])]);
+    this.goalsInWords = true;
+  }
+
   /** One demonstration (ordered frames) for 'steps' mode. */
   async setDemonstration(frames: Frame[]): Promise<void> {
+    await this.setDemonstrations([frames]);
+  }
+
+  /** Several demonstrations for 'steps' mode: each is segmented into K steps; step k pools the k-th segments. */
+  async setDemonstrations(demos: Frame[][]): Promise<void> {
     const K = this.config.steps;
-    const xs = (await this.encoder.encode(frames)).map(unit);
-    const starts = segmentByVariance(xs, K);
-    const D = xs[0]!.length, T = xs.length;
+    if (!demos.length) throw new Error('PerceptualJudge.setDemonstrations: at least one demonstration is needed');
+    const perDemo = await Promise.all(demos.map(async (frames) => (await this.encoder.encode(frames)).map(unit)));
+    const steps: Float32Array[][] = Array.from({ length: K }, () => []);
+    for (const xs of perDemo) {
+      const starts = segmentByVariance(xs, K);
+      starts.forEach((start, k) => steps[k]!.push(...xs.slice(start, k + 1 < K ? starts[k + 1]! : xs.length)));
+    }
+    const xs = perDemo.flat();
+    const D = xs[0]!.length;
     const stats = (rows: Float32Array[]) => {
       const mu = new Float64Array(D), v = new Float64Array(D);
       for (const r of rows) for (let j = 0; j < D; j++) mu[j]! += r[j]! / rows.length;
@@ -182,9 +231,8 @@ export class PerceptualJudge implements Judge {
       return { mu, v };
     };
     const global = stats(xs);
-    this.stepModels = starts.map((start, k) => {
-      const end = k + 1 < K ? starts[k + 1]! : T;
-      const inside = xs.slice(start, end), rest = [...xs.slice(0, start), ...xs.slice(end)];
+    this.stepModels = steps.map((inside, k) => {
+      const rest = steps.filter((_, j) => j !== k).flat();
       const s = stats(inside);
       const r = rest.length ? stats(rest) : global;
       const sigma = new Float64Array(D);
@@ -255,7 +303,7 @@ export class PerceptualJudge implements Judge {
     return results;
   }
 
-  async close(): Promise<void> { this.encoder.dispose(); }
+  async close(): Promise<void> { this.encoder.dispose(); this.textEncoder?.dispose(); }
 }
 
 function hashVectors(vs: Float32Array[]): string {

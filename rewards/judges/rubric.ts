@@ -9,6 +9,8 @@
  *                "You enter an unexplored corridor." (Maze)
  *   not helpful: "You bump into a wall." · "The door is locked." · "You move {direction}." · '' · anything else
  *   A caption holding several sentences is helpful when any of them is.
+ *   Dungeon-v0 has its own rules (DUNGEON_RULES): a key picked up, a lock opened, the vault entered,
+ *   the treasure claimed; nothing else.
  * Text (the caption is a completion, possibly with its prompt):
  *   Addition: an equation "a + b = c" is helpful iff it is correct; a bare completion is helpful iff it is
  *   a well-formed integer. Reverse/Sort: "x -> y" pairs are checked; a bare completion is helpful iff it
@@ -16,7 +18,8 @@
  * Tools (the caption is a tool transcript): helpful iff it contains a tool call and no error.
  */
 import type { RubricJudgeConfig } from '../config.ts';
-import { fnv1a, hashUniform, sleep } from '../hash.ts';
+import { hashString } from '../../core/rng.ts';
+import { hashUniform, sleep } from '../hash.ts';
 import type { AnnotationRequest, Judge, JudgeResult, PairResult } from '../types.ts';
 import { familyOf } from './families.ts';
 
@@ -37,14 +40,34 @@ export const GAME_RULES: ReadonlyArray<{ pattern: RegExp; helpful: boolean }> = 
   { pattern: /^You move [a-z]+\.$/, helpful: false },
 ];
 
+/**
+ * Dungeon-v0's rules (its message line is NetHack-like and far richer than the other games'): a sentence
+ * is helpful iff it reports progress on the task chain — a key picked up, a lock opened with it, the
+ * vault entered, the treasure claimed. Everything else (rooms, walls, doors, scenery, items, monsters,
+ * noises) is not, including look-alikes: "You pick up a brass ring.", "You hear a key turn in a lock …",
+ * "You enter the dusty library.", "The heavy door is locked.".
+ */
+export const DUNGEON_RULES: ReadonlyArray<{ pattern: RegExp; helpful: boolean }> = [
+  { pattern: /^You (pick up|take|grab) the [a-z]+ key\.$/, helpful: true },
+  { pattern: /^You unlock the [a-z -]+ with the [a-z]+ key\.$/, helpful: true },
+  { pattern: /^You enter the [a-z]+ (treasury|vault|reliquary|strongroom)\.$/, helpful: true },
+  { pattern: /^You (claim|seize|lift) the [a-z ]+!$/, helpful: true },
+];
+
+/** Per-env rule sets replacing GAME_RULES for that env id. */
+const GAME_RULES_BY_ENV: Record<string, ReadonlyArray<{ pattern: RegExp; helpful: boolean }>> = {
+  'Dungeon-v0': DUNGEON_RULES,
+};
+
 /** Splits a caption into sentences ("You open the door. You enter a new room." → two). */
 function sentences(caption: string): string[] {
   return caption.match(/[^.!?]+[.!?]+/g)?.map((s) => s.trim()) ?? (caption.trim() ? [caption.trim()] : []);
 }
 
-export function gameRule(caption: string): number {
+export function gameRule(caption: string, envId?: string): number {
+  const rules = (envId !== undefined && GAME_RULES_BY_ENV[envId]) || GAME_RULES;
   for (const s of sentences(caption)) {
-    if (GAME_RULES.some((r) => r.helpful && r.pattern.test(s))) return 1;
+    if (rules.some((r) => r.helpful && r.pattern.test(s))) return 1;
   }
   return 0;
 }
@@ -90,7 +113,7 @@ function toolRule(caption: string): number {
 /** The noiseless rubric label of one caption. */
 export function rubricLabel(envId: string, caption: string): number {
   switch (familyOf(envId)) {
-    case 'games': return gameRule(caption);
+    case 'games': return gameRule(caption, envId);
     case 'text': return textRule(envId, caption);
     case 'tools': return toolRule(caption);
     default: return 0;
@@ -104,7 +127,7 @@ export function rubricLabel(envId: string, caption: string): number {
  * made with them do not change.
  */
 export function noiseSeed(seed: number): number {
-  return Number.isInteger(seed) && seed >= -(2 ** 31) && seed < 2 ** 31 ? seed : fnv1a(`rubric-seed:${seed}`) | 0;
+  return Number.isInteger(seed) && seed >= -(2 ** 31) && seed < 2 ** 31 ? seed : hashString(`rubric-seed:${seed}`) | 0;
 }
 
 export class RubricJudge implements Judge {

@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ClassificationModelConfig } from '../config.ts';
-import { mulberry32 } from '../../envs/index.ts';
+import { mulberry32 } from '../../core/rng.ts';
 import type { AnnotationLabel, RewardModel, RewardModelMetrics, RewardModelState } from '../types.ts';
 import { Accuracy, isHeldOut } from './heldout.ts';
 import { TextNet, type TextNetWeights } from './textnet.ts';

@@ -4,7 +4,7 @@
  * so unseen captions that share pieces with labelled ones ("You pick up the red key." vs "… blue key.")
  * land nearby.
  */
-import { fnv1a } from '../hash.ts';
+import { hashString } from '../../core/rng.ts';
 
 export function captionFeatures(captions: string[], dim: number, ngrams: number): Float32Array {
   const out = new Float32Array(captions.length * dim);
@@ -13,7 +13,7 @@ export function captionFeatures(captions: string[], dim: number, ngrams: number)
     const base = row * dim;
     for (let n = 1; n <= ngrams; n++) {
       for (let i = 0; i + n <= text.length; i++) {
-        const h = fnv1a(text.slice(i, i + n), 0x811c9dc5 + n);
+        const h = hashString(text.slice(i, i + n), 0x811c9dc5 + n);
         out[base + (h % dim)]! += 1;
       }
     }

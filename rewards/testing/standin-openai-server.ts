@@ -1,35 +1,52 @@
 /**
- * STAND-IN OpenAI-compatible chat-completions server, for tests and demos only. It is not a language
- * model: in 'ok' mode it answers with the RUBRIC judge's verdict in the LLM judge's answer format, so the
- * real HTTP client, retries and parsing can be exercised on loopback without any model. Failure modes
- * reproduce a bad judge: slow answers, 429 / 500 statuses, malformed JSON, nonsense or unparseable
- * answers, a server that hangs, or one that fails its first N requests.
+ * STAND-IN OpenAI-compatible chat-completions server, for tests, demos and experiment arms that need an
+ * LLM judge in the loop. It is NOT a language model: in 'ok' mode it answers with the RUBRIC judge's
+ * verdict (the oracle), optionally flipped with probability `noise` (seeded per caption, as the rubric's
+ * own noise), in the LLM judge's answer format, after a per-request latency drawn uniformly from
+ * [latencyMs, latencyMaxMs] — so the real HTTP client, the asynchronous path (labels arriving late),
+ * retries and parsing are exercised on loopback with the timing of a real model server, not its
+ * judgement. Failure modes reproduce a bad judge: 429 / 500 statuses, malformed JSON, nonsense or
+ * unparseable answers, a huge reply, a server that hangs, one that fails its first N requests or
+ * answers 500 for its first T ms (an outage at start).
  *
- *   npx tsx rewards/testing/standin-openai-server.ts [--port 8089] [--mode ok] [--latency 0]
+ *   npx tsx rewards/testing/standin-openai-server.ts [--port 8089] [--mode ok] [--latency 300-1500]
+ *       [--noise 0.1] [--seed 1] [--fail-first N] [--fail-for-ms T]
  *
- * Binds 127.0.0.1 by default.
+ * Binds 127.0.0.1 by default; `--port 0` picks a free port. When listening it prints `STANDIN_URL=<base url>`
+ * (read by startStandInProcess in standin-process.ts), then a line for people, on stdout.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { rubricLabel } from '../judges/rubric.ts';
+import { mulberry32 } from '../../envs/index.ts';
+import { RubricJudge, rubricLabel } from '../judges/rubric.ts';
 import { TASK_GOALS } from '../judges/families.ts';
 
-export type StandInMode = 'ok' | '429' | '500' | 'malformed-json' | 'nonsense' | 'unparseable' | 'hang' | 'empty-choices';
+export type StandInMode = 'ok' | '429' | '500' | 'malformed-json' | 'nonsense' | 'unparseable' | 'hang' | 'empty-choices' | 'huge';
 
-export const STANDIN_MODES: readonly StandInMode[] = ['ok', '429', '500', 'malformed-json', 'nonsense', 'unparseable', 'hang', 'empty-choices'];
+export const STANDIN_MODES: readonly StandInMode[] = ['ok', '429', '500', 'malformed-json', 'nonsense', 'unparseable', 'hang', 'empty-choices', 'huge'];
 
 export interface StandInOptions {
   host?: string;
   /** 0 (default) picks a free port. */
   port?: number;
   mode?: StandInMode;
-  /** Delay before every answer, ms. */
+  /** Delay before every answer, ms (the lower end when `latencyMaxMs` is set). */
   latencyMs?: number;
+  /** With it, each answer's delay is uniform in [latencyMs, latencyMaxMs] (seeded by `seed`). */
+  latencyMaxMs?: number;
+  /** 'ok' mode: probability of flipping the rubric's verdict, a hash of (env id, caption, seed) as the rubric's noise. */
+  noise?: number;
+  /** Seed of the latency draws and of the noise. Default 0. */
+  seed?: number;
   /** The first N requests answer 500 regardless of mode (then `mode` applies): a flaky server. */
   failFirst?: number;
+  /** Requests arriving in the first T ms after start answer 500 (an outage at start). */
+  failForMs?: number;
   /** Retry-After seconds sent with 429 answers. */
   retryAfterSec?: number;
+  /** 'huge' mode: bytes of the 200 reply, streamed without a Content-Length (default 8 MiB), to check a client's bound on reply size. */
+  hugeBytes?: number;
 }
 
 export interface StandInServer {
@@ -45,7 +62,8 @@ export interface StandInServer {
   /** Most requests being handled at the same moment (checks a client's concurrency limit). */
   readonly maxConcurrent: number;
   setMode(mode: StandInMode): void;
-  setLatency(ms: number): void;
+  /** Fixed latency, or uniform in [ms, maxMs]. */
+  setLatency(ms: number, maxMs?: number): void;
   close(): Promise<void>;
 }
 
@@ -55,8 +73,12 @@ function envFromSystemPrompt(system: string): string {
   return m?.[1] ?? 'unknown';
 }
 
-/** The answer text the stand-in gives in 'ok' mode (rubric verdicts in the judge's format). */
-export function standInAnswer(messages: Array<{ role: string; content: string }>): string {
+/**
+ * The answer text the stand-in gives in 'ok' mode (rubric verdicts in the judge's format). `labelOf`
+ * replaces the rubric's noiseless label (the server passes a noisy rubric when `noise` is set).
+ */
+export function standInAnswer(messages: Array<{ role: string; content: string }>,
+  labelOf: (envId: string, caption: string) => number = rubricLabel): string {
   const system = messages.find((m) => m.role === 'system')?.content ?? '';
   const last = [...messages].reverse().find((m) => m.role === 'user')?.content ?? '';
   const envId = envFromSystemPrompt(system);
@@ -64,10 +86,10 @@ export function standInAnswer(messages: Array<{ role: string; content: string }>
   if (system.includes('Preferred:')) {
     const m = last.match(/^1: (.*)\n2: (.*)$/s);
     if (!m) return 'I cannot tell.\nPreferred: tie';
-    const a = rubricLabel(envId, clean(m[1]!)), b = rubricLabel(envId, clean(m[2]!));
+    const a = labelOf(envId, clean(m[1]!)), b = labelOf(envId, clean(m[2]!));
     return `Stand-in verdict by rubric.\nPreferred: ${a === b ? 'tie' : a > b ? '1' : '2'}`;
   }
-  const helpful = rubricLabel(envId, clean(last)) === 1;
+  const helpful = labelOf(envId, clean(last)) === 1;
   if (system.includes('Score:')) return `Stand-in verdict by rubric.\nScore: ${helpful ? '0.9' : '0.1'}`;
   return `Stand-in verdict by rubric.\nLabel: ${helpful ? 'yes' : 'no'}`;
 }
@@ -75,7 +97,12 @@ export function standInAnswer(messages: Array<{ role: string; content: string }>
 export async function startStandInServer(options: StandInOptions = {}): Promise<StandInServer> {
   let mode: StandInMode = options.mode ?? 'ok';
   let latency = options.latencyMs ?? 0;
+  let latencyMax = options.latencyMaxMs ?? latency;
   let failFirst = options.failFirst ?? 0;
+  const started = Date.now();
+  const draw = mulberry32((options.seed ?? 0) ^ 0x57a1d);
+  const noisy = options.noise ? new RubricJudge({ kind: 'rubric', noise: options.noise, seed: options.seed ?? 0, latencyMs: 0 }) : null;
+  const labelOf = noisy ? (envId: string, caption: string) => noisy.labelOf({ key: '', envId, caption }) : rubricLabel;
   let requests = 0;
   let active = 0;
   let maxConcurrent = 0;
@@ -100,14 +127,28 @@ export async function startStandInServer(options: StandInOptions = {}): Promise<
     let body: { model?: string; messages?: Array<{ role: string; content: string }> };
     try { body = JSON.parse(raw); } catch { return reply(res, 400, JSON.stringify({ error: { message: 'invalid JSON body' } })); }
     bodies.push(body);
-    if (latency > 0) await new Promise((r) => setTimeout(r, latency));
+    const outage = options.failForMs !== undefined && Date.now() - started < options.failForMs;
+    const wait = latencyMax > latency ? latency + draw() * (latencyMax - latency) : latency;
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     if (failFirst > 0) { failFirst--; return reply(res, 500, JSON.stringify({ error: { message: 'stand-in: flaky start' } })); }
+    if (outage) return reply(res, 500, JSON.stringify({ error: { message: 'stand-in: outage at start' } }));
     const completion = (content: string) => JSON.stringify({
       id: `standin-${requests}`, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: body.model ?? 'standin',
       choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
     });
     switch (mode) {
-      case 'ok': return reply(res, 200, completion(standInAnswer(body.messages ?? [])));
+      case 'ok': return reply(res, 200, completion(standInAnswer(body.messages ?? [], labelOf)));
+      case 'huge': { // streamed in 64 KiB chunks without a Content-Length, as a runaway generation would be
+        if (res.destroyed) return;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const chunk = 'x'.repeat(64 * 1024);
+        for (let left = options.hugeBytes ?? 8 * 2 ** 20; left > 0 && !res.destroyed; left -= chunk.length) {
+          if (res.write(left >= chunk.length ? chunk : chunk.slice(0, left))) continue;
+          await new Promise<void>((r) => { const done = () => { res.off('drain', done); res.off('close', done); r(); }; res.on('drain', done); res.on('close', done); });
+        }
+        if (!res.destroyed) res.end();
+        return;
+      }
       case '429': return reply(res, 429, JSON.stringify({ error: { message: 'rate limited' } }), { 'retry-after': String(options.retryAfterSec ?? 0) });
       case '500': return reply(res, 500, JSON.stringify({ error: { message: 'internal error' } }));
       case 'malformed-json': return reply(res, 200, '{"choices": [{"message": {"content": "Label: y');
@@ -137,7 +178,7 @@ export async function startStandInServer(options: StandInOptions = {}): Promise<
     get maxConcurrent() { return maxConcurrent; },
     authorizations, bodies,
     setMode(m) { mode = m; },
-    setLatency(ms) { latency = ms; },
+    setLatency(ms, maxMs = ms) { latency = ms; latencyMax = maxMs; },
     close: () => new Promise<void>((resolve) => {
       for (const r of hanging) r.destroy();
       server.closeAllConnections();
@@ -151,8 +192,27 @@ const runAsScript = (() => {
 })();
 if (runAsScript) {
   const arg = (name: string) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : undefined; };
+  const fail = (m: string) => { console.error(m); process.exit(2); };
+  const number = (name: string, def: number) => {
+    const v = arg(name);
+    if (v === undefined) return def;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) fail(`--${name} '${v}' must be a number >= 0`);
+    return n;
+  };
   const mode = (arg('mode') ?? 'ok') as StandInMode;
-  if (!STANDIN_MODES.includes(mode)) { console.error(`--mode '${mode}' is not valid. Valid: ${STANDIN_MODES.join(', ')}`); process.exit(2); }
-  const s = await startStandInServer({ port: Number(arg('port') ?? 8089), mode, latencyMs: Number(arg('latency') ?? 0) });
-  console.log(`STAND-IN OpenAI-compatible judge server (rubric answers, not a language model) at ${s.url} mode=${mode}`);
+  if (!STANDIN_MODES.includes(mode)) fail(`--mode '${mode}' is not valid. Valid: ${STANDIN_MODES.join(', ')}`);
+  const lat = (arg('latency') ?? '0').split('-').map(Number);
+  if (lat.length > 2 || lat.some((x) => !Number.isFinite(x) || x < 0) || (lat[1] ?? lat[0]!) < lat[0]!) fail(`--latency '${arg('latency')}' must be MS or MIN-MAX (e.g. 300-1500)`);
+  const noise = number('noise', 0);
+  if (noise > 1) fail(`--noise ${noise} must be in [0, 1]`);
+  const s = await startStandInServer({
+    port: number('port', 8089), mode, latencyMs: lat[0], latencyMaxMs: lat[1] ?? lat[0], noise, seed: number('seed', 0),
+    failFirst: number('fail-first', 0), failForMs: arg('fail-for-ms') === undefined ? undefined : number('fail-for-ms', 0),
+  });
+  console.log(`STANDIN_URL=${s.url}`);
+  console.log(`STAND-IN OpenAI-compatible judge server (rubric answers${noise ? `, ${noise} flipped` : ''}; not a language model) at ${s.url} mode=${mode} latency=${lat.join('-')} ms`);
+  const stop = () => { void s.close().then(() => process.exit(0)); };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }

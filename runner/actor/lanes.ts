@@ -5,7 +5,8 @@
  *
  * Lockstep: task k belongs to update slot j = ⌊(k − k0)/U⌋ and is pinned to weight version
  * v0 + max(0, j − 1); results are sent in task order. Free: newest weights, results sent as they come, and a
- * lane waits for its send (backpressure) before it samples its next task.
+ * lane waits for its send (backpressure) before it samples its next task — and, when the sink has flow
+ * control (`acquire`, Redis), for a credit before it starts one.
  * A task whose worker threw or died is replaced by an empty batch (so lockstep slots stay complete),
  * counted, and reported through `onFault`.
  */
@@ -13,7 +14,7 @@ import type { ExperimentConfig } from '../config.ts';
 import type { TrajectoryMessage, TrajectorySink } from '../transport/types.ts';
 import type { SharedWeights } from '../transport/shared-weights.ts';
 import { encodeBatch, unframe } from '../trajectory.ts';
-import { deriveSeed } from '../rng.ts';
+import { deriveSeed } from '../../core/rng.ts';
 import type { ActorPool } from './pool.ts';
 import type { ActorInit, ActorTask } from './worker.ts';
 
@@ -44,6 +45,8 @@ export interface LaneOptions {
   maxTasks: number;
   isStopping(): boolean;
   onFault(message: string, extra: Record<string, unknown>): void;
+  /** The fraction of the training budget done at weight version v (ActorTask.progress); default 0. */
+  progress?(version: number): number;
 }
 
 export function startActorLanes(o: LaneOptions): { done: Promise<void>; abort(): void } {
@@ -75,6 +78,10 @@ export function startActorLanes(o: LaneOptions): { done: Promise<void>; abort():
 
   const lane = async (laneId: number) => {
     while (!o.isStopping()) {
+      // Free, with a sink that has flow control (Redis): a credit for the weights the task will sample with
+      // (at least the version held now), so the task's rollouts are trained within actors.maxStaleness.
+      const credit = !o.lockstep && sink.acquire ? await sink.acquire(() => o.weights.latestVersion(), o.isStopping) : undefined;
+      if (credit === null || o.isStopping()) return;
       const k = counters.tasks;
       if (k >= o.maxTasks) return;
       counters.tasks++;
@@ -92,22 +99,27 @@ export function startActorLanes(o: LaneOptions): { done: Promise<void>; abort():
         sampleSeed: deriveSeed(config.seed, `sample:${o.groupOffset}`, k),
         wantFrames: config.logging.frames && config.logging.episodeEvery > 0 && (k - k0) % (o.U * config.logging.episodeEvery) === 0,
         weightTimeoutMs: 5 * 60_000,
+        progress: o.progress?.(pin ?? o.weights.latestVersion()) ?? 0,
       };
       let payload: Uint8Array;
       let steps = 0;
       let sampled = pin ?? -1;
+      // The task's deadline: aborting a running piscina task terminates its worker thread (a hung env step
+      // included), and piscina starts a replacement.
+      const deadline = AbortSignal.timeout(config.actors.taskTimeoutSeconds * 1000);
       try {
-        ({ steps, payload, policyVersion: sampled } = unframe(await o.pool.run(task, aborter.signal)));
+        ({ steps, payload, policyVersion: sampled } = unframe(await o.pool.run(task, AbortSignal.any([aborter.signal, deadline]))));
       } catch (err) {
         if (o.isStopping()) return;
         counters.workerFaults++;
         const lost = groups.length * config.env.groupSize;
         counters.discardedEpisodes += lost;
-        const message = err instanceof Error ? err.message : String(err);
-        o.onFault(`actor worker failed on task ${k} (replaced; its ${lost} episodes discarded): ${message}`, { faultKind: 'worker', task: k });
+        const timedOut = deadline.aborted;
+        const message = timedOut ? `task exceeded actors.taskTimeoutSeconds (${config.actors.taskTimeoutSeconds} s)` : err instanceof Error ? err.message : String(err);
+        o.onFault(`actor worker failed on task ${k} (replaced; its ${lost} episodes discarded): ${message}`, { faultKind: timedOut ? 'timeout' : 'worker', task: k });
         payload = encodeBatch({ actorId, taskIndex: k, policyVersion: pin ?? -1, records: [], faults: [], steps: 0, busyMs: 0, policyMs: 0 });
       }
-      const sent = deliver(k, { id: `${o.actorPrefix}:${k}`, actorId, policyVersion: sampled, steps, payload });
+      const sent = deliver(k, { id: `${o.actorPrefix}:${k}`, actorId, policyVersion: sampled, steps, payload, credit });
       // Free: the lane samples its next task only once this one is queued, so the transport's backpressure
       // bounds how far ahead (how stale) sampling runs, and a lane picks up newer weights for its next task.
       // (Lockstep lanes are bounded by their pinned versions instead and must not wait on each other's order.)

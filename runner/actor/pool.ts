@@ -1,15 +1,16 @@
 /**
- * The actor pool: piscina worker threads running `runActorTask` (worker.ts). A worker that throws or
- * dies makes its task reject: the pool counts the fault and piscina starts a replacement thread, so the
- * run goes on; the task's episodes are discarded (counted by the caller).
+ * The actor pool: piscina worker threads running `runActorTask` (worker.ts). A worker that throws, dies,
+ * runs out of its heap limit or is stopped at its task's deadline makes its task reject: piscina starts a
+ * replacement thread, so the run goes on; the task's episodes are discarded (counted by the caller).
  */
 import { Piscina } from 'piscina';
 import type { ActorTask } from './worker.ts';
 
 export class ActorPool {
   private readonly pool: Piscina;
-  constructor(readonly workers: number) {
+  constructor(readonly workers: number, memoryMB?: number) {
     this.pool = new Piscina({
+      ...(memoryMB ? { resourceLimits: { maxOldGenerationSizeMb: memoryMB } } : {}),
       filename: new URL('./entry.mjs', import.meta.url).href,
       minThreads: workers,
       maxThreads: workers,

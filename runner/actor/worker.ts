@@ -11,28 +11,33 @@
  * Output: one TrajectoryBatch, msgpackr-encoded, returned as a transferable buffer.
  */
 import { Piscina } from 'piscina';
-import { loadAgents, loadEnvs, loadRewards, type AgentsRoom, type EnvLike, type EnvsRoom, type RunnerPolicy } from '../rooms.ts';
+import { GamePolicy, initBackend, TokenPolicy, type AnyPolicy, type PolicyConfig } from '../../agents/index.ts';
+import { makeEnv, type Env } from '../../envs/index.ts';
+import { frameKey } from '../../rewards/index.ts';
+import type { EnvFamily } from '../../core/types.ts';
+import { SeededRng } from '../../core/rng.ts';
 import { frame, type FaultRecord, type TrajectoryBatch, type TrajectoryRecord } from '../trajectory.ts';
 import { SharedWeights, type SharedWeightsHandle } from '../transport/shared-weights.ts';
-import { SeededRng } from '../rng.ts';
 import { buildPolicy, loadPolicyBytes } from './policy.ts';
 import { rolloutTokens } from './tokens.ts';
-import { checkActorSampling, type ActorSampling } from './sampling.ts';
 
 export interface ActorInit {
   /** Identifies the init (actors rebuild their state when it changes). */
   key: string;
   envId: string;
   envOptions: Record<string, unknown>;
-  family: 'games' | 'text' | 'tools';
+  /** From the env's spec: games step GamePolicy.act, text and tools a TokenPolicy's sampler. */
+  family: EnvFamily;
   groupSize: number;
   groupsPerTask: number;
-  policy: Record<string, unknown>;
+  policy: PolicyConfig & { checkpoint?: string };
   /**
-   * Sampling options of every policy kind: only `temperature`, from learner.temperature (actorSampling in
-   * ./sampling.ts); anything else is rejected by the actor (checkActorSampling).
+   * The sampling temperature T (learner.temperature, TRL's `temperature`): actors sample from
+   * softmax(logits / T) and record the log-prob under it, which the learner scores with the same T. There
+   * is no top-k / top-p: the learner scores the full-vocabulary softmax and could not reproduce a truncated
+   * distribution, so the importance ratio would be biased (docs/runner.md).
    */
-  sampling: ActorSampling;
+  temperature: number;
   greedy: boolean;
   weights: SharedWeightsHandle;
   /** The TF.js backend to initialise in this thread (agents' initBackend), e.g. 'wasm'. */
@@ -56,14 +61,17 @@ export interface ActorTask {
   wantFrames: boolean;
   /** Max wait for the pinned/first weights, ms. */
   weightTimeoutMs: number;
+  /**
+   * The fraction of the training budget done when this task's weights were published, in [0, 1]. Tool envs
+   * take it as the reset option `progress` (ToolRL's dynamic reward scaling, envs/tools/reward.ts).
+   */
+  progress: number;
 }
 
 interface ActorState {
   key: string;
-  envs: EnvsRoom;
-  agents: AgentsRoom;
-  instances: EnvLike[];
-  policy: RunnerPolicy;
+  instances: Env[];
+  policy: AnyPolicy;
   weights: SharedWeights;
   version: number;
   frameKey: ((envId: string, frame: { rgb: Uint8Array; height: number; width: number }) => string) | null;
@@ -77,22 +85,15 @@ async function init(i: ActorInit): Promise<ActorState> {
     for (const e of state.instances) e.close();
     state.policy.dispose();
   }
-  const [envs, agents] = await Promise.all([loadEnvs(), loadAgents()]);
   // Every thread initialises its own TF.js backend (the game policy's act() is plain TypeScript, but
   // building the policy creates tf.Variables).
-  if (agents.initBackend) await agents.initBackend(i.backend);
+  await initBackend(i.backend);
   const N = i.groupSize * i.groupsPerTask;
-  const instances: EnvLike[] = [];
-  for (let n = 0; n < N; n++) instances.push(await envs.makeEnv(i.envId, i.envOptions));
-  const policy = buildPolicy(agents, i.policy);
-  let frameKey: ActorState['frameKey'] = null;
-  if (i.frameKeys) {
-    const rewards = await loadRewards();
-    if (!rewards.frameKey) throw new Error('rewards/index.ts does not export frameKey (needed by the perceptual judge)');
-    if (!instances[0]?.render) throw new Error(`env '${i.envId}' has no render(): the perceptual judge needs frames`);
-    frameKey = rewards.frameKey;
-  }
-  state = { key: i.key, envs, agents, instances, policy, weights: SharedWeights.attach(i.weights), version: -1, frameKey };
+  const instances: Env[] = [];
+  for (let n = 0; n < N; n++) instances.push(await makeEnv(i.envId, i.envOptions));
+  const policy = buildPolicy(i.policy);
+  if (i.frameKeys && !instances[0]?.render) throw new Error(`env '${i.envId}' has no render(): the perceptual judge needs frames`);
+  state = { key: i.key, instances, policy, weights: SharedWeights.attach(i.weights), version: -1, frameKey: i.frameKeys ? frameKey : null };
   return state;
 }
 
@@ -104,13 +105,13 @@ function syncWeights(s: ActorState, task: ActorTask): void {
     if (s.version === task.pinVersion) return;
     const bytes = s.weights.read(task.pinVersion);
     if (!bytes) throw new Error(`actor ${task.actorId}: weight version ${task.pinVersion} is no longer held (latest ${s.weights.latestVersion()}); lockstep pipeline broken`);
-    loadPolicyBytes(s.agents, s.policy, bytes);
+    loadPolicyBytes(s.policy, bytes);
     s.version = task.pinVersion;
     return;
   }
   const latest = s.weights.readLatest(s.version);
   if (latest) {
-    loadPolicyBytes(s.agents, s.policy, latest.bytes);
+    loadPolicyBytes(s.policy, latest.bytes);
     s.version = latest.version;
   }
 }
@@ -130,8 +131,13 @@ export default async function runActorTask(task: ActorTask): Promise<Uint8Array>
     busyMs: 0,
     policyMs: 0,
   };
-  if (task.init.family === 'games') rolloutGames(s, task, rng, out);
-  else rolloutTokens(s.instances, s.policy, task, rng, out);
+  if (task.init.family === 'games') {
+    if (!(s.policy instanceof GamePolicy)) throw new Error(`env '${task.init.envId}' is a game: it needs a game policy (policy.kind 'game'), got '${s.policy.kind}'`);
+    rolloutGames(s, s.policy, task, rng, out);
+  } else {
+    if (!(s.policy instanceof TokenPolicy)) throw new Error(`env '${task.init.envId}' is a ${task.init.family} env: it needs a token policy (policy.kind 'token'), got '${s.policy.kind}'`);
+    rolloutTokens(s.instances, s.policy, task, rng, out);
+  }
   out.busyMs = performance.now() - t0;
   const bytes = frame(out);
   return Piscina.move(bytes) as unknown as Uint8Array;
@@ -149,14 +155,18 @@ interface RowBuf {
 }
 let rowBufs: RowBuf[] = [];
 
-function rolloutGames(s: ActorState, task: ActorTask, rng: SeededRng, out: TrajectoryBatch): void {
+/**
+ * What a game rollout needs of the actor's state (exported for the benchmarks, which run it in-process).
+ * The records' typed arrays are views into buffers the next rollout reuses: encode (or copy) them first.
+ */
+export type GameRolloutState = Pick<ActorState, 'instances' | 'version' | 'frameKey'>;
+
+export function rolloutGames(s: GameRolloutState, policy: GamePolicy, task: ActorTask, rng: SeededRng, out: TrajectoryBatch): void {
   const G = task.init.groupSize;
   const N = task.groups.length * G;
   const envs = s.instances;
-  const policy = s.policy;
-  if (!policy.act) throw new Error('the game policy has no act(obs, N, opts) method (agents/)');
-  const { temperature } = checkActorSampling(task.init.sampling as unknown as Record<string, unknown>);
-  const obsShape = (task.init.policy.obsShape as number[] | undefined) ?? envs[0].observationSpace.shape ?? [];
+  const temperature = task.init.temperature;
+  const obsShape = policy.config.obsShape;
   const obsDim = obsShape.reduce((a, b) => a * b, 1);
   const maxSteps = Math.max(1, envs[0].spec.maxEpisodeSteps);
   if (rowBufs.length < N || rowBufs[0].obs.length < maxSteps * obsDim) {
@@ -252,15 +262,17 @@ function rolloutGames(s: ActorState, task: ActorTask, rng: SeededRng, out: Traje
       seed: task.groups[g].seed,
       group: task.groups[g].group,
       member: n % G,
-      actions: b.actions.slice(0, b.len),
-      logp: b.logp.slice(0, b.len),
-      rewards: b.rewards.slice(0, b.len),
+      // Views into the reused row buffers, not copies: the batch is encoded (frame) before the next task
+      // reuses them.
+      actions: b.actions.subarray(0, b.len),
+      logp: b.logp.subarray(0, b.len),
+      rewards: b.rewards.subarray(0, b.len),
       messages: b.messages,
       success: d.success,
       terminated: d.terminated,
       truncated: d.truncated,
       policyVersion: s.version,
-      obs: b.obs.slice(0, b.len * obsDim),
+      obs: b.obs.subarray(0, b.len * obsDim),
       obsDim,
     };
     if (frameKey) rec.frameKeys = b.keys;

@@ -1,11 +1,17 @@
+// @ts-check
 // CSV and JSON export of the metrics of every visible run (what the charts show, unsmoothed).
 
-/** One CSV: a `run` column, then step/time/envSteps, then every metric seen in any run. */
+/** @typedef {Pick<import('./model.js').Run, 'label' | 'live' | 'config' | 'records'>} ExportRun */
+
+/**
+ * One CSV: a `run` column, then step/time/envSteps, then every metric seen in any run.
+ * @param {ExportRun[]} runs
+ */
 export function toCsv(runs) {
   const keys = new Set(['step', 'time', 'envSteps']);
   for (const run of runs) for (const r of run.records) for (const k of Object.keys(r)) keys.add(k);
   const cols = ['run', ...keys];
-  const cell = (v) => {
+  const cell = (/** @type {unknown} */ v) => {
     if (v === undefined || v === null) return '';
     const s = typeof v === 'object' ? JSON.stringify(v) : String(v);
     return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
@@ -15,6 +21,7 @@ export function toCsv(runs) {
   return lines.join('\n') + '\n';
 }
 
+/** @param {ExportRun[]} runs */
 export function toJson(runs) {
   return JSON.stringify({ exportedAt: new Date().toISOString(), runs: runs.map((r) => ({ name: r.label, live: r.live, config: r.config ?? null, metrics: r.records })) }, null, 1);
 }

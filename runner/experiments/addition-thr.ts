@@ -3,6 +3,7 @@
  * shipped in agents/checkpoints/, trained with THR-GRPO on the verifiable reward (no judge: the reward is
  * exact). G = 8 completions per prompt.
  */
+import type { ExperimentConfigInput } from '../config.ts';
 export default {
   name: 'addition-thr',
   description: 'Addition-v0 from the SFT warm start, THR-GRPO on the exact-match reward',
@@ -15,4 +16,4 @@ export default {
   budget: { seconds: 300 },
   actors: { workers: 1, groupsPerTask: 4 },
   logging: { checkpointEvery: 50, episodeEvery: 10 },
-};
+} satisfies ExperimentConfigInput;

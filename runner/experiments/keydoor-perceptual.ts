@@ -6,6 +6,7 @@
  * docs/runner.md), and ONI's combination counts N per episode over frame keys. Same learner, coefficients
  * and budget as the perceptual arm of scripts/experiments/perceptual.ts (which renders at tileSize 2).
  */
+import type { ExperimentConfigInput } from '../config.ts';
 export default {
   name: 'keydoor-perceptual',
   description: 'KeyDoor-v0 (sparse reward) with GRPO and perceptual-judge intrinsic rewards on rendered frames (retrieval model by frame key)',
@@ -24,4 +25,4 @@ export default {
   budget: { updates: 150 },
   actors: { workers: 1, groupsPerTask: 4 },
   logging: { checkpointEvery: 50, episodeEvery: 10 },
-};
+} satisfies ExperimentConfigInput;

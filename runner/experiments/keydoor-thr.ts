@@ -4,6 +4,7 @@
  * intrinsic rewards from the embedded rubric judge (no server needed). Tuned to finish in a few minutes
  * on 2 cores (200 updates ≈ 2–4 min); measured before/after success rates are in docs/runner.md.
  */
+import type { ExperimentConfigInput } from '../config.ts';
 export default {
   name: 'keydoor-thr',
   description: 'KeyDoor-v0 (sparse reward) with THR-GRPO and rubric-judge intrinsic rewards (ONI retrieval model)',
@@ -22,4 +23,4 @@ export default {
   budget: { updates: 200 },
   actors: { workers: 1, groupsPerTask: 4 },
   logging: { checkpointEvery: 50, episodeEvery: 10 },
-};
+} satisfies ExperimentConfigInput;

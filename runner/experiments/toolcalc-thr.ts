@@ -1,8 +1,9 @@
 /**
  * Tool task: ToolCalc-v0 (the policy writes calculator calls, the env inserts results; ToolRL-style reward
- * components format/tool/args/answer), THR-GRPO. Uses the ToolCalc warm start when agents/checkpoints/
- * ships one (set policy.checkpoint); without it the policy starts from scratch and rarely succeeds.
+ * components format/tool/args/answer), THR-GRPO, from the shipped ToolCalc warm start
+ * (agents/checkpoints/toolcalc-v0.safetensors; from scratch the policy earns no reward: docs/policies.md).
  */
+import type { ExperimentConfigInput } from '../config.ts';
 export default {
   name: 'toolcalc-thr',
   description: 'ToolCalc-v0 (calculator tool use), THR-GRPO on the ToolRL reward components',
@@ -15,4 +16,4 @@ export default {
   budget: { seconds: 300 },
   actors: { workers: 1, groupsPerTask: 4 },
   logging: { checkpointEvery: 50, episodeEvery: 10 },
-};
+} satisfies ExperimentConfigInput;

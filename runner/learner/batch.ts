@@ -6,7 +6,8 @@
  *   continuations RIGHT-padded, L = T − P, position t scores token P + t. Env-inserted tokens (tool
  *   results) are positions with mask 0.
  * Rewards: `returns[b]` is the rollout's combined return; `stepRewards[b][i]` the combined reward of its
- * i-th policy action, placed at that action's position.
+ * i-th policy action, placed at that action's position; `intrinsicStepRewards[b][i]` (optional) its intrinsic
+ * part, placed the same way (advantageMode 'outcome+intrinsic-to-go').
  */
 import type { LearnerBatch } from '../../agents/types.ts';
 import type { TrajectoryRecord } from '../trajectory.ts';
@@ -15,6 +16,8 @@ export interface BatchRewards {
   returns: Float32Array;
   /** Per record, one combined reward per policy action. */
   stepRewards: Float32Array[];
+  /** Per record, the intrinsic part of each combined reward (same layout); omitted = not carried. */
+  intrinsicStepRewards?: Float32Array[];
   /** Per record loss weight (staleness down-weighting); omitted = all 1. */
   sampleWeights?: Float32Array;
 }
@@ -36,6 +39,8 @@ export function buildLearnerBatch(records: TrajectoryRecord[], rw: BatchRewards,
   let mask: Float32Array;
   let behaviourLogp: Float32Array;
   let stepRewards: Float32Array;
+  const intrinsic = rw.intrinsicStepRewards;
+  let intrinsicStepRewards: Float32Array | undefined;
   if (!isTokens) {
     const obsDim = records[0].obsDim!;
     L = Math.max(1, ...records.map((r) => r.actions.length));
@@ -44,8 +49,10 @@ export function buildLearnerBatch(records: TrajectoryRecord[], rw: BatchRewards,
     mask = new Float32Array(B * L);
     behaviourLogp = new Float32Array(B * L);
     stepRewards = new Float32Array(B * L);
+    if (intrinsic) intrinsicStepRewards = new Float32Array(B * L);
     records.forEach((r, b) => {
       const n = r.actions.length;
+      if (intrinsicStepRewards) intrinsicStepRewards.set(intrinsic![b].subarray(0, n), b * L);
       obs.set(r.obs!.subarray(0, n * obsDim), b * L * obsDim);
       actions.set(r.actions, b * L);
       behaviourLogp.set(r.logp, b * L);
@@ -62,6 +69,7 @@ export function buildLearnerBatch(records: TrajectoryRecord[], rw: BatchRewards,
     mask = new Float32Array(B * L);
     behaviourLogp = new Float32Array(B * L);
     stepRewards = new Float32Array(B * L);
+    if (intrinsic) intrinsicStepRewards = new Float32Array(B * L);
     records.forEach((r, b) => {
       const p = r.promptLength!;
       const all = r.tokens!;
@@ -74,6 +82,7 @@ export function buildLearnerBatch(records: TrajectoryRecord[], rw: BatchRewards,
           actions[b * L + t] = cont[t];
           mask[b * L + t] = 1;
           behaviourLogp[b * L + t] = r.contLogp![t];
+          if (intrinsicStepRewards) intrinsicStepRewards[b * L + t] = intrinsic![b][k] ?? 0;
           stepRewards[b * L + t] = rw.stepRewards[b][k++] ?? 0;
         }
       }
@@ -82,5 +91,6 @@ export function buildLearnerBatch(records: TrajectoryRecord[], rw: BatchRewards,
   }
   const batch: LearnerBatch = { inputs, B, L, actions, mask, behaviourLogp, rewards: rw.returns, stepRewards, groups, correct };
   if (rw.sampleWeights) batch.sampleWeights = rw.sampleWeights;
+  if (intrinsicStepRewards) batch.intrinsicStepRewards = intrinsicStepRewards;
   return batch;
 }

@@ -18,39 +18,38 @@
  */
 import { TOPICS, isTopic } from './protocol.ts';
 import type { Topic } from './protocol.ts';
+import { defaults, parse, type IntSpec, type Schema } from '../../core/schema.ts';
+
+const MAX_HISTORY = 1_000_000;
+const HISTORY: Record<Topic, { count: number; why: string }> = {
+  metrics: { count: 5000, why: 'one record per update: a late client sees the last 5000 updates' },
+  episode: { count: 16, why: 'episodes can carry frames, so few' },
+  annotator: { count: 100, why: 'annotator stats' },
+  event: { count: 500, why: 'start, checkpoints, faults, end' },
+  config: { count: 1, why: 'the resolved config' },
+};
+
+/**
+ * The hub's options. `history`: how many recent messages per topic the hub keeps, so a client that connects
+ * late still gets the recent past (its charts start filled). Memory is bounded by these counts times
+ * message size. 0 keeps nothing for that topic.
+ */
+export const HUB_OPTIONS = {
+  history: {
+    type: 'object', doc: 'Recent messages kept per topic.',
+    schema: Object.fromEntries(TOPICS.map((t) => [t, { type: 'int', default: HISTORY[t].count, min: 0, max: MAX_HISTORY, doc: `Messages of topic '${t}' kept (${HISTORY[t].why}).` }])) as Record<Topic, IntSpec>,
+  },
+} as const satisfies Schema;
 
 export interface HubConfig {
-  /**
-   * How many recent messages per topic the hub keeps, so a client that connects late still gets the
-   * recent past (its charts start filled). Memory is bounded by these counts times message size;
-   * episodes can carry frames, so keep that one small. 0 keeps nothing for that topic.
-   */
   history: Record<Topic, number>;
 }
 
-export const DEFAULT_HUB_CONFIG: HubConfig = {
-  history: { metrics: 5000, episode: 16, annotator: 100, event: 500, config: 1 },
-};
-
-const MAX_HISTORY = 1_000_000;
+export const DEFAULT_HUB_CONFIG: HubConfig = defaults(HUB_OPTIONS);
 
 /** Validates a partial hub config and fills defaults; throws naming the bad key or value. */
 export function validateHubConfig(partial: Partial<{ history: Partial<Record<Topic, number>> }> = {}): HubConfig {
-  if (typeof partial !== 'object' || partial === null) throw new Error('hub config must be an object');
-  for (const k of Object.keys(partial)) {
-    if (k !== 'history') throw new Error(`unknown hub config key "${k}"; valid: history`);
-  }
-  const history = { ...DEFAULT_HUB_CONFIG.history };
-  const h = partial.history ?? {};
-  if (typeof h !== 'object' || h === null) throw new Error('hub config "history" must be an object of topic → count');
-  for (const [k, v] of Object.entries(h)) {
-    if (!isTopic(k)) throw new Error(`unknown topic "${k}" in hub config history; valid: ${TOPICS.join(', ')}`);
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_HISTORY) {
-      throw new Error(`hub config history.${k} = ${JSON.stringify(v)} is invalid; use an integer from 0 to ${MAX_HISTORY}`);
-    }
-    history[k] = v;
-  }
-  return { history };
+  return parse(HUB_OPTIONS, partial, 'hub');
 }
 
 /** One publication as the hub stores and delivers it. */
@@ -82,6 +81,10 @@ class Ring<T> {
       this.buf[this.start] = x;
       this.start = (this.start + 1) % this.capacity;
     }
+  }
+  /** The i-th kept element, oldest first (0 ≤ i < size). */
+  at(i: number): T | undefined {
+    return i >= 0 && i < this.len ? this.buf[(this.start + i) % this.capacity] : undefined;
   }
   toArray(): T[] {
     const out: T[] = [];
@@ -159,8 +162,22 @@ export class MetricsHub {
 
   /** The latest message of a topic, if any is kept. */
   latest(topic: Topic): HubMessage | undefined {
-    const h = this.history(topic);
-    return h[h.length - 1];
+    return this.seqs[topic] > 0 ? this.at(topic, this.seqs[topic]) : undefined;
+  }
+
+  /**
+   * The seqs of the topic's kept messages: `first..last` (first > last when none is kept). A replay
+   * cursor walks this range with at(), so a late subscriber costs no copy of the history.
+   */
+  kept(topic: Topic): { first: number; last: number } {
+    const last = this.seqs[topic];
+    return { first: last - this.rings[topic].size + 1, last };
+  }
+
+  /** The kept message of `topic` with this seq, or undefined when it was never published or has left the history. */
+  at(topic: Topic, seq: number): HubMessage | undefined {
+    const { first } = this.kept(topic);
+    return this.rings[topic].at(seq - first);
   }
 
   stats(): HubStats & { lastFault?: string } {

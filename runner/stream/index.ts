@@ -5,10 +5,11 @@
  */
 export { MetricsHub, validateHubConfig, DEFAULT_HUB_CONFIG } from './hub.ts';
 export type { HubConfig, HubMessage, HubListener, HubStats } from './hub.ts';
-export { startStreamServer, validateStreamServerOptions, DEFAULT_STREAM_SERVER_OPTIONS, isLoopback } from './server.ts';
+export { startStreamServer, validateStreamServerOptions, DEFAULT_STREAM_SERVER_OPTIONS, STREAM_SERVER_OPTIONS, isLoopback, protocolModule } from './server.ts';
 export type { StreamServer, StreamServerOptions, StreamServerStats } from './server.ts';
 export {
   PROTOCOL_VERSION,
+  CLOSE_CODES,
   TOPICS,
   WIRE_FORMATS,
   isTopic,
@@ -18,7 +19,8 @@ export {
   parseClientMessage,
 } from './protocol.ts';
 export type { Topic, WireFormat, ServerMessage, ClientMessage, DataMessage, WelcomeMessage, DroppedMessage } from './protocol.ts';
-export { listRuns, RUN_FILES } from './runs.ts';
+export { listRuns, RUN_FILES, folderCatalog, listCatalog, isRunDir } from './runs.ts';
+export { redactSecrets } from './secrets.ts';
 export { connectStream } from './node-client.ts';
 export type { ConnectStreamOptions, StreamConnection } from './node-client.ts';
-export type { RunInfo, RunFile } from './runs.ts';
+export type { RunInfo, RunFile, RunCatalog } from './runs.ts';

@@ -14,6 +14,11 @@ export interface ConnectStreamOptions {
   headers?: Record<string, string>;
   /** Keep every decoded message in `messages` (tests). Default false. */
   record?: boolean;
+  /**
+   * Ping every third of the server's idle limit (welcome.limits.idleMs), so a quiet run does not make this
+   * client look idle: a full server displaces idle clients first. Default false (tests, benchmarks).
+   */
+  keepAlive?: boolean;
 }
 
 export interface StreamConnection {
@@ -42,7 +47,11 @@ export function connectStream(url: string, opts: ConnectStreamOptions = {}): Pro
     // to call onMessage: keep them until the first listener comes.
     let early: ServerMessage[] | null = [];
     const waiters: { pred: (m: ServerMessage) => boolean; ok: (m: ServerMessage) => void }[] = [];
-    const closed = new Promise<{ code: number; reason: string }>((done) => ws.on('close', (code, reason) => done({ code, reason: reason.toString() })));
+    let keepAlive: NodeJS.Timeout | undefined;
+    const closed = new Promise<{ code: number; reason: string }>((done) => ws.on('close', (code, reason) => {
+      clearInterval(keepAlive);
+      done({ code, reason: reason.toString() });
+    }));
     ws.on('message', (raw, isBinary) => {
       let m: ServerMessage;
       try {
@@ -51,6 +60,10 @@ export function connectStream(url: string, opts: ConnectStreamOptions = {}): Pro
         return;
       }
       if (opts.record) messages.push(m);
+      if (opts.keepAlive && m.type === 'welcome' && m.limits.idleMs > 0 && !keepAlive) {
+        keepAlive = setInterval(() => ws.readyState === ws.OPEN && ws.send(JSON.stringify({ type: 'ping' })), Math.max(1000, m.limits.idleMs / 3));
+        keepAlive.unref();
+      }
       if (early) early.push(m);
       for (const fn of listeners) fn(m);
       for (const w of [...waiters]) {

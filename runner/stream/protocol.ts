@@ -12,70 +12,21 @@
  * so every msgpack library and every JSON parser can read the stream.
  *
  * Client → server messages are small JSON objects (text frames) or the same in msgpack (binary frames).
+ * The version, topics and message shapes live in ./messages.ts (shared with the dashboard); this file
+ * adds what only Node needs: the encoders and the validation of client messages.
  */
 import { Packr, Unpackr } from 'msgpackr';
+import { TOPICS } from './messages.ts';
+import type { ClientErrorCode, ClientMessage, ServerMessage, Topic, WireFormat } from './messages.ts';
 
-export const PROTOCOL_VERSION = 1;
-
-/** What a run streams. See MetricsHub for the shape of each. */
-export type Topic = 'metrics' | 'episode' | 'annotator' | 'event' | 'config';
-export const TOPICS: readonly Topic[] = ['metrics', 'episode', 'annotator', 'event', 'config'];
-export type WireFormat = 'msgpack' | 'json';
-export const WIRE_FORMATS: readonly WireFormat[] = ['msgpack', 'json'];
+export { PROTOCOL_VERSION, TOPICS, WIRE_FORMATS, CLIENT_ERROR_CODES, CLOSE_CODES } from './messages.ts';
+export type {
+  Topic, WireFormat, ClientErrorCode, WelcomeMessage, DataMessage, DroppedMessage, ErrorMessage, PongMessage, SubscribedMessage, ServerMessage, ClientMessage,
+} from './messages.ts';
 
 export function isTopic(x: unknown): x is Topic {
   return typeof x === 'string' && (TOPICS as readonly string[]).includes(x);
 }
-
-// ---------------------------------------------------------------------------------------------------
-// Server → client
-
-/** First message on every connection. */
-export interface WelcomeMessage {
-  v: number;
-  type: 'welcome';
-  runName: string | null;
-  topics: readonly Topic[];
-  /** Topics this connection is already subscribed to (from the `topics` query parameter). */
-  subscribed: Topic[];
-  format: WireFormat;
-  serverTime: number;
-  limits: { maxMessageBytes: number; maxQueueMessages: number; maxQueueBytes: number };
-}
-
-/** One publication on a topic. `seq` is per topic, increasing by 1 per publish (gaps mean drops). */
-export interface DataMessage {
-  v: number;
-  type: 'data';
-  topic: Topic;
-  seq: number;
-  /** ms since epoch, when published. */
-  time: number;
-  data: unknown;
-}
-
-/** Sent before the next data message after the server had to drop messages for this (slow) client. */
-export interface DroppedMessage { v: number; type: 'dropped'; count: number; total: number }
-export interface ErrorMessage { v: number; type: 'error'; code: ClientErrorCode; message: string }
-export interface PongMessage { v: number; type: 'pong'; id?: string | number; serverTime: number }
-/**
- * Acknowledges a subscribe/unsubscribe with the resulting subscription set. Sent after the history
- * replay of the newly subscribed topics, so data before it on those topics was history.
- */
-export interface SubscribedMessage { v: number; type: 'subscribed'; topics: Topic[] }
-
-export type ServerMessage = WelcomeMessage | DataMessage | DroppedMessage | ErrorMessage | PongMessage | SubscribedMessage;
-
-// ---------------------------------------------------------------------------------------------------
-// Client → server
-
-export type ClientMessage =
-  /** Start receiving topics; `history` (default true) first replays what the hub kept of them. */
-  | { type: 'subscribe'; topics: Topic[]; history?: boolean }
-  | { type: 'unsubscribe'; topics: Topic[] }
-  | { type: 'ping'; id?: string | number };
-
-export type ClientErrorCode = 'bad-encoding' | 'bad-message' | 'rate-limited';
 
 export class ClientMessageError extends Error {
   constructor(readonly code: ClientErrorCode, message: string) {

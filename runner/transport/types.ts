@@ -21,6 +21,8 @@ export interface TrajectoryMessage {
   /** Number of env steps (games) or tokens (text) inside, for throughput accounting without decoding. */
   steps: number;
   payload: Uint8Array;
+  /** The flow-control credit its task was sampled under (`TrajectorySink.acquire`), if the sink has any. */
+  credit?: string;
 }
 
 /** Actor side. */
@@ -29,7 +31,13 @@ export interface TrajectorySink {
    * Resolves once the message is queued. Waits while the queue is at capacity (backpressure: actors
    * never run far ahead of the learner). Rejects only when the transport is closed.
    */
-  send(message: TrajectoryMessage): Promise<void>;
+  send(message: TrajectoryMessage): Promise<unknown>;
+  /**
+   * Flow control, for sinks that have it (Redis: credits that keep policy lag within actors.maxStaleness,
+   * see runner/transport/redis/flow.ts). An actor calls it before sampling a task with weight version
+   * `version()` and puts the result in the message's `credit`; null = stop (cancelled or closed).
+   */
+  acquire?(version: () => number, cancelled: () => boolean): Promise<string | null>;
 }
 
 /** Learner side. */
@@ -62,30 +70,13 @@ export interface WeightSubscriber {
   close(): Promise<void>;
 }
 
-/** A caption (and optionally a frame) to be judged; deduplicated by the annotator on `key`. */
-export interface AnnotationRequest {
-  key: string;
-  envId: string;
-  caption: string;
-  frame?: { rgb: Uint8Array; height: number; width: number };
-}
+export type { AnnotationChannel, AnnotationLabel, AnnotationRequest } from '../../core/types.ts';
 
-/** A judge's verdict, as it travels back to whoever holds the reward model. */
-export interface AnnotationLabel {
-  key: string;
-  caption: string;
-  /** Scalar label or score (e.g. 1 helpful / 0 not), or a preference for a pair. */
-  label: number;
-  /** For ranking judges: the other caption of the pair and which one was preferred (0, 1, or 0.5 for a tie). */
-  pair?: { other: string; preferred: 0 | 0.5 | 1 };
-}
-
-/** Annotation requests out, labels back; never blocks the caller. */
-export interface AnnotationChannel {
-  /** Fire and forget: the transport may drop requests when its backlog is full (and counts the drops). */
-  request(items: AnnotationRequest[]): void;
-  /** Labels that arrived since the last call. */
-  drainLabels(): AnnotationLabel[];
+/** Something about the transport worth an event in the run's log (Redis: an outage started or ended). */
+export interface TransportNotice {
+  kind: string;
+  message: string;
+  [extra: string]: unknown;
 }
 
 export interface Transport {
@@ -94,5 +85,13 @@ export interface Transport {
   trajectorySource(consumerId: string): TrajectorySource;
   weightPublisher(): WeightPublisher;
   weightSubscriber(): WeightSubscriber;
+  /**
+   * Numbers about the transport for the learner's metrics records and summary (Redis: outages and their
+   * seconds, open connections, duplicates, live actor processes and threads, outstanding credits, …). Cheap:
+   * cached values, never a round trip.
+   */
+  metrics?(): Record<string, number>;
+  /** Calls `fn` with each notice (the learner writes them to its events). Returns the unsubscribe. */
+  onNotice?(fn: (n: TransportNotice) => void): () => void;
   close(): Promise<void>;
 }

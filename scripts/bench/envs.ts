@@ -112,11 +112,13 @@ for (const [key, id, opts] of [
   ['multiroom', 'MultiRoom-v0', { numRooms: 4, lockedDoors: 1 }],
   ['maze', 'Maze-v0', {}],
   ['maze10_door', 'Maze-v0', { size: 10, lockedDoor: true }],
+  ['dungeon', 'Dungeon-v0', {}],
+  ['dungeon_locks2', 'Dungeon-v0', { locks: 2, rows: 3 }],
 ] as const) {
   results[`games_${key}_steps_per_s`] = gameRate(id, opts);
   console.log(`games  ${id} ${JSON.stringify(opts)}: ${fmt(results[`games_${key}_steps_per_s`])}`);
 }
-for (const [key, id, opts] of [['keydoor', 'KeyDoor-v0', {}], ['multiroom', 'MultiRoom-v0', { numRooms: 4, lockedDoors: 1 }], ['maze10_door', 'Maze-v0', { size: 10, lockedDoor: true }]] as const) {
+for (const [key, id, opts] of [['keydoor', 'KeyDoor-v0', {}], ['multiroom', 'MultiRoom-v0', { numRooms: 4, lockedDoors: 1 }], ['maze10_door', 'Maze-v0', { size: 10, lockedDoor: true }], ['dungeon', 'Dungeon-v0', {}]] as const) {
   results[`games_${key}_resets_per_s`] = resetRate(id, opts);
   console.log(`games  ${id} ${JSON.stringify(opts)} reset: ${(results[`games_${key}_resets_per_s`] / 1e3).toFixed(1)} k resets/s (${(1e6 / results[`games_${key}_resets_per_s`]).toFixed(1)} µs/reset)`);
 }

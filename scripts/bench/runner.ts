@@ -5,16 +5,19 @@
  *   2. the pipeline end to end with 1 and 2 actor workers (learner thread running, annotator on):
  *      env steps/s over the run after the first update (start-up excluded);
  *   3. the pipeline's actor loop per busy actor-second (steps / time the actor spent inside tasks):
- *      overhead = 1 − that ÷ bare (target ≤ 10%);
+ *      overhead = 1 − that ÷ bare (target ≤ 10%); and, steadier, the actor's task code (rollout +
+ *      encoding) against the bare loop in this one thread, per CPU-second, interleaved (target ≥ 0.9);
  *   4. text: generated tokens/s of the Addition-v0 experiment (1 worker), if the token policy exists.
  * Compares as ratios within one run (the machine is noisy). Last line: one JSON object.
  */
 import { runExperiment } from '../../runner/experiment.ts';
 import { getExperiment } from '../../runner/experiments/index.ts';
 import { resolveExperiment } from '../../runner/resolve.ts';
-import { loadAgents, loadEnvs } from '../../runner/rooms.ts';
+import { GamePolicy, initBackend } from '../../agents/index.ts';
+import { makeEnv } from '../../envs/index.ts';
 import { buildPolicy } from '../../runner/actor/policy.ts';
-import { SeededRng } from '../../runner/rng.ts';
+import { SeededRng } from '../../core/rng.ts';
+import { actorLoopComparison } from './lib/actor-loop.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,13 +28,12 @@ const dir = mkdtempSync(join(tmpdir(), 'thrive-bench-runner-'));
 
 async function bare(name: string, seconds: number): Promise<number> {
   const { config, envRef } = await resolveExperiment(getExperiment(name));
-  const envs = await loadEnvs();
-  const agents = await loadAgents();
-  if (agents.initBackend) await agents.initBackend();
-  const policy = buildPolicy(agents, config.policy);
+  await initBackend();
+  const policy = buildPolicy(config.policy);
+  if (!(policy instanceof GamePolicy)) throw new Error(`bench runner: experiment '${name}' is not a game`);
   const N = config.env.groupSize * config.actors.groupsPerTask;
-  const instances = await Promise.all(Array.from({ length: N }, () => envs.makeEnv(envRef, config.env.options)));
-  const obsDim = (config.policy.obsShape as number[]).reduce((a, b) => a * b, 1);
+  const instances = await Promise.all(Array.from({ length: N }, () => makeEnv(envRef, config.env.options)));
+  const obsDim = policy.config.obsShape.reduce((a, b) => a * b, 1);
   const obs = new Float32Array(N * obsDim);
   const maxSteps = instances[0].spec.maxEpisodeSteps;
   const store = new Float32Array(N * maxSteps * obsDim);
@@ -42,7 +44,7 @@ async function bare(name: string, seconds: number): Promise<number> {
   let steps = 0;
   const t0 = performance.now();
   while (performance.now() - t0 < seconds * 1000) {
-    const { actions } = policy.act!(obs, N, { rng: rng.next, hidden: false });
+    const { actions } = policy.act(obs, N, { rng: rng.next, hidden: false });
     for (let n = 0; n < N; n++) {
       store.set(obs.subarray(n * obsDim, (n + 1) * obsDim), (n * maxSteps + lens[n]) * obsDim);
       const r = instances[n].step(actions[n]);
@@ -96,6 +98,13 @@ out.actorLoopOverhead = 1 - p1.actorStepsPerBusySec / bareRate;
 out.endToEnd1wOverBare = p1.stepsPerSec / bareRate;
 out.scaling2wOver1w = p2.stepsPerSec / p1.stepsPerSec;
 console.log(`actor-loop overhead vs bare: ${(100 * (out.actorLoopOverhead as number)).toFixed(1)}% (target ≤ 10%); end-to-end 1 worker / bare: ${(out.endToEnd1wOverBare as number).toFixed(2)}; 2 workers / 1 worker: ${(out.scaling2wOver1w as number).toFixed(2)} (2 cores shared with the learner thread)`);
+{
+  const c = await actorLoopComparison(5);
+  const med = (x: number[]) => [...x].sort((a, b) => a - b)[x.length >> 1]!;
+  out.actorTaskOverBarePerCpuSecond = med(c.ratio);
+  out.actorTaskPerCpuSecond = { bare: med(c.bareRates), actor: med(c.actorRates), ratios: c.ratio.map((x) => +x.toFixed(3)) };
+  console.log(`actor task code vs bare loop, same thread, per CPU-second: ${med(c.actorRates).toFixed(0)} vs ${med(c.bareRates).toFixed(0)} steps → ${med(c.ratio).toFixed(2)} (rounds ${c.ratio.map((x) => x.toFixed(2)).join(' ')}; target ≥ 0.9)`);
+}
 try {
   const t = await pipeline('addition-thr', 1, SECONDS);
   console.log(`pipeline addition-thr (text), 1 actor worker: ${t.stepsPerSec.toFixed(0)} generated tokens/s end to end (${t.updates} updates)`);

@@ -15,8 +15,8 @@
  * Last line: one JSON object with the figures.
  */
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import type * as TF from '@tensorflow/tfjs';
 import { MetricsHub, connectStream, startStreamServer } from '../../runner/stream/index.ts';
+import { FRAMES, metricsRecord, standInLearner } from './stand-in-learner.ts';
 
 interface ClientCounts { received: number[]; dropped: number[] }
 
@@ -77,16 +77,8 @@ function startClients(url: string, n: number, stuck: boolean): Promise<{ counts(
   });
 }
 
-/** 30 frames of 40×40 RGB (144 kB), what a KeyDoor-v0 sample episode carries. */
-const FRAMES = Array.from({ length: 30 }, (_, i) => ({ rgb: new Uint8Array(40 * 40 * 3).fill(i * 8), height: 40, width: 40 }));
 const tick = () => new Promise<void>((r) => setImmediate(r));
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-function metricsRecord(step: number, t0: number): Record<string, number> {
-  const r: Record<string, number> = { step, time: (Date.now() - t0) / 1000, envSteps: step * 64 };
-  for (let k = 0; k < 12; k++) r[`m${k}`] = Math.sin(step / (k + 3)) * (k + 1);
-  return r;
-}
 
 function parseArgs(argv: string[]): { seconds: number; clients: number; rate: number } {
   const o = { seconds: 4, clients: 10, rate: 1000 };
@@ -166,22 +158,6 @@ async function throughput(n: number, seconds: number, rate: number) {
   };
 }
 
-/** A small MLP regression step with Adam: the stand-in learner workload. */
-function makeLearner(tf: typeof TF) {
-  const w1 = tf.variable(tf.randomNormal([64, 256], 0, 0.1, 'float32', 1));
-  const w2 = tf.variable(tf.randomNormal([256, 256], 0, 0.1, 'float32', 2));
-  const w3 = tf.variable(tf.randomNormal([256, 8], 0, 0.1, 'float32', 3));
-  const x = tf.randomNormal([128, 64], 0, 1, 'float32', 4);
-  const y = tf.randomNormal([128, 8], 0, 1, 'float32', 5);
-  const opt = tf.train.adam(1e-3);
-  return () => {
-    const loss = opt.minimize(() => tf.losses.meanSquaredError(y, x.matMul(w1).relu().matMul(w2).relu().matMul(w3)) as TF.Scalar, true)!;
-    const v = loss.dataSync()[0]!;
-    loss.dispose();
-    return v;
-  };
-}
-
 async function learnerPhase(hub: MetricsHub, step: () => number, seconds: number, frames: { rgb: Uint8Array; height: number; width: number }[]) {
   const t0 = Date.now();
   let updates = 0;
@@ -202,12 +178,7 @@ async function learnerPhase(hub: MetricsHub, step: () => number, seconds: number
 
 async function learner(n: number, seconds: number) {
   // Loaded here, not at the top, so the client worker does not pay for TensorFlow.js.
-  const tf = await import('@tensorflow/tfjs');
-  await import('@tensorflow/tfjs-backend-wasm');
-  await tf.setBackend('wasm');
-  await tf.ready();
-  const step = makeLearner(tf);
-  for (let i = 0; i < 3; i++) step(); // warm up
+  const { step, backend } = await standInLearner();
   const hub = new MetricsHub();
   const server = await startStreamServer({ hub });
   const rates: Record<'none' | 'clients', number[]> = { none: [], clients: [] };
@@ -230,7 +201,7 @@ async function learner(n: number, seconds: number) {
     updatesPerSecWithClients: mean(rates.clients),
     publishMsNoClients: mean(publishMs.none),
     publishMsWithClients: mean(publishMs.clients),
-    backend: tf.getBackend(),
+    backend,
   };
 }
 

@@ -73,11 +73,11 @@ export function passAtK(n: number, c: number, k: number): number {
   return 1 - p;
 }
 
-interface Job { problem: number }
-interface Outcome { problem: number; success: boolean; reward: number; completion: string; components?: Record<string, number> }
+export interface Job { problem: number }
+export interface Outcome { problem: number; success: boolean; reward: number; completion: string; components?: Record<string, number> }
 
 /** Roll out `jobs` (one episode each, reset with seed = problem) through one batched sampler. */
-function rollout(policy: TokenPolicy, envs: TokenEnv[], jobs: Job[], sampling: Parameters<TokenPolicy['sampler']>[1]): Outcome[] {
+export function rollout(policy: TokenPolicy, envs: TokenEnv[], jobs: Job[], sampling: Parameters<TokenPolicy['sampler']>[1]): Outcome[] {
   const N = envs.length;
   const s = policy.sampler(N, sampling);
   const out: Outcome[] = [];

@@ -2,6 +2,12 @@
  * `tsx scripts/experiments/perceptual.ts [--seeds 3] [--updates 150] [--quick]` — experiment (4): a game
  * trained with the perceptual judge only (frames, no captions) against extrinsic reward only.
  *
+ * `tsx scripts/experiments/perceptual.ts --diagnose [--encoder DIR/model.json[,DIR2/model.json…] | --options JSON] [--demos 100] [--goal-levels 64]
+ *   [--alpha 0.5] [--steps 3,5] [--goal-text 'a|b' --baseline-text 'c'] [--seed 0] [--out FILE.json] [--plot FILE.svg]` —
+ * how well the judge's score tracks progress on held-out solver demonstrations (see diagnose() below);
+ * writes docs/results/perceptual-diagnosis.json (or --out, under docs/results/), with the trained encoders'
+ * training figures (their DIR/training.json) and their loss curves in docs/results/perceptual-encoder-loss.svg (--plot).
+ *
  * The runner's actors send captions, not per-step frames, to the annotator (frames go only to the
  * dashboard's sample episode), so this suite runs its own single-thread loop with the same pieces the
  * runner uses: KeyDoor-v0 envs (G = 8 rollouts per start seed, 8 groups per update), agents' GamePolicy
@@ -16,11 +22,16 @@
  * the second half of a solution"). Each new frame key is labelled once (synchronously: this judge is
  * local and fast), then served from the retrieval table.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { initBackend, GamePolicy, GrpoLearner, packGroups, type Rollout } from '../../agents/index.ts';
 import { makeEnvSync, mulberry32, type Env, type Frame } from '../../envs/index.ts';
-import { PerceptualJudge, RetrievalModel, frameKey, validateJudgeConfig, validateModelConfig, type PerceptualJudgeConfig, type RetrievalModelConfig } from '../../rewards/index.ts';
+import {
+  FACTS, PerceptualJudge, RetrievalModel, frameKey, levelSeed, progressCorrelation, requireGame, solverDemonstration, validateJudgeConfig, validateModelConfig,
+  type MeanCI, type PerceptualJudgeConfig, type RenderableGame, type RetrievalModelConfig, type SolverDemonstration, type TrainedEncoderMetadata,
+  type TrainEncoderReport,
+} from '../../rewards/index.ts';
+import { lineChartSvg } from './plot.ts';
 import { report } from './report.ts';
 import type { JobResult, SuiteResults } from './run.ts';
 
@@ -151,28 +162,84 @@ async function train(arm: 'ext' | 'perceptual', seed: number, updates: number): 
 const seenKeys = new Set<string>();
 
 /**
- * Is the judge informative? On solver demonstrations of levels other than those it was calibrated on, the
- * mean score R and the share labelled helpful by stage: before the key, carrying the key with the door
- * still closed, after the door is open (read from the observation planes: 7 = carrying, 5 = open door).
+ * `--diagnose`: is the judge informative? On held-out solver demonstrations (test-split levels), Spearman's
+ * ρ between the judge's score and progress — step index and subgoal stage, per demonstration (mean, bootstrap
+ * 95 % CI over demonstrations) and pooled over levels (rewards' progressCorrelation) — per encoder (builtin;
+ * the trained ones given by --encoder, comma-separated) and per mode: VLM-RM goal-baseline with goal / baseline frames (last /
+ * first frames of solver demonstrations on train-split levels), goal-baseline with goals in words (trained
+ * encoder's text tower; by default two KeyDoor sets: one phrase each — 'the agent stands on the goal' vs
+ * 'the agent is in the first room' — and the subgoal facts of the goal vs the start state; --goal-text /
+ * --baseline-text give one set, texts separated by '|'), and Sermanet-style steps (each train demonstration
+ * segmented into K steps, for each K of --steps).
+ * Every score goes through PerceptualJudge built from a validated config, as in a run.
  */
-async function diagnose(): Promise<Record<string, { frames: number; meanR: number; helpful: number }>> {
-  const { judge, threshold } = await makeJudge();
-  const env = makeEnvSync(ENV_ID, ENV_OPTIONS) as unknown as GridEnv;
-  const [C, H, W] = env.observationSpace.shape as number[];
-  const plane = (o: Float32Array, c: number) => { let s = 0; for (let i = 0; i < H! * W!; i++) s += o[c * H! * W! + i]!; return s; };
-  const stages = ['before key', 'carrying key, door closed', 'door open'];
-  const acc = stages.map(() => ({ frames: 0, sumR: 0, helpful: 0 }));
-  for (let i = 0; i < 100; i++) {
-    let o = env.reset({ seed: 8_000_000 + i }).obs;
-    const frames: Frame[] = [env.render()], st: number[] = [];
-    const stage = (x: Float32Array) => (plane(x, 5) > 0 ? 2 : plane(x, 7) > 0 ? 1 : 0);
-    st.push(stage(o));
-    for (const a of env.solve() ?? []) { o = env.step(a).obs; frames.push(env.render()); st.push(stage(o)); }
-    const r = await judge.scoreFrames(frames);
-    st.forEach((k, t) => { acc[k]!.frames++; acc[k]!.sumR += r[t]!; acc[k]!.helpful += r[t]! > threshold ? 1 : 0; });
+interface DiagnoseArgs { encoders: string[]; plot: string; options: Record<string, unknown> | null; demos: number; goalLevels: number; alpha: number; steps: number[]; textGoals: Array<{ name: string; goal: string[]; baseline: string[] }>; seed: number }
+
+async function diagnose(a: DiagnoseArgs): Promise<Record<string, unknown>> {
+  let env = ENV_ID, options: Record<string, unknown> = a.options ?? { size: 7, maxSteps: 40, tileSize: 4 };
+  for (const [i, path] of a.encoders.entries()) {
+    const meta = JSON.parse(readFileSync(path, 'utf8')).userDefinedMetadata?.thrive as TrainedEncoderMetadata | undefined;
+    if (meta?.role !== 'frame-encoder') throw new Error(`--encoder '${path}' is not a frame encoder saved by npm run train-encoder`);
+    if (a.options) throw new Error('--options: the env options come from the --encoder\'s metadata (it only takes frames of the size it was trained on)');
+    if (i > 0 && (meta.env !== env || JSON.stringify(meta.envOptions) !== JSON.stringify(options))) {
+      throw new Error(`--encoder '${path}' was trained on ${meta.env} ${JSON.stringify(meta.envOptions)}, the first on ${env} ${JSON.stringify(options)}: diagnose them separately`);
+    }
+    env = meta.env; options = meta.envOptions;
   }
-  void C;
-  return Object.fromEntries(stages.map((n, k) => [n, { frames: acc[k]!.frames, meanR: acc[k]!.sumR / Math.max(1, acc[k]!.frames), helpful: acc[k]!.helpful / Math.max(1, acc[k]!.frames) }]));
+  const game = (split: 'train' | 'test') => requireGame(makeEnvSync(env, { ...options, split }), env);
+  const trainEnv = game('train'), testEnv = game('test');
+  const demosOf = (e: RenderableGame, purpose: string, n: number) => Array.from({ length: n }, (_, i) => solverDemonstration(e, levelSeed(a.seed, purpose, i)))
+    .filter((d): d is SolverDemonstration => !!d);
+  const goalDemos = demosOf(trainEnv, 'judge-goals', a.goalLevels), heldOut = demosOf(testEnv, 'diagnose', a.demos);
+  const encoders: Array<[string, Record<string, unknown>]> = [['builtin', { kind: 'builtin', grid: typeof options.size === 'number' ? options.size : 4 }]];
+  for (const path of a.encoders) encoders.push([`trained ${basename(dirname(resolve(path)))}`, { kind: 'tfjs', path }]);
+  const rows: Array<Record<string, unknown>> = [];
+  for (const [name, encoder] of encoders) {
+    const modes: Array<[string, Record<string, unknown>, (j: PerceptualJudge) => Promise<void>]> = [
+      ['goal-baseline, frame goals', { mode: 'goal-baseline', alpha: a.alpha }, (j) => j.setGoal(goalDemos.map((d) => d.frames.at(-1)!), goalDemos.map((d) => d.frames[0]!))],
+      ...a.steps.map((K): [string, Record<string, unknown>, (j: PerceptualJudge) => Promise<void>] =>
+        [`steps, K = ${K}`, { mode: 'steps', steps: K }, (j) => j.setDemonstrations(goalDemos.map((d) => d.frames))]),
+    ];
+    if (name.startsWith('trained')) {
+      modes.splice(1, 0, ...a.textGoals.map((t): [string, Record<string, unknown>, (j: PerceptualJudge) => Promise<void>] =>
+        [`goal-baseline, text goals (${t.name})`, { mode: 'goal-baseline', alpha: a.alpha, goalText: t.goal, baselineText: t.baseline }, async () => {}]));
+    }
+    for (const [mode, cfg, setGoals] of modes) {
+      const judge = await PerceptualJudge.create(validateJudgeConfig({ kind: 'perceptual', encoder, output: 'score', ...cfg }) as PerceptualJudgeConfig);
+      await setGoals(judge);
+      const c = await progressCorrelation((f) => judge.scoreFrames(f), heldOut);
+      await judge.close();
+      rows.push({ encoder: name, mode, ...c });
+      const ci = (m: MeanCI) => `${m.mean.toFixed(3)} [${m.lo.toFixed(3)}, ${m.hi.toFixed(3)}]`;
+      console.log(`${name.padEnd(24)} ${mode.padEnd(45)} ρ(step) ${ci(c.perDemoStep)}  ρ(stage) ${ci(c.perDemoStage)}  pooled ρ(t/T) ${c.pooledProgress.toFixed(3)}  pooled ρ(stage) ${c.pooledStage.toFixed(3)}  score ${c.score.min.toFixed(3)}–${c.score.max.toFixed(3)}`);
+    }
+  }
+  trainEnv.close(); testEnv.close();
+  // The trained encoders' own records (DIR/training.json): loss curves into one chart, figures into the JSON.
+  const training = a.encoders.map((p) => {
+    const file = join(dirname(p), 'training.json');
+    return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) as TrainEncoderReport : null;
+  });
+  const curves = training.filter((t): t is TrainEncoderReport => !!t);
+  if (curves.length && curves.every((t) => JSON.stringify(t.curve.map((c) => c.step)) === JSON.stringify(curves[0]!.curve.map((c) => c.step)))) {
+    const x = curves[0]!.curve.map((c) => c.step);
+    mkdirSync(dirname(join(ROOT, 'docs', 'results', a.plot)), { recursive: true });
+    writeFileSync(join(ROOT, 'docs', 'results', a.plot), lineChartSvg({
+      title: `Contrastive encoder training on ${env} (${curves.length} seed${curves.length > 1 ? 's' : ''}; mean, min–max)`, xLabel: 'step', yLabel: 'symmetric InfoNCE',
+      series: [{ name: 'train (last 50 steps)', x, ys: curves.map((t) => t.curve.map((c) => c.loss)) },
+        { name: 'held-out (test-split levels)', x, ys: curves.map((t) => t.curve.map((c) => c.heldOutLoss)) }],
+    }));
+  }
+  return {
+    env, envOptions: options, encoders: a.encoders.map((p) => relative(ROOT, resolve(p))),
+    heldOutDemonstrations: heldOut.length, goalDemonstrations: goalDemos.length, alpha: a.alpha, steps: a.steps,
+    textGoals: a.textGoals, seed: a.seed,
+    training: training.map((t, i) => t && { encoder: relative(ROOT, resolve(a.encoders[i]!)), seed: t.options.seed, steps: t.options.steps, seconds: t.seconds,
+      data: t.data, firstLoss: t.curve[0]?.loss, finalLoss: t.curve.at(-1)?.loss, firstHeldOutLoss: t.curve[0]?.heldOutLoss, finalHeldOutLoss: t.curve.at(-1)?.heldOutLoss,
+      temperature: t.curve.at(-1)?.temperature, retrieval: t.retrieval, trainRetrieval: t.trainRetrieval }),
+    plot: curves.length ? `docs/results/${a.plot}` : null,
+    results: rows,
+  };
 }
 
 async function main(): Promise<void> {
@@ -191,9 +258,27 @@ async function main(): Promise<void> {
   process.env.THRIVE_BACKEND_QUIET = '1';
   await initBackend();
   if (argv.includes('--diagnose')) {
-    const d = await diagnose();
-    console.log(d);
-    writeFileSync(join(ROOT, 'docs', 'results', MODE === 'steps' ? 'perceptual-judge-steps.json' : 'perceptual-judge.json'), JSON.stringify(d, null, 1) + '\n');
+    const str = (k: string) => { const i = argv.indexOf(k); return i >= 0 ? argv[i + 1] : undefined; };
+    const texts = (k: string, d: string[]) => { const v = str(k); return v === undefined ? d : v.split('|').map((t) => t.trim()).filter(Boolean); };
+    const args: DiagnoseArgs = {
+      encoders: (str('--encoder') ?? '').split(',').filter(Boolean), plot: str('--plot') ?? join(dirname(str('--out') ?? 'x'), 'perceptual-encoder-loss.svg'), options: str('--options') === undefined ? null : JSON.parse(str('--options')!), demos: num('--demos', 100), goalLevels: num('--goal-levels', 64), alpha: num('--alpha', 0.5),
+      steps: (str('--steps') ?? '3,5').split(',').map(Number), seed: num('--seed', 0),
+      textGoals: str('--goal-text') !== undefined || str('--baseline-text') !== undefined
+        ? [{ name: 'given', goal: texts('--goal-text', []), baseline: texts('--baseline-text', []) }]
+        : [
+          { name: 'one phrase each', goal: [FACTS.onGoal], baseline: [FACTS.firstRoom] },
+          { name: 'subgoal facts', goal: [FACTS.holdsKey, FACTS.doorOpen, FACTS.goalRoom, FACTS.onGoal], baseline: [FACTS.noKey, FACTS.doorLocked, FACTS.firstRoom] },
+        ],
+    };
+    if (!args.steps.length || args.steps.some((k) => !Number.isInteger(k) || k < 1)) throw new Error(`--steps must be positive integers separated by commas, got '${str('--steps')}'`);
+    if (!Number.isInteger(args.demos) || args.demos < 1 || !Number.isInteger(args.goalLevels) || args.goalLevels < 1) throw new Error('--demos and --goal-levels must be positive integers');
+    if (!(args.alpha >= 0 && args.alpha <= 1)) throw new Error(`--alpha must be in [0, 1], got ${args.alpha}`);
+    const d = await diagnose(args);
+    const file = join(ROOT, 'docs', 'results', str('--out') ?? 'perceptual-diagnosis.json');
+    mkdirSync(dirname(file), { recursive: true });
+    const quoted = argv.map((x) => (/^[\w\-.,/:=]+$/.test(x) ? x : `'${x.replace(/'/g, `'\\''`)}'`));
+    writeFileSync(file, JSON.stringify({ command: `npx tsx scripts/experiments/perceptual.ts ${quoted.join(' ')}`, ...d }, null, 1) + '\n');
+    console.log(`wrote ${relative(ROOT, file)}`);
     return;
   }
   const jobs: JobResult[] = [];

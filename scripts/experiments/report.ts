@@ -8,7 +8,7 @@ import { lineChartSvg, type PlotSeries } from './plot.ts';
 import type { JobResult, SuiteResults } from './run.ts';
 import type { PrimaryMetric } from './suites.ts';
 import { passAtK, type CheckpointEval } from './eval-text.ts';
-import { bootstrapDifference, bootstrapMean, type Interval } from './bootstrap.ts';
+import { bootstrapCrossed, bootstrapPairedDiff, type Interval } from './bootstrap.ts';
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}` : '–');
 const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
@@ -142,9 +142,9 @@ const ci = (x: Interval, scale: number, digits: number) => Number.isFinite(x.mea
 /** The declared primary metric (and the secondary per-answer figures) with 95% bootstrap intervals over seeds × problems. */
 function primaryTables(r: SuiteResults): string[] {
   const d = r.declaration;
-  if (!d || !r.eval || !r.warmStart) return [];
+  if (!d?.metric || !r.eval || !r.warmStart) return [];
   const n = r.eval.n;
-  const m = d.primary.metric;
+  const m = d.metric;
   const isShare = m.kind !== 'distinctCorrect';
   const scale = isShare ? 100 : 1, digits = isShare ? 1 : 2, unit = isShare ? ' (%)' : '';
   const arms = byArm(r).filter((a) => a.jobs.every((j) => j.eval && j.eval.length > 0));
@@ -155,8 +155,8 @@ function primaryTables(r: SuiteResults): string[] {
   const baseLast = base ? lastOf(base) : [];
   const rows = arms.map((a) => {
     const last = lastOf(a);
-    const diff = base && a !== base && last.length && baseLast.length ? ci(bootstrapDifference(last, baseLast), scale, digits) : '–';
-    return `| ${a.label} | ${last.length} | **${ci(bootstrapMean(last), scale, digits)}** | ${diff} |`;
+    const diff = base && a !== base && last.length && baseLast.length ? ci(bootstrapPairedDiff(last, baseLast), scale, digits) : '–';
+    return `| ${a.label} | ${last.length} | **${ci(bootstrapCrossed(last), scale, digits)}** | ${diff} |`;
   });
   // Regime check (the protocol's step 2): what makes the effect possible, measured on the warm start and the runs.
   const w = r.warmStart;
@@ -172,10 +172,10 @@ function primaryTables(r: SuiteResults): string[] {
   ];
   const out = [
     `**Regime check.** ${regime.join('; ')}.`,
-    `**Declared before the runs.** Claim: ${d.claim} (${d.source}). Primary metric: ${d.primary.text}. Budget: ${d.budget}. Counts against the claim: ${d.against} Controls: ${d.controls}`,
-    [`Primary metric${unit}: ${d.primary.text}. Mean [95% bootstrap CI over seeds × ${r.eval.problems} problems]; Δ vs GRPO with problems paired:`, '',
+    `**Declared before the runs.** Claim: ${d.claim} (${d.sources.join('; ')}). Primary metric: ${d.primaryMetric}. Budget: ${d.budget}. Counts against the claim: ${d.against.join(' ')}${d.controls ? ` Controls: ${d.controls}` : ''}`,
+    [`Primary metric${unit}: ${d.primaryMetric}. Mean [95% bootstrap CI over seeds × ${r.eval.problems} problems]; Δ vs GRPO with problems paired:`, '',
       '| arm | seeds | after the last update | Δ vs GRPO |', '|---|---|---|---|',
-      `| warm start | – | ${warm ? ci(bootstrapMean([warm]), scale, digits) : '–'} | – |`, ...rows].join('\n'),
+      `| warm start | – | ${warm ? ci(bootstrapCrossed([warm]), scale, digits) : '–'} | – |`, ...rows].join('\n'),
   ];
   // Along training: the primary metric at every evaluated checkpoint.
   if (arms[0]) {
@@ -184,7 +184,7 @@ function primaryTables(r: SuiteResults): string[] {
       `| arm | ${ups.map((u) => `upd ${u}`).join(' | ')} |`, `|---|${ups.map(() => '---').join('|')}|`,
       ...arms.map((a) => `| ${a.label} | ${ups.map((_, i) => {
         const v = a.jobs.map((j) => (j.eval![i] ? table(j, i) : null)).filter((x): x is number[] => x !== null);
-        return v.length ? ci(bootstrapMean(v, 500), scale, digits) : '–';
+        return v.length ? ci(bootstrapCrossed(v, { B: 500 }), scale, digits) : '–';
       }).join(' | ')} |`)].join('\n'));
   }
   // Tasks with listed answers: every answer's mass and sampled share at the end.

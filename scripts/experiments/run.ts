@@ -9,17 +9,21 @@
  * docs/results/<suite>.md. A finished arm × seed (its job.json exists) is not rerun: re-running the
  * command after a crash continues; --replot only rebuilds the outputs from finished jobs.
  * --quick writes to runs/experiments-quick/ and docs/results/quick/ (a smoke test, not results).
+ * `npm run experiment -- regime <env-id> …` runs the regime check instead (scripts/experiments/regime.ts).
  */
+import type { ExperimentConfigInput } from '../../runner/config.ts';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { SUITES, type Declaration, type Suite, type SuiteEval } from './suites.ts';
+import { join, relative, resolve, sep } from 'node:path';
+import { SUITES, type Suite, type SuiteEval } from './suites.ts';
 import { report } from './report.ts';
 import type { CheckpointEval } from './eval-text.ts';
+import { pointJudgeAt, startStandInProcess, type StandInProcessOptions } from '../../rewards/index.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const USAGE = `usage: npm run experiment -- <suite> [--seeds N (default: the suite's, else 3)] [--quick] [--parallel N] [--arms a,b] [--replot]
-suites: ${Object.keys(SUITES).join(', ')}`;
+suites: ${Object.keys(SUITES).join(', ')}
+   or: npm run experiment -- regime <env-id> [--options JSON] [--episodes N] [--groups M]   (sparsity and message check, no training)`;
 
 export interface JobResult {
   arm: string;
@@ -39,12 +43,12 @@ export interface SuiteResults {
   quick: boolean;
   command: string;
   seeds: number[];
-  /** The suite's declaration (claim, primary metric, budget, counter-evidence), as fixed before the runs. */
-  declaration?: Declaration | null;
-  arms: Array<{ name: string; label: string; config: Record<string, unknown> }>;
+  arms: Array<{ name: string; label: string; config: Record<string, unknown>; standIn?: StandInProcessOptions }>;
   budget: { updates: number; checkpointEvery: number };
   eval: SuiteEval | null;
   warmStart: CheckpointEval | null;
+  /** The suite's declaration (protocol), when it has one. */
+  declaration?: Suite['declaration'];
   jobs: JobResult[];
   machine: { cpus: number; node: string; date: string };
 }
@@ -66,7 +70,7 @@ function parse(argv: string[]) {
   }
   if (!o.suite) throw new Error('name a suite');
   if (!SUITES[o.suite]) throw new Error(`unknown suite '${o.suite}'. Valid: ${Object.keys(SUITES).join(', ')}`);
-  if (o.seeds === 0) o.seeds = SUITES[o.suite]!().seeds ?? 3;
+  if (o.seeds === 0) o.seeds = SUITES[o.suite]!({ quick: o.quick }).seeds ?? 3;
   if (!Number.isInteger(o.seeds) || o.seeds < 1) throw new Error(`--seeds must be a positive integer, got ${o.seeds}`);
   if (!Number.isInteger(o.parallel) || o.parallel < 1) throw new Error(`--parallel must be a positive integer, got ${o.parallel}`);
   return o;
@@ -87,6 +91,15 @@ function sh(cmd: string, args: string[], logFile: string): Promise<void> {
   });
 }
 
+/**
+ * docs/results record run directories relative to the repository, never this machine's absolute paths
+ * (summary.json holds the absolute one; job.json files of older runs too).
+ */
+function withRelativePaths(j: JobResult): JobResult {
+  const rel = (p: string) => relative(ROOT, resolve(ROOT, p)).split(sep).join('/');
+  return { ...j, runDir: rel(j.runDir), summary: typeof j.summary.runDir === 'string' ? { ...j.summary, runDir: rel(j.summary.runDir) } : j.summary };
+}
+
 function writeJson(path: string, value: unknown): void {
   writeFileSync(path + '.tmp', JSON.stringify(value, null, 1) + '\n');
   renameSync(path + '.tmp', path);
@@ -95,7 +108,9 @@ function writeJson(path: string, value: unknown): void {
 function readMetrics(runDir: string): JobResult['metrics'] {
   const lines = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, number>);
   const col = (k: string) => lines.map((r) => (typeof r[k] === 'number' ? r[k]! : NaN));
-  const extraKeys = ['learner_entropy', 'learner_thrPositive', 'learner_thrNegative', 'learner_thrSelected', 'learner_thrSignDisagreement', 'learner_zeroStdFraction', 'episodeLength', 'ann_captionsLabelled', 'ann_backlogDepth', 'rm_heldOutAccuracy'];
+  const extraKeys = ['learner_entropy', 'learner_thrPositive', 'learner_thrNegative', 'learner_thrSelected', 'learner_thrSignDisagreement', 'learner_zeroStdFraction', 'episodeLength', 'ann_captionsLabelled', 'ann_backlogDepth', 'rm_heldOutAccuracy',
+    'cIntNow', 'ann_captionsSent', 'ann_captionsNotSent', 'ann_labelsLate', 'ann_labelLatencyMs', 'ann_judgeAttempts', 'ann_judgeDown',
+    'rm_unseenCaptions', 'rm_unseenAccuracy', 'rm_unseenBalancedAccuracy'];
   const extra: Record<string, number[]> = {};
   for (const k of extraKeys) if (lines.some((r) => typeof r[k] === 'number')) extra[k] = col(k);
   return { step: col('step'), envSteps: col('envSteps'), time: col('time'), successRate: col('successRate'), returnMean: col('returnMean'), extrinsicMean: col('extrinsicMean'), intrinsicMean: col('intrinsicMean'), extra };
@@ -108,16 +123,27 @@ async function runJob(suite: Suite, armName: string, seed: number, quick: boolea
   if (existsSync(done)) return JSON.parse(readFileSync(done, 'utf8')) as JobResult;
   mkdirSync(jobDir, { recursive: true });
   const b = quick ? suite.quick : suite.budget;
-  const config: Record<string, unknown> = {
+  const config: ExperimentConfigInput = {
     ...arm.config,
     seed,
     budget: { updates: b.updates },
-    logging: { ...(arm.config.logging as object), dir: jobDir, checkpointEvery: b.checkpointEvery, keepCheckpoints: 1000 },
+    logging: { ...arm.config.logging, dir: jobDir, checkpointEvery: b.checkpointEvery, keepCheckpoints: 1000 },
   };
-  writeJson(join(jobDir, 'config.input.json'), config);
-  const t0 = performance.now();
-  await sh('npx', ['tsx', 'scripts/start.ts', '--config', join(jobDir, 'config.input.json'), '--no-server', '--quiet'], join(jobDir, 'train.log'));
-  const wallSeconds = (performance.now() - t0) / 1000;
+  // An LLM judge in the loop: a stand-in server process on loopback for this run only (its own seed).
+  const standIn = arm.standIn ? await startStandInProcess({ seed, ...arm.standIn }) : null;
+  let wallSeconds: number;
+  try {
+    if (standIn) {
+      const rewards = config.rewards as Record<string, unknown>;
+      config.rewards = { ...rewards, judge: pointJudgeAt(rewards.judge as Record<string, unknown>, standIn.url) };
+    }
+    writeJson(join(jobDir, 'config.input.json'), config);
+    const t0 = performance.now();
+    await sh('npx', ['tsx', 'scripts/start.ts', '--config', join(jobDir, 'config.input.json'), '--no-server', '--quiet'], join(jobDir, 'train.log'));
+    wallSeconds = (performance.now() - t0) / 1000;
+  } finally {
+    await standIn?.stop();
+  }
   const runDir = readdirSync(jobDir).map((n) => join(jobDir, n)).find((p) => existsSync(join(p, 'summary.json')));
   if (!runDir) throw new Error(`${arm.name} seed ${seed}: no run directory with summary.json under ${jobDir}`);
   const result: JobResult = {
@@ -125,18 +151,22 @@ async function runJob(suite: Suite, armName: string, seed: number, quick: boolea
     summary: JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as Record<string, unknown>,
     metrics: readMetrics(runDir),
   };
+  // A run whose every episode faulted still "completes" (the runner discards faulted groups): not a result.
+  if (!((result.summary.episodes as number) > 0)) {
+    throw new Error(`${arm.name} seed ${seed}: the run finished no episode (env faults ${String(result.summary.envFaults)}, worker faults ${String(result.summary.workerFaults)}); see ${join(jobDir, 'train.log')} and the run's events`);
+  }
   if (suite.eval) {
     const ev = quick ? suite.eval.quick : suite.eval.full;
     const ckDir = join(runDir, 'checkpoints');
     const cks = readdirSync(ckDir).filter((n) => /^ckpt-\d{8}$/.test(n)).sort();
-    const env = config.env as { id: string; options: Record<string, unknown> };
+    const env = config.env!;
     const spec = {
-      envId: env.id, envOptions: env.options ?? {}, warmStart: suite.eval.warmStart, ...ev, seed, temperature: evalTemperature(suite),
+      envId: env.id, envOptions: env.options ?? {}, warmStart: suite.eval.warmStart, temperature: evalTemperature(suite), ...ev, seed,
       checkpoints: cks.map((n) => ({ label: n, update: Number(n.slice(5)), path: join(ckDir, n, 'policy.safetensors') })),
     };
     writeJson(join(jobDir, 'eval.spec.json'), spec);
     const t1 = performance.now();
-    await sh('npx', ['tsx', 'scripts/experiments/eval-text.ts', '--spec', join(jobDir, 'eval.spec.json'), '--out', join(jobDir, 'eval.json')], join(jobDir, 'eval.log'));
+    await sh('npx', ['tsx', suite.eval.script ?? 'scripts/experiments/eval-text.ts', '--spec', join(jobDir, 'eval.spec.json'), '--out', join(jobDir, 'eval.json')], join(jobDir, 'eval.log'));
     result.evalSeconds = (performance.now() - t1) / 1000;
     result.eval = JSON.parse(readFileSync(join(jobDir, 'eval.json'), 'utf8')) as CheckpointEval[];
   }
@@ -144,7 +174,10 @@ async function runJob(suite: Suite, armName: string, seed: number, quick: boolea
   return result;
 }
 
-/** Held-out samples and answer masses are taken at the arms' training temperature (learner.temperature, default 1). */
+/**
+ * Held-out samples and answer masses are taken at the arms' training temperature (learner.temperature, default 1),
+ * unless the suite's eval section sets its own `temperature`.
+ */
 function evalTemperature(suite: Suite): number {
   const t = (suite.arms[0]!.config.learner as { temperature?: unknown } | undefined)?.temperature;
   return typeof t === 'number' ? t : 1;
@@ -156,11 +189,11 @@ async function warmStartEval(suite: Suite, quick: boolean, baseDir: string): Pro
   if (!existsSync(out)) {
     mkdirSync(baseDir, { recursive: true });
     const ev = quick ? suite.eval.quick : suite.eval.full;
-    const env = suite.arms[0]!.config.env as { id: string; options: Record<string, unknown> };
+    const env = suite.arms[0]!.config.env!;
     // The same eval seed as seed 1's checkpoints; the warm start is one policy shared by every arm and seed.
-    const spec = { envId: env.id, envOptions: env.options ?? {}, warmStart: suite.eval.warmStart, ...ev, seed: 1, temperature: evalTemperature(suite), checkpoints: [{ label: 'warm-start', update: 0, path: null }] };
+    const spec = { envId: env.id, envOptions: env.options ?? {}, warmStart: suite.eval.warmStart, temperature: evalTemperature(suite), ...ev, seed: 1, checkpoints: [{ label: 'warm-start', update: 0, path: null }] };
     writeJson(join(baseDir, 'warm-start.spec.json'), spec);
-    await sh('npx', ['tsx', 'scripts/experiments/eval-text.ts', '--spec', join(baseDir, 'warm-start.spec.json'), '--out', out], join(baseDir, 'warm-start.log'));
+    await sh('npx', ['tsx', suite.eval.script ?? 'scripts/experiments/eval-text.ts', '--spec', join(baseDir, 'warm-start.spec.json'), '--out', out], join(baseDir, 'warm-start.log'));
   }
   return (JSON.parse(readFileSync(out, 'utf8')) as CheckpointEval[])[0]!;
 }
@@ -168,14 +201,14 @@ async function warmStartEval(suite: Suite, quick: boolean, baseDir: string): Pro
 async function main(): Promise<void> {
   let o;
   try { o = parse(process.argv.slice(2)); } catch (e) { console.error(`error: ${(e as Error).message}\n${USAGE}`); process.exit(2); }
-  const suite = SUITES[o.suite]!();
+  const suite = SUITES[o.suite]!({ quick: o.quick });
   if (o.arms) {
     const bad = o.arms.filter((a) => !suite.arms.some((x) => x.name === a));
     if (bad.length) { console.error(`error: unknown arm(s) ${bad.join(', ')} of suite '${suite.name}'. Valid: ${suite.arms.map((a) => a.name).join(', ')}`); process.exit(2); }
   }
   if (suite.declaration) {
     const d = suite.declaration;
-    console.log(`[${suite.name}] declared before running —\n  claim: ${d.claim}\n  source: ${d.source}\n  primary: ${d.primary.text}\n  budget: ${d.budget}\n  against the claim: ${d.against}`);
+    console.log(`[${suite.name}] declared before running —\n  claim: ${d.claim}\n  sources: ${d.sources.join('; ')}\n  primary: ${d.primaryMetric}\n  budget: ${d.budget}\n  against the claim: ${d.against.join(' ')}`);
   }
   const baseDir = join(ROOT, 'runs', o.quick ? 'experiments-quick' : 'experiments', suite.name);
   const outDir = join(ROOT, 'docs', 'results', o.quick ? 'quick' : '');
@@ -217,14 +250,15 @@ async function main(): Promise<void> {
   const results: SuiteResults = {
     suite: suite.name, title: suite.title, quick: o.quick,
     command: `npm run experiment -- ${process.argv.slice(2).filter((a) => a !== '--replot').join(' ')}`,
-    seeds, declaration: suite.declaration ?? null, arms: arms.map((a) => ({ name: a.name, label: a.label, config: a.config })),
+    seeds, arms: arms.map((a) => ({ name: a.name, label: a.label, config: { ...a.config }, ...(a.standIn ? { standIn: a.standIn } : {}) })),
     budget: o.quick ? suite.quick : suite.budget,
     eval: suite.eval ? (o.quick ? suite.eval.quick : suite.eval.full) : null,
-    warmStart: warm, jobs,
+    warmStart: warm, jobs: jobs.map(withRelativePaths),
+    ...(suite.declaration ? { declaration: suite.declaration } : {}),
     machine: { cpus: (await import('node:os')).cpus().length, node: process.version, date: new Date().toISOString() },
   };
   writeJson(join(outDir, `${suite.name}.json`), results);
-  const md = report(results, outDir);
+  const md = (suite.report ?? report)(results, outDir);
   writeFileSync(join(outDir, `${suite.name}.md`), md);
   console.log(md);
   console.log(`\n${jobs.length} runs, ${failures.length} failed, ${((performance.now() - t0) / 1000).toFixed(0)} s wall; wrote ${join(outDir, suite.name)}.{json,md,*.svg}`);
@@ -232,4 +266,6 @@ async function main(): Promise<void> {
   process.exit(failures.length ? 1 : 0);
 }
 
-await main();
+// `npm run experiment -- regime <env-id> …` is the sparsity/message check of scripts/experiments/regime.ts (no training).
+if (process.argv[2] === 'regime') await (await import('./regime.ts')).main(process.argv.slice(3));
+else await main();

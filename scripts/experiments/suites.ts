@@ -7,14 +7,25 @@
 import additionThr from '../../runner/experiments/addition-thr.ts';
 import keydoorThr from '../../runner/experiments/keydoor-thr.ts';
 import toolcalcThr from '../../runner/experiments/toolcalc-thr.ts';
+import type { StandInProcessOptions } from '../../rewards/index.ts';
+import { TOOL_SUITES } from './suite-tools.ts';
+import type { SuiteResults } from './run.ts';
 
-type Plain = Record<string, unknown>;
+import type { ExperimentConfigInput } from '../../runner/config.ts';
+import type { JudgeConfig } from '../../rewards/index.ts';
 
 export interface Arm {
   name: string;
   /** What differs in this arm, for tables. */
   label: string;
-  config: Plain;
+  /** Checked against the experiment config's input type at compile time. */
+  config: ExperimentConfigInput;
+  /**
+   * Run a STAND-IN OpenAI-compatible judge server (rewards/testing: rubric answers, not a language model)
+   * on loopback for each run of this arm, and point the arm's LLM judge (`rewards.judge`, or the inner
+   * judge of a 'shuffled' control) at it.
+   */
+  standIn?: StandInProcessOptions;
 }
 
 export interface SuiteEval {
@@ -30,18 +41,25 @@ export interface SuiteEval {
  * seeing results makes a new suite version, and both versions are reported.
  */
 export interface Declaration {
-  /** The claim under test, as its source states it. */
+  /** The claim under test, as its sources state it. */
   claim: string;
-  source: string;
-  /** The primary metric, in words, and how report.ts computes it from the per-problem evaluations. */
-  primary: { text: string; metric: PrimaryMetric };
+  sources: string[];
+  /** The primary metric, in words. */
+  primaryMetric: string;
+  /** How report.ts computes the primary metric from the per-problem evaluations (suites with the default report). */
+  metric?: PrimaryMetric;
   secondary: string[];
+  /** The arms, in words. */
+  arms: string;
   /** The budget in env tokens or updates (not wall time), in words. */
   budget: string;
-  /** What result would count against the claim. */
-  against: string;
+  seeds: number;
+  /** What the regime check measures (what makes the effect possible), in words. */
+  regime: string;
+  /** What results would count against the claim. */
+  against: string[];
   /** Controls and why they are there. */
-  controls: string;
+  controls?: string;
 }
 
 /** A per-problem quantity of a checkpoint evaluation (averaged over problems, then seeds). */
@@ -59,22 +77,27 @@ export interface Suite {
   /** Budget and checkpoint period; quick = the smoke test. */
   budget: { updates: number; checkpointEvery: number };
   quick: { updates: number; checkpointEvery: number };
-  /** Token tasks: evaluate the warm start and every checkpoint on the held-out split. */
-  eval?: { full: SuiteEval; quick: SuiteEval; warmStart: string };
+  /**
+   * Token tasks: evaluate the warm start and every checkpoint on the held-out split, with `script`
+   * (default eval-text.ts; its spec gets every field of full/quick).
+   */
+  eval?: { full: SuiteEval; quick: SuiteEval; warmStart: string; script?: string };
   /** Seeds a full run uses unless --seeds says otherwise (the protocol asks for ≥ 5). */
   seeds?: number;
-  /** Claim, metrics, budget and counter-evidence, fixed before the first run (the experiment protocol). */
+  /** The protocol's declaration (claim, metric, arms, budget, seeds, what counts against), printed in the report. */
   declaration?: Declaration;
+  /** The suite's own report (default report.ts). */
+  report?: (r: SuiteResults, dir: string) => string;
 }
 
 const clone = <T>(x: T): T => structuredClone(x);
 
 /** (1) THR steering on Addition-v0 from the SFT warm start: vanilla GRPO vs THR p > 0 vs p < 0. */
 function thrText(): Suite {
-  const base = clone(additionThr) as Plain;
+  const base: ExperimentConfigInput = clone(additionThr);
   const arm = (name: string, label: string, p: number): Arm => ({
     name, label,
-    config: { ...clone(base), name: `thr-text-${name}`, learner: { ...(base.learner as Plain), thr: { p, tau: 0 } } },
+    config: { ...clone(base), name: `thr-text-${name}`, learner: { ...base.learner, thr: { p, tau: 0 } } },
   });
   return {
     name: 'thr-text',
@@ -85,7 +108,7 @@ function thrText(): Suite {
     eval: {
       full: { problems: 200, n: 16, ks: [1, 2, 4, 8, 16] },
       quick: { problems: 20, n: 4, ks: [1, 2, 4] },
-      warmStart: (base.policy as Plain).checkpoint as string,
+      warmStart: base.policy!.checkpoint!,
     },
   };
 }
@@ -97,10 +120,10 @@ function thrText(): Suite {
  * so labels arrive asynchronously, as from a real LLM judge).
  */
 function intrinsic(): Suite {
-  const base = clone(keydoorThr) as Plain;
-  const learner = { ...(base.learner as Plain), thr: { p: 0, tau: 0 } };
-  const rewards = (judge: Plain, model: string): Plain => ({ judge, model: { kind: model }, cExt: 10, cInt: 0.4, beta: 3, annotator: { cacheDir: null } });
-  const arm = (name: string, label: string, r: Plain | null): Arm => ({
+  const base: ExperimentConfigInput = clone(keydoorThr);
+  const learner = { ...base.learner, thr: { p: 0, tau: 0 } };
+  const rewards = (judge: Partial<JudgeConfig>, model: string): ExperimentConfigInput['rewards'] => ({ judge, model: { kind: model }, cExt: 10, cInt: 0.4, beta: 3, annotator: { cacheDir: null } });
+  const arm = (name: string, label: string, r: ExperimentConfigInput['rewards']): Arm => ({
     name, label, config: { ...clone(base), name: `intrinsic-${name}`, learner, rewards: r },
   });
   return {
@@ -120,10 +143,10 @@ function intrinsic(): Suite {
 
 /** (3) Tool use: THR-GRPO on ToolCalc-v0 from its SFT warm start, against the warm start itself. */
 function tooluse(): Suite {
-  const base = clone(toolcalcThr) as Plain;
+  const base: ExperimentConfigInput = clone(toolcalcThr);
   const arm = (name: string, label: string, p: number): Arm => ({
     name, label,
-    config: { ...clone(base), name: `tooluse-${name}`, learner: { ...(base.learner as Plain), thr: { p, tau: 0 } } },
+    config: { ...clone(base), name: `tooluse-${name}`, learner: { ...base.learner, thr: { p, tau: 0 } } },
   });
   return {
     name: 'tooluse',
@@ -134,7 +157,7 @@ function tooluse(): Suite {
     eval: {
       full: { problems: 200, n: 4, ks: [1, 4] },
       quick: { problems: 10, n: 2, ks: [1, 2] },
-      warmStart: (base.policy as Plain).checkpoint as string,
+      warmStart: base.policy!.checkpoint!,
     },
   };
 }
@@ -160,10 +183,11 @@ function intrinsicLong(): Suite {
  * have had the other sign. GRPO and the controls compute THR too (p = 0 leaves the update exactly vanilla), so
  * its statistics are logged for every arm.
  */
-function thrArms(prefix: string, base: Plain): Arm[] {
-  const learner = base.learner as Plain;
-  const thr = (over: Plain) => ({ ...(learner.thr as Plain), threshold: 'nthr', tau: 1, mode: 'reweight', source: 'behaviour', ...over });
-  const arm = (name: string, label: string, over: Plain, thrOver: Plain): Arm => ({
+function thrArms(prefix: string, base: ExperimentConfigInput): Arm[] {
+  const learner = base.learner ?? {};
+  type LearnerIn = NonNullable<ExperimentConfigInput['learner']>;
+  const thr = (over: LearnerIn['thr']): LearnerIn['thr'] => ({ ...learner.thr, threshold: 'nthr', tau: 1, mode: 'reweight', source: 'behaviour', ...over });
+  const arm = (name: string, label: string, over: Omit<LearnerIn, 'thr'>, thrOver: LearnerIn['thr']): Arm => ({
     name, label, config: { ...clone(base), name: `${prefix}-${name}`, learner: { ...learner, ...over, thr: thr(thrOver) } },
   });
   return [
@@ -180,7 +204,7 @@ function thrArms(prefix: string, base: Plain): Arm[] {
  * The run config shared by both THR suites: a text env from its SFT warm start, G = 8, 8 prompts per update,
  * learner defaults (dapo, ε = 0.2, no KL) at lr 3e-4, T = 1; the same warm start path is evaluated at update 0.
  */
-function thrBase(name: string, description: string, env: Plain, checkpoint: string, checkpointEvery: number): Plain {
+function thrBase(name: string, description: string, env: ExperimentConfigInput['env'], checkpoint: string, checkpointEvery: number): ExperimentConfigInput {
   return {
     name, description, seed: 1,
     env: { ...env, groupSize: 8 },
@@ -193,7 +217,12 @@ function thrBase(name: string, description: string, env: Plain, checkpoint: stri
   };
 }
 
-const THR_SOURCE = 'Deng et al., "Token Hidden Reward: Steering Exploration-Exploitation in Group Relative Deep RL", arXiv 2510.03669 (abstract; ICLR 2026 reviews); threshold heuristic from NTHR, arXiv 2505.18830';
+const THR_SOURCES = [
+  'Deng et al., "Token Hidden Reward: Steering Exploration-Exploitation in Group Relative Deep RL", arXiv 2510.03669 (abstract; ICLR 2026 reviews)',
+  'threshold heuristic from NTHR, arXiv 2505.18830',
+];
+const THR_ARMS = 'GRPO (p = 0), THR p = +0.5, THR p = −0.5, THR-only (p = 0, dominant tokens only), clip-higher ε_high = 0.28 and entropy bonus κ = 0.01 (controls); THR from the behaviour policy with NTHR\'s threshold (τ = β = 1), computed in every arm';
+const THR_REGIME = 'measured on the warm start before training and in the runs: held-out greedy and sampled (T = 1) success, the probability on each listed answer, distinct correct completions per problem; in the first 10 updates the share of zero-variance groups, of tokens selected as dominant and the entropy; over all updates how often the THR sign differs between the behaviour and the learner weights';
 const THR_CONTROLS = 'clip-higher (ε_high = 0.28, DAPO) and an entropy bonus (κ = 0.01, PPO-style) are the exploration controls reviewers asked for: if either keeps as much of the metric as THR p < 0, the effect is not specific to THR. THR-only isolates dominant-token training without reweighting.';
 
 /**
@@ -218,14 +247,15 @@ function thrMechanism(): Suite {
     },
     declaration: {
       claim: 'Tokens with negative THR preserve probability mass for alternative outputs (exploration); amplifying them (p < 0) keeps more mass on alternative correct answers than GRPO, weakening them (p > 0) keeps less.',
-      source: THR_SOURCE,
-      primary: {
-        text: 'held-out mean probability (exact, teacher forced, T = 1) of the less-favoured correct answer (descending), after the last update; also along training',
-        metric: { kind: 'answerMass', answer: 1 },
-      },
+      sources: THR_SOURCES,
+      primaryMetric: 'held-out mean probability (exact, teacher forced, T = 1) of the less-favoured correct answer (descending), after the last update; also along training',
+      metric: { kind: 'answerMass', answer: 1 },
       secondary: ['sampled frequency of the descending answer (n = 32 per problem)', 'greedy accuracy', 'pass@k, k ≤ 32', 'mass on the favoured answer'],
+      arms: THR_ARMS,
       budget: '200 updates × 64 rollouts (8 prompts × G = 8) = 12,800 episodes ≈ 0.12 M generated tokens per run; 5 seeds per arm',
-      against: 'THR p = −0.5 keeping no more descending mass than GRPO (95% bootstrap CI of the difference, over seeds and problems, includes 0 or lies below), or p = +0.5 keeping no less; or a control (clip-higher, entropy) matching p = −0.5.',
+      seeds: 5,
+      regime: THR_REGIME,
+      against: ['THR p = −0.5 keeping no more descending mass than GRPO (95% bootstrap CI of the difference, over seeds and problems, includes 0 or lies below), or p = +0.5 keeping no less; or a control (clip-higher, entropy) matching p = −0.5.'],
       controls: THR_CONTROLS,
     },
   };
@@ -249,16 +279,21 @@ function thrCountdown(): Suite {
     },
     declaration: {
       claim: 'Amplifying positive-THR tokens (p > 0) improves greedy accuracy (exploitation); the reverse (p < 0) yields gains in Pass@K (exploration).',
-      source: THR_SOURCE,
-      primary: { text: 'held-out pass@64 from n = 64 samples at T = 1 on 500 problems (unbiased estimator), after the last update; the pass@k curve k = 1…64', metric: { kind: 'passAtK', k: 64 } },
+      sources: THR_SOURCES,
+      primaryMetric: 'held-out pass@64 from n = 64 samples at T = 1 on 500 problems (unbiased estimator), after the last update; the pass@k curve k = 1…64',
+      metric: { kind: 'passAtK', k: 64 },
       secondary: ['greedy accuracy (the p > 0 claim)', 'distinct correct solutions per problem among the 64 samples', 'pass@1'],
+      arms: THR_ARMS,
       budget: '300 updates × 64 rollouts = 19,200 episodes ≈ 0.25 M generated tokens per run; 5 seeds per arm',
-      against: 'THR p = −0.5 not above GRPO on pass@64 (95% bootstrap CI of the difference includes 0 or lies below), or p = +0.5 not above GRPO on greedy accuracy; or a control matching the THR arm.',
+      seeds: 5,
+      regime: THR_REGIME,
+      against: ['THR p = −0.5 not above GRPO on pass@64 (95% bootstrap CI of the difference includes 0 or lies below), or p = +0.5 not above GRPO on greedy accuracy; or a control matching the THR arm.'],
       controls: THR_CONTROLS,
     },
   };
 }
 
-export const SUITES: Record<string, () => Suite> = {
-  'thr-text': thrText, intrinsic, 'intrinsic-long': intrinsicLong, tooluse, 'thr-mechanism': thrMechanism, 'thr-countdown': thrCountdown,
+/** Suite factories; `quick` lets a suite that builds on another's results read the smoke-test ones. */
+export const SUITES: Record<string, (o: { quick: boolean }) => Suite> = {
+  'thr-text': thrText, intrinsic, 'intrinsic-long': intrinsicLong, tooluse, ...TOOL_SUITES, 'thr-mechanism': thrMechanism, 'thr-countdown': thrCountdown,
 };

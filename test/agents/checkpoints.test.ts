@@ -28,7 +28,7 @@ for (const file of files) {
     const env = metadata['thrive.warmstart.env']!;
     const options = JSON.parse(metadata['thrive.warmstart.envOptions'] ?? '{}');
     const recorded = Number(metadata['thrive.warmstart.testSuccess']);
-    assert.match(metadata['thrive.warmstart.command']!, /^tsx scripts\/warmstart\.ts --env /);
+    assert.match(metadata['thrive.warmstart.command']!, /^(tsx scripts\/warmstart\.ts|npm run warmstart --) --env /);
     const envs = Array.from({ length: 8 }, () => makeEnvSync<TokenEnv>(env, { ...options, split: 'test' }));
     const mix = metadata['thrive.warmstart.answerMix'];
     if (mix) {
@@ -43,7 +43,9 @@ for (const file of files) {
       policy.dispose();
       return;
     }
-    assert.ok(recorded >= 0.1 && recorded <= 0.5, `recorded held-out success ${recorded} outside the 10–50% aim`);
+    // Deliberately weak warm starts (file name '…-weak-…', for studies of when shaping matters) aim lower.
+    const lo = /-weak-/.test(file) ? 0.02 : 0.1;
+    assert.ok(recorded >= lo && recorded <= 0.5, `recorded held-out success ${recorded} outside the ${lo * 100}–50% aim`);
     // A small independent re-measurement on the held-out split (seeds differ from the recorded run).
     const stats = evaluateTokenPolicy(policy as TokenPolicy, envs, { episodes: 60, seed0: 123_000 });
     assert.ok(stats.successRate > 0.02 && stats.successRate < 0.8, `${env}: greedy success ${stats.successRate} on 60 held-out episodes`);

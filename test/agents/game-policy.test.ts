@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, GamePolicy, createPolicy, validateGamePolicyConfig, makeRng, decodePolicy, encodePolicy } from '../../agents/index.ts';
+import { initBackend, GamePolicy, TokenPolicy, createPolicy, validateGamePolicyConfig, validateTokenPolicyConfig, makeRng, decodePolicy, encodePolicy, gamePolicyParameterCount, tokenPolicyParameterCount, MAX_POLICY_PARAMETERS } from '../../agents/index.ts';
 import type { GamePolicyConfig } from '../../agents/index.ts';
 
 const OBS: [number, number, number] = [3, 5, 5];
@@ -21,10 +21,26 @@ test('config: defaults, unknown keys and bad values are named', () => {
   const c = validateGamePolicyConfig({ obsShape: OBS, numActions: 4 });
   assert.equal(c.hidden, [64, 64]);
   assert.is(c.arch, 'mlp');
-  assert.throws(() => validateGamePolicyConfig({ obsShape: OBS, numActions: 4, hiden: [3] } as never), /unknown key 'hiden'/);
-  assert.throws(() => validateGamePolicyConfig({ obsShape: OBS, numActions: 1 }), /numActions=1/);
-  assert.throws(() => validateGamePolicyConfig({ obsShape: [75], numActions: 4, arch: 'conv' }), /obsShape \[C, H, W\]/);
-  assert.throws(() => validateGamePolicyConfig({ obsShape: OBS, numActions: 4, activation: 'gelu' as never }), /activation="gelu"/);
+  assert.throws(() => validateGamePolicyConfig({ obsShape: OBS, numActions: 4, hiden: [3] } as never), /unknown config key 'policy\.hiden' \(did you mean 'policy\.hidden'\?\)/);
+  assert.throws(() => validateGamePolicyConfig({ obsShape: OBS, numActions: 1 }), /'policy\.numActions' must be an integer >= 2, got 1/);
+  assert.throws(() => validateGamePolicyConfig({ obsShape: [75], numActions: 4, arch: 'conv' }), /'policy\.obsShape' must be \[C, H, W\]/);
+  assert.throws(() => validateGamePolicyConfig({ obsShape: OBS, numActions: 4, activation: 'gelu' as never }), /'policy\.activation' must be one of 'tanh', 'relu', got "gelu"/);
+});
+
+test('config: the parameter count is computed from the architecture and capped before allocation', () => {
+  const size = (w: Record<string, { data: Float32Array }>) => Object.values(w).reduce((n, t) => n + t.data.length, 0);
+  for (const cfg of [{ obsShape: OBS, numActions: 4 }, { obsShape: OBS, numActions: 5, arch: 'conv' as const, convChannels: [4, 6], hidden: [16] }]) {
+    const p = new GamePolicy(cfg);
+    assert.is(gamePolicyParameterCount(p.config), size(p.getWeights()));
+    p.dispose();
+  }
+  const t = new TokenPolicy({ vocabSize: 12, width: 16, heads: 2, layers: 2, context: 24 });
+  assert.is(tokenPolicyParameterCount(t.config), size(t.getWeights()));
+  t.dispose();
+  assert.throws(() => validateGamePolicyConfig({ obsShape: OBS, numActions: 4, hidden: [100000, 100000] }),
+    (e: Error) => e.name === 'ConfigError' && /'policy\.hidden' \[100000,100000\] makes a game policy of 10,\d{3},\d{3},\d{3} parameters .*limit is 50,000,000/.test(e.message));
+  assert.throws(() => validateTokenPolicyConfig({ width: 8192, layers: 64, heads: 4 }), /'policy\.width' 8192.* parameters; the limit is 50,000,000/);
+  assert.is(MAX_POLICY_PARAMETERS, 50_000_000);
 });
 
 const variants: Array<[string, Partial<GamePolicyConfig>]> = [

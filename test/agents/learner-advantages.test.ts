@@ -23,14 +23,14 @@ test('config: defaults follow TRL where they apply', () => {
 });
 
 for (const [input, pattern] of [
-  [{ epsilonHgh: 0.3 }, /unknown key 'epsilonHgh'.*epsilonHigh/],
-  [{ lossType: 'ppo' }, /'lossType'.*'grpo', 'bnpo', 'dr_grpo', 'dapo'/],
-  [{ thr: { p: 1.5 } }, /'thr\.p'.*\[-1, 1\]/],
-  [{ thr: { tua: 0 } }, /unknown key 'thr\.tua'/],
-  [{ numIterations: 1.5 }, /'numIterations'.*integer/],
-  [{ learningRate: 0 }, /'learningRate'/],
-  [{ thr: { mode: 'mask' } }, /'thr\.mode'.*'reweight', 'thr-only'/],
-  [{ thr: 3 }, /'thr'.*object/],
+  [{ epsilonHgh: 0.3 }, /unknown config key 'learner\.epsilonHgh' \(did you mean 'learner\.epsilonHigh'\?\)/],
+  [{ lossType: 'ppo' }, /'learner\.lossType'.*'grpo', 'bnpo', 'dr_grpo', 'dapo'/],
+  [{ thr: { p: 1.5 } }, /'learner\.thr\.p' must be a number >= -1 and <= 1, got 1\.5/],
+  [{ thr: { tua: 0 } }, /unknown config key 'learner\.thr\.tua'/],
+  [{ numIterations: 1.5 }, /'learner\.numIterations'.*integer/],
+  [{ learningRate: 0 }, /'learner\.learningRate'/],
+  [{ thr: { mode: 'mask' } }, /'learner\.thr\.mode'.*'reweight', 'thr-only'/],
+  [{ thr: 3 }, /'learner\.thr'.*object/],
 ] as [Record<string, unknown>, RegExp][]) {
   test(`config: rejects ${JSON.stringify(input)}`, () => {
     assert.throws(() => validateGrpoConfig(input), pattern);

@@ -233,7 +233,7 @@ test('process advantages, GSPO and several epochs run end to end', () => {
 test('bad construction and bad batches are rejected with the key named', () => {
   const policy = new TinyPolicy(D, d, V, 3);
   assert.throws(() => new GrpoLearner(policy, { beta: 0.1 }), /beta = 0\.1 needs a frozen reference policy/);
-  assert.throws(() => new GrpoLearner(policy, { lr: 1 } as never), /unknown key 'lr'/);
+  assert.throws(() => new GrpoLearner(policy, { lr: 1 } as never), /unknown config key 'learner\.lr'/);
   const learner = new GrpoLearner(policy, { numMinibatches: 20 });
   const b = batchOf(1);
   assert.throws(() => learner.update(b), /numMinibatches = 20 exceeds the batch's B = 12/);

@@ -83,8 +83,8 @@ test('SFT lowers the loss and teaches a tiny policy its demonstrations', () => {
   assert.ok(last.tokenAccuracy > 0.7, `token accuracy ${last.tokenAccuracy}`);
   trainer.dispose();
   policy.dispose();
-  assert.throws(() => validateSftConfig({ lr: 1 } as never), /unknown key 'lr'/);
-  assert.throws(() => validateSftConfig({ batchSize: 0 }), /batchSize=0/);
+  assert.throws(() => validateSftConfig({ lr: 1 } as never), /unknown config key 'sft\.lr'/);
+  assert.throws(() => validateSftConfig({ batchSize: 0 }), /'sft\.batchSize' must be an integer >= 1, got 0/);
 });
 
 /** A toy env: after each policy token the env inserts two tokens; success = first policy token is 'x'. */

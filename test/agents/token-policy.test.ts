@@ -17,10 +17,10 @@ test('config: defaults match the shared tokenizer; bad values are named', () => 
   const c = validateTokenPolicyConfig();
   assert.is(c.vocabSize, 100);
   assert.is(c.padId, 0);
-  assert.throws(() => validateTokenPolicyConfig({ heads: 5 }), /heads=5 must divide width=64/);
-  assert.throws(() => validateTokenPolicyConfig({ widht: 3 } as never), /unknown key 'widht'/);
-  assert.throws(() => validateTokenPolicyConfig({ padId: 100 }), /padId=100/);
-  assert.throws(() => validateTokenPolicyConfig({ layers: 0 }), /layers=0/);
+  assert.throws(() => validateTokenPolicyConfig({ heads: 5 }), /'policy\.heads' must divide 'policy\.width' \(64\), got 5/);
+  assert.throws(() => validateTokenPolicyConfig({ widht: 3 } as never), /unknown config key 'policy\.widht' \(did you mean 'policy\.width'\?\)/);
+  assert.throws(() => validateTokenPolicyConfig({ padId: 100 }), /'policy\.padId' must be < 'policy\.vocabSize' \(100\), got 100/);
+  assert.throws(() => validateTokenPolicyConfig({ layers: 0 }), /'policy\.layers' must be an integer >= 1 and <= 64, got 0/);
 });
 
 test('evaluate: shapes, and a left-padded prompt scores like the unpadded one', () => {
@@ -92,7 +92,7 @@ test('sampler: seeded reproducibility, greedy == top-k 1, inactive rows, clear e
   assert.throws(() => s.reset(5, [1]), /row 5 is outside \[0, 3\)/);
   assert.throws(() => s.reset(0, [12]), /token id 12 is outside the vocabulary/);
   assert.throws(() => s.feed(1, new Array(30).fill(4)), /more than context=24/);
-  assert.throws(() => p.sampler(1, { temperature: 0 }), /temperature=0/);
+  assert.throws(() => p.sampler(1, { temperature: 0 }), /'sampling\.temperature' must be a number > 0, got 0/);
   p.dispose();
 });
 
@@ -114,8 +114,8 @@ test('chooseAction: temperature, top-k and top-p follow their definitions', () =
   const t2 = freq({ temperature: 2 }); // p ∝ sqrt(p)
   const z = [0.5, 0.3, 0.15, 0.05].reduce((s, x) => s + Math.sqrt(x), 0);
   assert.ok(Math.abs(t2.f[3]! - Math.sqrt(0.05) / z) < 0.02, `${t2.f}`);
-  assert.throws(() => validateSamplingOptions({ topP: 0 }), /topP=0/);
-  assert.throws(() => validateSamplingOptions({ topk: 3 } as never), /unknown sampling option 'topk'/);
+  assert.throws(() => validateSamplingOptions({ topP: 0 }), /'sampling\.topP' must be a number > 0 and <= 1, got 0/);
+  assert.throws(() => validateSamplingOptions({ topk: 3 } as never), /unknown config key 'sampling\.topk' \(did you mean 'sampling\.topK'\?\)/);
 });
 
 test('checkpoint bytes rebuild an identical token policy', () => {

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ConfigError, describeSchema, parse, type Infer, type Schema } from '../../core/schema.ts';
+import { ConfigError, describeSchema, parse, parseOption, type Infer, type Schema } from '../../core/schema.ts';
 
 const INNER = {
   p: { type: 'number', default: 0, min: -1, max: 1, doc: 'strength' },
@@ -52,6 +52,18 @@ test('describeSchema lists every option with its default and doc', () => {
   assert.ok(keys.includes('learner.thr.p'));
   assert.ok(keys.includes('learner.judge.kind'));
   assert.is(rows.find((r) => r.key === 'learner.epochs')!.default, '1');
+});
+
+test('required options, unknown spec types, one spec on its own, union keys', () => {
+  const S = { id: { type: 'string', default: null, nonEmpty: true, required: true, doc: 'the env id' } } as const satisfies Schema;
+  assert.equal(parse(S, { id: 'x' }, 'env'), { id: 'x' });
+  assert.throws(() => parse(S, {}, 'env'), /config key 'env\.id' is required: a non-empty string \(the env id\)/);
+  assert.is(describeSchema(S, 'env')[0]!.default, '(required)');
+  const typo = { n: { type: 'integer', default: 1, doc: '' } } as unknown as Schema;
+  assert.throws(() => parse(typo, {}), (e: Error) => e instanceof ConfigError && /option 'n' declares type "integer"; valid types: int, number, boolean, enum, string, int\[\], string\[\], object, record, union/.test(e.message));
+  assert.throws(() => describeSchema(typo), /declares type "integer"/);
+  assert.equal(parseOption(OUTER.judge, { kind: 'llm' }, 'rewards.judge'), { kind: 'llm', model: 'judge' });
+  assert.throws(() => parseOption(OUTER.judge, { kind: 'rubric', nois: 1 }, 'rewards.judge'), /unknown config key 'rewards\.judge\.nois' \(did you mean 'rewards\.judge\.noise'\?\)\. Valid keys of 'rewards\.judge': kind, noise/);
 });
 
 test.run();

@@ -69,8 +69,8 @@ test('outage mid-run: an actor waits, reconnects and carries on; give-up turns i
   await during;
   const src = t.trajectorySource('learner');
   const got = await src.receive(5, 1000);
-  assert.equal(got.map((m) => m.id), ['a:1']);
-  assert.ok(lines.some((l) => /failed: .*reconnecting with backoff/.test(l)), lines.join('\n'));
+  assert.equal(got.map((m) => m.id), ['a/1#1']);
+  assert.ok(lines.some((l) => /unreachable .*reconnecting with backoff/.test(l)), lines.join('\n'));
   assert.ok(lines.some((l) => /is back after/.test(l)), lines.join('\n'));
 
   const s2 = await server();

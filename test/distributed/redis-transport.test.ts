@@ -25,6 +25,7 @@ function freshNs(): string {
   return `t${process.pid}-${nsCounter++}`;
 }
 
+/** A message from actor `actorId`; the source hands it out as `<actorId>/<incarnation>#<seq of the send>`. */
 function msg(actorId: string, seq: number, bytes: number[] = [seq, seq + 1]): TrajectoryMessage {
   return { id: `${actorId}:${seq}`, actorId, policyVersion: seq % 3, steps: 10 + seq, payload: new Uint8Array(bytes) };
 }
@@ -51,16 +52,16 @@ test('config: defaults, unknown keys and bad values are named', () => {
   assert.is(c.namespace, 'thrive');
   assert.is(c.tls.rejectUnauthorized, true);
   const bad: [unknown, RegExp][] = [
-    [{ bogus: 1 }, /unknown redis transport config key 'bogus'. Valid keys: url, namespace/],
-    [{ url: 'http://x' }, /'url' must start with redis:\/\/ or rediss:\/\//],
-    [{ url: 'not a url' }, /'url' is not a URL/],
+    [{ bogus: 1 }, /unknown config key 'redis\.bogus'. Valid keys of 'redis': url, namespace/],
+    [{ url: 'http://x' }, /'redis\.url' must start with redis:\/\/ or rediss:\/\//],
+    [{ url: 'not a url' }, /'redis\.url' is not a URL/],
     [{ url: 'redis://h:1/abc' }, /database number/],
-    [{ maxQueued: 0 }, /'maxQueued' must be an integer >= 1, got 0/],
-    [{ claimIdleMs: 2.5 }, /'claimIdleMs' must be an integer/],
-    [{ namespace: 'a b' }, /'namespace' must be/],
-    [{ tls: { ca: 'x' } }, /unknown redis transport config key 'tls.ca'/],
-    [{ tls: { certFile: 'c.pem' } }, /'tls.certFile' and 'tls.keyFile' go together/],
-    [{ weightVersionsKept: 1 }, /'weightVersionsKept' must be an integer >= 2/],
+    [{ maxQueued: 0 }, /'redis\.maxQueued' must be an integer >= 1, got 0/],
+    [{ claimIdleMs: 2.5 }, /'redis\.claimIdleMs' must be an integer/],
+    [{ namespace: 'a b' }, /'redis\.namespace' must be/],
+    [{ tls: { ca: 'x' } }, /unknown config key 'redis\.tls\.ca'/],
+    [{ tls: { certFile: 'c.pem' } }, /'redis\.tls\.certFile' and 'redis\.tls\.keyFile' go together/],
+    [{ weightVersionsKept: 1 }, /'redis\.weightVersionsKept' must be an integer >= 2/],
     [[], /must be an object/],
   ];
   for (const [input, re] of bad) assert.throws(() => validateRedisTransportConfig(input), re, JSON.stringify(input));
@@ -91,21 +92,21 @@ test('trajectories: round trip, depth, ack trims the stream, ack is idempotent',
   const src = t.trajectorySource('learner');
   assert.is(await src.depth(), 3);
   const got = await src.receive(10, 1000);
-  assert.equal(got.map((m) => m.id).sort(), ['a:0', 'a:1', 'b:0']);
+  assert.equal(got.map((m) => m.id).sort(), ['a/1#0', 'a/1#1', 'b/1#0']);
   for (const m of got) assert.ok(m.payload.byteOffset === 0 && m.payload.byteLength === m.payload.buffer.byteLength, 'payloads own their buffer (transferable)');
-  const a0 = got.find((m) => m.id === 'a:0')!;
+  const a0 = got.find((m) => m.id === 'a/1#0')!;
   assert.equal([...a0.payload], [1, 2, 3]);
   assert.is(a0.steps, 10);
   assert.is(a0.policyVersion, 0);
   assert.is(a0.actorId, 'a');
   assert.is(await src.depth(), 3, 'delivered but unacknowledged messages still count');
-  await src.ack(['a:0', 'b:0']);
+  await src.ack(['a/1#0', 'b/1#0']);
   assert.is(await src.depth(), 1);
-  await src.ack(['a:0', 'nonexistent']);
-  await src.ack(['a:1']);
+  await src.ack(['a/1#0', 'nonexistent']);
+  await src.ack(['a/1#1']);
   assert.is(await t.cmd.xlen(t.keys.traj), 0, 'acknowledged entries are deleted');
   assert.equal(await src.receive(10, 0), []);
-  assert.equal(src.stats, { received: 3, acked: 3, duplicates: 0, reclaimed: 0, malformed: 0 });
+  assert.equal(src.stats, { received: 3, acked: 3, duplicates: 0, reclaimed: 0, malformed: 0, readErrors: 0, seqGaps: 0 });
 });
 
 test('trajectories: an entry not written by the transport is logged, acknowledged and dropped, not redelivered forever', async () => {
@@ -116,10 +117,10 @@ test('trajectories: an entry not written by the transport is logged, acknowledge
   await t.trajectorySink('a').send(msg('a', 0));
   const src = t.trajectorySource('learner');
   const got = await src.receive(10, 500);
-  assert.equal(got.map((m) => m.id), ['a:0']);
+  assert.equal(got.map((m) => m.id), ['a/1#0']);
   assert.is(src.stats.malformed, 1);
   assert.match(lines.join('\n'), /has no field/);
-  await src.ack(['a:0']);
+  await src.ack(['a/1#0']);
   assert.is(await src.depth(), 0);
 });
 
@@ -141,7 +142,7 @@ test('trajectories: backpressure holds the actor at maxQueued until the learner 
   assert.is(third, true);
   assert.is(sink.stats.waits, 1);
   const rest = await src.receive(10, 1000);
-  assert.equal(rest.map((m) => m.id), ['a:2']);
+  assert.equal(rest.map((m) => m.id), ['a/1#2']);
 });
 
 test('trajectories: a re-sent copy is never delivered twice, before or after the ack, across learner restarts', async () => {
@@ -153,12 +154,12 @@ test('trajectories: a re-sent copy is never delivered twice, before or after the
   await duplicateEntry(t, first[0]); // copy present while the original is held
   const src = t.trajectorySource('learner');
   const got = await src.receive(10, 500);
-  assert.equal(got.map((m) => m.id), ['a:0']);
+  assert.equal(got.map((m) => m.id), ['a/1#0']);
   assert.is(src.stats.duplicates, 1);
   // Copy arriving after the ack: recognised from the marks in Redis.
   const [orig] = await t.cmd.xrange(t.keys.traj, '-', '+');
   await duplicateEntry(t, orig[0]);
-  await src.ack(['a:0']);
+  await src.ack(['a/1#0']);
   assert.equal(await src.receive(10, 200), []);
   assert.is(src.stats.duplicates, 2);
   // A new learner process (new connection, new source) still recognises it.
@@ -166,8 +167,8 @@ test('trajectories: a re-sent copy is never delivered twice, before or after the
   const [[, fields]] = await t.cmd.xrangeBuffer(t.keys.traj, '-', '+');
   const src1 = t.trajectorySource('learner');
   const got1 = await src1.receive(10, 500);
-  assert.equal(got1.map((m) => m.id), ['a:1']);
-  await src1.ack(['a:1']);
+  assert.equal(got1.map((m) => m.id), ['a/1#1']);
+  await src1.ack(['a/1#1']);
   await t.cmd.xadd(t.keys.traj, '*', ...(fields as Buffer[]));
   const t2 = await connect(ns);
   const src2 = t2.trajectorySource('learner-2');
@@ -218,7 +219,7 @@ test('trajectories: messages held by a dead consumer are reclaimed after claimId
     seen.push(...got.map((m) => m.id));
     await src.ack(got.map((m) => m.id));
   }
-  assert.equal(seen.sort(), ['a:0', 'a:1', 'a:2', 'a:3']);
+  assert.equal(seen.sort(), ['a/1#0', 'a/1#1', 'a/1#2', 'a/1#3']);
   assert.is(src.stats.reclaimed, 2);
   assert.is(await src.depth(), 0);
 });

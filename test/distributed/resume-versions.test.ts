@@ -43,6 +43,11 @@ function role(script: string, ...extra: string[]) {
   return procs.start(script, args, extra.join(' '));
 }
 
+/** The learner resumed from `runDir`: its saved config, only the budget given (and the role's own flags). */
+function resumed(runDirPath: string, updates: number) {
+  return procs.start('learner.ts', ['--no-server', '--quiet', '--namespace', NS, '--resume', runDirPath, '--budget.updates', String(updates)], 'resumed');
+}
+
 const diagnostics = () => procs.diagnostics();
 const until = (what: string, cond: () => boolean | Promise<boolean>, ms?: number) => procs.until(what, cond, ms);
 const exitOf = (p: RoleProcess, what: string) => procs.exitOf(p, what);
@@ -116,7 +121,7 @@ test('after a learner kill + resume the running actor takes the new weights at o
     const [, [, info]] = (await cmd.multi().xtrim(`${NS}:traj`, 'MAXLEN', 0).xinfo('STREAM', `${NS}:traj`).exec()) as [unknown, [unknown, unknown[]]];
     const trimmedAt = String(info[info.indexOf('last-generated-id') + 1]);
 
-    const learner2 = role('learner.ts', '--resume', runDir()!, '--budget.updates', String(resumedFrom + EXTRA));
+    const learner2 = resumed(runDir()!, resumedFrom + EXTRA);
     const end = await exitOf(learner2, 'the resumed learner to finish');
     assert.is(end.code, 0, learner2.text());
     assert.match(learner2.text(), /run completed/);

@@ -38,6 +38,11 @@ function role(script: string, ...extra: string[]) {
   return procs.start(script, args, extra.join(' '));
 }
 
+/** The learner resumed from `runDir`: its saved config, only the budget given (and the role's own flags). */
+function resumed(runDirPath: string, updates: number) {
+  return procs.start('learner.ts', ['--no-server', '--quiet', '--namespace', 'roles', '--claim-idle-ms', '2000', '--resume', runDirPath, '--budget.updates', String(updates)], 'resumed');
+}
+
 const diagnostics = () => procs.diagnostics();
 const until = (what: string, cond: () => boolean | Promise<boolean>, ms?: number) => procs.until(what, cond, ms);
 const exitOf = (p: RoleProcess, what: string) => procs.exitOf(p, what);
@@ -84,7 +89,7 @@ test('learner, 2 actors and the annotator as processes: an actor and the learner
     assert.is((await exitOf(learner1, 'the learner to die')).signal, 'SIGKILL', diagnostics());
     assert.is(await control.runState(), 'running', 'a crashed learner leaves the run running: actors wait for it');
     const resumedAt = Math.max(...checkpoints().map((c) => Number(c.slice(5))));
-    const learner2 = role('learner.ts', '--resume', runDir()!, '--budget.updates', String(resumedAt + EXTRA));
+    const learner2 = resumed(runDir()!, resumedAt + EXTRA);
     const end = await exitOf(learner2, 'the resumed learner to finish');
     assert.is(end.code, 0, learner2.text());
     assert.match(learner2.text(), /run completed/);
@@ -98,6 +103,11 @@ test('learner, 2 actors and the annotator as processes: an actor and the learner
     const metrics = readFileSync(join(runDir()!, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
     assert.ok(metrics.length >= resumedAt + EXTRA);
     for (const m of metrics) assert.ok(m.episodes <= GROUPS * GROUP_SIZE, `update ${m.step} trained on ${m.episodes} episodes (> ${GROUPS * GROUP_SIZE}): a duplicate got in`);
+    // The learner's records carry what runs elsewhere: the remote annotator's metrics (its heartbeat) and
+    // the live actor processes — what its dashboard's annotator panel and actor count show.
+    const withAnnotator = metrics.filter((m) => m.ann_annotatorProcesses === 1 && m.ann_captionsSeen > 0);
+    assert.ok(withAnnotator.length > 0, 'no metrics record shows the annotator process\'s metrics');
+    assert.ok(metrics.some((m) => m.liveActors === 2 && m.liveActorThreads === 2), 'no record counts the two actor processes');
     assert.match(judge.text(), /annotator j1: \d+ requests, [1-9]\d* labelled/);
   } finally {
     await control.close();

@@ -81,9 +81,12 @@ test('validateOptions: defaults, unknown key, bad value', () => {
     mode: { type: 'enum', values: ['a', 'b'], default: 'a', doc: '' },
   };
   assert.equal(validateOptions('X', schema, {}), { n: 3, mode: 'a' });
-  assert.throws(() => validateOptions('X', schema, { m: 1 }), /unknown option 'm'. Valid options: n, mode/);
-  assert.throws(() => validateOptions('X', schema, { n: 9 }), /bad value 9 for option 'n'; valid: an integer ≥ 1 and ≤ 5/);
+  assert.throws(() => validateOptions('X', schema, { m: 1 }), /^X: unknown config key 'm' \(did you mean 'n'\?\). Valid keys: n, mode/);
+  assert.throws(() => validateOptions('X', schema, { n: 9 }), /^X: config key 'n' must be an integer >= 1 and <= 5, got 9/);
   assert.throws(() => validateOptions('X', schema, { mode: 'c' }), /one of 'a', 'b'/);
+  // A schema built at run time (a user's JavaScript env) with a spec type that does not exist is an error, not ignored.
+  const typo = { n: { type: 'integer', default: 3, doc: '' } } as unknown as OptionSchema;
+  assert.throws(() => validateOptions('X', typo, {}), /option 'n' declares type "integer"; valid types: int, number/);
 });
 
 test('splitOf puts about a fifth of problems in test', () => {

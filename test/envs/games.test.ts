@@ -182,8 +182,8 @@ test('render: RGB frame of the grid with the step message as caption', () => {
 });
 
 test('bad options and actions raise errors that name them', () => {
-  assert.throws(() => makeEnvSync('KeyDoor-v0', { sise: 6 }), /unknown option 'sise'. Valid options: size/);
-  assert.throws(() => makeEnvSync('KeyDoor-v0', { size: 2 }), /option 'size'/);
+  assert.throws(() => makeEnvSync('KeyDoor-v0', { sise: 6 }), /unknown config key 'sise' \(did you mean 'size'\?\). Valid keys: size/);
+  assert.throws(() => makeEnvSync('KeyDoor-v0', { size: 2 }), /config key 'size'/);
   assert.throws(() => makeEnvSync('MultiRoom-v0', { numRooms: 2, lockedDoors: 2 }), /lockedDoors/);
   const env = makeEnvSync('Maze-v0');
   assert.throws(() => env.step(0), /before reset/);

@@ -25,8 +25,8 @@ test('validateEnvOptions fills defaults; describeEnvOptions documents them', () 
   assert.is(o.size, 7);
   assert.is(o.maxSteps, 112);
   assert.is(o.split, 'train');
-  assert.ok(describeEnvOptions('Maze-v0').some((l) => l.startsWith('size: an integer ≥ 2')));
-  assert.throws(() => validateEnvOptions('Addition-v0', { digit: 3 }), /unknown option 'digit'. Valid options: digits/);
+  assert.ok(describeEnvOptions('Maze-v0').some((l) => l.startsWith('size: an integer >= 2')));
+  assert.throws(() => validateEnvOptions('Addition-v0', { digit: 3 }), /unknown config key 'digit' \(did you mean 'digits'\?\). Valid keys: digits/);
 });
 
 test('registerEnv: custom factory, duplicate ids rejected unless overwrite', () => {
@@ -50,7 +50,7 @@ for (const [label, path] of [
     assert.is(env.spec.options.length, 10);
     const report = checkEnv(env);
     assert.ok(report.ok, JSON.stringify(report.results.filter((r) => !r.ok)));
-    try { await makeEnv(path, { lenght: 10 }); assert.unreachable(); } catch (err) { assert.match((err as Error).message, /unknown option 'lenght'/); }
+    try { await makeEnv(path, { lenght: 10 }); assert.unreachable(); } catch (err) { assert.match((err as Error).message, /unknown config key 'lenght' \(did you mean 'length'\?\)/); }
   });
 }
 

@@ -91,7 +91,7 @@ test('Countdown: prompt format, sorted numbers, demonstration is correct; altern
 test('bad options name the env and the key', () => {
   assert.throws(() => makeEnvSync('EitherSort-v0', { minLength: 6, maxLength: 4 }), /EitherSort-v0.*maxLength/);
   assert.throws(() => makeEnvSync('Countdown-v0', { count: 9 }), /Countdown-v0.*count/);
-  assert.throws(() => makeEnvSync('Countdown-v0', { nums: 4 }), /Countdown-v0.*unknown option 'nums'/);
+  assert.throws(() => makeEnvSync('Countdown-v0', { nums: 4 }), /Countdown-v0.*unknown config key 'nums'/);
 });
 
 test.run();

@@ -109,9 +109,9 @@ class BadJudge implements Judge {
   async compare(): Promise<never[]> { return []; }
 }
 
-test('faulty judge: fewer labels, errors counted by kind, no throw, items retried later', async () => {
+test('faulty judge: fewer labels, errors counted by kind, no throw; without retries, items can be requested again', async () => {
   const judge = new BadJudge();
-  const a = new Annotator(judge, { cacheDir: null, batchSize: 4, inFlight: 1 });
+  const a = new Annotator(judge, { cacheDir: null, batchSize: 4, inFlight: 1, retry: { limit: 0 } });
   const items = msgs.slice(0, 4).map((m) => req(m));
   a.request(items); await a.idle();
   a.request(items); await a.idle();

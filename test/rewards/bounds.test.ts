@@ -170,9 +170,9 @@ test('limits are validated', () => {
   const d = validateAnnotatorConfig({});
   assert.equal([d.maxSeenKeys, d.cacheMaxEntries, d.maxUndrainedLabels], [100_000, 100_000, 65_536]);
   assert.is(validateAnnotatorConfig({ backlog: 200_000 }).maxSeenKeys, 200_000);
-  assert.throws(() => validateAnnotatorConfig({ backlog: 100, maxSeenKeys: 50 }), /maxSeenKeys: must be >= backlog \(100\)/);
-  assert.throws(() => validateAnnotatorConfig({ cacheMaxEntries: 0 }), /cacheMaxEntries: must be >= 1/);
-  assert.throws(() => validateAnnotatorConfig({ maxUndrainedLabels: 1.5 }), /maxUndrainedLabels: expected an integer/);
+  assert.throws(() => validateAnnotatorConfig({ backlog: 100, maxSeenKeys: 50 }), /'rewards\.annotator\.maxSeenKeys' must be >= 'rewards\.annotator\.backlog' \(100\)/);
+  assert.throws(() => validateAnnotatorConfig({ cacheMaxEntries: 0 }), /'rewards\.annotator\.cacheMaxEntries' must be an integer >= 1, got 0/);
+  assert.throws(() => validateAnnotatorConfig({ maxUndrainedLabels: 1.5 }), /'rewards\.annotator\.maxUndrainedLabels' must be an integer >= 1, got 1\.5/);
   assert.equal(validateAnnotatorConfig(d), d);
 });
 

@@ -18,17 +18,17 @@ test('ranking model switches the annotator to pairs unless told otherwise', () =
 });
 
 const bad: Array<[string, unknown, RegExp]> = [
-  ['unknown top key', { cExtt: 1 }, /unknown key 'cExtt'.*cExt/],
-  ['unknown judge key', { judge: { kind: 'rubric', noize: 0.1 } }, /rewards\.judge: unknown key 'noize'/],
-  ['bad judge kind', { judge: { kind: 'gpt' } }, /rewards\.judge\.kind: 'gpt' is not valid.*rubric, llm, perceptual/],
-  ['noise out of range', { judge: { kind: 'rubric', noise: 1.5 } }, /rewards\.judge\.noise: must be <= 1/],
-  ['llm key given instead of env name', { judge: { kind: 'llm', apiKeyEnv: 'sk-123 456' } }, /apiKeyEnv: must be the NAME/],
-  ['llm bad url', { judge: { kind: 'llm', baseUrl: 'ftp://x' } }, /baseUrl: 'ftp:\/\/x' is not a valid/],
-  ['tfjs encoder without path', { judge: { kind: 'perceptual', encoder: { kind: 'tfjs' } } }, /encoder\.path: required/],
-  ['bad model key', { model: { kind: 'retrieval', hidden: 3 } }, /rewards\.model: unknown key 'hidden'/],
-  ['negative beta', { beta: -1 }, /rewards\.beta: must be >= 0/],
-  ['non-integer batch', { annotator: { batchSize: 2.5 } }, /rewards\.annotator\.batchSize: expected an integer/],
-  ['string number', { cInt: '0.4' }, /rewards\.cInt: expected a finite number, got "0.4"/],
+  ['unknown top key', { cExtt: 1 }, /unknown config key 'rewards\.cExtt' \(did you mean 'rewards\.cExt'\?\)/],
+  ['unknown judge key', { judge: { kind: 'rubric', noize: 0.1 } }, /unknown config key 'rewards\.judge\.noize' \(did you mean 'rewards\.judge\.noise'\?\). Valid keys of 'rewards\.judge': kind, noise/],
+  ['bad judge kind', { judge: { kind: 'gpt' } }, /'rewards\.judge\.kind' must be one of 'rubric', 'llm', 'perceptual', 'novelty', 'shuffled', got "gpt"/],
+  ['noise out of range', { judge: { kind: 'rubric', noise: 1.5 } }, /'rewards\.judge\.noise' must be a number >= 0 and <= 1, got 1\.5/],
+  ['llm key given instead of env name', { judge: { kind: 'llm', apiKeyEnv: 'sk-123 456' } }, /'rewards\.judge\.apiKeyEnv' must be a string \(the NAME of an environment variable/],
+  ['llm bad url', { judge: { kind: 'llm', baseUrl: 'ftp://x' } }, /'rewards\.judge\.baseUrl' must be an http\(s\) URL .*got "ftp:\/\/x"/],
+  ['tfjs encoder without path', { judge: { kind: 'perceptual', encoder: { kind: 'tfjs' } } }, /'rewards\.judge\.encoder\.path' is required/],
+  ['bad model key', { model: { kind: 'retrieval', hidden: 3 } }, /unknown config key 'rewards\.model\.hidden'/],
+  ['negative beta', { beta: -1 }, /'rewards\.beta' must be a number >= 0, got -1/],
+  ['non-integer batch', { annotator: { batchSize: 2.5 } }, /'rewards\.annotator\.batchSize' must be an integer >= 1, got 2\.5/],
+  ['string number', { cInt: '0.4' }, /'rewards\.cInt' must be a number, got "0\.4"/],
 ];
 for (const [name, cfg, re] of bad) {
   test(`rejects ${name}`, () => {

@@ -101,7 +101,7 @@ test('any TensorFlow.js layers model from disk works as an encoder', async () =>
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     } });
     model.dispose();
-    const enc = await TfjsModelEncoder.load({ kind: 'tfjs', path: join(dir, 'model.json'), inputHeight: null, inputWidth: null, output: null, scale: '0-1' });
+    const enc = await TfjsModelEncoder.load({ kind: 'tfjs', path: join(dir, 'model.json'), inputHeight: null, inputWidth: null, output: null, scale: '0-1', textPath: null });
     assert.equal([enc.inputHeight, enc.inputWidth], [8, 8]);
     const [e1, e2] = await enc.encode([frame(1), frame(0)]);
     assert.is(e1!.length, 4); // conv output [6,6,4] pooled to 4

@@ -44,11 +44,11 @@ withPlugin('a registered judge kind validates with its own validate, and unknown
   assert.equal(c.judge, { kind: 'length', minLength: 18 });
   assert.equal(validateRewardsConfig(c).judge, c.judge); // idempotent
   assert.throws(() => validateRewardsConfig({ judge: { kind: 'length', minLen: 3 } }), /rewards\.judge: unknown key 'minLen'/);
-  assert.throws(() => validateRewardsConfig({ judge: { kind: 'lenght' } }), /rewards\.judge\.kind: 'lenght' is not valid\. Valid values: rubric, llm, perceptual, length/);
+  assert.throws(() => validateRewardsConfig({ judge: { kind: 'lenght' } }), /'rewards\.judge\.kind' must be one of 'rubric', 'llm', 'perceptual', 'novelty', 'shuffled', 'length', got "lenght" \(did you mean 'length'\?\)/);
 });
 
 test('after unregistering, the kind is rejected again', () => {
-  assert.throws(() => validateJudgeConfig({ kind: 'length' }), /Valid values: rubric, llm, perceptual$/);
+  assert.throws(() => validateJudgeConfig({ kind: 'length' }), /must be one of 'rubric', 'llm', 'perceptual', 'novelty', 'shuffled', got "length"/);
 });
 
 withPlugin('a plug-in judge labels through the annotator (sync and async), cache keyed by its own id', async () => {
@@ -65,7 +65,7 @@ withPlugin('a plug-in judge labels through the annotator (sync and async), cache
 });
 
 // Each faulty judge is contained: its items count as errors of the given kind, nothing throws, and the
-// annotator keeps working (a later request of the same caption is tried again).
+// annotator keeps working (the failed items are retried with backoff).
 const faulty: Array<[string, Partial<Judge>, string]> = [
   ['label() throws', { label: () => { throw new Error('boom'); } }, 'exception'],
   ['label() rejects', { label: async () => { throw new Error('boom'); } }, 'exception'],
@@ -87,7 +87,7 @@ for (const [name, override, kind] of faulty) {
       return j;
     }, { timeoutMs: 30 });
     try {
-      const a = await createAnnotator({ judge: { kind: 'flaky' }, annotator: { cacheDir: null } });
+      const a = await createAnnotator({ judge: { kind: 'flaky' }, annotator: { cacheDir: null, retry: { backoffMs: 5, maxBackoffMs: 5 } } });
       a.request(msgs.map(req));
       await a.idle();
       const m = a.metrics();
@@ -95,9 +95,12 @@ for (const [name, override, kind] of faulty) {
       assert.is(m.judgeErrors[kind as 'exception'], wrong, JSON.stringify(m.judgeErrors));
       assert.is(m.judgeErrorsTotal, wrong);
       assert.is(a.drainLabels().length, msgs.length - wrong);
-      a.request(msgs.map(req)); // the failed items are retried, and the judge now answers
-      await a.idle();
+      assert.is(a.metrics().retriesPending, wrong);
+      // the failed items are retried after a backoff, without being requested again, and the judge now answers
+      const t0 = Date.now();
+      while (a.metrics().captionsLabelled < msgs.length && Date.now() - t0 < 2000) await new Promise((r) => setTimeout(r, 5));
       assert.is(a.drainLabels().length, wrong);
+      assert.is(a.metrics().retries, wrong);
       await a.close();
     } finally { unregisterJudge('flaky'); }
   });
@@ -180,7 +183,7 @@ test('a registered reward model validates, trains and scores through IntrinsicRe
     const c = validateRewardsConfig({ model: { kind: 'by-length', prior: 0.25 } });
     assert.is(c.annotator.mode, 'pair');
     assert.throws(() => validateRewardsConfig({ model: { kind: 'by-length', priors: 1 } }), /rewards\.model: unknown key 'priors'/);
-    assert.throws(() => validateRewardsConfig({ model: { kind: 'bylength' } }), /Valid values: retrieval, classification, ranking, by-length/);
+    assert.throws(() => validateRewardsConfig({ model: { kind: 'bylength' } }), /must be one of 'retrieval', 'classification', 'ranking', 'by-length', got "bylength"/);
     const r = new IntrinsicRewarder(c);
     assert.is(r.model.kind, 'by-length');
     const m = r.update([{ key: 'a', caption: 'abc', label: 1 }, { key: 'b', caption: 'xyz', label: 0 }]);

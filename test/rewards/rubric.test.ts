@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Annotator, RubricJudge, rubricLabel, captionKey, validateJudgeConfig, registerEnvFamily, type AnnotationRequest, type RubricJudgeConfig } from '../../rewards/index.ts';
-import { GAME_MESSAGES, GAME_ENV_MESSAGES, COLORS, DIRECTIONS, fillTemplate, type GameMessageKind } from '../../envs/index.ts';
+import { GAME_MESSAGES, GAME_ENV_MESSAGES, COLORS, DIRECTIONS, fillTemplate, type GameMessageKind, DUNGEON_MESSAGES, DUNGEON_ORDINARY_ROOMS, makeEnvSync, Rng, type DungeonEnv } from '../../envs/index.ts';
 
 const games: Array<[string, number]> = [
   ['You pick up the red key.', 1], ['You pick up the blue key.', 1], ['The door is locked.', 0],
@@ -135,6 +135,47 @@ test('noise: a fixed seed gives the same flips in every process (golden set, gua
   const items = Array.from({ length: 20 }, (_, i) => req('KeyDoor-v0', `You move ${i}.`));
   const j = noisyJudge(3);
   assert.equal(items.map((it, i) => (j.labelOf(it) === 1 ? i : -1)).filter((i) => i >= 0), GOLDEN);
+});
+
+test('Dungeon-v0: the rubric labels exactly the progress sentences of every caption table helpful', () => {
+  const D = DUNGEON_MESSAGES;
+  const helpful: Record<keyof typeof D, boolean> = {
+    enter: false, back: false, bump: false, bumpDoorway: false, keyPickup: true, unlock: true, locked: false, claim: true,
+    openDoor: false, featureHere: false, itemPickup: false, see: false, monsterMove: false, swap: false, noises: false,
+  };
+  assert.equal(Object.keys(D).sort(), Object.keys(helpful).sort(), 'envs added a Dungeon-v0 table: classify it here and in rubric.ts');
+  for (const [table, value] of Object.entries(D)) {
+    const sentences = typeof value === 'string' ? [value] : value;
+    sentences.forEach((m, i) => {
+      const want = table === 'enter' ? i >= DUNGEON_ORDINARY_ROOMS : helpful[table as keyof typeof D];
+      assert.is(rubricLabel('Dungeon-v0', m), want ? 1 : 0, `${table}[${i}]: ${m}`);
+      assert.is(rubricLabel('Dungeon-v0', `You hear a low rumble. ${m}`), want ? 1 : 0, `joined: ${m}`);
+    });
+  }
+  // Other games' rules do not leak in.
+  for (const m of ['You open the door.', 'You enter a new room.', 'You reach the goal!']) assert.is(rubricLabel('Dungeon-v0', m), 0, m);
+});
+
+test("Dungeon-v0: the rubric's label of every step's caption is the env's own progress flag", () => {
+  for (const options of [{}, { locks: 2 }]) {
+    const env = makeEnvSync<DungeonEnv>('Dungeon-v0', options);
+    const rng = new Rng(3);
+    let helpfulSteps = 0;
+    for (let seed = 0; seed < 150; seed++) {
+      env.reset({ seed });
+      const guided = seed % 2 === 0; // half the episodes follow the solver, with random detours, to reach the later events
+      for (;;) {
+        const plan = guided ? env.solve() : null;
+        const a = plan && plan.length && rng.float() < 0.8 ? plan[0] : rng.int(4);
+        const s = env.step(a);
+        const label = rubricLabel('Dungeon-v0', s.info.message);
+        assert.is(label, env.lastStepProgress ? 1 : 0, `${JSON.stringify(options)} seed ${seed}: ${JSON.stringify(s.info.message)}`);
+        helpfulSteps += label;
+        if (s.terminated || s.truncated) break;
+      }
+    }
+    assert.ok(helpfulSteps > 150, `${helpfulSteps} progress steps seen`);
+  }
 });
 
 test.run();

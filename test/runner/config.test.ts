@@ -99,10 +99,22 @@ test('every named experiment validates', () => {
   }
 });
 
+test("resolution: learner.maxCompletionLength (dr_grpo's L_max) defaults to the env's episode limit, a given value is kept", async () => {
+  const filled = await resolveExperiment({ ...base, env: { id: 'KeyDoor-v0', options: { size: 6, maxSteps: 30 } }, learner: { lossType: 'dr_grpo' } });
+  assert.is(filled.maxEpisodeSteps, 30);
+  assert.is(filled.config.learner.maxCompletionLength, 30);
+  assert.is(filled.config.learner.lossType, 'dr_grpo');
+  const given = await resolveExperiment({ ...base, env: { id: 'KeyDoor-v0', options: { size: 6, maxSteps: 30 } }, learner: { maxCompletionLength: 12 } });
+  assert.is(given.config.learner.maxCompletionLength, 12);
+});
+
 test('resolution: sub-configs are validated by their rooms, with the section named', async () => {
   const r = await resolveExperiment({ ...base, env: { id: 'KeyDoor-v0', options: { size: 6 } } });
-  assert.equal(r.config.policy.numActions, 4);
-  assert.ok(Array.isArray(r.config.policy.obsShape));
+  assert.is(r.config.policy.kind, 'game');
+  if (r.config.policy.kind === 'game') {
+    assert.equal(r.config.policy.numActions, 4);
+    assert.ok(Array.isArray(r.config.policy.obsShape));
+  }
   assert.is(r.family, 'games');
   assert.is(r.config.env.options.size, 6);
   for (const [cfg, part] of [
@@ -118,6 +130,14 @@ test('resolution: sub-configs are validated by their rooms, with the section nam
       assert.ok((e as Error).message.includes(part), (e as Error).message);
     }
   }
+});
+
+test('CLI --resume: only the given overrides travel (no default experiment), and it cannot be combined with --experiment/--config', () => {
+  const a = parseArgs(['--resume', 'runs/x-1', '--budget.updates', '9']);
+  assert.is(a.resume, 'runs/x-1');
+  assert.equal(a.config, { budget: { updates: 9 } });
+  assert.throws(() => parseArgs(['--resume', 'runs/x-1', '--experiment', 'keydoor-ext']), /cannot be combined with --experiment or --config/);
+  assert.throws(() => parseArgs(['--resume']), /--resume needs a run directory/);
 });
 
 test.run();

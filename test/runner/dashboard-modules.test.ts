@@ -1,11 +1,17 @@
-/** The dashboard's pure modules (EMA, flattening, JSONL parsing, CSV/JSON export), loaded as the browser does. */
+/**
+ * The dashboard's pure functions (EMA, flattening, JSONL parsing, CSV/JSON export, labels, trouble
+ * counts, annotator stats, action names), loaded as the browser does.
+ */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 
-// Plain JS browser modules (no types): loaded by URL so TypeScript does not try to type-check them.
+// Browser modules, type-checked by their own project (runner/dashboard/tsconfig.json, DOM types): loaded
+// here by URL, untyped, so this project's checker (Node types, no allowJs) leaves them alone.
 const load = (f: string) => import(new URL(`../../runner/dashboard/${f}`, import.meta.url).href);
 const util = await load('util.js');
 const exporter = await load('export.js');
+const panels = await load('panels.js');
+const episodes = await load('episodes.js');
 
 test('ema: debiased, skips gaps, identity at weight 0', () => {
   assert.equal(util.ema([1, 2, 3], 0), [1, 2, 3]);
@@ -33,6 +39,46 @@ test('fmt never prints NaN and keeps numbers short', () => {
   assert.is(util.fmt(1234567), '1,234,567');
   assert.is(util.fmt(0.000012345), '1.234e-5');
   assert.is(util.fmt(0.5), '0.5');
+  assert.is(util.fmt(46250.4), '46,250', 'thousands keep their digits');
+  assert.is(util.fmt(1234.5678), '1,235');
+});
+
+test('axis labels: k, M, G past ten thousand', () => {
+  assert.equal([15000, 12500, 2_500_000, 3e9, 9999, 0.25].map(util.axisLabel), ['15k', '12.5k', '2.5M', '3G', '9,999', '0.25']);
+});
+
+test('short labels tell runs with a long common prefix apart; middle ellipsis; paths shortened', () => {
+  assert.equal(util.shortLabels(['keydoor-thr-20260101-120000', 'keydoor-thr-20260101-130000']), ['…120000', '…130000']);
+  assert.equal(util.shortLabels(['dash-live', 'dash-20261202-002013']), ['dash-live', 'dash-20261202-002013'], 'a short common prefix is kept');
+  const long = util.shortLabels(['experiment-with-a-very-long-name-seed-1-20260101-120000'])[0];
+  assert.ok(long.length <= 28 && long.startsWith('experiment') && long.endsWith('120000') && long.includes('…'), long);
+  assert.is(util.middleEllipsis('abcdefghij', 5), 'ab…ij');
+  assert.is(util.shortenPaths('checkpoint /tmp/x/runs/a-1/checkpoints/c3.safetensors (every 30)'), 'checkpoint …/checkpoints/c3.safetensors (every 30)');
+  assert.is(util.shortenPaths('reward 0.5/step'), 'reward 0.5/step', 'not a path');
+});
+
+test('trouble counts: totals from the latest record, per-update flags summed, zero left out', () => {
+  const records = [
+    { step: 1, faults: 0, skipped: 1, staleDropped: 3, ann_judgeDown: 1 },
+    { step: 2, faults: 2, skipped: 0, staleDropped: 5, ann_judgeDown: 0, ann_judgeErrorsTotal: null },
+    { step: 3, faults: 2, skipped: 1, staleDropped: 9, ann_judgeDown: 0 },
+  ];
+  const got = Object.fromEntries(panels.troubleCounts(records).map((t: { key: string; value: number }) => [t.key, t.value]));
+  assert.equal(got, { faults: 2, staleDropped: 9, skipped: 2 });
+});
+
+test('annotator stats: the annotator topic first, else the ann_* metrics, else none', () => {
+  const run = (annotator: unknown, records: unknown[]) => ({ annotator, records });
+  assert.equal(panels.annotatorStats(run({ labels: 3 }, [{ step: 1, ann_labels: 9 }])), { stats: { labels: 3 }, source: 'annotator' });
+  assert.equal(panels.annotatorStats(run(null, [{ step: 1, ann_captionsLabelled: 9, loss: 1 }])), { stats: { captionsLabelled: 9 }, source: 'metrics' });
+  assert.is(panels.annotatorStats(run(null, [{ step: 1, loss: 1 }])), null);
+});
+
+test('actions by name when the episode names them', () => {
+  assert.is(episodes.actionLabel(2, ['north', 'east', 'south', 'west']), 'south');
+  assert.is(episodes.actionLabel(7, ['north']), '7');
+  assert.is(episodes.actionLabel(1, undefined), '1');
+  assert.is(episodes.actionLabel({ tool: 'x' }, undefined), '{"tool":"x"}');
 });
 
 test('CSV: one header over the union of keys, a run column, quoting', () => {

@@ -10,17 +10,14 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { chromium } from 'playwright-core';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { makeEnvSync, defaultTokenizer } from '../../envs/index.ts';
 import type { TokenEnv } from '../../envs/index.ts';
 import { MetricsHub, runExperiment, startStreamServer } from '../../runner/index.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+import { launchBrowser, waitUntil, type Browser } from './fixtures/dashboard-browser.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'thrive-dash-'));
 const runsDir = join(work, 'runs');
@@ -40,33 +37,20 @@ const runConfig = (seed: number, updates: number) => ({
   server: { enabled: false },
 });
 
-const B = suite<{ ctx?: BrowserContext; page?: Page; errors: string[]; urls: string[] }>('dashboard', { errors: [], urls: [] });
+const B = suite<{ browser?: Browser; page?: Page; errors: string[]; urls: string[] }>('dashboard', { errors: [], urls: [] });
 
 B.before(async (s) => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} missing: apt-get install -y chromium`);
-  s.ctx = await chromium.launchPersistentContext(join(work, 'chromium-profile'), { executablePath: CHROMIUM, args: ARGS, headless: true, viewport: { width: 1360, height: 1400 }, acceptDownloads: true });
-  s.page = s.ctx.pages()[0] ?? (await s.ctx.newPage());
-  s.page.on('pageerror', (e) => s.errors.push(e.message));
-  s.page.on('console', (m) => void (m.type() === 'error' && s.errors.push(m.text())));
-  s.page.on('request', (r) => void s.urls.push(r.url()));
+  s.browser = await launchBrowser(work);
+  s.page = s.browser.page;
+  s.errors = s.browser.errors;
+  s.urls = s.browser.urls;
 });
 
 B.after(async (s) => {
-  await s.ctx?.close();
-  rmSync(join(work, 'chromium-profile'), { recursive: true, force: true });
+  await s.browser?.close();
   rmSync(runsDir, { recursive: true, force: true });
   if (shotDir !== work) rmSync(work, { recursive: true, force: true });
 });
-
-/** Waits for a predicate in the page. A function, not a string: the page's CSP forbids eval. */
-type Arg = string | number | null;
-async function waitUntil<A extends Arg>(page: Page, fn: (arg: A) => unknown, arg: A, what: string, timeout = 20_000): Promise<void> {
-  try {
-    await page.waitForFunction(fn as (arg: Arg) => unknown, arg as Arg, { timeout, polling: 100 });
-  } catch (e) {
-    throw new Error(`page never satisfied: ${what}: ${(e as Error).message.split('\n')[0]}`);
-  }
-}
 
 B('a real short run: live charts, frames, annotator, events, overlay of a run on disk, export', async ({ page, errors, urls }) => {
   page = page!;
@@ -108,8 +92,15 @@ B('a real short run: live charts, frames, annotator, events, overlay of a run on
     });
     assert.ok(frame.w > 8 && frame.h > 8, `frame ${frame.w}×${frame.h}`);
     assert.ok(frame.colours >= 3, `the frame shows the grid (${frame.colours} colours)`);
+    // The env names its actions (Discrete labels): the step table shows the names, not the numbers.
+    const actions = await page.$$eval('#episode-detail td.action', (tds) => tds.map((t) => t.textContent ?? ''));
+    assert.ok(actions.length > 0 && actions.every((a) => ['north', 'east', 'south', 'west'].includes(a)), `actions by name: ${actions.slice(0, 5).join(', ')}`);
     await page.click('#episode-detail .player-controls button');
     await waitUntil(page, () => Number((document.querySelector('#episode-detail canvas.frame') as HTMLElement).dataset.frame) >= 2, null, 'replay advances');
+    await waitUntil(page, () => {
+      const f = Number((document.querySelector('#episode-detail canvas.frame') as HTMLElement).dataset.frame);
+      return document.querySelector('#episode-detail tr.current')?.getAttribute('data-step') === String(f - 1);
+    }, null, 'the step just replayed is highlighted');
     assert.ok((await page.$$('#episode-list li')).length >= 3, 'episodes listed');
 
     // Annotator panel (the run's rubric judge), events.
@@ -128,11 +119,11 @@ B('a real short run: live charts, frames, annotator, events, overlay of a run on
     assert.ok(differs.includes('seed') && differs.includes('budget.updates'), `differing rows: ${differs}`);
 
     // Metric groups fold: the learner's charts appear when its group is opened.
-    assert.is(await page.$('[data-metric="learner_loss"]'), null, 'learner group starts folded');
+    assert.is(await page.$('[data-metric="learner_entropy"]'), null, 'learner group starts folded');
     await page.click('details[data-group="learner"] > summary');
-    await waitUntil(page, () => Number((document.querySelector('[data-metric="learner_loss"]') as HTMLElement | null)?.dataset.points) === 12, null, 'learner_loss chart');
+    await waitUntil(page, () => Number((document.querySelector('[data-metric="learner_entropy"]') as HTMLElement | null)?.dataset.points) === 12, null, 'learner_entropy chart');
     await page.click('details[data-group="learner"] > summary');
-    await waitUntil(page, () => document.querySelector('[data-metric="learner_loss"]') === null, null, 'learner group folded again');
+    await waitUntil(page, () => document.querySelector('[data-metric="learner_entropy"]') === null, null, 'learner group folded again');
 
     // The chart filter.
     await page.fill('#metric-filter', '^returnMean$');
@@ -204,16 +195,16 @@ B('text episodes render (completion, transcript, reward breakdown); another live
     // Another live run (its own server) added by its stream URL: its metrics overlay live.
     const otherHub = new MetricsHub();
     otherHub.publish('config', { env: 'Reverse-v0', lr: 0.01 });
-    for (let i = 1; i <= 3; i++) otherHub.publish('metrics', { step: i, time: i, envSteps: 10 * i, reward: steps.length / i });
+    for (let i = 1; i <= 3; i++) otherHub.publish('metrics', { step: i, time: i, envSteps: 10 * i, returnMean: steps.length / i });
     const other = await startStreamServer({ hub: otherHub, runName: 'reverse-other' });
     try {
       await page.fill('#add-live-url', other.url); // the page URL works too
       await page.click('#add-live button');
-      await waitUntil(page, () => Number((document.querySelector('[data-metric="reward"]') as HTMLElement | null)?.dataset.points) === 3, null, 'other run charted');
-      assert.match((await page.textContent('[data-metric="reward"] .u-legend')) ?? '', /reverse-other/);
+      await waitUntil(page, () => Number((document.querySelector('[data-metric="returnMean"]') as HTMLElement | null)?.dataset.points) === 3, null, 'other run charted');
+      assert.match((await page.textContent('[data-metric="returnMean"] .u-legend')) ?? '', /reverse-other/);
       assert.match((await page.textContent('#runs')) ?? '', /reverse-other/);
-      otherHub.publish('metrics', { step: 4, time: 4, envSteps: 40, reward: 0.5 });
-      await waitUntil(page, () => Number((document.querySelector('[data-metric="reward"]') as HTMLElement | null)?.dataset.points) === 4, null, 'other run updates live');
+      otherHub.publish('metrics', { step: 4, time: 4, envSteps: 40, returnMean: 0.5 });
+      await waitUntil(page, () => Number((document.querySelector('[data-metric="returnMean"]') as HTMLElement | null)?.dataset.points) === 4, null, 'other run updates live');
       await page.fill('#add-live-url', 'not a url');
       await page.click('#add-live button');
       assert.match((await page.textContent('#add-live-error')) ?? '', /not a stream URL/);

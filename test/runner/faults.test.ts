@@ -46,6 +46,30 @@ test('an env that throws: the fault is reported with env id, seed and step; its 
   assert.is(r.summary.envFaults, last.envFaults);
 });
 
+test('a NaN reward drops that episode (not the update), attributed to its env, seed and step', async () => {
+  const r = await runExperiment(config({ nanMod: 3, nanStep: 2 }), { quiet: true });
+  assert.is(r.status, 'completed');
+  const s = r.summary as Record<string, number>;
+  assert.is(s.skippedUpdates, 0, 'no update was voided');
+  assert.ok(s.envFaults > 0 && s.discardedEpisodes === s.envFaults, `one episode discarded per bad reward (${s.envFaults} faults, ${s.discardedEpisodes} discarded)`);
+  const faults = readJsonl(join(r.runDir, 'events.jsonl')).filter((e) => e.kind === 'fault');
+  assert.is(faults[0].faultKind, 'bad-reward');
+  assert.is(faults[0].seed % 3, 0);
+  assert.is(faults[0].step, 1);
+  assert.ok(r.metrics.every((m) => Number.isFinite(m.learner_loss)), 'every update trained on finite rewards');
+});
+
+test('an env step that hangs: the task deadline stops its worker, the group is discarded and counted, the run goes on', async () => {
+  const r = await runExperiment(config({ hangMod: 5, hangRem: 2, hangStep: 2 }, { actors: { workers: 1, groupsPerTask: 1, taskTimeoutSeconds: 3 }, budget: { updates: 6 } }), { quiet: true });
+  assert.is(r.status, 'completed');
+  assert.is(r.metrics.length, 6);
+  const s = r.summary as Record<string, number>;
+  assert.ok(s.workerFaults > 0, `the hang is counted as a worker fault (${s.workerFaults})`);
+  assert.is(s.discardedEpisodes, s.workerFaults * 4);
+  const faults = readJsonl(join(r.runDir, 'events.jsonl')).filter((e) => e.kind === 'fault');
+  assert.ok(faults.some((e) => e.faultKind === 'timeout' && /taskTimeoutSeconds/.test(e.message)), 'the event names the deadline');
+});
+
 test('an actor worker that exits is replaced; its episodes are discarded and counted; the run goes on', async () => {
   const r = await runExperiment(config({ exitMod: 4, exitRem: 1, exitStep: 2 }, { actors: { workers: 2, groupsPerTask: 1 } }), { quiet: true });
   assert.is(r.status, 'completed');
@@ -56,7 +80,7 @@ test('an actor worker that exits is replaced; its episodes are discarded and cou
   assert.ok(r.metrics.slice(-3).some((m) => m.episodes > 0), 'later updates still get rollouts');
 });
 
-const counters: RunnerCounters = { updates: 1, envSteps: 10, episodes: 2, tasks: 1, groups: 1, workerFaults: 0, envFaults: 0, discardedEpisodes: 0, elapsedSeconds: 1 };
+const counters: RunnerCounters = { updates: 1, envSteps: 10, episodes: 2, tasks: 1, groups: 1, workerFaults: 0, envFaults: 0, discardedEpisodes: 0, skippedUpdates: 0, elapsedSeconds: 1 };
 
 test('checkpoints are atomic: a crash mid-write leaves no final directory; leftovers are ignored and cleaned', () => {
   const dir = join(root, 'ck');

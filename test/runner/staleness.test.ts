@@ -8,9 +8,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runExperiment } from '../../runner/experiment.ts';
+import type { ExperimentConfigInput } from '../../runner/config.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'thrive-stale-'));
-const config = (actors: Record<string, unknown>) => ({
+const config = (actors: ExperimentConfigInput['actors']): ExperimentConfigInput => ({
   name: 'stale', seed: 11,
   env: { id: 'KeyDoor-v0', options: { size: 5, maxSteps: 12 }, groupSize: 4 },
   policy: { hidden: [8] }, groupsPerUpdate: 1, budget: { updates: 12 },

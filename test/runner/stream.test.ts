@@ -1,11 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { pack } from 'msgpackr';
-import { MetricsHub, startStreamServer, validateHubConfig, connectStream, TOPICS } from '../../runner/stream/index.ts';
+import { MetricsHub, startStreamServer, validateHubConfig, connectStream, TOPICS, PROTOCOL_VERSION, CLOSE_CODES } from '../../runner/stream/index.ts';
 import type { DataMessage, ServerMessage } from '../../runner/stream/index.ts';
 
 const tick = (ms = 0): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -49,9 +50,9 @@ test('hub rejects bad topics, data and config with errors naming them', () => {
   assert.throws(() => hub.publish('metric' as never, { step: 1 }), /unknown topic "metric".*valid: metrics/);
   assert.throws(() => hub.publish('metrics', { loss: 1 }), /needs a numeric "step"/);
   assert.throws(() => hub.publish('event', [] as never), /plain object/);
-  assert.throws(() => validateHubConfig({ history: { metrics: -1 } }), /history\.metrics = -1/);
-  assert.throws(() => validateHubConfig({ histroy: {} } as never), /unknown hub config key "histroy"/);
-  assert.throws(() => validateHubConfig({ history: { bogus: 1 } as never }), /unknown topic "bogus"/);
+  assert.throws(() => validateHubConfig({ history: { metrics: -1 } }), /'hub\.history\.metrics' must be an integer >= 0 and <= 1000000, got -1/);
+  assert.throws(() => validateHubConfig({ histroy: {} } as never), /unknown config key 'hub\.histroy' \(did you mean 'hub\.history'\?\)/);
+  assert.throws(() => validateHubConfig({ history: { bogus: 1 } as never }), /unknown config key 'hub\.history\.bogus'. Valid keys of 'hub\.history': metrics, episode/);
   assert.is(validateHubConfig({}).history.config, 1);
 });
 
@@ -238,6 +239,208 @@ test('a late client gets the whole kept history even when it is larger than its 
 });
 
 // ---------------------------------------------------------------------------------------------------
+// Any client behaviour stays bounded (issue: replay amplification, churn, idle lock-out)
+
+/** A hub whose history is what a long run leaves: 5000 metrics records, 16 episodes of 30 40×40 frames, 500 events. */
+function fullHub(): MetricsHub {
+  const hub = new MetricsHub();
+  const frames = Array.from({ length: 30 }, (_, i) => ({ rgb: new Uint8Array(40 * 40 * 3).fill(i), height: 40, width: 40 }));
+  for (let i = 1; i <= 5000; i++) hub.publish('metrics', { step: i, time: i, envSteps: 64 * i, loss: 1 / i, a: i, b: 2 * i, c: 3 * i, d: 4 * i });
+  for (let i = 1; i <= 16; i++) hub.publish('episode', { step: i, envId: 'KeyDoor-v0', seed: i, reward: 0, success: false, steps: [], frames });
+  for (let i = 1; i <= 500; i++) hub.publish('event', { kind: 'checkpoint', message: `checkpoint ${i}` });
+  hub.publish('config', { lr: 1e-3 });
+  return hub;
+}
+
+test('clients that never read and resubscribe "*" at the rate limit: queues, replay and heap stay within their budgets', async () => {
+  const hub = fullHub();
+  const budget = { maxQueueBytes: 256 * 1024, maxTotalQueueBytes: 1024 * 1024, replayBytesPerSecond: 2 * 1024 * 1024, replayMessagesPerSecond: 5000, highWaterBytes: 64 * 1024 };
+  const server = await startStreamServer({ hub, ...budget, clientMessagesPerSecond: 20, maxBadMessages: 1000 });
+  const heap0 = process.memoryUsage().heapUsed;
+  try {
+    const good = await connectStream(server.wsUrl, { format: 'msgpack', topics: ['metrics'] });
+    let goodLast = 0;
+    good.onMessage((m) => { if (m.type === 'data') goodLast = Math.max(goodLast, m.seq); });
+    const abusers = await Promise.all(Array.from({ length: 6 }, () => connectStream(server.wsUrl, { format: 'msgpack', topics: '*' })));
+    for (const a of abusers) (a.ws as unknown as { _socket: import('node:net').Socket })._socket.pause();
+    const t0 = Date.now();
+    let peak = { queuedBytes: 0, replayCursors: 0, replayPending: 0, heap: 0 };
+    let on = false;
+    const frames = Array.from({ length: 30 }, () => ({ rgb: new Uint8Array(4800), height: 40, width: 40 }));
+    for (let tick = 0; Date.now() - t0 < 2500; tick++) {
+      // 19 messages per second each, just under the limit of 20: subscribe "*" / unsubscribe "*" alternately.
+      if (tick % 3 === 0) {
+        on = !on;
+        for (const a of abusers) a.ws.send(JSON.stringify({ type: on ? 'unsubscribe' : 'subscribe', topics: '*' }));
+      }
+      hub.publish('metrics', { step: 5000 + tick, loss: 0.5 });
+      if (tick % 10 === 0) hub.publish('episode', { step: tick, envId: 'KeyDoor-v0', seed: tick, reward: 0, success: false, steps: [], frames });
+      await tick_(17);
+      const s = server.stats();
+      peak = {
+        queuedBytes: Math.max(peak.queuedBytes, s.queuedBytes), replayCursors: Math.max(peak.replayCursors, s.replayCursors),
+        replayPending: Math.max(peak.replayPending, s.replayPending), heap: Math.max(peak.heap, process.memoryUsage().heapUsed - heap0),
+      };
+    }
+    const elapsed = (Date.now() - t0) / 1000;
+    const s = server.stats();
+    const episodeFrame = 30 * 4800 + 1024;
+    assert.ok(peak.queuedBytes <= budget.maxTotalQueueBytes + episodeFrame, `bytes queued over all clients ≤ the global budget (peak ${peak.queuedBytes})`);
+    assert.ok(peak.replayCursors <= 7 * TOPICS.length, `at most one replay cursor per client and topic (peak ${peak.replayCursors})`);
+    const kept = TOPICS.reduce((n, t) => n + hub.history(t).length, 0);
+    assert.ok(peak.replayPending <= 7 * kept, `pending replay ≤ clients × kept history, however often they resubscribe (peak ${peak.replayPending})`);
+    assert.ok(s.replayedBytes <= budget.replayBytesPerSecond * (elapsed + 1) + episodeFrame, `history replayed ≤ the replay rate × time + one second's burst (${s.replayedBytes} bytes in ${elapsed.toFixed(1)} s)`);
+    assert.ok(peak.heap < 96 * 2 ** 20, `heap growth bounded (${(peak.heap / 2 ** 20).toFixed(1)} MB)`);
+    await good.waitFor(() => goodLast >= hub.kept('metrics').last, 10_000).catch(() => undefined);
+    assert.is(goodLast, hub.kept('metrics').last, 'a client that reads still gets every metrics record');
+    for (const a of abusers) a.ws.terminate();
+    good.close();
+  } finally {
+    await server.close();
+  }
+});
+
+/** `await tick_(ms)`: a timer (tick() above yields to the event loop). */
+const tick_ = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+test('connection churn is cheap: a client that connects and leaves at once is sent a sliver of the history, and nothing stays behind', async () => {
+  const hub = fullHub();
+  const historyBytes = (await (async () => {
+    // What a client that stays is sent: the whole kept history.
+    const server = await startStreamServer({ hub });
+    try {
+      const c = await connectStream(server.wsUrl, { format: 'msgpack', topics: '*', record: true });
+      c.ws.send(JSON.stringify({ type: 'ping', id: 'end' }));
+      await c.waitFor((m) => m.type === 'pong', 20_000);
+      c.close();
+      return server.stats().replayedBytes;
+    } finally {
+      await server.close();
+    }
+  })());
+  assert.ok(historyBytes > 2 * 2 ** 20, `the kept history is big (${historyBytes} bytes)`);
+  const server = await startStreamServer({ hub, maxConnectionsPerSecond: 1000 });
+  try {
+    const N = 100;
+    for (let i = 0; i < N; i += 10) {
+      await Promise.all(Array.from({ length: 10 }, () => new Promise<void>((done) => {
+        const ws = new WebSocket(`${server.wsUrl}?format=msgpack&topics=*`, { perMessageDeflate: false });
+        ws.on('open', () => ws.close());
+        ws.on('close', () => done());
+        ws.on('error', () => done());
+      })));
+    }
+    for (let i = 0; i < 50 && server.stats().clients > 0; i++) await tick_(20);
+    const s = server.stats();
+    assert.is(s.clients, 0, 'every churned client is gone');
+    assert.is(s.connections, N);
+    assert.ok(s.replayedBytes / N < historyBytes / 20, `per churned connection ${(s.replayedBytes / N / 1024).toFixed(0)} kB replayed, against ${(historyBytes / 1024).toFixed(0)} kB of history`);
+    assert.is(s.replayCursors, 0);
+  } finally {
+    await server.close();
+  }
+});
+
+test('new connections beyond maxConnectionsPerSecond are refused with 429 before any upgrade work', async () => {
+  const hub = new MetricsHub();
+  const server = await startStreamServer({ hub, maxConnectionsPerSecond: 5 });
+  try {
+    const results = await Promise.all(Array.from({ length: 20 }, () => connect(server.wsUrl).then((c) => (c.close(), 101), (e: { status: number }) => e.status)));
+    const accepted = results.filter((r) => r === 101).length;
+    assert.ok(accepted >= 10 && accepted <= 11, `the burst (2 × 5) is accepted: ${accepted}`);
+    assert.ok(results.filter((r) => r === 429).length >= 9, `the rest get 429: ${results}`);
+    assert.ok(server.stats().refusedRate >= 9);
+    await tick_(1100);
+    const again = await connect(server.wsUrl);
+    again.close();
+  } finally {
+    await server.close();
+  }
+});
+
+test('idle clients cannot lock out the page: when full, the longest-idle client is displaced (4001), an active one is not', async () => {
+  const hub = new MetricsHub();
+  const server = await startStreamServer({ hub, maxClients: 3, idleMs: 300 });
+  try {
+    const idle = await Promise.all([connect(server.wsUrl), connect(server.wsUrl)]);
+    const active = await connect(server.wsUrl);
+    const pinger = setInterval(() => active.ws.send(JSON.stringify({ type: 'ping' })), 60);
+    try {
+      const early = await connect(server.wsUrl).catch((e) => e as { status: number });
+      assert.is((early as { status: number }).status, 503, 'full, and nobody idle long enough yet');
+      await tick_(400);
+      const page = await connect(`${server.wsUrl}?topics=metrics`);
+      const closed = await Promise.race([...idle.map((c) => c.closed), tick_(2000).then(() => ({ code: -1, reason: '' }))]);
+      assert.is(closed.code, CLOSE_CODES.idleEvicted, 'an idle client was told why it was closed');
+      const second = await connect(server.wsUrl);
+      assert.is(server.stats().evicted, 2, 'both idle clients made room');
+      const third = await connect(server.wsUrl).catch((e) => e as { status: number });
+      assert.is((third as { status: number }).status, 503, 'the pinging client and the fresh ones are not displaced');
+      hub.publish('metrics', { step: 1 });
+      await page.waitFor(isData('metrics'));
+      assert.is(active.ws.readyState, WebSocket.OPEN);
+      page.close();
+      second.close();
+    } finally {
+      clearInterval(pinger);
+    }
+  } finally {
+    await server.close();
+  }
+});
+
+test('DNS rebinding: without a token, only loopback Host names (and loopback Origins) are answered', async () => {
+  const hub = new MetricsHub();
+  const runsDir = mkdtempSync(join(tmpdir(), 'thrive-runs-'));
+  const server = await startStreamServer({ hub, runsDir });
+  const status = (path: string, host: string) =>
+    new Promise<number>((done, fail) => httpGet({ host: '127.0.0.1', port: server.port, path, headers: { host } }, (res) => (res.resume(), done(res.statusCode ?? 0))).on('error', fail));
+  try {
+    const evil = `evil.example:${server.port}`;
+    // What a rebound page sends: its own name as Host and Origin.
+    const ws = await connect(server.wsUrl, { host: evil, origin: `http://${evil}` }).catch((e) => e as { status: number });
+    assert.is((ws as { status: number }).status, 403, 'the stream');
+    for (const p of ['/api/runs', '/api/info', '/']) assert.is(await status(p, evil), 403, p);
+    assert.is(await status('/api/runs', `localhost.evil.example:${server.port}`), 403);
+    for (const host of [`127.0.0.1:${server.port}`, `localhost:${server.port}`, `[::1]:${server.port}`, 'localhost']) assert.is(await status('/api/runs', host), 200, host);
+    const ok = await connect(server.wsUrl, { host: `localhost:${server.port}`, origin: `http://localhost:${server.port}` });
+    ok.close();
+    const other = await connect(server.wsUrl, { origin: 'http://[::1]:9' });
+    other.close();
+    assert.ok(server.stats().refusedHost >= 5);
+  } finally {
+    await server.close();
+  }
+  // With a token, the token guards: any Host is answered when the token is right.
+  const token = 'abcdefghijklmnop0123';
+  const guarded = await startStreamServer({ hub, token });
+  try {
+    const c = await connect(`${guarded.wsUrl}?token=${token}`, { host: `evil.example:${guarded.port}` });
+    c.close();
+  } finally {
+    await guarded.close();
+    rmSync(runsDir, { recursive: true, force: true });
+  }
+});
+
+test('/protocol.js is generated from the protocol source: the page never restates the version', async () => {
+  const hub = new MetricsHub();
+  const server = await startStreamServer({ hub });
+  try {
+    const res = await fetch(`${server.url}protocol.js`);
+    assert.is(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /javascript/);
+    const body = await res.text();
+    const mod = await import(`data:text/javascript,${encodeURIComponent(body)}`);
+    assert.is(mod.PROTOCOL_VERSION, PROTOCOL_VERSION);
+    assert.equal(mod.TOPICS, [...TOPICS]);
+    assert.is(mod.CLOSE_CODES.idleEvicted, CLOSE_CODES.idleEvicted);
+  } finally {
+    await server.close();
+  }
+});
+
+// ---------------------------------------------------------------------------------------------------
 // Security, HTTP endpoints
 
 test('a non-loopback host needs a token; the token guards /ws and /api', async () => {
@@ -248,9 +451,9 @@ test('a non-loopback host needs a token; the token guards /ws and /api', async (
   await startStreamServer({ hub, token: 'short' }).catch((e) => (err = e));
   assert.match(err?.message ?? '', /at least 16/);
   await startStreamServer({ hub, prot: 1 } as never).catch((e) => (err = e));
-  assert.match(err?.message ?? '', /unknown option "prot"/);
+  assert.match(err?.message ?? '', /unknown config key 'server\.prot' \(did you mean 'server\.port'\?\)/);
   await startStreamServer({ hub, port: 70000 }).catch((e) => (err = e));
-  assert.match(err?.message ?? '', /port = 70000/);
+  assert.match(err?.message ?? '', /'server\.port' must be an integer >= 0 and <= 65535, got 70000/);
 
   const token = 'abcdefghijklmnop0123';
   const server = await startStreamServer({ hub, token });

@@ -9,7 +9,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runExperiment } from '../../runner/experiment.ts';
-import { actorSampling, checkActorSampling } from '../../runner/actor/sampling.ts';
+import { actorInit } from '../../runner/actor/init.ts';
+import { resolveExperiment } from '../../runner/resolve.ts';
+import { validateExperimentConfig } from '../../runner/config.ts';
+import { SharedWeights } from '../../runner/transport/shared-weights.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'thrive-temperature-'));
 const readJsonl = (p: string) => readFileSync(p, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
@@ -47,13 +50,18 @@ for (const [name, over] of cases) {
   });
 }
 
-test('actor sampling: one temperature, from learner.temperature; top-k / top-p rejected by name', () => {
-  assert.equal(actorSampling({}), { temperature: 1 });
-  assert.equal(actorSampling({ temperature: 0.7, lossType: 'dapo' }), { temperature: 0.7 });
-  assert.throws(() => actorSampling({ temperature: 0 }), /learner\.temperature = 0/);
-  assert.equal(checkActorSampling({ temperature: 0.5 }), { temperature: 0.5 });
-  assert.throws(() => checkActorSampling({ temperature: 0.5, topK: 5 }), /'topK' is not supported/);
-  assert.throws(() => checkActorSampling({ topP: 0.9 }), /'topP' is not supported/);
+test('one temperature: actors sample at learner.temperature; top-k / top-p do not exist as options', async () => {
+  const r = await resolveExperiment({ env: { id: 'KeyDoor-v0' }, budget: { updates: 1 }, learner: { temperature: 0.7 } });
+  const init = actorInit(r, { key: 'k', weights: SharedWeights.create(1024).handle });
+  assert.is(init.temperature, 0.7);
+  try {
+    await resolveExperiment({ env: { id: 'KeyDoor-v0' }, budget: { updates: 1 }, learner: { topK: 5 } });
+    assert.unreachable('learner.topK must be rejected');
+  } catch (err) {
+    assert.match((err as Error).message, /topK/);
+  }
+  // Validated once, as learner.temperature, before any run directory exists.
+  assert.throws(() => validateExperimentConfig({ env: { id: 'KeyDoor-v0' }, budget: { updates: 1 }, learner: { temperature: 0 } }), /'learner\.temperature' must be a number > 0/);
 });
 
 test('cleanup', () => { rmSync(root, { recursive: true, force: true }); });

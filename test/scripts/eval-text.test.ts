@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { initBackend, policyFromCheckpoint, type TokenPolicy } from '../../agents/index.ts';
 import { makeEnvSync, type TokenEnv } from '../../envs/index.ts';
 import { evaluateCheckpoint, passAtK, type EvalSpec } from '../../scripts/experiments/eval-text.ts';
-import { bootstrapDifference, bootstrapMean } from '../../scripts/experiments/bootstrap.ts';
+import { bootstrapCrossed, bootstrapPairedDiff } from '../../scripts/experiments/bootstrap.ts';
 
 test.before(async () => {
   process.env.THRIVE_BACKEND_QUIET = '1';
@@ -33,13 +33,15 @@ test('passAtK equals the subset enumeration', () => {
   assert.throws(() => passAtK(4, 1, 5), /n >= k/);
 });
 
-test('bootstrap: a constant table has a zero-width interval; a shifted copy differs by the shift', () => {
+test('crossed bootstrap: a constant table has a zero-width interval; a shifted copy differs by the shift', () => {
   const a = [[1, 1, 1], [1, 1, 1]];
-  assert.equal(bootstrapMean(a), { mean: 1, lo: 1, hi: 1 });
+  assert.equal(bootstrapCrossed(a), { mean: 1, lo: 1, hi: 1 });
   const x = [[0.1, 0.5, 0.9, 0.3], [0.2, 0.4, 0.8, 0.3], [0.0, 0.6, 1.0, 0.2]];
-  const m = bootstrapMean(x);
+  const m = bootstrapCrossed(x);
   assert.ok(m.lo < m.mean && m.mean < m.hi);
-  const d = bootstrapDifference(x.map((r) => r.map((v) => v + 0.25)), x);
+  assert.throws(() => bootstrapCrossed([[1, 2], [3]]), /same problems/);
+  assert.throws(() => bootstrapPairedDiff(x, [[1, 2]]), /same problems/);
+  const d = bootstrapPairedDiff(x.map((r) => r.map((v) => v + 0.25)), x);
   assert.ok(d.lo <= 0.25 + 1e-9 && d.hi >= 0.25 - 1e-9 && Math.abs(d.mean - 0.25) < 1e-12);
 });
 

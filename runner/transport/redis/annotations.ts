@@ -37,6 +37,8 @@ export interface AnnotationContext {
   log: RedisLog;
   blockingClient(name: string): Promise<Redis>;
   isClosed(): boolean;
+  /** The live annotator processes' metrics, combined (presence.ts); {} before the first heartbeat is read. */
+  annotators(): Record<string, number>;
 }
 
 function decode<T>(buf: Buffer | undefined, what: string, id: string): T {
@@ -67,6 +69,15 @@ export class RedisAnnotationChannel implements AnnotationChannel {
     this.loop = this.readLabels();
   }
 
+  /**
+   * For the learner's annotator panel (runner/annotation.ts reads `metrics()`): the remote annotator
+   * processes' own metrics (rewards/' Annotator: captions seen, labelled, cache hits, judge errors, …, from
+   * their heartbeats) plus this channel's counts of requests sent, dropped for a full backlog, labels received.
+   */
+  metrics(): Record<string, number> {
+    return { ...this.ctx.annotators(), requestsSent: this.stats.requested, requestsDropped: this.stats.dropped, labelsReceived: this.stats.labels };
+  }
+
   request(items: AnnotationRequest[]): void {
     this.stats.requested += items.length;
     if (this.stopped || this.ctx.isClosed()) {
@@ -95,6 +106,7 @@ export class RedisAnnotationChannel implements AnnotationChannel {
 
   private async readLabels(): Promise<void> {
     let failures = 0;
+    let lastError = '';
     while (!this.stopped && !this.ctx.isClosed()) {
       try {
         const entries = await this.reader.read(256, 1000, () => false);
@@ -109,9 +121,12 @@ export class RedisAnnotationChannel implements AnnotationChannel {
         }
         this.stats.labels += entries.length;
         failures = 0;
+        lastError = '';
       } catch (e) {
         if (this.stopped || this.ctx.isClosed()) return;
-        this.ctx.log(`label reader '${this.readerName}': ${(e as Error).message}; retrying`);
+        // Once per distinct error: an outage is logged by the connection tracker, not per retry.
+        if ((e as Error).message !== lastError) this.ctx.log(`label reader '${this.readerName}': ${(e as Error).message}; retrying`);
+        lastError = (e as Error).message;
         await new Promise((r) => setTimeout(r, backoffMs(failures++, this.ctx.maxBackoffMs)));
       }
     }

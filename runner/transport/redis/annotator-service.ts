@@ -22,6 +22,8 @@ export interface AnnotatorServiceOptions {
   /** Labels remembered to answer repeated keys. */
   rememberLabels?: number;
   log?: (line: string) => void;
+  /** Counts are kept in this object as they change (e.g. for the process's heartbeat); default a new one. */
+  stats?: AnnotatorServiceStats;
 }
 
 export interface AnnotatorServiceStats {
@@ -38,12 +40,13 @@ export async function serveAnnotations(
   annotator: AnnotationChannel,
   opts: AnnotatorServiceOptions & { claimIdleMs: number },
 ): Promise<AnnotatorServiceStats> {
-  const stats: AnnotatorServiceStats = { received: 0, labelled: 0, repeats: 0, unanswered: 0 };
+  const stats: AnnotatorServiceStats = Object.assign(opts.stats ?? {}, { received: 0, labelled: 0, repeats: 0, unanswered: 0 });
   const timeout = opts.answerTimeoutMs ?? Math.floor(opts.claimIdleMs * 0.8);
   const remember = opts.rememberLabels ?? 10_000;
   const waiting = new Map<string, { entryIds: string[]; since: number }>();
   const known = new Map<string, AnnotationLabel>();
   let failures = 0;
+  let lastError = '';
 
   const complete = async (entryIds: string[], labels: AnnotationLabel[]) => {
     if (entryIds.length > 0) await queue.complete(entryIds, labels);
@@ -85,9 +88,12 @@ export async function serveAnnotations(
         await complete(slot.entryIds, []);
       }
       failures = 0;
+      lastError = '';
     } catch (e) {
       if (opts.signal?.aborted) break;
-      opts.log?.(`annotator service: ${(e as Error).message}; retrying`);
+      // Once per distinct error: an outage is logged by the connection tracker, not per retry.
+      if ((e as Error).message !== lastError) opts.log?.(`annotator service: ${(e as Error).message}; retrying`);
+      lastError = (e as Error).message;
       await new Promise((r) => setTimeout(r, backoffMs(failures++, 5000)));
     }
   }

@@ -13,8 +13,8 @@
  *   --claim-idle-ms N     take over work left pending this long by a dead process (default 30000)
  *   --purge               learner: delete the namespace's previous state first (a fresh run)
  */
-import { RedisConfigError } from './config.ts';
-import { validateExperimentConfig } from '../../config.ts';
+import { ConfigError } from '../../../core/schema.ts';
+import { validateExperimentConfig, type ExperimentConfigInput } from '../../config.ts';
 
 export interface RoleArgs {
   url?: string;
@@ -50,14 +50,14 @@ export function splitRoleArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
     }
     let value = m[2];
     if (value === undefined) {
-      if (i + 1 >= argv.length || argv[i + 1].startsWith('--')) throw new RedisConfigError(`--${flag} needs a value`);
+      if (i + 1 >= argv.length || argv[i + 1].startsWith('--')) throw new ConfigError(`--${flag} needs a value`);
       value = argv[++i];
     }
     switch (flag) {
       case 'redis': out.url = value; break;
       case 'namespace': out.namespace = value; break;
       case 'id':
-        if (!/^[A-Za-z0-9._-]+$/.test(value)) throw new RedisConfigError(`--id must use letters, digits, '.', '_', '-', got ${JSON.stringify(value)}`);
+        if (!/^[A-Za-z0-9._-]+$/.test(value)) throw new ConfigError(`--id must use letters, digits, '.', '_', '-', got ${JSON.stringify(value)}`);
         out.id = value;
         break;
       case 'tls-ca': out.tls.caFile = value; break;
@@ -65,7 +65,7 @@ export function splitRoleArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
       case 'tls-key': out.tls.keyFile = value; break;
       case 'claim-idle-ms': {
         const n = Number(value);
-        if (!Number.isInteger(n) || n < 10) throw new RedisConfigError(`--claim-idle-ms must be an integer >= 10, got ${JSON.stringify(value)}`);
+        if (!Number.isInteger(n) || n < 10) throw new ConfigError(`--claim-idle-ms must be an integer >= 10, got ${JSON.stringify(value)}`);
         out.claimIdleMs = n;
         break;
       }
@@ -75,19 +75,22 @@ export function splitRoleArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
 }
 
 /** The transport config for a role, from its flags and the experiment config. */
-export function roleTransportConfig(role: RoleArgs, experiment: Record<string, unknown>): Record<string, unknown> {
-  const t = (experiment.transport ?? {}) as { url?: unknown };
+export function roleTransportConfig(role: RoleArgs, experiment: ExperimentConfigInput): Record<string, unknown> {
+  const t: { url?: unknown } = experiment.transport ?? {};
   const url = role.url ?? (typeof t.url === 'string' ? t.url : undefined);
-  if (!url) throw new RedisConfigError('no Redis URL: pass --redis URL, set THRIVE_REDIS_URL, or set transport.url in the config');
+  if (!url) throw new ConfigError('no Redis URL: pass --redis URL, set THRIVE_REDIS_URL, or set transport.url in the config');
   const name = typeof experiment.name === 'string' ? experiment.name : 'experiment';
   const config: Record<string, unknown> = { url, namespace: role.namespace ?? `thrive:${name}` };
   const tls = Object.fromEntries(Object.entries(role.tls).filter(([, v]) => v !== undefined));
   if (Object.keys(tls).length > 0) config.tls = tls;
   if (role.claimIdleMs !== undefined) config.claimIdleMs = role.claimIdleMs;
-  // The stream's bound follows actors.queueCapacity, as the in-process queue's does: a deeper queue only
-  // adds policy lag, and rollouts beyond actors.maxStaleness would be dropped as stale anyway.
+  // The stream's bound follows actors.queueCapacity, as the in-process queue's does; the credits that keep
+  // policy lag within actors.maxStaleness follow that and the messages one update consumes.
   try {
-    config.maxQueued = validateExperimentConfig(experiment).actors.queueCapacity;
+    const e = validateExperimentConfig(experiment);
+    config.maxQueued = e.actors.queueCapacity;
+    config.maxStaleness = e.actors.maxStaleness;
+    config.tasksPerUpdate = e.groupsPerUpdate / e.actors.groupsPerTask;
   } catch {
     // An invalid experiment config is reported, naming the key, when the role resolves it.
   }

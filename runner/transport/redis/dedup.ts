@@ -3,7 +3,9 @@
  * dropped connection, an entry reclaimed from a consumer that was slow rather than dead).
  *
  * Every message carries (actor id, incarnation, seq): the incarnation is a per-actor-id counter in Redis
- * bumped each time an actor process starts, seq counts that incarnation's messages from 0. Acknowledged
+ * bumped each time an actor process starts, seq counts that incarnation's messages from 0. The source
+ * hands each message out under the id `<actor>/<incarnation>#<seq>` (messageId), so two incarnations of
+ * one actor id can never be taken for each other, whatever ids the actors chose. Acknowledged
  * seqs are remembered as a contiguous high-water mark plus the set of seqs acknowledged above it (out of
  * order); memory is bounded by `window`: past it, the oldest out-of-order seqs are folded into the mark.
  *
@@ -14,6 +16,11 @@
 /** The hash field naming one actor incarnation. */
 export function dedupField(actorId: string, incarnation: number): string {
   return `${actorId}/${incarnation}`;
+}
+
+/** The id a source hands a message out under: one per (actor, incarnation, seq), equal for copies of it. */
+export function messageId(field: string, seq: number): string {
+  return `${field}#${seq}`;
 }
 
 export class DedupWindow {
@@ -47,20 +54,25 @@ export class DedupWindow {
 
 /**
  * Acknowledges trajectory entries: XACK + XDEL (trimming: the stream then holds only unacknowledged
- * messages, which makes XLEN the backpressure measure), records their seqs exactly as DedupWindow.mark,
- * and publishes on the acked channel so actors waiting for space retry at once.
- *   KEYS: stream, hwm hash, then one `above` zset per entry
- *   ARGV: group, window, acked channel, then (streamId, field, seq) per entry
+ * messages, which makes XLEN the queue depth), records their seqs exactly as DedupWindow.mark, releases
+ * their flow-control credits (./flow.ts), and publishes on the acked channel so actors waiting for space
+ * or a credit retry at once.
+ *   KEYS: stream, hwm hash, credits zset, credit leases zset, then one `above` zset per entry
+ *   ARGV: group, window, acked channel, then (streamId, field, seq, credit id or '') per entry
  */
 export const ACK_SCRIPT = `
 local stream, hwmKey = KEYS[1], KEYS[2]
 local group, window, channel = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local n = 0
-for i = 0, (#ARGV - 3) / 3 - 1 do
-  local sid, field, seq = ARGV[4 + 3 * i], ARGV[5 + 3 * i], tonumber(ARGV[6 + 3 * i])
-  local aboveKey = KEYS[3 + i]
+for i = 0, (#ARGV - 3) / 4 - 1 do
+  local sid, field, seq, credit = ARGV[4 + 4 * i], ARGV[5 + 4 * i], tonumber(ARGV[6 + 4 * i]), ARGV[7 + 4 * i]
+  local aboveKey = KEYS[5 + i]
   n = n + redis.call('XACK', stream, group, sid)
   redis.call('XDEL', stream, sid)
+  if credit ~= '' then
+    redis.call('ZREM', KEYS[3], credit)
+    redis.call('ZREM', KEYS[4], credit)
+  end
   local hwm = tonumber(redis.call('HGET', hwmKey, field) or '-1')
   if seq > hwm then
     redis.call('ZADD', aboveKey, seq, seq)

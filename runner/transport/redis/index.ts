@@ -4,7 +4,7 @@
  */
 export { RedisTransport, createRedisTransport, type RedisTransportOptions } from './transport.ts';
 export {
-  validateRedisTransportConfig, redactUrl, RedisConfigError, REDIS_TRANSPORT_DEFAULTS,
+  validateRedisTransportConfig, redactUrl, REDIS_TRANSPORT_DEFAULTS, REDIS_TRANSPORT_OPTIONS,
   type RedisTransportConfig, type RedisTlsOptions,
 } from './config.ts';
 export { RedisTrajectorySink, RedisTrajectorySource, type SinkStats, type SourceStats } from './trajectories.ts';

@@ -6,8 +6,18 @@ export interface RedisKeys {
   /** Stream of trajectory messages (consumer group `trajGroup`). */
   traj: string;
   trajGroup: string;
-  /** Channel: the learner acknowledged messages (space freed); waiting actors retry at once. */
+  /** Channel: the learner acknowledged messages (space and credits freed); waiting actors retry at once. */
   trajAcked: string;
+  /** Sorted set: outstanding flow-control credits, scored by the weight version their task samples with (./flow.ts). */
+  credits: string;
+  /** Sorted set: credit → lease expiry (Redis clock, ms); +inf once its message is in the stream. */
+  creditLeases: string;
+  /** Hash: the learner's flow parameters (maxStaleness, tasksPerUpdate). */
+  flow: string;
+  /** Hash: `<role>:<id>` → JSON of a live process (actors, annotators; ./presence.ts). */
+  live: string;
+  /** Sorted set: `<role>:<id>` → heartbeat expiry (Redis clock, ms). */
+  liveExpiry: string;
   /** Counter per actor id: its incarnation (incremented each time an actor process starts). */
   incarnation(actorId: string): string;
   /** Hash: `<actorId>/<incarnation>` → contiguous high-water mark of acknowledged sequence numbers. */
@@ -39,6 +49,11 @@ export function redisKeys(ns: string): RedisKeys {
     traj: `${ns}:traj`,
     trajGroup: 'learner',
     trajAcked: `${ns}:traj:acked`,
+    credits: `${ns}:credit:h`,
+    creditLeases: `${ns}:credit:lease`,
+    flow: `${ns}:flow`,
+    live: `${ns}:live`,
+    liveExpiry: `${ns}:live:exp`,
     incarnation: (actorId) => `${ns}:actor:${actorId}:incarnation`,
     dedupHwm: `${ns}:dedup:hwm`,
     dedupAbove: (field) => `${ns}:dedup:above:${field}`,

@@ -1,15 +1,18 @@
 /**
  * The Redis form of `Transport` (runner/transport/types.ts): one object per process, whatever its role.
- * Connections: one for commands (shared by everything), one in subscriber mode (weight announcements and
- * "space freed" notices, opened on first use), and one per blocking reader (XREADGROUP BLOCK would stall
- * every other command queued behind it on a shared connection).
+ * Connections, a fixed handful whatever the run's length: one for commands (shared by everything), one in
+ * subscriber mode (weight announcements and "space freed" notices, opened on first use), and one per
+ * blocking reader, opened on its first blocking read and reused for every read after (XREADGROUP BLOCK
+ * would stall every other command queued behind it on a shared connection).
  */
 import type { Redis } from 'ioredis';
-import type { Transport } from '../types.ts';
+import type { Transport, TransportNotice } from '../types.ts';
 import { RedisAnnotationChannel, RedisAnnotationQueue, type AnnotationContext } from './annotations.ts';
-import { validateRedisTransportConfig, type RedisTransportConfig } from './config.ts';
-import { defaultRedisLog, openClient, type OpenedClient, type RedisLog } from './connection.ts';
+import { redactUrl, validateRedisTransportConfig, type RedisTransportConfig } from './config.ts';
+import { defaultRedisLog, openClient, OutageTracker, type OpenedClient, type RedisLog } from './connection.ts';
+import { outstandingCredits } from './flow.ts';
 import { redisKeys, type RedisKeys } from './keys.ts';
+import { announce, combineAnnotatorMetrics, readPresence, type PresenceRecord, type PresenceRole } from './presence.ts';
 import { RedisTrajectorySink, RedisTrajectorySource, type TrajectoryContext } from './trajectories.ts';
 import { RedisWeightPublisher, RedisWeightSubscriber, type AnnounceBus } from './weights.ts';
 
@@ -18,6 +21,11 @@ export interface RedisTransportOptions {
   log?: RedisLog;
   /** Names this process's connections in CLIENT LIST (e.g. 'learner', 'actor-3'). */
   name?: string;
+  /**
+   * The outage tracker to report to. Give every transport of one process the same one (the role commands
+   * do), so an outage is logged and counted once per process; default: a new one.
+   */
+  outages?: OutageTracker;
 }
 
 export class RedisTransport implements Transport {
@@ -26,16 +34,25 @@ export class RedisTransport implements Transport {
   private closed = false;
   private sub: Promise<OpenedClient> | null = null;
   private readonly channels = new Map<string, { onMessage: Set<(m: string) => void>; onReconnect: Set<() => void> }>();
-  private readonly extra: Promise<OpenedClient>[] = [];
+  /** Blocking-reader connections by name: opened once, reused for every read. */
+  private readonly blockers = new Map<string, Promise<OpenedClient>>();
   private readonly closers: (() => Promise<void>)[] = [];
   private readonly spaceWaiters = new Set<() => void>();
   private spaceSubscribed: Promise<unknown> | null = null;
+  private readonly sources: RedisTrajectorySource[] = [];
+  private readonly sinks: RedisTrajectorySink[] = [];
+  private readonly channelsOut: RedisAnnotationChannel[] = [];
+  /** The learner's view of the run's other processes (refreshed once a second once watched). */
+  private live: PresenceRecord[] = [];
+  private liveTimer: NodeJS.Timeout | null = null;
+  private credits = NaN;
 
   private constructor(
     readonly config: RedisTransportConfig,
     private readonly main: OpenedClient,
     private readonly log: RedisLog,
     private readonly name: string,
+    readonly outages: OutageTracker,
   ) {
     this.keys = redisKeys(config.namespace);
   }
@@ -45,14 +62,15 @@ export class RedisTransport implements Transport {
     const config = validateRedisTransportConfig(partial);
     const log = options.log ?? defaultRedisLog;
     const name = options.name ?? `pid${process.pid}`;
-    const main = await openClient(config, `${name}:cmd`, log);
+    const outages = options.outages ?? new OutageTracker(log, redactUrl(config.url), config.maxBackoffMs);
+    const main = await openClient(config, `${name}:cmd`, log, outages);
     const info = await main.client.info('server');
     const version = /redis_version:(\d+)\.(\d+)/.exec(info);
     if (version && (Number(version[1]) < 6 || (Number(version[1]) === 6 && Number(version[2]) < 2))) {
-      main.client.disconnect();
+      await main.close();
       throw new Error(`Redis ${version[1]}.${version[2]} is too old: the transport needs XAUTOCLAIM (Redis >= 6.2)`);
     }
-    return new RedisTransport(config, main, log, name);
+    return new RedisTransport(config, main, log, name, outages);
   }
 
   get cmd(): Redis {
@@ -67,16 +85,24 @@ export class RedisTransport implements Transport {
     return this.closed || this.main.fatal() !== undefined;
   }
 
+  /** The blocking reader `name`'s own connection: opened on first use, then the same one every time. */
   private async blockingClient(name: string): Promise<Redis> {
     if (this.closed) throw this.closedError();
-    const opened = openClient(this.config, `${this.name}:${name}`, this.log);
-    this.extra.push(opened);
+    let opened = this.blockers.get(name);
+    if (opened) {
+      // Reopen only if the last attempt failed or the connection was abandoned (reconnectGiveUpMs).
+      const o = await opened.catch(() => null);
+      if (o && o.fatal() === undefined) return o.client;
+      this.blockers.delete(name);
+    }
+    opened = openClient(this.config, `${this.name}:${name}`, this.log, this.outages);
+    this.blockers.set(name, opened);
     return (await opened).client;
   }
 
   private async subscriber(): Promise<Redis> {
     if (!this.sub) {
-      this.sub = openClient(this.config, `${this.name}:sub`, this.log);
+      this.sub = openClient(this.config, `${this.name}:sub`, this.log, this.outages);
       const { client } = await this.sub;
       client.on('message', (channel: string, message: string) => {
         for (const fn of this.channels.get(channel)?.onMessage ?? []) fn(message);
@@ -132,6 +158,8 @@ export class RedisTransport implements Transport {
       maxQueued: this.config.maxQueued,
       claimIdleMs: this.config.claimIdleMs,
       dedupWindow: this.config.dedupWindow,
+      flow: { maxStaleness: this.config.maxStaleness, tasksPerUpdate: this.config.tasksPerUpdate, leaseMs: this.config.leaseMs },
+      maxBackoffMs: this.config.maxBackoffMs,
       waitForSpace: (ms) => this.waitForSpace(ms),
       blockingClient: (n) => this.blockingClient(n),
       isClosed: () => this.isClosed(),
@@ -150,16 +178,81 @@ export class RedisTransport implements Transport {
       log: this.log,
       blockingClient: (n) => this.blockingClient(n),
       isClosed: () => this.isClosed(),
+      annotators: () => combineAnnotatorMetrics(this.live),
     };
   }
 
   trajectorySink(actorId: string): RedisTrajectorySink {
-    return new RedisTrajectorySink(this.trajectoryContext(), actorId);
+    const s = new RedisTrajectorySink(this.trajectoryContext(), actorId);
+    this.sinks.push(s);
+    return s;
   }
 
   /** `consumerId` should be stable across restarts of the same learner: its pending messages then come back at once. */
   trajectorySource(consumerId: string): RedisTrajectorySource {
-    return new RedisTrajectorySource(this.trajectoryContext(), consumerId);
+    const s = new RedisTrajectorySource(this.trajectoryContext(), consumerId);
+    this.sources.push(s);
+    this.watchPresence();
+    return s;
+  }
+
+  /**
+   * Keeps this process's heartbeat record in Redis until the transport closes: the learner counts live
+   * actor processes and threads from them, and shows a remote annotator's `metrics()` on its dashboard.
+   */
+  announce(role: PresenceRole, id: string, info: { threads?: number } = {}, metrics?: () => Record<string, unknown>): void {
+    const a = announce(this.cmd, this.keys, this.config.leaseMs, { role, id, ...info }, metrics);
+    this.closers.push(() => a.stop());
+  }
+
+  /** The learner side: reads the heartbeats and the outstanding credits once a second (for metrics()). */
+  private watchPresence(): void {
+    if (this.liveTimer) return;
+    let busy = false;
+    const poll = async () => {
+      if (busy || this.isClosed()) return;
+      busy = true;
+      try {
+        this.live = await readPresence(this.cmd, this.keys);
+        this.credits = await outstandingCredits(this.cmd, this.keys);
+      } catch {
+        // An outage: keep the last view.
+      } finally {
+        busy = false;
+      }
+    };
+    void poll();
+    this.liveTimer = setInterval(() => void poll(), 1000);
+    this.liveTimer.unref();
+  }
+
+  /** See Transport.metrics: this process's outages and connections, the sources' counts, the live processes. */
+  metrics(): Record<string, number> {
+    const out: Record<string, number> = { ...this.outages.stats() };
+    if (this.sources.length > 0) {
+      const sum = (k: 'duplicates' | 'reclaimed' | 'malformed' | 'readErrors' | 'seqGaps') => this.sources.reduce((a, s) => a + s.stats[k], 0);
+      out.redisDuplicates = sum('duplicates');
+      out.redisSeqGaps = sum('seqGaps');
+      out.redisReclaimed = sum('reclaimed');
+      out.redisMalformed = sum('malformed');
+      out.redisReadErrors = sum('readErrors');
+      const actors = this.live.filter((r) => r.role === 'actor');
+      out.liveActors = actors.length;
+      out.liveActorThreads = actors.reduce((a, r) => a + (r.threads ?? 0), 0);
+      out.liveAnnotators = this.live.filter((r) => r.role === 'annotator').length;
+      out.creditsOutstanding = this.credits;
+    }
+    if (this.sinks.length > 0) {
+      const st = this.sinks.map((s) => s.stats);
+      out.creditWaits = st.reduce((a, s) => a + s.credits.waits, 0);
+      out.creditWaitMs = st.reduce((a, s) => a + s.credits.waitMs, 0);
+      out.creditLeasesLost = st.reduce((a, s) => a + s.credits.leasesLost, 0);
+    }
+    return out;
+  }
+
+  onNotice(fn: (n: TransportNotice) => void): () => void {
+    return this.outages.onNotice((n) => fn({ ...n }));
   }
 
   weightPublisher(): RedisWeightPublisher {
@@ -176,6 +269,8 @@ export class RedisTransport implements Transport {
   annotationChannel(readerName = 'learner'): RedisAnnotationChannel {
     const c = new RedisAnnotationChannel(this.annotationContext(), readerName);
     this.closers.push(() => c.close());
+    this.channelsOut.push(c);
+    this.watchPresence();
     return c;
   }
 
@@ -211,15 +306,18 @@ export class RedisTransport implements Transport {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    if (this.liveTimer) clearInterval(this.liveTimer);
     // Flushing waits for Redis; during an outage give up after 2 s rather than hang the shutdown.
     const grace = (p: Promise<void>) => Promise.race([p.catch(() => undefined), new Promise<void>((r) => setTimeout(r, 2000).unref())]);
+    for (const s of this.sources) await s.flush(2000);
+    for (const s of this.sinks) await grace(s.close());
     for (const c of this.closers.splice(0)) await grace(c());
     this.closed = true;
     for (const w of [...this.spaceWaiters]) w();
     // Blocking readers are cut, not awaited: their pending XREADGROUP rejects and the reader returns [].
-    for (const p of this.extra) void p.then((o) => o.client.disconnect(), () => undefined);
-    if (this.sub) await this.sub.then((o) => o.client.disconnect(), () => undefined);
-    await this.main.client.quit().catch(() => this.main.client.disconnect());
+    for (const p of this.blockers.values()) void p.then((o) => o.close(), () => undefined);
+    if (this.sub) await this.sub.then((o) => o.close(), () => undefined);
+    await this.main.close('quit');
   }
 }
 

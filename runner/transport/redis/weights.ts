@@ -102,7 +102,23 @@ export class RedisWeightSubscriber implements WeightSubscriber {
     return () => this.listeners.delete(fn);
   }
 
-  async fetch(have: number): Promise<{ version: number; bytes: Uint8Array } | null> {
+  /**
+   * The newest weights if newer than `have`. Calls made while one is in flight share it (a poller that
+   * asks every 50 ms during an outage queues one read, not one per tick).
+   */
+  fetch(have: number): Promise<{ version: number; bytes: Uint8Array } | null> {
+    const cur = this.fetching;
+    if (cur && cur.have === have) return cur.p;
+    const p = this.fetchOnce(have).finally(() => {
+      if (this.fetching?.p === p) this.fetching = null;
+    });
+    this.fetching = { have, p };
+    return p;
+  }
+
+  private fetching: { have: number; p: Promise<{ version: number; bytes: Uint8Array } | null> } | null = null;
+
+  private async fetchOnce(have: number): Promise<{ version: number; bytes: Uint8Array } | null> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const v = await this.cmd.get(this.keys.weightLatest);
       if (v === null || Number(v) <= have) return null;

@@ -56,8 +56,8 @@ for (let seq = 0; ; seq++) {
     steps += actions.length;
     episodes.push({ actions, ret });
   }
-  const id = `${actorId}#${inc}:${seq}`;
-  await sink.send({ id, actorId, policyVersion: version, steps, payload: packr.pack({ episodes }) });
+  // The learner sees the message under the transport's id, `<actorId>/<incarnation>#<seq>`.
+  const id = await sink.send({ id: `${actorId}#${inc}:${seq}`, actorId, policyVersion: version, steps, payload: packr.pack({ episodes }) });
   appendFileSync(log, `${id} ${version}\n`);
 }
 await transport.close();

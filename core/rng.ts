@@ -1,4 +1,11 @@
 /**
+ * The project's one source of seeded randomness and of the FNV-1a hash, for every room:
+ *  - `Rng`: sfc32 for env dynamics (below);
+ *  - `mulberry32` / `mulberry32Next` / `SeededRng`: one-word-state streams for sampling (actors, learner
+ *    minibatch shuffles, reward models), saved in checkpoints;
+ *  - `hashString` / `hashBytes`: 32-bit FNV-1a (string seeds, splits, features, per-caption noise);
+ *  - `deriveSeed(master, purpose, index)`: independent seeds from the config seed.
+ *
  * Seeded, serialisable pseudo-random numbers: sfc32 (Chris Doty-Humphrey's Small Fast Counting
  * generator, from PractRand), seeded through splitmix32. 128-bit state, period ≥ 2^32, passes
  * PractRand; fast in JS because it only uses 32-bit integer ops. No env may use Math.random.
@@ -143,4 +150,44 @@ export function mulberry32Next(state: { s: number }): number {
 export function mulberry32(seed: number): () => number {
   const state = { s: seed >>> 0 };
   return () => mulberry32Next(state);
+}
+
+/** A uniform [0, 1) mulberry32 stream with a 32-bit state that can be saved and restored. */
+export class SeededRng {
+  private readonly st: { s: number };
+  constructor(seed: number) {
+    this.st = { s: seed >>> 0 };
+  }
+  next = (): number => mulberry32Next(this.st);
+  state(): number {
+    return this.st.s;
+  }
+  static fromState(s: number): SeededRng {
+    return new SeededRng(s);
+  }
+}
+
+/**
+ * A 31-bit seed derived from the master seed, a purpose tag and an index (murmur3-style mixing), so every
+ * env seed and sampling stream is a pure function of the config seed: the basis of reproducible runs.
+ */
+export function deriveSeed(master: number, purpose: string, index: number): number {
+  let h = (master ^ 0x9e3779b9) >>> 0;
+  const mix = (k: number) => {
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    h ^= k;
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  };
+  for (let i = 0; i < purpose.length; i++) mix(purpose.charCodeAt(i));
+  mix(index | 0);
+  mix(Math.floor(index / 2 ** 32));
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return (h >>> 0) & 0x7fffffff;
 }
