@@ -19,6 +19,7 @@ export function evaluateGameCheckpoint(policy: GamePolicy, envs: Array<Env<Float
   const t0 = performance.now();
   const seeds = Array.from({ length: spec.problems }, (_, i) => i);
   const greedy = rolloutGameEpisodes(policy, envs, seeds, { greedy: true });
+  const greedyOk = greedy.map((o) => (o.success ? 1 : 0));
   const correct = new Array<number>(spec.problems).fill(0);
   let sampledSuccess = 0;
   for (let s = 0; s < spec.n; s++) {
@@ -32,6 +33,9 @@ export function evaluateGameCheckpoint(policy: GamePolicy, envs: Array<Env<Float
     passAtK: passAtKCurve(correct, spec.n, spec.ks.filter((k) => k <= spec.n)),
     greedyComponents: { length: greedy.reduce((a, o) => a + o.length, 0) / greedy.length },
     greedyReward: greedy.reduce((a, o) => a + o.return, 0) / greedy.length,
+    // Distinct solutions are a text-task figure; a level solved at all counts one here.
+    distinctCorrect: correct.filter((c) => c > 0).length / spec.problems,
+    perProblem: { greedy: greedyOk, correct, distinct: correct.map((c) => (c > 0 ? 1 : 0)) },
     seconds: (performance.now() - t0) / 1000,
   };
 }
