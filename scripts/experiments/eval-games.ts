@@ -6,11 +6,13 @@
  *   tsx scripts/experiments/eval-games.ts --spec spec.json --out eval.json
  *
  * spec.json: the suites' eval spec (scripts/experiments/eval-text.ts's EvalSpec); `warmStart` is unused for
- * policies trained from scratch (a null checkpoint path is an error here), and each checkpoint file holds
- * its policy config in its metadata. This file only reads the split; it never feeds anything back.
+ * policies trained from scratch (a null checkpoint path is an error here); each checkpoint's policy is
+ * rebuilt from its run directory's config.json (runner/eval's loadEvalTarget). This file only reads the split; it never feeds anything back.
  */
 import { readFileSync, writeFileSync, renameSync } from 'node:fs';
-import { initBackend, policyFromCheckpoint, type GamePolicy } from '../../agents/index.ts';
+import { dirname } from 'node:path';
+import { initBackend, type GamePolicy } from '../../agents/index.ts';
+import { loadEvalTarget } from '../../runner/eval/index.ts';
 import { passAtKCurve, rolloutGameEpisodes } from '../../agents/eval/index.ts';
 import { makeEnvSync, type Env } from '../../envs/index.ts';
 import type { CheckpointEval, EvalSpec } from './eval-text.ts';
@@ -51,7 +53,8 @@ async function main(): Promise<void> {
   const results: CheckpointEval[] = [];
   for (const c of spec.checkpoints) {
     if (!c.path) throw new Error(`eval-games: checkpoint '${c.label}' has no file (game suites train from scratch: no warm start to evaluate)`);
-    const policy = policyFromCheckpoint(c.path) as GamePolicy;
+    // Runner checkpoints hold bare weights: the policy is rebuilt from the run's config.json.
+    const policy = loadEvalTarget(dirname(c.path)).policy as GamePolicy;
     const r = evaluateGameCheckpoint(policy, envs, spec, c.label, c.update);
     results.push(r);
     console.log(`${c.label}: greedy ${(r.greedy * 100).toFixed(1)}%  sampled ${(r.sampled * 100).toFixed(1)}%  (${spec.problems} held-out levels, ${r.seconds.toFixed(1)} s)`);

@@ -7,6 +7,7 @@
 import additionThr from '../../runner/experiments/addition-thr.ts';
 import keydoorThr from '../../runner/experiments/keydoor-thr.ts';
 import toolcalcThr from '../../runner/experiments/toolcalc-thr.ts';
+import dungeonOni from '../../runner/experiments/dungeon-oni.ts';
 import type { StandInProcessOptions } from '../../rewards/index.ts';
 import { TOOL_SUITES } from './suite-tools.ts';
 import type { SuiteResults } from './run.ts';
@@ -296,7 +297,52 @@ function thrCountdown(): Suite {
   };
 }
 
+/**
+ * (7) ONI where extrinsic reward is too sparse for GRPO: Dungeon-v0 (random play 0.35% success). The judge's
+ * labels against the two controls that keep everything but the information in them: novelty only (every
+ * caption labelled 1 — ONI's count-based N(m)^(−β) bonus alone) and the same rubric labels shuffled across
+ * captions; extrinsic-only is the floor. All arms: plain GRPO (THR off), the classification reward model.
+ */
+function oniDungeon(): Suite {
+  const base: ExperimentConfigInput = clone(dungeonOni);
+  const rewards = (judge: Record<string, unknown>): ExperimentConfigInput['rewards'] => ({ ...clone(dungeonOni.rewards), judge, annotator: { cacheDir: null } });
+  const arm = (name: string, label: string, r: ExperimentConfigInput['rewards']): Arm => ({
+    name, label, config: { ...clone(base), name: `oni-dungeon-${name}`, rewards: r, logging: { episodeEvery: 0 } },
+  });
+  return {
+    name: 'oni-dungeon',
+    title: 'Intrinsic rewards from judge feedback on sparse Dungeon-v0 (ONI) against novelty-only and shuffled labels',
+    arms: [
+      arm('ext', 'extrinsic only', null),
+      arm('oni', 'rubric judge + classification RM (ONI)', rewards({ kind: 'rubric' })),
+      arm('novelty', 'novelty only (every caption labelled 1)', rewards({ kind: 'novelty' })),
+      arm('shuffled', 'rubric labels shuffled across captions', rewards({ kind: 'shuffled', inner: { kind: 'rubric' } })),
+    ],
+    budget: { updates: 150, checkpointEvery: 150 },
+    quick: { updates: 3, checkpointEvery: 3 },
+    seeds: 5,
+    eval: {
+      full: { problems: 200, n: 4, ks: [1, 4] },
+      quick: { problems: 8, n: 2, ks: [1, 2] },
+      script: 'scripts/experiments/eval-games.ts',
+    },
+    declaration: {
+      claim: 'Intrinsic rewards distilled online from judge feedback let an agent learn a task whose extrinsic reward is too sparse to learn from (ONI).',
+      sources: ['Zheng et al., Online Intrinsic Rewards for Decision Making Agents from Large Language Model Feedback (ONI), arXiv 2410.23022'],
+      primaryMetric: 'held-out sampled success (T = 1, pass@1 from 4 samples) on 200 test-split levels after the budget',
+      metric: { kind: 'passAtK', k: 1 },
+      secondary: ['held-out greedy success', 'training success rate over updates', 'labels requested (ann_captionsLabelled)', 'learned-model accuracy on captions the judge never labelled (rm_unseen*)'],
+      arms: 'extrinsic only; ONI (rubric judge, classification RM); novelty only; shuffled rubric labels',
+      budget: '150 updates × 64 episodes (8 groups × G = 8) of ≤ 40 steps ≤ 0.38 M env steps per run; 5 seeds per arm',
+      seeds: 5,
+      regime: 'random-policy success and the zero-std group fraction of extrinsic-only GRPO (docs/results/regime-Dungeon-v0.json: 0.35% random success)',
+      against: ['ONI not above both novelty-only and shuffled labels (95% bootstrap CIs overlap), or extrinsic-only not near zero (then the task is not sparse for GRPO)'],
+      controls: 'novelty only and shuffled labels keep the bonus and its count decay but remove what the judge knows; extrinsic only is the floor',
+    },
+  };
+}
+
 /** Suite factories; `quick` lets a suite that builds on another's results read the smoke-test ones. */
 export const SUITES: Record<string, (o: { quick: boolean }) => Suite> = {
-  'thr-text': thrText, intrinsic, 'intrinsic-long': intrinsicLong, tooluse, ...TOOL_SUITES, 'thr-mechanism': thrMechanism, 'thr-countdown': thrCountdown,
+  'thr-text': thrText, intrinsic, 'intrinsic-long': intrinsicLong, tooluse, ...TOOL_SUITES, 'thr-mechanism': thrMechanism, 'thr-countdown': thrCountdown, 'oni-dungeon': oniDungeon,
 };
