@@ -79,6 +79,11 @@ export interface TrajectoryBatch {
   busyMs: number;
   /** Time spent inside the batched policy forward, ms. */
   policyMs: number;
+  /**
+   * The actor worker thread's own memory after the task, MB (its V8 heap and its external/ArrayBuffer
+   * memory; a thread has no RSS of its own — the process's RSS is the runner's rssMB). Absent from old senders.
+   */
+  workerMemory?: { thread: number; heapMB: number; externalMB: number };
   /** A sample episode's frames, when asked for (games): [{ rgb, height, width, caption }]. */
   frames?: Array<{ rgb: Uint8Array; height: number; width: number; caption: string }>;
   /** Perceptual judge: each distinct frame of the task's records once (deduplicated by frame key). */

@@ -10,6 +10,7 @@
  *
  * Output: one TrajectoryBatch, msgpackr-encoded, returned as a transferable buffer.
  */
+import { threadId } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { GamePolicy, initBackend, TokenPolicy, type AnyPolicy, type PolicyConfig } from '../../agents/index.ts';
 import { makeEnv, type Env } from '../../envs/index.ts';
@@ -139,6 +140,8 @@ export default async function runActorTask(task: ActorTask): Promise<Uint8Array>
     rolloutTokens(s.instances, s.policy, task, rng, out);
   }
   out.busyMs = performance.now() - t0;
+  const mem = process.memoryUsage(); // in a worker thread: this isolate's heap and external memory
+  out.workerMemory = { thread: threadId, heapMB: mem.heapUsed / 2 ** 20, externalMB: (mem.external + mem.arrayBuffers) / 2 ** 20 };
   const bytes = frame(out);
   return Piscina.move(bytes) as unknown as Uint8Array;
 }

@@ -83,6 +83,12 @@ export interface LearnerUpdate {
   skipped?: string;
 }
 
+function maxOf(m: Map<string, { heapMB: number; externalMB: number }>, k: 'heapMB' | 'externalMB'): number {
+  let best = NaN;
+  for (const v of m.values()) if (!(v[k] <= best)) best = v[k];
+  return best;
+}
+
 /** Records whose rewards or observations are not finite: dropped by the learner, reported as env faults. */
 function badRecord(r: TrajectoryRecord): { kind: 'bad-reward' | 'bad-observation'; step: number; message: string } | null {
   for (let t = 0; t < r.rewards.length; t++) {
@@ -139,6 +145,8 @@ class LearnerThread {
   private labelWaiters = new Map<number, (labels: AnnotationLabel[]) => void>();
   private inbox: LearnerIn[] = [];
   private busy = false;
+  /** Each actor worker thread's latest memory report (key: actor id / thread id). */
+  private readonly workerMemory = new Map<string, { heapMB: number; externalMB: number }>();
   private stats = { actorBusyMs: 0, actorPolicyMs: 0, actorSteps: 0, staleDropped: 0, staleDownweighted: 0, abandonedDropped: 0, envFaults: 0, emptyUpdates: 0, lagSum: 0, lagMax: 0, lagN: 0, episodes: 0, updates: 0 };
 
   constructor(private readonly init: LearnerInit) {}
@@ -228,6 +236,7 @@ class LearnerThread {
       this.stats.actorBusyMs += b.busyMs;
       this.stats.actorPolicyMs += b.policyMs;
       this.stats.actorSteps += b.steps;
+      if (b.workerMemory) this.workerMemory.set(`${b.actorId}/${b.workerMemory.thread}`, b.workerMemory);
       if (b.frames && !this.pendingFrames) this.pendingFrames = b.frames;
       for (const r of b.records) {
         const bad = badRecord(r);
@@ -406,6 +415,11 @@ class LearnerThread {
       actorBusyMs: this.stats.actorBusyMs,
       actorPolicyMs: this.stats.actorPolicyMs,
       actorSteps: this.stats.actorSteps,
+      // The largest actor worker thread's memory (heap; external + ArrayBuffers), as last reported: a leak
+      // in one env plugin shows here long before actors.workerMemoryMB stops the worker.
+      actorHeapMBMax: maxOf(this.workerMemory, 'heapMB'),
+      actorExternalMBMax: maxOf(this.workerMemory, 'externalMB'),
+      actorWorkersReporting: this.workerMemory.size,
       learnerMs,
       cIntNow: this.coef.cInt,
     };
