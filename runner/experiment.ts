@@ -431,7 +431,7 @@ export class Experiment {
   private onFaults(live: Live, faults: FaultRecord[]): void {
     live.counters.envFaults += faults.length;
     for (const f of faults) {
-      const lost = f.kind === 'env' ? live.config.env.groupSize : 1;
+      const lost = f.episodesLost;
       live.counters.discardedEpisodes += lost;
       const what = f.kind === 'env' ? 'threw' : `gave a ${f.kind}`;
       live.log.event('fault', `env '${f.envId}' ${what} at seed ${f.seed}, step ${f.step}: ${f.message} (${lost} episode${lost > 1 ? 's' : ''} discarded)`, { envId: f.envId, seed: f.seed, step: f.step, faultKind: f.kind });

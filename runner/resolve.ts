@@ -9,7 +9,7 @@
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { ConfigError, parse, show } from '../core/schema.ts';
 import { defaultTokenizer, getEnvRegistration, isEnvPath, makeEnv, type Env } from '../envs/index.ts';
-import { loadWeights, parseBackendName, validateGamePolicyConfig, validateTokenPolicyConfig } from '../agents/index.ts';
+import { loadWeights, parseBackendName, validateGamePolicyConfig, validateGrpoConfig, validateTokenPolicyConfig } from '../agents/index.ts';
 import {
   checkServerSection, validateExperimentConfig, type ExperimentConfig, type PolicySection, type ServerSection, type ValidatedExperimentConfig,
 } from './config.ts';
@@ -68,7 +68,10 @@ export async function resolveExperiment(partial: unknown, opts: ResolveOptions =
   checkWritableDir(config.logging.dir, 'logging.dir');
   const cacheDir = config.rewards?.annotator.cacheDir;
   if (cacheDir) checkWritableDir(cacheDir, 'rewards.annotator.cacheDir');
-  const resolved: ExperimentConfig = { ...config, env: { ...config.env, options: { ...env.options } }, policy };
+  // dr_grpo's L_max (TRL max_completion_length) defaults to the env's episode limit (recorded in config.json).
+  const learner = config.learner.maxCompletionLength === null
+    ? validateGrpoConfig({ ...config.learner, maxCompletionLength: env.maxEpisodeSteps }, 'learner') : config.learner;
+  const resolved: ExperimentConfig = { ...config, env: { ...config.env, options: { ...env.options } }, policy, learner };
   const padId = policy.kind === 'token' ? policy.padId : defaultTokenizer.pad ?? 0;
   return { config: resolved, family: env.family, envRef: env.envRef, padId, maxEpisodeSteps: env.maxEpisodeSteps, ...(env.actionLabels ? { actionNames: [...env.actionLabels] } : {}) };
 }

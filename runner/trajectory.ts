@@ -62,6 +62,8 @@ export interface FaultRecord {
   seed: number;
   step: number;
   message: string;
+  /** Episodes discarded with it: its whole group when the actor drops the group, 1 when the learner drops one episode. */
+  episodesLost: number;
 }
 
 /** One actor task's output: complete groups only (a group with a faulted member is dropped whole). */

@@ -12,7 +12,7 @@ import { connectRoleTransports, interruptSignal, parseRoleCommand, redactUrl, ru
 
 const argv = process.argv.slice(2);
 const localAnnotator = argv.includes('--local-annotator');
-const { role, args, transportConfig } = parseRoleCommand(argv.filter((a) => a !== '--local-annotator'), 'npm run learner -- [Redis flags] [--local-annotator] [npm start flags]');
+const { role, args, transportConfig, runConfig } = parseRoleCommand(argv.filter((a) => a !== '--local-annotator'), 'npm run learner -- [Redis flags] [--local-annotator] [npm start flags]');
 // The run directory's config.json records the transport, never the password (a resumed run keeps its own).
 if (!args.resume) args.config.transport = { kind: 'redis', url: redactUrl(String(transportConfig.url)) };
 
@@ -32,7 +32,8 @@ if (!args.resume && previous >= 0) {
 
 const signal = interruptSignal();
 
-const channel = localAnnotator ? undefined : (args.config.rewards ? transport.annotationChannel('learner') : undefined);
+// Whether the run has a judge is the run's config's (a resumed run's saved config.json), not the flags'.
+const channel = localAnnotator ? undefined : (runConfig.rewards ? transport.annotationChannel('learner') : undefined);
 if (channel) console.error(`annotation requests go to ${ns} in Redis: start "npm run annotator" with the same experiment`);
 await control.setRunState('running');
 let status = 'failed';

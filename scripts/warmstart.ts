@@ -11,6 +11,11 @@
  * (RL needs room to improve, so the goal is a partial solver, not a perfect one). The reported figure is
  * greedy success on the held-out 'test' split (--test-episodes episodes), stored in the checkpoint metadata
  * and printed as the last line (JSON). An env without a `split` option trains and tests on its one set.
+ *
+ * Tasks with several listed correct answers (EitherSort-v0): --answer-mix 0.8,0.2 makes each demonstration
+ * the env's i-th correct answer with that probability (a warm start favouring one answer), and the report
+ * adds, on the held-out problems, the mean probability the policy gives each answer (exact, teacher forced),
+ * the share of greedy completions that are each answer, and the same for one sample per problem at T = 1.
  */
 import { basename } from 'node:path';
 import type { Schema } from '../core/schema.ts';
@@ -35,6 +40,7 @@ const FLAGS = {
   lr: { type: 'number', default: 0.003, min: 0, exclusiveMin: true, max: 1, doc: 'Adam learning rate.' },
   batch: { type: 'int', default: 32, min: 1, doc: 'Examples per SFT step.' },
   seed: { type: 'int', default: 0, min: 0, max: 2 ** 31 - 1, doc: 'Seed of the weights, the batch order and the demonstrations.' },
+  answerMix: { type: 'string[]', default: [], doc: "Tasks with several listed correct answers (EitherSort-v0): demonstrate the env's i-th correct answer with probability w_i, e.g. 0.8,0.2 (normalised). Default: the env's own demonstration." },
   backend: { type: 'string', default: null, nullable: true, nonEmpty: true, doc: 'TF.js backend: tfjs-node-gpu, tfjs-node, wasm, cpu. Default: the best that loads.' },
 } as const satisfies Schema;
 
@@ -57,7 +63,7 @@ await runCommand(async () => {
   // The rooms (and TF.js) load only now, so --help and flag errors answer at once.
   const { isEnvPath, makeEnv } = await import('../envs/index.ts');
   const agents = await import('../agents/index.ts');
-  const { initBackend, TokenPolicy, SftTrainer, collectDemonstrations, evaluateTokenPolicy, savePolicy } = agents;
+  const { initBackend, TokenPolicy, SftTrainer, collectDemonstrations, evaluateTokenPolicy, correctAnswerMass, savePolicy } = agents;
   const demonstrable: (env: Env<any, any>, name: string) => void = agents.assertDemonstrable;
   const probe = await makeEnv(envId, a.options);
   demonstrable(probe, envId);
@@ -73,7 +79,12 @@ await runCommand(async () => {
   const out = a.out ?? `agents/checkpoints/${stem.toLowerCase()}.safetensors`;
   const backend = await initBackend(a.backend ?? undefined);
 
-  const demos = collectDemonstrations((await make('train', 1))[0]!, a.demos, 1_000_000 + a.seed * 100_000);
+  const answerWeights = a.answerMix.length === 0 ? undefined : a.answerMix.map((x) => {
+    const v = Number(x);
+    if (x === '' || !(v >= 0)) throw new UsageError(`--answer-mix: '${x}' is not a non-negative number (expected e.g. 0.8,0.2)`);
+    return v;
+  });
+  const demos = collectDemonstrations((await make('train', 1))[0]!, a.demos, 1_000_000 + a.seed * 100_000, { answerWeights });
   const envMax = (probe.observationSpace as { maxLength?: number }).maxLength ?? 128;
   const context = a.context === 'auto' ? Math.max(32, Math.ceil(envMax / 16) * 16) : Number(a.context);
   if (context < envMax) console.warn(`warning: --context ${context} is shorter than the env's longest observation (${envMax})`);
@@ -93,8 +104,29 @@ await runCommand(async () => {
     console.log(`step ${info.step}  loss ${info.loss.toFixed(4)}  token acc ${info.tokenAccuracy.toFixed(3)}  greedy success (train split) ${sel.successRate.toFixed(3)}  ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     if (sel.successRate >= a.target) { reached = true; return false; }
   });
-  const test = evaluateTokenPolicy(policy, testEnvs, { episodes: a.testEpisodes, seed0: 9_000_000 });
+  const test = evaluateTokenPolicy(policy, testEnvs, { episodes: a.testEpisodes, seed0: 9_000_000, keepCompletions: true });
   const command = `npm run warmstart -- ${argv.join(' ')}`;
+  // Several listed answers: how the policy splits its probability over them on the held-out problems.
+  const testSeeds = Array.from({ length: a.testEpisodes }, (_, i) => 9_000_000 + i);
+  const masses = correctAnswerMass(policy, testEnvs[0]!, testSeeds);
+  let answers: { meanMass: number[]; greedyShare: number[]; sampledShare: number[]; sampledSuccess: number } | null = null;
+  if (masses) {
+    const k = masses[0]!.length;
+    const answerOf = (seedN: number) => { testEnvs[0]!.reset({ seed: seedN }); return (testEnvs[0] as unknown as { correctAnswers(): string[] }).correctAnswers(); };
+    const shares = (cs: NonNullable<typeof test.completions>) => {
+      const c = new Array<number>(k).fill(0);
+      for (const e of cs) { const j = answerOf(e.seed).indexOf(e.completion); if (j >= 0) c[j]!++; }
+      return c.map((x) => x / cs.length);
+    };
+    const sampled = evaluateTokenPolicy(policy, testEnvs, { episodes: testSeeds.length, seed0: 9_000_000, sampling: { temperature: 1, seed: 7 }, keepCompletions: true });
+    answers = {
+      meanMass: Array.from({ length: k }, (_, j) => masses.reduce((s, m) => s + m[j]!, 0) / masses.length),
+      greedyShare: shares(test.completions!),
+      sampledShare: shares(sampled.completions!),
+      sampledSuccess: sampled.successRate,
+    };
+    console.log(`held-out answer split: mean mass ${JSON.stringify(answers.meanMass)}, greedy shares ${JSON.stringify(answers.greedyShare)}, sampled (T = 1) shares ${JSON.stringify(answers.sampledShare)}`);
+  }
   savePolicy(out, policy, {
     'thrive.warmstart.env': envId,
     'thrive.warmstart.envOptions': JSON.stringify(a.options),
@@ -103,10 +135,12 @@ await runCommand(async () => {
     'thrive.warmstart.testSuccess': test.successRate.toFixed(4),
     'thrive.warmstart.testEpisodes': String(test.episodes),
     'thrive.warmstart.command': command,
+    ...(answerWeights ? { 'thrive.warmstart.answerMix': JSON.stringify(answerWeights) } : {}),
+    ...(answers ? { 'thrive.warmstart.answers': JSON.stringify(answers) } : {}),
   });
   console.log(`${reached ? 'reached' : 'did NOT reach'} target ${a.target}; held-out greedy success ${test.successRate.toFixed(3)} over ${test.episodes} episodes; saved ${out}`);
   for (const s of test.samples) console.log(`  seed ${s.seed}: ${s.message}`);
-  console.log(JSON.stringify({ env: envId, envOptions: a.options, out, steps: trainer.stepCount, reachedTarget: reached, trainSplitSuccess: selected, testSuccess: test.successRate, testEpisodes: test.episodes, seconds: (Date.now() - t0) / 1000, command }));
+  console.log(JSON.stringify({ env: envId, envOptions: a.options, out, steps: trainer.stepCount, reachedTarget: reached, trainSplitSuccess: selected, testSuccess: test.successRate, testEpisodes: test.episodes, ...(answers ? { answers } : {}), seconds: (Date.now() - t0) / 1000, command }));
   trainer.dispose();
   policy.dispose();
   for (const e of [probe, ...selectEnvs, ...testEnvs]) e.close();

@@ -30,6 +30,8 @@ export interface EpisodeOutcome {
   components?: Record<string, number>;
   /** The last step's info.message. */
   message: string;
+  /** The last step's info.completion (text and tool envs: what the policy wrote), when the env gives it. */
+  completion?: string;
 }
 
 function check(rows: number, jobs: number, who: string): void {
@@ -37,12 +39,13 @@ function check(rows: number, jobs: number, who: string): void {
   if (jobs === 0) throw new Error(`${who}: no episodes to run`);
 }
 
-function finish(seed: number, ret: number, length: number, st: { terminated: boolean; truncated: boolean; info: { success?: boolean; message?: string; rewardComponents?: unknown } }, cut = false): EpisodeOutcome {
+function finish(seed: number, ret: number, length: number, st: { terminated: boolean; truncated: boolean; info: { success?: boolean; message?: string; rewardComponents?: unknown; completion?: unknown } }, cut = false): EpisodeOutcome {
   const comps = st.info.rewardComponents;
   return {
     seed, success: st.info.success === true, return: ret, length, terminated: st.terminated, truncated: st.truncated || cut,
     ...(comps && typeof comps === 'object' ? { components: { ...(comps as Record<string, number>) } } : {}),
     message: typeof st.info.message === 'string' ? st.info.message : '',
+    ...(typeof st.info.completion === 'string' ? { completion: st.info.completion } : {}),
   };
 }
 

@@ -18,10 +18,13 @@ export const THR_OPTIONS = {
     type: 'number', default: 0, min: -1, max: 1,
     doc: 'Reweighting strength p: Â_t ← (1 + p·sign(THR_t))·Â_t for tokens with |THR_t| > τ. p > 0 favours exploitation (greedy accuracy), p < 0 exploration (Pass@K); p = 0 is exactly vanilla GRPO. The paper\'s default could not be confirmed from a primary source; 0 here (THR is measured, not used).',
   },
-  tau: { type: 'number', default: 0, min: 0, doc: "Threshold τ on |THR_t|: in THR's own units, or relative (see `tauRelative`)." },
-  tauRelative: {
-    type: 'boolean', default: false,
-    doc: "false: τ is in THR's own units (they depend on the loss type's coefficients, hidden-state norms and batch size; the metric `thrAbsMean` shows the scale). true: the threshold is τ × the batch's mean |THR| over real tokens, a scale-free setting (e.g. τ = 1 keeps the tokens above average). A project addition, not from the paper.",
+  tau: {
+    type: 'number', default: 0, min: 0,
+    doc: "Threshold τ selecting the dominant tokens (|THR_t| above the threshold); its unit depends on `threshold`: 'absolute' — THR's own units (they depend on the loss type's coefficients, hidden-state norms and batch size; the metric `thrAbsMean` shows the scale); 'relative' — a multiple of the batch's mean non-zero |THR| (τ = 1 keeps the tokens above average); 'nthr' — NTHR's β (1 in NTHR).",
+  },
+  threshold: {
+    type: 'enum', values: ['absolute', 'relative', 'nthr'], default: 'absolute',
+    doc: "How `tau` selects the dominant tokens (|THR_t| above the threshold; thr-select.ts). 'absolute': τ in THR's own units. 'relative': τ × the batch's mean |THR| over the tokens whose THR is non-zero (scale-free; a project addition, not from the paper). 'nthr': per group g, τ × min over the group's correct responses of their mean token influence on the correct set (NTHR, Deng et al. arXiv 2505.18830, whose β = τ is 1), compared with each token's influence |THR_t / Â_t|.",
   },
   mode: {
     type: 'enum', values: ['reweight', 'thr-only'], default: 'reweight',
@@ -31,13 +34,25 @@ export const THR_OPTIONS = {
     type: 'number', default: null, nullable: true,
     doc: "Which rollouts form THR's set C of correct responses. A number: rollouts whose return is strictly above it (binary rewards: e.g. 0.5). null: rollouts whose return is above their group's mean (positive outcome advantage — the rule for graded rewards). `LearnerBatch.correct`, when given, overrides both.",
   },
+  source: {
+    type: 'enum', values: ['learner', 'behaviour'], default: 'learner',
+    doc: "Whose probabilities and hidden states THR uses. 'learner': the learner's current weights (its first forward, no extra pass). 'behaviour': a copy of the weights the rollouts were sampled with — the learner keeps the weights it had at the start of each of its last `behaviourLag` updates (NTHR scores tokens with the sampling policy). Costs one extra no-gradient forward per update and behaviourLag copies of the weights; adds the metric thrSignDisagreement.",
+  },
+  behaviourLag: {
+    type: 'int', default: 1, min: 1, max: 64,
+    doc: "With source 'behaviour': how many updates the behaviour policy lags the learner. The runner's lockstep pipeline samples update j with version j − 1, i.e. the weights at the start of the previous update: lag 1. Exact only for a fixed lag (lockstep); with the free pipeline it is an approximation.",
+  },
 } as const satisfies Schema;
 
 /** The GRPO learner's options (the experiment's `learner` section). */
 export const GRPO_OPTIONS = {
   lossType: {
     type: 'enum', values: ['grpo', 'bnpo', 'dr_grpo', 'dapo'], default: 'dapo',
-    doc: "Loss aggregation (TRL `loss_type`): 'grpo' per-sequence length normalisation (DeepSeekMath, 2024), 'bnpo' token mean over the (mini)batch, 'dr_grpo' Σ/(B·L) (Dr. GRPO, Liu et al. 2025), 'dapo' token mean over the whole update's tokens (DAPO, Yu et al. 2025). 'dapo' by default: token-level, no length bias (TRL's own default has changed across releases — 'grpo', then 'bnpo', most recently 'dapo' as far as could be checked). With one minibatch 'dapo' and 'bnpo' coincide.",
+    doc: "Loss aggregation (TRL `loss_type`): 'grpo' per-sequence length normalisation (DeepSeekMath, 2024), 'bnpo' token mean over the (mini)batch, 'dr_grpo' Σ/(n·L_max) with L_max = `maxCompletionLength` (Dr. GRPO, Liu et al. 2025), 'dapo' Σ over a minibatch / (the whole update's tokens / numMinibatches) (DAPO, Yu et al. 2025; TRL's num_items_in_batch over the generation batch). 'dapo' by default: token-level, no length bias (TRL's own default has changed across releases — 'grpo', then 'bnpo', most recently 'dapo' as far as could be checked). With one minibatch 'dapo' and 'bnpo' coincide.",
+  },
+  maxCompletionLength: {
+    type: 'int', default: null, nullable: true, min: 1, max: 1_000_000,
+    doc: "The configured maximum completion length L_max (TRL `max_completion_length`): lossType 'dr_grpo' divides by n · L_max, a constant, not by the longest rollout of the batch. Required with 'dr_grpo' (the runner fills it with the env's maxEpisodeSteps when it is not set); unused by the other loss types.",
   },
   scaleRewards: {
     type: 'enum', values: ['group', 'batch', 'none'], default: 'group',
@@ -77,6 +92,10 @@ export const GRPO_OPTIONS = {
     type: 'number', default: 1, min: 0, exclusiveMin: true, max: 1e6,
     doc: "Sampling temperature T (TRL `GRPOConfig.temperature`, default 1.0 there too, which GRPOTrainer both samples with and divides the logits by before computing log-probs). The learner scores every token under softmax(logits / T): the importance ratio, the KL terms (to π_old and π_ref), the entropy metric and THR's prediction error g = e_y − softmax(logits / T). The runner's actors sample with this same value — the one temperature setting of an experiment, validated here only (docs/runner.md) — so behaviour and learner log-probs compare like with like. T = 1 is the policy's own distribution and is bit-identical to no temperature.",
   },
+  entropyCoef: {
+    type: 'number', default: 0, min: 0, max: 100,
+    doc: "Entropy bonus κ ≥ 0: the loss gains −κ·Σ_t c_t·H_t, with H_t the entropy of softmax(logits / T) at token t and c_t the loss type's aggregation coefficient (PPO's c₂·S[π], Schulman et al. 2017 eq. 9; CleanRL `ent_coef`). TRL's GRPOTrainer has none. 0 (the default) builds no entropy term: the loss is bit-identical to a learner without the option.",
+  },
   thr: { type: 'object', schema: THR_OPTIONS, doc: 'Token Hidden Reward and THR-weighted GRPO.' },
 } as const satisfies Schema;
 
@@ -98,6 +117,10 @@ export type AdvantageMode = GrpoConfig['advantageMode'];
 export type ImportanceSampling = GrpoConfig['importanceSampling'];
 /** How THR acts on the loss. */
 export type ThrMode = ThrConfig['mode'];
+/** How `thr.tau` selects the dominant tokens (thr-select.ts). */
+export type ThrThreshold = ThrConfig['threshold'];
+/** Whose weights THR is computed with: the learner's or the behaviour policy's. */
+export type ThrSource = ThrConfig['source'];
 
 export const DEFAULT_THR_CONFIG: Readonly<ThrConfig> = Object.freeze(defaults(THR_OPTIONS));
 export const DEFAULT_GRPO_CONFIG: Readonly<Omit<GrpoConfig, 'thr'>> & { readonly thr: Readonly<ThrConfig> } =

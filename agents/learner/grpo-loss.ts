@@ -7,7 +7,8 @@
  * Per token, with w = exp(log π_θ − log π_old):
  *     ℓ_t = −min( w·Â_t, clip(w, 1−ε_low, 1+ε_high)·Â_t ) + β·KL_t
  *     KL_t = exp(log π_ref − log π_θ) − (log π_ref − log π_θ) − 1                 (k3)
- * and the loss is Σ_t c_t·ℓ_t, where c_t is the token's aggregation coefficient (`aggregationCoefficients`).
+ * and the loss is Σ_t c_t·(ℓ_t − κ·H_t), where c_t is the token's aggregation coefficient (`aggregationCoefficients`)
+ * and κ·H_t an optional entropy bonus (PPO's c₂·S[π], Schulman et al. 2017 eq. 9; absent when κ = 0).
  * Writing every aggregation as one constant coefficient per token keeps the differentiated function a
  * plain weighted sum (no masks or divisions built inside it: on wasm, tf.where/divNoNan with a mask built inside get no gradient), and the
  * same c_t is THR's coefficient.
@@ -19,18 +20,24 @@ import type { ImportanceSampling, LossType } from './config.ts';
  * c_t for the rows `rows` of a [B, L] batch, returned as [rows.length * L] (m = mask, w = sample weight):
  *   grpo     m·w / (n · |o_i|)           n = rows in the (mini)batch, |o_i| = real tokens of rollout i
  *   bnpo     m·w / Σ m                   over the (mini)batch
- *   dr_grpo  m·w / (n · L)
+ *   dr_grpo  m·w / (n · L_max)           L_max = the configured maximum completion length (opts.maxLength)
  *   dapo     m·w / (Σ m over the whole update / numMinibatches)
- * 'dapo' keeps one normaliser for every minibatch of the update (DAPO's token-level mean over the whole
- * accumulated batch, spread over `numMinibatches` optimiser steps); with one minibatch it equals 'bnpo'.
+ * As in TRL's GRPOTrainer: 'dr_grpo' divides by per_token_loss.size(0) · max_completion_length, a constant
+ * (not the longest rollout of the batch, which would change the step size from batch to batch); 'dapo'
+ * divides by num_items_in_batch — the active tokens of the whole generation batch — rescaled to one
+ * optimiser step's window (× gradient_accumulation_steps / steps_per_generation = / numMinibatches here),
+ * so every minibatch of an update shares one normaliser; with one minibatch it equals 'bnpo'.
  */
 export function aggregationCoefficients(
   lossType: LossType,
   mask: ArrayLike<number>,
   L: number,
   rows: readonly number[],
-  opts: { sampleWeights?: ArrayLike<number>; totalTokens?: number; numMinibatches?: number } = {},
+  opts: { sampleWeights?: ArrayLike<number>; totalTokens?: number; numMinibatches?: number; maxLength?: number | null } = {},
 ): Float32Array {
+  if (lossType === 'dr_grpo' && !(opts.maxLength && opts.maxLength > 0)) {
+    throw new Error("aggregationCoefficients: lossType 'dr_grpo' divides by n · L_max, the configured maximum completion length: pass opts.maxLength (learner option maxCompletionLength)");
+  }
   const n = rows.length;
   const out = new Float32Array(n * L);
   const lengths = rows.map((b) => {
@@ -48,7 +55,7 @@ export function aggregationCoefficients(
     switch (lossType) {
       case 'grpo': denom = n * Math.max(1, lengths[r]); break;
       case 'bnpo': denom = Math.max(1, rowTokens); break;
-      case 'dr_grpo': denom = n * L; break;
+      case 'dr_grpo': denom = n * opts.maxLength!; break;
       case 'dapo': denom = Math.max(1, total / (opts.numMinibatches ?? 1)); break;
     }
     for (let t = 0; t < L; t++) if (mask[b * L + t] > 0) out[r * L + t] = w / denom;
@@ -61,6 +68,17 @@ export const stopGradient = tf.customGrad((...args: (tf.Tensor | unknown)[]) => 
   const x = args[0] as tf.Tensor;
   return { value: x.clone(), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) };
 }) as (x: tf.Tensor) => tf.Tensor;
+
+/**
+ * Entropy −Σ_v π log π of softmax(logits) per position, [B, L] (differentiable). `logSoftmax`, when the
+ * caller already has log-softmax(logits), is used instead of computing it again.
+ */
+export function tokenEntropy(logits: tf.Tensor3D, logSoftmax?: tf.Tensor3D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const logp = logSoftmax ?? tf.logSoftmax(logits, -1);
+    return logp.exp().mul(logp).sum(-1).neg() as tf.Tensor2D;
+  });
+}
 
 /** Log-probabilities of the chosen actions, [B, L] from logits [B, L, V] (oneHot × sum: wasm-safe, differentiable). */
 export function chosenLogProbs(logits: tf.Tensor3D, actions: tf.Tensor2D): tf.Tensor2D {
@@ -84,6 +102,8 @@ export interface LossTensors {
   mask: tf.Tensor2D;
   /** [b, L] log π_ref, constant; required when beta > 0. */
   refLogp?: tf.Tensor2D;
+  /** [b, L] entropy H_t of π_θ (differentiable, `tokenEntropy`); required when entropyCoef > 0. */
+  entropy?: tf.Tensor2D;
 }
 
 export interface LossOptions {
@@ -91,6 +111,8 @@ export interface LossOptions {
   epsilonHigh: number;
   beta: number;
   importanceSampling: ImportanceSampling;
+  /** κ of the entropy bonus −κ·Σ c_t·H_t; 0 or absent: no entropy term. */
+  entropyCoef?: number;
 }
 
 /** Order of the entries of `LossOutput.stats`. */
@@ -128,6 +150,10 @@ export function grpoLoss(x: LossTensors, o: LossOptions): LossOutput {
     klRef = kl.mul(mask).sum();
   } else if (o.beta > 0) {
     throw new Error('grpoLoss: beta > 0 needs refLogp (log-probs of the frozen reference policy)');
+  }
+  if (o.entropyCoef && o.entropyCoef > 0) {
+    if (!x.entropy) throw new Error('grpoLoss: entropyCoef > 0 needs the per-token entropy (tokenEntropy of the logits)');
+    perToken = perToken.sub(x.entropy.mul(mask).mul(o.entropyCoef));
   }
   const loss = perToken.mul(coef).sum() as tf.Scalar;
 

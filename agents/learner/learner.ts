@@ -11,8 +11,10 @@ import { mulberry32Next } from '../../core/rng.ts';
 import type { LearnerBatch, PolicyOutputs, TrainablePolicy } from '../types.ts';
 import { validateGrpoConfig, type GrpoConfig, type GrpoConfigInput } from './config.ts';
 import { groupAdvantages, intrinsicToGoAdvantages, processAdvantages, tokenAdvantages } from './advantages.ts';
-import { aggregationCoefficients, chosenLogProbs, grpoLoss, LOSS_STATS } from './grpo-loss.ts';
-import { correctRollouts, effectiveTau, thrStats, thrWeights, tokenHiddenReward, type ThrStats } from './thr.ts';
+import { aggregationCoefficients, chosenLogProbs, grpoLoss, LOSS_STATS, tokenEntropy } from './grpo-loss.ts';
+import { correctRollouts, signDisagreement, thrStats, tokenHiddenReward, type ThrStats } from './thr.ts';
+import { thrWeightedAdvantages } from './thr-select.ts';
+import { BehaviourSnapshots } from './behaviour.ts';
 import { AdamW, type AdamState } from './adam.ts';
 import { readInto } from '../backend.ts';
 
@@ -45,13 +47,19 @@ export interface LearnerMetrics {
   /** THR statistics (0 when THR is disabled). */
   thrPositive: number;
   thrNegative: number;
-  thrAboveTau: number;
+  /** Fraction of real tokens selected as dominant by thr.threshold (the ones the reweighting / thr-only acts on). */
+  thrSelected: number;
   thrAbsMean: number;
   thrAbsMax: number;
   /** Mean THR weight over real tokens (1 when THR is off or p = 0 in 'reweight' mode). */
   thrWeightMean: number;
-  /** The threshold τ applied, in THR units (τ × mean |THR| when thr.tauRelative). */
+  /** The threshold applied: THR units ('absolute', 'relative'), mean per-group τ_g in influence units ('nthr'). */
   thrTau: number;
+  /**
+   * thr.source 'behaviour' only: fraction of real tokens (with a non-zero THR under either) whose THR sign from
+   * the behaviour weights differs from the sign from the learner's weights. The weights use the behaviour THR.
+   */
+  thrSignDisagreement?: number;
   /** Real tokens and rollouts in the batch. */
   tokens: number;
   sequences: number;
@@ -176,7 +184,8 @@ interface Prepared {
   tokens: number;
 }
 
-interface FirstPass { entropySum: number; thr: Float32Array | null; thrMs: number; downloadMs: number }
+interface FirstPass { entropySum: number; thr: Float32Array | null; influence: Float32Array | null; thrMs: number; downloadMs: number }
+interface ThrPass { thr: Float32Array; influence: Float32Array; thrMs: number; downloadMs: number }
 
 export class GrpoLearner<I = unknown> {
   readonly config: GrpoConfig;
@@ -189,6 +198,8 @@ export class GrpoLearner<I = unknown> {
   private readonly scratch: { probs?: Float32Array; hidden?: Float32Array; grads: (Float32Array | undefined)[] } = { grads: [] };
   private updates = 0;
   private skippedUpdates = 0;
+  /** Weights of past update starts, for THR from the behaviour policy (thr.source 'behaviour'). */
+  private readonly behaviour: BehaviourSnapshots | null;
 
   /**
    * @param policy the policy to train (its trainableVariables are updated in place).
@@ -209,6 +220,11 @@ export class GrpoLearner<I = unknown> {
       throw new Error(`GrpoLearner: refPolicy has ${this.refPolicy.numActions} actions, the policy ${policy.numActions}`);
     }
     if (policy.trainableVariables.length === 0) throw new Error('GrpoLearner: the policy has no trainable variables');
+    if (this.config.lossType === 'dr_grpo' && this.config.maxCompletionLength === null) {
+      throw new Error("GrpoLearner: lossType 'dr_grpo' divides by n · L_max with L_max the configured maximum completion length (TRL max_completion_length): set maxCompletionLength (the runner sets it to the env's maxEpisodeSteps)");
+    }
+    this.behaviour = this.config.thr.enabled && this.config.thr.source === 'behaviour'
+      ? new BehaviourSnapshots(policy.trainableVariables, this.config.thr.behaviourLag) : null;
     this.adam = new AdamW(policy.trainableVariables, this.adamOptions());
     this.rng = { s: this.config.seed >>> 0 };
   }
@@ -249,7 +265,7 @@ export class GrpoLearner<I = unknown> {
     let tokens = 0;
     for (let k = 0; k < B * L; k++) tokens += mask[k] > 0 ? 1 : 0;
     const all = Array.from({ length: B }, (_, b) => b);
-    const coefFull = aggregationCoefficients(c.lossType, mask, L, all, { sampleWeights: batch.sampleWeights, totalTokens: tokens, numMinibatches: 1 });
+    const coefFull = aggregationCoefficients(c.lossType, mask, L, all, { sampleWeights: batch.sampleWeights, totalTokens: tokens, numMinibatches: 1, maxLength: c.maxCompletionLength });
     const correct = c.thr.enabled ? correctRollouts(batch.rewards, batch.groups, c.thr.correctThreshold, batch.correct) : null;
     return { tokenAdv, coefFull, correct, zeroStdFraction, numGroups, tokens };
   }
@@ -264,7 +280,15 @@ export class GrpoLearner<I = unknown> {
     });
     const ent = entropySum.dataSync()[0];
     entropySum.dispose();
-    if (!this.config.thr.enabled || !prep.correct) { probsT.dispose(); return { entropySum: ent, thr: null, thrMs: 0, downloadMs: 0 }; }
+    if (!this.config.thr.enabled || !prep.correct) { probsT.dispose(); return { entropySum: ent, thr: null, influence: null, thrMs: 0, downloadMs: 0 }; }
+    return { entropySum: ent, ...this.thrOf(batch, out, prep, probsT) };
+  }
+
+  /**
+   * THR (and each token's influence I_t = THR_t / Â_t) from one forward's tempered logits and hidden states.
+   * `probsT`, when given, is softmax(logits) already computed by the caller; it is disposed here.
+   */
+  private thrOf(batch: LearnerBatch<I>, out: PolicyOutputs, prep: Prepared, probsT: tf.Tensor = tf.softmax(out.logits, -1)): ThrPass {
     const t0 = performance.now();
     const probs = (this.scratch.probs = readInto(probsT, this.scratch.probs));
     probsT.dispose();
@@ -272,11 +296,39 @@ export class GrpoLearner<I = unknown> {
     const t1 = performance.now();
     const [, , V] = out.logits.shape;
     const d = out.hidden.shape[2];
+    const influence = new Float32Array(batch.B * batch.L);
     const thr = tokenHiddenReward({
       B: batch.B, L: batch.L, V, d, probs, hidden, actions: batch.actions, mask: batch.mask, groups: batch.groups,
-      correct: prep.correct, advantages: prep.tokenAdv, coef: prep.coefFull,
+      correct: prep.correct!, advantages: prep.tokenAdv, coef: prep.coefFull, temperature: this.config.temperature,
+    }, undefined, { influence });
+    return { thr, influence, thrMs: performance.now() - t1, downloadMs: t1 - t0 };
+  }
+
+  /**
+   * thr.source 'behaviour': THR from the weights the rollouts were sampled with (a no-gradient forward with the
+   * snapshot swapped in). Null when no older snapshot exists yet — the behaviour policy is then the learner's.
+   */
+  private behaviourThr(batch: LearnerBatch<I>, prep: Prepared): ThrPass | null {
+    if (!this.behaviour?.available || !prep.correct) return null;
+    return this.behaviour.withBehaviourWeights(() => {
+      const out = tf.tidy(() => {
+        const o = this.tempered(this.policy.evaluate(batch.inputs));
+        return { logits: tf.keep(o.logits), hidden: tf.keep(o.hidden) };
+      });
+      try {
+        this.checkOutputs(out, batch.B, batch.L);
+        return this.thrOf(batch, out, prep);
+      } finally { tf.dispose([out.logits, out.hidden]); }
     });
-    return { entropySum: ent, thr, thrMs: performance.now() - t1, downloadMs: t1 - t0 };
+  }
+
+  /** The THR-weighted advantages from a THR pass (thr-select.ts), or the plain ones without THR. */
+  private weightedAdvantages(batch: LearnerBatch<I>, prep: Prepared, pass: { thr: Float32Array | null; influence: Float32Array | null } | null) {
+    if (!pass?.thr || !prep.correct) return null;
+    const c = this.config.thr;
+    return thrWeightedAdvantages(prep.tokenAdv, {
+      thr: pass.thr, influence: pass.influence, mask: batch.mask, groups: batch.groups, correct: prep.correct, L: batch.L,
+    }, c);
   }
 
   /**
@@ -308,7 +360,7 @@ export class GrpoLearner<I = unknown> {
     const n = rows.length;
     const c = this.config;
     const coef = aggregationCoefficients(c.lossType, batch.mask, L, rows, {
-      sampleWeights: batch.sampleWeights, totalTokens: consts.totalTokens, numMinibatches: consts.numMinibatches,
+      sampleWeights: batch.sampleWeights, totalTokens: consts.totalTokens, numMinibatches: consts.numMinibatches, maxLength: c.maxCompletionLength,
     });
     let stats: tf.Tensor1D | null = null;
     const vars = this.policy.trainableVariables;
@@ -328,6 +380,7 @@ export class GrpoLearner<I = unknown> {
         coef: tf.tensor2d(coef, [n, L]),
         mask: maskT,
         refLogp: consts.refLogp ? tf.tensor2d(pick(consts.refLogp, rows, L), [n, L]) : undefined,
+        entropy: c.entropyCoef > 0 ? tokenEntropy(out.logits, logpAll) : undefined,
       }, c);
       stats = tf.keep(r.stats);
       return r.loss;
@@ -364,14 +417,16 @@ export class GrpoLearner<I = unknown> {
     let first: FirstPass | null = null;
     let adv: Float32Array | null = null;
     let weights: Float32Array | null = null;
+    let selected: Uint8Array | null = null;
     let tau = c.thr.tau;
-    const weighted = (thr: Float32Array | null): Float32Array => {
-      if (!thr) return prep.tokenAdv;
-      tau = effectiveTau(thr, batch.mask, c.thr.tau, c.thr.tauRelative);
-      const w = (weights = thrWeights(thr, batch.mask, { ...c.thr, tau }));
-      const a = new Float32Array(prep.tokenAdv.length);
-      for (let k = 0; k < a.length; k++) a[k] = prep.tokenAdv[k] * w[k];
-      return a;
+    // thr.source 'behaviour': THR from the sampling weights (null for the first update: they are the learner's).
+    const behaviour = this.behaviourThr(batch, prep);
+    this.behaviour?.record();
+    const weighted = (f: FirstPass): Float32Array => {
+      const r = this.weightedAdvantages(batch, prep, behaviour ?? f);
+      if (!r) return prep.tokenAdv;
+      ({ weights, selected, tau } = r);
+      return r.advantages;
     };
     if (c.numMinibatches > 1) {
       // Minibatches never see the whole batch in one forward, so THR needs its own full (no-gradient) pass.
@@ -384,7 +439,7 @@ export class GrpoLearner<I = unknown> {
         this.checkOutputs(out, B, L);
         first = this.analyse(batch, out, maskT, prep);
       } finally { tf.dispose([out.logits, out.hidden, maskT]); }
-      adv = weighted(first.thr);
+      adv = weighted(first);
     }
 
     const acc = { loss: 0, gradNorm: 0, steps: 0, stats: new Float64Array(LOSS_STATS.length) };
@@ -402,7 +457,7 @@ export class GrpoLearner<I = unknown> {
         for (let mb = 0; mb < c.numMinibatches; mb++) {
           const rows = order.slice(Math.floor((mb * B) / c.numMinibatches), Math.floor(((mb + 1) * B) / c.numMinibatches)).sort((a, b) => a - b);
           const onFirst = first === null
-            ? (out: PolicyOutputs, maskT: tf.Tensor2D, logpAll: tf.Tensor3D) => { first = this.analyse(batch, out, maskT, prep, logpAll); return (adv = weighted(first.thr)); }
+            ? (out: PolicyOutputs, maskT: tf.Tensor2D, logpAll: tf.Tensor3D) => { first = this.analyse(batch, out, maskT, prep, logpAll); return (adv = weighted(first)); }
             : null;
           const { loss, grads, stats } = this.lossAndGrads(batch, rows, { adv, refLogp, totalTokens: prep.tokens, numMinibatches: c.numMinibatches }, onFirst);
           const present = grads.filter((g): g is tf.Tensor => g !== undefined);
@@ -441,8 +496,10 @@ export class GrpoLearner<I = unknown> {
     const s = (name: (typeof LOSS_STATS)[number]) => acc.stats[LOSS_STATS.indexOf(name)];
     const tok = Math.max(1, s('tokens'));
     const f = first as FirstPass | null;
-    const thr: ThrStats = f?.thr ? thrStats(f.thr, batch.mask, tau)
-      : { thrPositive: 0, thrNegative: 0, thrAboveTau: 0, thrAbsMean: 0, thrAbsMax: 0 };
+    // Statistics of the THR the weights came from (the behaviour policy's with thr.source 'behaviour').
+    const usedThr = behaviour?.thr ?? f?.thr ?? null;
+    const thr: ThrStats = usedThr ? thrStats(usedThr, batch.mask, selected ? { selected } : { tau })
+      : { thrPositive: 0, thrNegative: 0, thrSelected: 0, thrAbsMean: 0, thrAbsMax: 0 };
     let weightSum = 0, advAbs = 0;
     const w = weights as Float32Array | null;
     for (let k = 0; k < B * L; k++) {
@@ -469,12 +526,13 @@ export class GrpoLearner<I = unknown> {
       ...thr,
       thrWeightMean: weightSum / Math.max(1, prep.tokens),
       thrTau: tau,
+      ...(this.behaviour && prep.correct ? { thrSignDisagreement: behaviour && f?.thr ? signDisagreement(behaviour.thr, f.thr, batch.mask) : 0 } : {}),
       tokens: prep.tokens,
       sequences: B,
       groups: prep.numGroups,
       optimizerSteps: acc.steps,
-      thrMs: f?.thrMs ?? 0,
-      thrDownloadMs: f?.downloadMs ?? 0,
+      thrMs: (f?.thrMs ?? 0) + (behaviour?.thrMs ?? 0),
+      thrDownloadMs: (f?.downloadMs ?? 0) + (behaviour?.downloadMs ?? 0),
       updateMs: performance.now() - t0,
     };
     return { metrics, step: this.adam.steps, ...(skipped ? { skipped } : {}) };
@@ -491,13 +549,12 @@ export class GrpoLearner<I = unknown> {
     let thr: Float32Array | null = null;
     let adv: Float32Array = prep.tokenAdv;
     const all = Array.from({ length: batch.B }, (_, b) => b);
+    const behaviour = this.behaviourThr(batch, prep);
     const onFirst = (out: PolicyOutputs, maskT: tf.Tensor2D, logpAll: tf.Tensor3D) => {
-      thr = this.analyse(batch, out, maskT, prep, logpAll).thr;
-      if (thr) {
-        const tau = effectiveTau(thr, batch.mask, this.config.thr.tau, this.config.thr.tauRelative);
-        const w = thrWeights(thr, batch.mask, { ...this.config.thr, tau });
-        adv = prep.tokenAdv.map((a, k) => a * w[k]);
-      }
+      const f = this.analyse(batch, out, maskT, prep, logpAll);
+      const used = behaviour ?? f;
+      thr = used.thr;
+      adv = this.weightedAdvantages(batch, prep, used)?.advantages ?? prep.tokenAdv;
       return adv;
     };
     // The full batch as one step: update()'s first step when numMinibatches = 1.
@@ -525,6 +582,7 @@ export class GrpoLearner<I = unknown> {
     this.updates = state.updates;
     this.skippedUpdates = state.skippedUpdates;
     this.rng = { s: state.rng >>> 0 };
+    this.behaviour?.clear(); // the policy's weights were replaced: older snapshots no longer describe its past
   }
 
   /** Counters since construction / the restored state. */
@@ -533,6 +591,6 @@ export class GrpoLearner<I = unknown> {
   }
 
   /** Frees the optimiser's tensors (not the policies: they belong to the caller). */
-  dispose(): void { this.adam.dispose(); }
+  dispose(): void { this.adam.dispose(); this.behaviour?.dispose(); }
 }
 

@@ -5,14 +5,19 @@
  *
  * Under the unconstrained-features view the gradient of log π(y|h) with respect to the unembedding W is
  * (e_y − π(·|h)) hᵀ, so training on token t moves the log-likelihood of token s by ∝ (g_t·g_s)(h_t·h_s).
- * Per group, with g_t = e_{y_t} − π(·|h_t) and C the tokens of the group's correct responses:
+ * Per group, with g_t = e_{y_t} − π_T(·|h_t) (π_T = softmax(logits / T)) and C the tokens of the group's
+ * correct responses:
  *     M     = Σ_{s∈C} g_s h_sᵀ                         (|V| × d)
- *     THR_t = c_t · Â_t · g_tᵀ M h_t = c_t · Â_t · Σ_{s∈C} (g_t·g_s)(h_t·h_s)
+ *     THR_t = (1/T²) · c_t · Â_t · g_tᵀ M h_t = (1/T²) · c_t · Â_t · Σ_{s∈C} (g_t·g_s)(h_t·h_s)
+ * (at temperature T, ∇_W log π_T(y|h) = (1/T)·g hᵀ, hence 1/T² in the product of two gradients: THR stays the
+ * first-order change of the correct set's log-likelihood, so an absolute τ means the same at every T).
  * THR > 0: the token's update raises the likelihood of the correct responses (exploitation);
- * THR < 0: it lowers it (exploration). Computed from the learner's first forward pass (no gradient).
+ * THR < 0: it lowers it (exploration). Computed from the learner's first forward pass (no gradient), or from
+ * the behaviour policy's (thr.source 'behaviour').
  *
  * Reweighting (the project's documented choice; see docs/algorithms.md):
- *     weight_t = 1 + p·sign(THR_t) where |THR_t| > τ, else 1 ('reweight') or 0 ('thr-only');  Â_t ← weight_t·Â_t
+ *     weight_t = 1 + p·sign(THR_t) where token t is selected (thr-select.ts), else 1 ('reweight') or 0 ('thr-only');
+ *     Â_t ← weight_t·Â_t
  */
 import type { ThrMode } from './config.ts';
 import { groupMembers } from './advantages.ts';
@@ -40,6 +45,8 @@ export interface ThrInputs {
   advantages: Float32Array;
   /** [B*L] aggregation coefficients c_t. */
   coef: Float32Array;
+  /** The temperature T the probabilities were taken at (THR carries 1/T²). Default 1. */
+  temperature?: number;
 }
 
 /**
@@ -82,9 +89,14 @@ export function thrForm(n: number, nc: number, V: number, d: number): 'outer' | 
  * THR_t for every position of the batch, [B*L] (0 on padding, for tokens with Â_t·c_t = 0, and for groups
  * without a correct response). Per group it uses the cheaper of the outer-product form (build M, then
  * g_tᵀ(M h_t)) and the Gram form Σ_s (g_t·g_s)(h_t·h_s); both give the same number.
+ * `out.influence`, when given ([B*L]), receives the advantage-free influence I_t = THR_t / Â_t =
+ * (1/T²)·c_t·Σ_{s∈C}(g_t·g_s)(h_t·h_s) of every token THR is computed for (NTHR's threshold compares these).
  */
-export function tokenHiddenReward(x: ThrInputs, form?: 'outer' | 'gram'): Float32Array {
+export function tokenHiddenReward(x: ThrInputs, form?: 'outer' | 'gram', out: { influence?: Float32Array } = {}): Float32Array {
   const { B, L, V, d, probs, hidden, actions, mask, groups, correct, advantages, coef } = x;
+  const invT2 = 1 / (x.temperature ?? 1) ** 2;
+  const influence = out.influence;
+  if (influence && influence.length !== B * L) throw new Error(`tokenHiddenReward: influence has ${influence.length} entries, expected B*L = ${B * L}`);
   const N = B * L;
   if (probs.length !== N * V) throw new Error(`tokenHiddenReward: probs has ${probs.length} entries, expected B*L*V = ${N * V}`);
   if (hidden.length !== N * d) throw new Error(`tokenHiddenReward: hidden has ${hidden.length} entries, expected B*L*d = ${N * d}`);
@@ -133,7 +145,8 @@ export function tokenHiddenReward(x: ThrInputs, form?: 'outer' | 'gram'): Float3
           for (let j = 0; j < d; j++) mh += M[row + j] * h[j];
           acc += gv * mh;
         }
-        thr[t] = coef[t] * advantages[t] * acc;
+        thr[t] = invT2 * coef[t] * advantages[t] * acc;
+        if (influence) influence[t] = invT2 * coef[t] * acc;
       }
     } else {
       for (const t of targets) {
@@ -149,31 +162,30 @@ export function tokenHiddenReward(x: ThrInputs, form?: 'outer' | 'gram'): Float3
           for (let j = 0; j < d; j++) hh += hidden[hOff + j] * hidden[sOff + j];
           acc += gg * hh;
         }
-        thr[t] = coef[t] * advantages[t] * acc;
+        thr[t] = invT2 * coef[t] * advantages[t] * acc;
+        if (influence) influence[t] = invT2 * coef[t] * acc;
       }
     }
   }
   return thr;
 }
 
-/** weight_t for every position ([B*L], 1 on padding). p = 0 in 'reweight' mode gives all ones. */
-export function thrWeights(thr: Float32Array, mask: ArrayLike<number>, opts: { p: number; tau: number; mode: ThrMode }): Float32Array {
+/**
+ * weight_t for every position ([B*L], 1 on padding): 1 + p·sign(THR_t) on selected tokens, else 1 ('reweight')
+ * or 0 ('thr-only'). Selected = `selected[k]` when given (thr-select.ts), else |THR_t| > τ.
+ * p = 0 in 'reweight' mode gives all ones.
+ */
+export function thrWeights(thr: Float32Array, mask: ArrayLike<number>, opts: { p: number; mode: ThrMode; tau?: number; selected?: Uint8Array }): Float32Array {
   const w = new Float32Array(thr.length);
+  const tau = opts.tau ?? 0;
   for (let k = 0; k < thr.length; k++) {
     if (!(mask[k] > 0)) { w[k] = 1; continue; }
     const a = thr[k];
-    if (Math.abs(a) > opts.tau) w[k] = 1 + opts.p * Math.sign(a);
+    const sel = opts.selected ? opts.selected[k] === 1 : Math.abs(a) > tau;
+    if (sel) w[k] = 1 + opts.p * Math.sign(a);
     else w[k] = opts.mode === 'thr-only' ? 0 : 1;
   }
   return w;
-}
-
-/** τ in THR units: as given, or (relative) τ × mean |THR| over real tokens. */
-export function effectiveTau(thr: Float32Array, mask: ArrayLike<number>, tau: number, relative: boolean): number {
-  if (!relative) return tau;
-  let n = 0, abs = 0;
-  for (let k = 0; k < thr.length; k++) if (mask[k] > 0) { n++; abs += Math.abs(thr[k]); }
-  return n ? (tau * abs) / n : 0;
 }
 
 export interface ThrStats {
@@ -181,16 +193,17 @@ export interface ThrStats {
   thrPositive: number;
   /** Fraction of real tokens with THR < 0. */
   thrNegative: number;
-  /** Fraction of real tokens with |THR| > τ (the ones the reweighting touches). */
-  thrAboveTau: number;
+  /** Fraction of real tokens selected as dominant (the ones the reweighting touches; |THR| > τ without a selection). */
+  thrSelected: number;
   /** Mean |THR| over real tokens. */
   thrAbsMean: number;
   /** Largest |THR| in the batch. */
   thrAbsMax: number;
 }
 
-export function thrStats(thr: Float32Array, mask: ArrayLike<number>, tau: number): ThrStats {
+export function thrStats(thr: Float32Array, mask: ArrayLike<number>, sel: { tau?: number; selected?: Uint8Array } = {}): ThrStats {
   let n = 0, pos = 0, neg = 0, above = 0, abs = 0, max = 0;
+  const tau = sel.tau ?? 0;
   for (let k = 0; k < thr.length; k++) {
     if (!(mask[k] > 0)) continue;
     n++;
@@ -198,10 +211,24 @@ export function thrStats(thr: Float32Array, mask: ArrayLike<number>, tau: number
     if (a > 0) pos++;
     else if (a < 0) neg++;
     const m = Math.abs(a);
-    if (m > tau) above++;
+    if (sel.selected ? sel.selected[k] === 1 : m > tau) above++;
     abs += m;
     if (m > max) max = m;
   }
   const f = (c: number) => (n ? c / n : 0);
-  return { thrPositive: f(pos), thrNegative: f(neg), thrAboveTau: f(above), thrAbsMean: f(abs), thrAbsMax: max };
+  return { thrPositive: f(pos), thrNegative: f(neg), thrSelected: f(above), thrAbsMean: f(abs), thrAbsMax: max };
+}
+
+/**
+ * Fraction of real tokens whose THR sign differs between two computations (e.g. behaviour vs learner
+ * weights), among the tokens where at least one of them is non-zero. 0 when there are none.
+ */
+export function signDisagreement(a: Float32Array, b: Float32Array, mask: ArrayLike<number>): number {
+  let n = 0, diff = 0;
+  for (let k = 0; k < a.length; k++) {
+    if (!(mask[k] > 0) || (a[k] === 0 && b[k] === 0)) continue;
+    n++;
+    if (Math.sign(a[k]) !== Math.sign(b[k])) diff++;
+  }
+  return n ? diff / n : 0;
 }

@@ -5,6 +5,7 @@
  * tokens are trained on. Text envs end an episode when the policy writes eos, so their demonstrations
  * are closed with eos; tool envs end at </answer>, so theirs are not (option `eos` overrides).
  */
+import { mulberry32 } from '../../core/rng.ts';
 import { defaultTokenizer, type DemoSegment, type Env, type TokenEnv, type CharTokenizer } from '../../envs/index.ts';
 
 export interface SftExample {
@@ -45,15 +46,34 @@ export function assertDemonstrable(env: Env<any, any>, name = env.spec?.id ?? '?
   }
 }
 
-/** Draw `count` demonstrations from an env, episode seeds seed0, seed0+1, …. eos: default for 'text' envs only. */
-export function collectDemonstrations(env: TokenEnv, count: number, seed0 = 0, opts: { eos?: boolean } = {}): SftExample[] {
+/**
+ * Draw `count` demonstrations from an env, episode seeds seed0, seed0+1, …. eos: default for 'text' envs only.
+ * `answerWeights` (text tasks with several listed answers, e.g. EitherSort-v0): each demonstration is the
+ * env's i-th correct answer with probability answerWeights[i] (normalised; seeded by seed0), instead of the
+ * env's own demonstration — a warm start that favours one correct answer over another.
+ */
+export function collectDemonstrations(env: TokenEnv, count: number, seed0 = 0, opts: { eos?: boolean; answerWeights?: readonly number[] } = {}): SftExample[] {
   const eos = opts.eos ?? env.spec.family === 'text';
   assertDemonstrable(env);
+  const w = opts.answerWeights;
+  const listAnswers = (env as { correctAnswers?: () => string[] | null }).correctAnswers;
+  if (w && (typeof listAnswers !== 'function' || w.some((x) => !(x >= 0)) || !(w.reduce((a, b) => a + b, 0) > 0))) {
+    throw new Error(`collectDemonstrations: answerWeights ${JSON.stringify(w)} needs non-negative weights with a positive sum and an env with correctAnswers() (${env.spec?.id ?? '?'})`);
+  }
+  const next = mulberry32(seed0 ^ 0x5eed);
   const out: SftExample[] = [];
   for (let i = 0; i < count; i++) {
     const { obs } = env.reset({ seed: seed0 + i });
     const prompt = Int32Array.from(obs);
-    out.push(exampleFromSegments(prompt, env.demonstrate(), { eos }));
+    let segments = env.demonstrate();
+    if (w) {
+      const answers = listAnswers!.call(env);
+      if (!answers || answers.length !== w.length) throw new Error(`collectDemonstrations: ${env.spec.id} lists ${answers ? answers.length : 'no'} correct answers, answerWeights has ${w.length}`);
+      let u = next() * w.reduce((a, b) => a + b, 0), j = 0;
+      while (j < w.length - 1 && u >= w[j]) u -= w[j++];
+      segments = [{ role: 'policy', text: answers[j] }];
+    }
+    out.push(exampleFromSegments(prompt, segments, { eos }));
   }
   return out;
 }

@@ -3,5 +3,5 @@ export { exampleFromSegments, collectDemonstrations, packExamples, assertDemonst
 export type { SftExample } from './data.ts';
 export { SftTrainer, validateSftConfig, sftLoss } from './trainer.ts';
 export type { SftConfig, SftStepInfo } from './trainer.ts';
-export { evaluateTokenPolicy } from './evaluate.ts';
+export { evaluateTokenPolicy, continuationLogProbs, correctAnswerMass } from './evaluate.ts';
 export type { RolloutStats } from './evaluate.ts';

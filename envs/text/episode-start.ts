@@ -1,7 +1,9 @@
 /**
  * The episode contract shared by the text and tool families. startEpisode: Gymnasium's reset seeding
  * (a given seed reseeds the env's Rng, the first reset of a fresh env uses seed 0, otherwise the stream
- * continues), then problems drawn until one falls in the env's split (train and test are disjoint).
+ * continues), then problems drawn until one falls in the env's split (train and test are disjoint). The split
+ * is a hash of the problem's `splitKey` (default: its prompt), so prompts that pose the same problem in
+ * another order can share one key and one split.
  */
 import type { Rng } from '../../core/rng.ts';
 import { splitOf } from '../options.ts';
@@ -10,7 +12,7 @@ import { defaultTokenizer } from '../tokenizer.ts';
 
 const MAX_DRAWS = 10_000;
 
-export function startEpisode<P extends { prompt: string }, O extends { split: 'train' | 'test' }>(
+export function startEpisode<P extends { prompt: string; splitKey?: string }, O extends { split: 'train' | 'test' }>(
   id: string,
   rng: Rng,
   args: ResetArgs,
@@ -25,7 +27,7 @@ export function startEpisode<P extends { prompt: string }, O extends { split: 't
   else if (firstReset) rng.seed(0);
   for (let attempt = 0; attempt < MAX_DRAWS; attempt++) {
     const problem = generate(rng, options);
-    if (splitOf(problem.prompt) === options.split) return problem;
+    if (splitOf(problem.splitKey ?? problem.prompt) === options.split) return problem;
   }
   throw new Error(`${id}: no '${options.split}' problem found in ${MAX_DRAWS} draws; options ${JSON.stringify(options)} allow too few problems`);
 }

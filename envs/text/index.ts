@@ -1,6 +1,8 @@
-/** Single-turn text tasks with verifiable rewards: Addition-v0, Reverse-v0, Sort-v0. */
+/** Single-turn text tasks with verifiable rewards: Addition-v0, Reverse-v0, Sort-v0, EitherSort-v0, Countdown-v0. */
 import { registerEnv } from '../registry.ts';
 import { makeAddition, makeReverse, makeSort, validateAdditionOptions, validateReverseOptions, validateSortOptions, ADDITION_OPTIONS, STRING_TASK_OPTIONS } from './tasks.ts';
+import { makeEitherSort, validateEitherSortOptions, EITHER_SORT_OPTIONS } from './either-sort.ts';
+import { makeCountdown, validateCountdownOptions, COUNTDOWN_OPTIONS } from './countdown.ts';
 
 export { TextTaskEnv, type TextProblem, type TextTaskDef, type TextTaskOptions } from './task.ts';
 export { TokenContext } from './context.ts';
@@ -9,6 +11,10 @@ export {
   makeAddition, makeReverse, makeSort, validateAdditionOptions, validateReverseOptions, validateSortOptions,
   ADDITION_OPTIONS, STRING_TASK_OPTIONS, type AdditionOptions, type StringTaskOptions,
 } from './tasks.ts';
+export { makeEitherSort, validateEitherSortOptions, EITHER_SORT_OPTIONS, type EitherSortOptions } from './either-sort.ts';
+export {
+  makeCountdown, validateCountdownOptions, evaluateCountdown, verifyCountdown, parseCountdownPrompt, COUNTDOWN_OPTIONS, type CountdownOptions,
+} from './countdown.ts';
 
 export function registerTextEnvs(): void {
   registerEnv('Addition-v0', {
@@ -22,5 +28,13 @@ export function registerTextEnvs(): void {
   registerEnv('Sort-v0', {
     family: 'text', description: "Sort the characters of a string: 'sort:dbca=' → 'abcd'.",
     make: makeSort, validateOptions: (o) => ({ ...validateSortOptions(o) }), optionSchema: STRING_TASK_OPTIONS,
+  }, { overwrite: true });
+  registerEnv('EitherSort-v0', {
+    family: 'text', description: "Sort distinct digits either way — exactly two correct answers: 'ud:5183=' → '1358' or '8531'.",
+    make: makeEitherSort, validateOptions: (o) => ({ ...validateEitherSortOptions(o) }), optionSchema: EITHER_SORT_OPTIONS,
+  }, { overwrite: true });
+  registerEnv('Countdown-v0', {
+    family: 'text', description: "Reach the target with +, −, × over the given numbers, each at most once: 'cd:3,5,7,12;41=' → '3*12+5'.",
+    make: makeCountdown, validateOptions: (o) => ({ ...validateCountdownOptions(o) }), optionSchema: COUNTDOWN_OPTIONS,
   }, { overwrite: true });
 }

@@ -6,7 +6,9 @@
  * into a reused buffer (valid until the next step). The episode terminates when the policy emits
  * eos (the eos id is appended to the context) and is truncated after `maxNewTokens` tokens without
  * eos. Reward, on the last step only:
- *   exact — 1 if the completion (whitespace-trimmed) equals the answer, else 0;
+ *   exact — 1 if the completion (whitespace-trimmed) is correct, else 0: equal to one of the problem's
+ *   answers (`answers`, or the single `answer`), or accepted by the task's verifier (`verify`, for tasks
+ *   whose correct answers are too many to list, e.g. Countdown);
  *   chrf / bleu — the metric of the completion against the answer (partial credit), with option
  *   `reward: 'chrf' | 'bleu'`. A truncated episode (no eos) earns 0.
  * info on the last step: message (a sentence on the outcome), success (= exact match),
@@ -24,7 +26,12 @@ import { chrF, sentenceBleu } from './metrics.ts';
 
 export interface TextProblem {
   prompt: string;
+  /** The demonstrated answer (one correct completion). */
   answer: string;
+  /** Every correct completion, when there are several and they can be listed; absent = [answer] (or the verifier's). */
+  answers?: string[];
+  /** What the train/test split hashes (default: the prompt); e.g. the set of digits to sort, whatever their order. */
+  splitKey?: string;
 }
 
 export interface TextTaskOptions {
@@ -43,6 +50,8 @@ export interface TextTaskDef<O extends TextTaskOptions> {
   /** Upper bounds over all problems the options allow (size the context). */
   maxPromptChars(options: O): number;
   maxAnswerChars(options: O): number;
+  /** Whether a trimmed completion is correct, for tasks whose correct answers cannot be listed. */
+  verify?(problem: TextProblem, completion: string): boolean;
 }
 
 export class TextTaskEnv<O extends TextTaskOptions = TextTaskOptions> implements TokenEnv {
@@ -85,14 +94,16 @@ export class TextTaskEnv<O extends TextTaskOptions = TextTaskOptions> implements
     this.done = true;
     const completion = this.ctx.decode(this.promptEnd);
     const answer = this.problem.answer;
-    const exact = terminated && completion.trim() === answer ? 1 : 0;
+    const exact = terminated && this.verify(completion) ? 1 : 0;
     const rewardComponents: Record<string, number> = { exact };
     let reward = exact;
     if (this.options.reward === 'chrf') reward = rewardComponents.chrf = terminated ? chrF(completion.trim(), answer) : 0;
     if (this.options.reward === 'bleu') reward = rewardComponents.bleu = terminated ? sentenceBleu(completion.trim(), answer) : 0;
+    const expected = this.problem.answers ? this.problem.answers.map((a) => JSON.stringify(a)).join(' or ') : JSON.stringify(answer);
     const message = truncated
       ? `No answer within ${this.options.maxNewTokens} tokens.`
-      : exact ? `Answered ${JSON.stringify(completion.trim())}: correct.` : `Answered ${JSON.stringify(completion.trim())}, expected ${JSON.stringify(answer)}: wrong.`;
+      : exact ? `Answered ${JSON.stringify(completion.trim())}: correct.`
+      : `Answered ${JSON.stringify(completion.trim())}, expected ${this.def.verify ? `e.g. ${expected}` : expected}: wrong.`;
     const info: EnvInfo = { message, success: exact === 1, completion, answer, rewardComponents };
     return { obs: this.ctx.view(), reward, terminated, truncated, info };
   }
@@ -105,7 +116,25 @@ export class TextTaskEnv<O extends TextTaskOptions = TextTaskOptions> implements
 
   /** The current problem (prompt and answer), for tests and SFT data. */
   currentProblem(): TextProblem {
-    return { ...this.problem };
+    return { ...this.problem, ...(this.problem.answers ? { answers: [...this.problem.answers] } : {}) };
+  }
+
+  /**
+   * Every correct completion of the current problem (what an evaluation scores the policy's probability
+   * mass on), or null when the task accepts completions by a verifier and they cannot be listed.
+   */
+  correctAnswers(): string[] | null {
+    if (!this.started) throw new Error(`${this.spec.id}: correctAnswers() needs reset() first`);
+    if (this.problem.answers) return [...this.problem.answers];
+    return this.def.verify ? null : [this.problem.answer];
+  }
+
+  /** Whether `completion` (trimmed) is a correct answer to the current problem — the exact reward without eos. */
+  verify(completion: string): boolean {
+    if (!this.started) throw new Error(`${this.spec.id}: verify() needs reset() first`);
+    const c = completion.trim();
+    if (this.def.verify) return this.def.verify(this.problem, c);
+    return (this.problem.answers ?? [this.problem.answer]).includes(c);
   }
 
   close(): void {

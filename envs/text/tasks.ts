@@ -9,7 +9,8 @@ import { validateOptions, SPLIT_OPTION, type OptionSchema } from '../options.ts'
 import type { Rng } from '../../core/rng.ts';
 import { TextTaskEnv, type TextTaskDef, type TextTaskOptions } from './task.ts';
 
-function textOptionSchema(): OptionSchema {
+/** The options every single-turn text task takes: split, maxNewTokens, reward. */
+export function textOptionSchema(): OptionSchema {
   return {
     split: SPLIT_OPTION,
     maxNewTokens: { type: 'int', default: 0, min: 0, max: 256, doc: 'Tokens the policy may generate before truncation. 0 = automatic: the longest answer + 2 (room for eos and one slip).' },

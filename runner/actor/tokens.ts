@@ -43,7 +43,7 @@ export function rolloutTokens(envs: Env[], policy: TokenPolicy, task: ActorTask,
   const faulted = new Array<boolean>(task.groups.length).fill(false);
   const fault = (n: number, step: number, err: unknown) => {
     const g = Math.floor(n / G);
-    const f: FaultRecord = { kind: 'env', envId: task.init.envId, seed: task.groups[g].seed, step, message: err instanceof Error ? err.message : String(err) };
+    const f: FaultRecord = { kind: 'env', episodesLost: G, envId: task.init.envId, seed: task.groups[g].seed, step, message: err instanceof Error ? err.message : String(err) };
     out.faults.push(f);
     faulted[g] = true;
     for (let m = g * G; m < (g + 1) * G; m++) if (rows[m]) { rows[m].live = false; sampler.deactivate(m); }

@@ -183,9 +183,9 @@ export function rolloutGames(s: GameRolloutState, policy: GamePolicy, task: Acto
   // Perceptual judge: distinct frames of this task by key (a copy of each, taken the first time it is seen).
   const frameKey = s.frameKey;
   const keyFrames = new Map<string, { rgb: Uint8Array; height: number; width: number }>();
-  const fault = (n: number, step: number, err: unknown) => {
+  const fault = (n: number, step: number, err: unknown, kind: FaultRecord['kind'] = 'env') => {
     const g = Math.floor(n / G);
-    const f: FaultRecord = { kind: 'env', envId: envs[n].spec?.id ?? task.init.envId, seed: task.groups[g].seed, step, message: err instanceof Error ? err.message : String(err) };
+    const f: FaultRecord = { kind, episodesLost: G, envId: envs[n].spec?.id ?? task.init.envId, seed: task.groups[g].seed, step, message: err instanceof Error ? err.message : String(err) };
     out.faults.push(f);
     faultedGroup[g] = true;
     for (let m = g * G; m < (g + 1) * G; m++) live[m] = false;
@@ -235,7 +235,9 @@ export function rolloutGames(s: GameRolloutState, policy: GamePolicy, task: Acto
         live[n] = false;
         done[n] = { success: r.info.success === true, terminated: r.terminated, truncated: r.truncated || (!r.terminated && b.len >= maxSteps) };
       } else {
-        cur.set(r.obs as Float32Array, n * obsDim);
+        const bad = obsLengthProblem(r.obs, obsDim, `step ${t}`);
+        if (bad) fault(n, t, new Error(bad), 'bad-observation');
+        else cur.set(r.obs as Float32Array, n * obsDim);
       }
     }
   }
@@ -257,7 +259,7 @@ function rowBuffers(N: number, maxSteps: number, obsDim: number): RowBuf[] {
 }
 
 /** Empties each row's buffers and resets its env from its group's seed into `cur`; a throwing reset faults the group. */
-function resetGameRows(envs: Env[], task: ActorTask, bufs: RowBuf[], cur: Float32Array, live: boolean[], obsDim: number, fault: (n: number, step: number, err: unknown) => void): void {
+function resetGameRows(envs: Env[], task: ActorTask, bufs: RowBuf[], cur: Float32Array, live: boolean[], obsDim: number, fault: (n: number, step: number, err: unknown, kind?: FaultRecord['kind']) => void): void {
   const G = task.init.groupSize;
   for (let n = 0; n < live.length; n++) {
     const b = bufs[n];
@@ -267,7 +269,9 @@ function resetGameRows(envs: Env[], task: ActorTask, bufs: RowBuf[], cur: Float3
     if (!live[n]) continue;
     try {
       const r = envs[n].reset({ seed: task.groups[Math.floor(n / G)].seed });
-      cur.set(r.obs as Float32Array, n * obsDim);
+      const bad = obsLengthProblem(r.obs, obsDim, 'reset');
+      if (bad) fault(n, 0, new Error(bad), 'bad-observation');
+      else cur.set(r.obs as Float32Array, n * obsDim);
     } catch (err) {
       fault(n, 0, err);
     }
@@ -316,6 +320,17 @@ function keptKeyFrames(records: TrajectoryRecord[], keyFrames: Map<string, { rgb
     kept.push({ key: k, ...keyFrames.get(k)! });
   }
   return kept;
+}
+
+/**
+ * An observation whose length differs from the observation space's (obsDim values) would shift every later
+ * row of the batch: its group is dropped as a 'bad-observation' fault instead (a length check per step,
+ * cheap; non-finite values are checked by the learner).
+ */
+function obsLengthProblem(obs: unknown, obsDim: number, where: string): string | null {
+  const len = (obs as ArrayLike<number> | null)?.length;
+  if (len === obsDim) return null;
+  return `observation at ${where} has ${len === undefined ? 'no length' : `length ${len}`}; the observation space holds ${obsDim} values (group discarded)`;
 }
 
 function copyFrame(f: { rgb: Uint8Array; height: number; width: number; caption: string }) {

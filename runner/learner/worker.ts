@@ -231,7 +231,7 @@ class LearnerThread {
       if (b.frames && !this.pendingFrames) this.pendingFrames = b.frames;
       for (const r of b.records) {
         const bad = badRecord(r);
-        if (bad) faults.push({ ...bad, envId: r.envId, seed: r.seed, message: `episode ${r.member} of group ${r.group}: ${bad.message}` });
+        if (bad) faults.push({ ...bad, envId: r.envId, seed: r.seed, episodesLost: 1, message: `episode ${r.member} of group ${r.group}: ${bad.message}` });
         else this.pending.push(r);
       }
       for (const f of b.keyFrames ?? []) {

@@ -54,6 +54,8 @@ export interface SplitStats {
   passAtK: Record<string, number>;
   /** Per reward option: fraction of problems whose sampled episodes all got the same reward. */
   zeroVariance: Record<string, number>;
+  /** Per problem: distinct correct completions (whole transcripts) among its n sampled episodes. */
+  distinctCorrect: number[];
 }
 
 /** A CheckpointEval (so the generic report can read it) plus the tool metrics. */
@@ -131,7 +133,9 @@ export function evaluateSplit(
     }
     zeroVariance[option] = flat / byProblem.size;
   }
-  return { greedy: g, sampled: s, passAtK: passAt, zeroVariance };
+  const distinct = ids.map(() => new Set<string>());
+  for (const o of sampled) if (o.success) distinct[o.problem]!.add(o.completion);
+  return { greedy: g, sampled: s, passAtK: passAt, zeroVariance, distinctCorrect: distinct.map((d) => d.size) };
 }
 
 export function evaluateToolCheckpoint(policy: TokenPolicy, envs: TokenEnv[], oodEnvs: TokenEnv[] | null, spec: ToolEvalSpec, label: string, update: number): ToolCheckpointEval {
@@ -150,6 +154,8 @@ export function evaluateToolCheckpoint(policy: TokenPolicy, envs: TokenEnv[], oo
     passAtK: heldOut.passAtK,
     greedyComponents: heldOut.greedy.components,
     greedyReward: NaN,
+    distinctCorrect: heldOut.distinctCorrect.reduce((a, b) => a + b, 0) / Math.max(1, spec.problems),
+    perProblem: { greedy: heldOut.greedy.perProblem, correct: heldOut.sampled.perProblem, distinct: heldOut.distinctCorrect },
     seconds: (performance.now() - t0) / 1000,
     temperature: spec.temperature,
     heldOut, ood,

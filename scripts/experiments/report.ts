@@ -6,6 +6,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lineChartSvg, type PlotSeries } from './plot.ts';
 import type { JobResult, SuiteResults } from './run.ts';
+import type { PrimaryMetric } from './suites.ts';
+import { passAtK, type CheckpointEval } from './eval-text.ts';
+import { bootstrapCrossed, bootstrapPairedDiff, type Interval } from './bootstrap.ts';
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}` : '–');
 const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
@@ -120,9 +123,91 @@ function evalTables(r: SuiteResults, dir: string): string[] {
   return out;
 }
 
+/** The per-problem values of a primary metric in one checkpoint evaluation, or null if it lacks them. */
+export function perProblemValues(e: CheckpointEval, m: PrimaryMetric, n: number): number[] | null {
+  const pp = e.perProblem;
+  if (!pp) return null;
+  switch (m.kind) {
+    case 'answerMass': return pp.mass ? pp.mass.map((row) => row[m.answer] ?? 0) : null;
+    case 'sampledAnswerShare': return pp.answerCounts ? pp.answerCounts.map((row) => (row[m.answer] ?? 0) / n) : null;
+    case 'passAtK': return pp.correct.map((c) => passAtK(n, c, m.k));
+    case 'greedy': return pp.greedy;
+    case 'distinctCorrect': return pp.distinct;
+  }
+}
+
+const ci = (x: Interval, scale: number, digits: number) => Number.isFinite(x.mean)
+  ? `${(x.mean * scale).toFixed(digits)} [${(x.lo * scale).toFixed(digits)}, ${(x.hi * scale).toFixed(digits)}]` : '–';
+
+/** The declared primary metric (and the secondary per-answer figures) with 95% bootstrap intervals over seeds × problems. */
+function primaryTables(r: SuiteResults): string[] {
+  const d = r.declaration;
+  if (!d?.metric || !r.eval || !r.warmStart) return [];
+  const n = r.eval.n;
+  const m = d.metric;
+  const isShare = m.kind !== 'distinctCorrect';
+  const scale = isShare ? 100 : 1, digits = isShare ? 1 : 2, unit = isShare ? ' (%)' : '';
+  const arms = byArm(r).filter((a) => a.jobs.every((j) => j.eval && j.eval.length > 0));
+  const table = (j: JobResult, idx: number) => perProblemValues(j.eval![idx]!, m, n);
+  const lastOf = (a: (typeof arms)[number]) => a.jobs.map((j) => table(j, j.eval!.length - 1)).filter((v): v is number[] => v !== null);
+  const warm = perProblemValues(r.warmStart, m, n);
+  const base = arms.find((a) => a.name === 'grpo');
+  const baseLast = base ? lastOf(base) : [];
+  const rows = arms.map((a) => {
+    const last = lastOf(a);
+    const diff = base && a !== base && last.length && baseLast.length ? ci(bootstrapPairedDiff(last, baseLast), scale, digits) : '–';
+    return `| ${a.label} | ${last.length} | **${ci(bootstrapCrossed(last), scale, digits)}** | ${diff} |`;
+  });
+  // Regime check (the protocol's step 2): what makes the effect possible, measured on the warm start and the runs.
+  const w = r.warmStart;
+  const colMean = (key: string, from: number, to: number) => {
+    const v = r.jobs.flatMap((j) => (j.metrics.extra[key] ?? []).slice(from, to)).filter(Number.isFinite);
+    return v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN;
+  };
+  const regime = [
+    `warm start: held-out greedy ${pct(w.greedy)}%, sampled success at T = 1 ${pct(w.sampled)}%`,
+    ...(w.answerMass ? [`probability on each listed answer ${w.answerMass.map((x) => `${pct(x)}%`).join(' / ')} (the favoured one holds ${pct(w.answerMass[0]! / w.answerMass.reduce((a, b) => a + b, 0))}% of the correct mass)`] : []),
+    `distinct correct completions per problem among n = ${n}: ${w.distinctCorrect?.toFixed(2) ?? '–'}`,
+    `first 10 updates, all runs: zero-variance groups ${pct(colMean('learner_zeroStdFraction', 0, 10))}%, tokens selected as dominant ${pct(colMean('learner_thrSelected', 0, 10))}%, entropy ${colMean('learner_entropy', 0, 10).toFixed(3)} nats; over all updates, THR sign differing between the behaviour and the learner weights ${pct(colMean('learner_thrSignDisagreement', 0, Infinity))}% of tokens`,
+  ];
+  const out = [
+    `**Regime check.** ${regime.join('; ')}.`,
+    `**Declared before the runs.** Claim: ${d.claim} (${d.sources.join('; ')}). Primary metric: ${d.primaryMetric}. Budget: ${d.budget}. Counts against the claim: ${d.against.join(' ')}${d.controls ? ` Controls: ${d.controls}` : ''}`,
+    [`Primary metric${unit}: ${d.primaryMetric}. Mean [95% bootstrap CI over seeds × ${r.eval.problems} problems]; Δ vs GRPO with problems paired:`, '',
+      '| arm | seeds | after the last update | Δ vs GRPO |', '|---|---|---|---|',
+      `| warm start | – | ${warm ? ci(bootstrapCrossed([warm]), scale, digits) : '–'} | – |`, ...rows].join('\n'),
+  ];
+  // Along training: the primary metric at every evaluated checkpoint.
+  if (arms[0]) {
+    const ups = arms[0].jobs[0]!.eval!.map((e) => e.update);
+    out.push([`Primary metric${unit} along training (mean [95% CI]):`, '',
+      `| arm | ${ups.map((u) => `upd ${u}`).join(' | ')} |`, `|---|${ups.map(() => '---').join('|')}|`,
+      ...arms.map((a) => `| ${a.label} | ${ups.map((_, i) => {
+        const v = a.jobs.map((j) => (j.eval![i] ? table(j, i) : null)).filter((x): x is number[] => x !== null);
+        return v.length ? ci(bootstrapCrossed(v, { B: 500 }), scale, digits) : '–';
+      }).join(' | ')} |`)].join('\n'));
+  }
+  // Tasks with listed answers: every answer's mass and sampled share at the end.
+  if (r.warmStart.answerMass) {
+    const k = r.warmStart.answerMass.length;
+    const head = ['arm', ...Array.from({ length: k }, (_, j) => `mass answer ${j}`), ...Array.from({ length: k }, (_, j) => `sampled share answer ${j}`), 'greedy', 'distinct correct / problem'];
+    const fmt = (es: CheckpointEval[]) => [
+      ...Array.from({ length: k }, (_, j) => spread(es.map((e) => e.answerMass?.[j] ?? NaN))),
+      ...Array.from({ length: k }, (_, j) => spread(es.map((e) => e.sampledAnswerShare?.[j] ?? NaN))),
+      spread(es.map((e) => e.greedy)), es.map((e) => e.distinctCorrect).reduce((a, b) => a + b, 0) / es.length,
+    ];
+    out.push([`Every listed answer after the last update (mean [min–max] over seeds, %; answer 0 = the favoured one):`, '',
+      `| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`,
+      `| warm start | ${fmt([r.warmStart]).map((x) => (typeof x === 'number' ? x.toFixed(2) : x)).join(' | ')} |`,
+      ...arms.map((a) => `| ${a.label} | ${fmt(a.jobs.map((j) => j.eval!.at(-1)!)).map((x) => (typeof x === 'number' ? x.toFixed(2) : x)).join(' | ')} |`)].join('\n'));
+  }
+  return out;
+}
+
 export function report(r: SuiteResults, dir: string): string {
   const parts: string[] = [`## ${r.title}${r.quick ? ' (QUICK SMOKE — not results)' : ''}`, `Command: \`${r.command}\` — ${r.jobs.length} runs, budget ${r.budget.updates} updates each, ${r.machine.cpus} cores, ${r.machine.date}.`];
   if (r.jobs.length === 0) return parts.join('\n') + '\n\nNo finished runs.\n';
+  parts.push(...primaryTables(r));
   if (r.eval && r.warmStart) parts.push(...evalTables(r, dir));
   const tp = trainingPlot(r, dir);
   parts.push(`Training rollouts (sampled, train split):\n\n![${tp}](results/${r.quick ? 'quick/' : ''}${tp})\n\n${trainingTable(r)}`);

@@ -21,7 +21,7 @@ import type { CheckpointEval } from './eval-text.ts';
 import { pointJudgeAt, startStandInProcess, type StandInProcessOptions } from '../../rewards/index.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const USAGE = `usage: npm run experiment -- <suite> [--seeds N] [--quick] [--parallel N] [--arms a,b] [--replot]
+const USAGE = `usage: npm run experiment -- <suite> [--seeds N (default: the suite's, else 3)] [--quick] [--parallel N] [--arms a,b] [--replot]
 suites: ${Object.keys(SUITES).join(', ')}
    or: npm run experiment -- regime <env-id> [--options JSON] [--episodes N] [--groups M]   (sparsity and message check, no training)`;
 
@@ -54,7 +54,7 @@ export interface SuiteResults {
 }
 
 function parse(argv: string[]) {
-  const o = { suite: '', seeds: 3, quick: false, parallel: 2, arms: null as string[] | null, replot: false };
+  const o = { suite: '', seeds: 0, quick: false, parallel: 2, arms: null as string[] | null, replot: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const val = () => { const v = argv[++i]; if (v === undefined) throw new Error(`${a} needs a value`); return v; };
@@ -70,6 +70,7 @@ function parse(argv: string[]) {
   }
   if (!o.suite) throw new Error('name a suite');
   if (!SUITES[o.suite]) throw new Error(`unknown suite '${o.suite}'. Valid: ${Object.keys(SUITES).join(', ')}`);
+  if (o.seeds === 0) o.seeds = SUITES[o.suite]!({ quick: o.quick }).seeds ?? 3;
   if (!Number.isInteger(o.seeds) || o.seeds < 1) throw new Error(`--seeds must be a positive integer, got ${o.seeds}`);
   if (!Number.isInteger(o.parallel) || o.parallel < 1) throw new Error(`--parallel must be a positive integer, got ${o.parallel}`);
   return o;
@@ -107,7 +108,7 @@ function writeJson(path: string, value: unknown): void {
 function readMetrics(runDir: string): JobResult['metrics'] {
   const lines = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, number>);
   const col = (k: string) => lines.map((r) => (typeof r[k] === 'number' ? r[k]! : NaN));
-  const extraKeys = ['learner_entropy', 'learner_thrPositive', 'learner_thrNegative', 'learner_zeroStdFraction', 'episodeLength', 'ann_captionsLabelled', 'ann_backlogDepth', 'rm_heldOutAccuracy',
+  const extraKeys = ['learner_entropy', 'learner_thrPositive', 'learner_thrNegative', 'learner_thrSelected', 'learner_thrSignDisagreement', 'learner_zeroStdFraction', 'episodeLength', 'ann_captionsLabelled', 'ann_backlogDepth', 'rm_heldOutAccuracy',
     'cIntNow', 'ann_captionsSent', 'ann_captionsNotSent', 'ann_labelsLate', 'ann_labelLatencyMs', 'ann_judgeAttempts', 'ann_judgeDown',
     'rm_unseenCaptions', 'rm_unseenAccuracy', 'rm_unseenBalancedAccuracy'];
   const extra: Record<string, number[]> = {};
@@ -160,7 +161,7 @@ async function runJob(suite: Suite, armName: string, seed: number, quick: boolea
     const cks = readdirSync(ckDir).filter((n) => /^ckpt-\d{8}$/.test(n)).sort();
     const env = config.env!;
     const spec = {
-      envId: env.id, envOptions: env.options ?? {}, warmStart: suite.eval.warmStart, ...ev, seed,
+      envId: env.id, envOptions: env.options ?? {}, warmStart: suite.eval.warmStart, temperature: evalTemperature(suite), ...ev, seed,
       checkpoints: cks.map((n) => ({ label: n, update: Number(n.slice(5)), path: join(ckDir, n, 'policy.safetensors') })),
     };
     writeJson(join(jobDir, 'eval.spec.json'), spec);
@@ -173,15 +174,24 @@ async function runJob(suite: Suite, armName: string, seed: number, quick: boolea
   return result;
 }
 
+/**
+ * Held-out samples and answer masses are taken at the arms' training temperature (learner.temperature, default 1),
+ * unless the suite's eval section sets its own `temperature`.
+ */
+function evalTemperature(suite: Suite): number {
+  const t = (suite.arms[0]!.config.learner as { temperature?: unknown } | undefined)?.temperature;
+  return typeof t === 'number' ? t : 1;
+}
+
 async function warmStartEval(suite: Suite, quick: boolean, baseDir: string): Promise<CheckpointEval | null> {
-  if (!suite.eval) return null;
+  if (!suite.eval?.warmStart) return null;
   const out = join(baseDir, 'warm-start.eval.json');
   if (!existsSync(out)) {
     mkdirSync(baseDir, { recursive: true });
     const ev = quick ? suite.eval.quick : suite.eval.full;
     const env = suite.arms[0]!.config.env!;
     // The same eval seed as seed 1's checkpoints; the warm start is one policy shared by every arm and seed.
-    const spec = { envId: env.id, envOptions: env.options ?? {}, warmStart: suite.eval.warmStart, ...ev, seed: 1, checkpoints: [{ label: 'warm-start', update: 0, path: null }] };
+    const spec = { envId: env.id, envOptions: env.options ?? {}, warmStart: suite.eval.warmStart, temperature: evalTemperature(suite), ...ev, seed: 1, checkpoints: [{ label: 'warm-start', update: 0, path: null }] };
     writeJson(join(baseDir, 'warm-start.spec.json'), spec);
     await sh('npx', ['tsx', suite.eval.script ?? 'scripts/experiments/eval-text.ts', '--spec', join(baseDir, 'warm-start.spec.json'), '--out', out], join(baseDir, 'warm-start.log'));
   }
@@ -195,6 +205,10 @@ async function main(): Promise<void> {
   if (o.arms) {
     const bad = o.arms.filter((a) => !suite.arms.some((x) => x.name === a));
     if (bad.length) { console.error(`error: unknown arm(s) ${bad.join(', ')} of suite '${suite.name}'. Valid: ${suite.arms.map((a) => a.name).join(', ')}`); process.exit(2); }
+  }
+  if (suite.declaration) {
+    const d = suite.declaration;
+    console.log(`[${suite.name}] declared before running —\n  claim: ${d.claim}\n  sources: ${d.sources.join('; ')}\n  primary: ${d.primaryMetric}\n  budget: ${d.budget}\n  against the claim: ${d.against.join(' ')}`);
   }
   const baseDir = join(ROOT, 'runs', o.quick ? 'experiments-quick' : 'experiments', suite.name);
   const outDir = join(ROOT, 'docs', 'results', o.quick ? 'quick' : '');

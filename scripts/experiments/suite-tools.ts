@@ -15,7 +15,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Arm, Suite } from './suites.ts';
+import type { Arm, Declaration, Suite } from './suites.ts';
 import type { SuiteResults } from './run.ts';
 import type { ToolCheckpointEval } from './eval-tools.ts';
 import { reportTools } from './report-tools.ts';
@@ -57,18 +57,6 @@ export const TOOL_REWARD_ARMS = [
   ['bleu', 'BLEU of the answer (BLEUBERI-style)'],
   ['args', 'arguments only (hacking probe)'],
 ] as const;
-
-export interface Declaration {
-  claim: string;
-  sources: string[];
-  primaryMetric: string;
-  secondary: string[];
-  arms: string;
-  budget: string;
-  seeds: number;
-  regime: string;
-  against: string[];
-}
 
 const SOURCES = [
   'ToolRL — Qian et al. 2025, "ToolRL: Reward is All Tool Learning Needs", arXiv 2504.13958 (decomposed reward, +15–17% from reward design; dynamic scaling in its reward-scale study)',

@@ -8,7 +8,7 @@ import additionThr from '../../runner/experiments/addition-thr.ts';
 import keydoorThr from '../../runner/experiments/keydoor-thr.ts';
 import toolcalcThr from '../../runner/experiments/toolcalc-thr.ts';
 import type { StandInProcessOptions } from '../../rewards/index.ts';
-import { TOOL_SUITES, type Declaration } from './suite-tools.ts';
+import { TOOL_SUITES } from './suite-tools.ts';
 import type { SuiteResults } from './run.ts';
 
 import type { ExperimentConfigInput } from '../../runner/config.ts';
@@ -36,6 +36,40 @@ export interface SuiteEval {
   ks: number[];
 }
 
+/**
+ * What a suite tests, declared before anything runs (the experiment protocol): changing any of it after
+ * seeing results makes a new suite version, and both versions are reported.
+ */
+export interface Declaration {
+  /** The claim under test, as its sources state it. */
+  claim: string;
+  sources: string[];
+  /** The primary metric, in words. */
+  primaryMetric: string;
+  /** How report.ts computes the primary metric from the per-problem evaluations (suites with the default report). */
+  metric?: PrimaryMetric;
+  secondary: string[];
+  /** The arms, in words. */
+  arms: string;
+  /** The budget in env tokens or updates (not wall time), in words. */
+  budget: string;
+  seeds: number;
+  /** What the regime check measures (what makes the effect possible), in words. */
+  regime: string;
+  /** What results would count against the claim. */
+  against: string[];
+  /** Controls and why they are there. */
+  controls?: string;
+}
+
+/** A per-problem quantity of a checkpoint evaluation (averaged over problems, then seeds). */
+export type PrimaryMetric =
+  | { kind: 'answerMass'; answer: number }
+  | { kind: 'sampledAnswerShare'; answer: number }
+  | { kind: 'passAtK'; k: number }
+  | { kind: 'greedy' }
+  | { kind: 'distinctCorrect' };
+
 export interface Suite {
   name: string;
   title: string;
@@ -44,10 +78,12 @@ export interface Suite {
   budget: { updates: number; checkpointEvery: number };
   quick: { updates: number; checkpointEvery: number };
   /**
-   * Token tasks: evaluate the warm start and every checkpoint on the held-out split, with `script`
-   * (default eval-text.ts; its spec gets every field of full/quick).
+   * Evaluate the warm start (when there is one) and every checkpoint on the held-out split, with `script`
+   * (default eval-text.ts for token tasks; eval-games.ts for games; its spec gets every field of full/quick).
    */
-  eval?: { full: SuiteEval; quick: SuiteEval; warmStart: string; script?: string };
+  eval?: { full: SuiteEval; quick: SuiteEval; warmStart?: string; script?: string };
+  /** Seeds a full run uses unless --seeds says otherwise (the protocol asks for ≥ 5). */
+  seeds?: number;
   /** The protocol's declaration (claim, metric, arms, budget, seeds, what counts against), printed in the report. */
   declaration?: Declaration;
   /** The suite's own report (default report.ts). */
@@ -136,5 +172,131 @@ function intrinsicLong(): Suite {
   };
 }
 
+// ── THR as the paper uses it (issue #15) ─────────────────────────────────────────────────────────────
+
+/**
+ * The arms shared by both THR suites: everything but the one setting under test is the base config's.
+ * THR arms select dominant tokens with NTHR's per-group heuristic (thr.threshold 'nthr', β = τ = 1), so the
+ * dominant-token training the paper describes actually happens (thrSelected reports the share). THR comes from
+ * the policy that sampled the rollouts (thr.source 'behaviour': in lockstep the learner is one version ahead),
+ * as in an on-policy GRPO step and in NTHR; thrSignDisagreement reports how often the learner's own THR would
+ * have had the other sign. GRPO and the controls compute THR too (p = 0 leaves the update exactly vanilla), so
+ * its statistics are logged for every arm.
+ */
+function thrArms(prefix: string, base: ExperimentConfigInput): Arm[] {
+  const learner = base.learner ?? {};
+  type LearnerIn = NonNullable<ExperimentConfigInput['learner']>;
+  const thr = (over: LearnerIn['thr']): LearnerIn['thr'] => ({ ...learner.thr, threshold: 'nthr', tau: 1, mode: 'reweight', source: 'behaviour', ...over });
+  const arm = (name: string, label: string, over: Omit<LearnerIn, 'thr'>, thrOver: LearnerIn['thr']): Arm => ({
+    name, label, config: { ...clone(base), name: `${prefix}-${name}`, learner: { ...learner, ...over, thr: thr(thrOver) } },
+  });
+  return [
+    arm('grpo', 'GRPO (p = 0)', {}, { p: 0 }),
+    arm('thr-pos', 'THR p = +0.5', {}, { p: 0.5 }),
+    arm('thr-neg', 'THR p = −0.5', {}, { p: -0.5 }),
+    arm('thr-only', 'THR-only (dominant tokens, p = 0)', {}, { p: 0, mode: 'thr-only' }),
+    arm('clip-higher', 'clip-higher ε_high = 0.28 (control)', { epsilonHigh: 0.28 }, { p: 0 }),
+    arm('entropy', 'entropy bonus κ = 0.01 (control)', { entropyCoef: 0.01 }, { p: 0 }),
+  ];
+}
+
+/**
+ * The run config shared by both THR suites: a text env from its SFT warm start, G = 8, 8 prompts per update,
+ * learner defaults (dapo, ε = 0.2, no KL) at lr 3e-4, T = 1; the same warm start path is evaluated at update 0.
+ */
+function thrBase(name: string, description: string, env: ExperimentConfigInput['env'], checkpoint: string, checkpointEvery: number): ExperimentConfigInput {
+  return {
+    name, description, seed: 1,
+    env: { ...env, groupSize: 8 },
+    policy: { checkpoint },
+    learner: { learningRate: 3e-4, temperature: 1, thr: { correctThreshold: 0.5 } },
+    rewards: null,
+    groupsPerUpdate: 8,
+    actors: { workers: 1, groupsPerTask: 4 },
+    logging: { checkpointEvery, episodeEvery: 10 },
+  };
+}
+
+const THR_SOURCES = [
+  'Deng et al., "Token Hidden Reward: Steering Exploration-Exploitation in Group Relative Deep RL", arXiv 2510.03669 (abstract; ICLR 2026 reviews)',
+  'threshold heuristic from NTHR, arXiv 2505.18830',
+];
+const THR_ARMS = 'GRPO (p = 0), THR p = +0.5, THR p = −0.5, THR-only (p = 0, dominant tokens only), clip-higher ε_high = 0.28 and entropy bonus κ = 0.01 (controls); THR from the behaviour policy with NTHR\'s threshold (τ = β = 1), computed in every arm';
+const THR_REGIME = 'measured on the warm start before training and in the runs: held-out greedy and sampled (T = 1) success, the probability on each listed answer, distinct correct completions per problem; in the first 10 updates the share of zero-variance groups, of tokens selected as dominant and the entropy; over all updates how often the THR sign differs between the behaviour and the learner weights';
+const THR_CONTROLS = 'clip-higher (ε_high = 0.28, DAPO) and an entropy bonus (κ = 0.01, PPO-style) are the exploration controls reviewers asked for: if either keeps as much of the metric as THR p < 0, the effect is not specific to THR. THR-only isolates dominant-token training without reweighting.';
+
+/**
+ * (5) THR's mechanism on a task with exactly two correct answers (EitherSort-v0: digits sorted ascending or
+ * descending), from a warm start that favours ascending ≈ 80/20 in its SFT data.
+ */
+function thrMechanism(): Suite {
+  const warmStart = 'agents/checkpoints/eithersort-v0.safetensors';
+  const base = thrBase('thr-mechanism', 'EitherSort-v0 (two correct answers) from an 80/20 SFT warm start',
+    { id: 'EitherSort-v0', options: { minLength: 5, maxLength: 8 } }, warmStart, 50);
+  return {
+    name: 'thr-mechanism',
+    title: 'THR mechanism: mass on the less-favoured of two correct answers (EitherSort-v0)',
+    arms: thrArms('thr-mechanism', base),
+    budget: { updates: 200, checkpointEvery: 50 },
+    quick: { updates: 2, checkpointEvery: 2 },
+    seeds: 5,
+    eval: {
+      full: { problems: 200, n: 32, ks: [1, 2, 4, 8, 16, 32] },
+      quick: { problems: 8, n: 4, ks: [1, 4] },
+      warmStart,
+    },
+    declaration: {
+      claim: 'Tokens with negative THR preserve probability mass for alternative outputs (exploration); amplifying them (p < 0) keeps more mass on alternative correct answers than GRPO, weakening them (p > 0) keeps less.',
+      sources: THR_SOURCES,
+      primaryMetric: 'held-out mean probability (exact, teacher forced, T = 1) of the less-favoured correct answer (descending), after the last update; also along training',
+      metric: { kind: 'answerMass', answer: 1 },
+      secondary: ['sampled frequency of the descending answer (n = 32 per problem)', 'greedy accuracy', 'pass@k, k ≤ 32', 'mass on the favoured answer'],
+      arms: THR_ARMS,
+      budget: '200 updates × 64 rollouts (8 prompts × G = 8) = 12,800 episodes ≈ 0.12 M generated tokens per run; 5 seeds per arm',
+      seeds: 5,
+      regime: THR_REGIME,
+      against: ['THR p = −0.5 keeping no more descending mass than GRPO (95% bootstrap CI of the difference, over seeds and problems, includes 0 or lies below), or p = +0.5 keeping no less; or a control (clip-higher, entropy) matching p = −0.5.'],
+      controls: THR_CONTROLS,
+    },
+  };
+}
+
+/** (6) THR's outcome on a task with many valid multi-token solutions (Countdown-v0), warm-started to ≈ 25% greedy. */
+function thrCountdown(): Suite {
+  // Not shipped yet (its SFT run to ≈ 25% greedy has not been made): `npm run warmstart -- --env Countdown-v0
+  // --target 0.25 --out agents/checkpoints/countdown-v0.safetensors` first; without it the suite stops at its
+  // pre-run check, naming the missing file.
+  const warmStart = 'agents/checkpoints/countdown-v0.safetensors';
+  const base = thrBase('thr-countdown', 'Countdown-v0 from its SFT warm start', { id: 'Countdown-v0', options: {} }, warmStart, 150);
+  return {
+    name: 'thr-countdown',
+    title: 'THR outcome: pass@k on Countdown-v0 (many valid solutions)',
+    arms: thrArms('thr-countdown', base),
+    budget: { updates: 300, checkpointEvery: 150 },
+    quick: { updates: 2, checkpointEvery: 2 },
+    seeds: 5,
+    eval: {
+      full: { problems: 500, n: 64, ks: [1, 2, 4, 8, 16, 32, 64] },
+      quick: { problems: 8, n: 8, ks: [1, 8] },
+      warmStart,
+    },
+    declaration: {
+      claim: 'Amplifying positive-THR tokens (p > 0) improves greedy accuracy (exploitation); the reverse (p < 0) yields gains in Pass@K (exploration).',
+      sources: THR_SOURCES,
+      primaryMetric: 'held-out pass@64 from n = 64 samples at T = 1 on 500 problems (unbiased estimator), after the last update; the pass@k curve k = 1…64',
+      metric: { kind: 'passAtK', k: 64 },
+      secondary: ['greedy accuracy (the p > 0 claim)', 'distinct correct solutions per problem among the 64 samples', 'pass@1'],
+      arms: THR_ARMS,
+      budget: '300 updates × 64 rollouts = 19,200 episodes ≈ 0.25 M generated tokens per run; 5 seeds per arm',
+      seeds: 5,
+      regime: THR_REGIME,
+      against: ['THR p = −0.5 not above GRPO on pass@64 (95% bootstrap CI of the difference includes 0 or lies below), or p = +0.5 not above GRPO on greedy accuracy; or a control matching the THR arm.'],
+      controls: THR_CONTROLS,
+    },
+  };
+}
+
 /** Suite factories; `quick` lets a suite that builds on another's results read the smoke-test ones. */
-export const SUITES: Record<string, (o: { quick: boolean }) => Suite> = { 'thr-text': thrText, intrinsic, 'intrinsic-long': intrinsicLong, tooluse, ...TOOL_SUITES };
+export const SUITES: Record<string, (o: { quick: boolean }) => Suite> = {
+  'thr-text': thrText, intrinsic, 'intrinsic-long': intrinsicLong, tooluse, ...TOOL_SUITES, 'thr-mechanism': thrMechanism, 'thr-countdown': thrCountdown,
+};

@@ -18,7 +18,8 @@ test('config: defaults follow TRL where they apply', () => {
   const c = validateGrpoConfig({});
   assert.is(c.epsilonLow, 0.2); assert.is(c.epsilonHigh, 0.2); assert.is(c.beta, 0);
   assert.is(c.scaleRewards, 'group'); assert.is(c.numIterations, 1); assert.is(c.maxGradNorm, 1);
-  assert.equal(c.thr, { enabled: true, p: 0, tau: 0, tauRelative: false, mode: 'reweight', correctThreshold: null });
+  assert.equal(c.thr, { enabled: true, p: 0, tau: 0, mode: 'reweight', correctThreshold: null, threshold: 'absolute', source: 'learner', behaviourLag: 1 });
+  assert.is(c.maxCompletionLength, null); assert.is(c.entropyCoef, 0);
 });
 
 for (const [input, pattern] of [
@@ -94,7 +95,8 @@ test('aggregationCoefficients: each loss type on a hand case', () => {
   const mask = Float32Array.of(1, 1, 1, 0); // B=2, L=2: lengths 2 and 1
   closeAll(aggregationCoefficients('grpo', mask, 2, [0, 1]), [1 / 4, 1 / 4, 1 / 2, 0]);
   closeAll(aggregationCoefficients('bnpo', mask, 2, [0, 1]), [1 / 3, 1 / 3, 1 / 3, 0]);
-  closeAll(aggregationCoefficients('dr_grpo', mask, 2, [0, 1]), [1 / 4, 1 / 4, 1 / 4, 0]);
+  closeAll(aggregationCoefficients('dr_grpo', mask, 2, [0, 1], { maxLength: 5 }), [1 / 10, 1 / 10, 1 / 10, 0]);
+  assert.throws(() => aggregationCoefficients('dr_grpo', mask, 2, [0, 1]), /dr_grpo.*maxLength/);
   closeAll(aggregationCoefficients('dapo', mask, 2, [0, 1]), [1 / 3, 1 / 3, 1 / 3, 0]);
   // dapo over 2 minibatches: normaliser = 3 tokens / 2 for every minibatch, whatever its own token count.
   closeAll(aggregationCoefficients('dapo', mask, 2, [1], { numMinibatches: 2 }), [2 / 3, 0]);
@@ -200,8 +202,8 @@ test('thrWeights: reweight and thr-only, with τ', () => {
 });
 
 test('thrStats: fractions over real tokens', () => {
-  const s = thrStats(Float32Array.of(0.5, -0.5, 0.05, 0, 9), Float32Array.of(1, 1, 1, 1, 0), 0.1);
-  close(s.thrPositive, 0.5); close(s.thrNegative, 0.25); close(s.thrAboveTau, 0.5); close(s.thrAbsMean, 1.05 / 4); close(s.thrAbsMax, 0.5);
+  const s = thrStats(Float32Array.of(0.5, -0.5, 0.05, 0, 9), Float32Array.of(1, 1, 1, 1, 0), { tau: 0.1 });
+  close(s.thrPositive, 0.5); close(s.thrNegative, 0.25); close(s.thrSelected, 0.5); close(s.thrAbsMean, 1.05 / 4); close(s.thrAbsMax, 0.5);
 });
 
 test('correctRollouts: explicit flags, threshold, above-group-mean rule', () => {

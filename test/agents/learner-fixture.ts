@@ -120,13 +120,17 @@ export interface RefLossOptions {
   epsilonHigh: number;
   beta: number;
   sequence: boolean;
+  /** dr_grpo's L_max (TRL max_completion_length); default the batch's L. */
+  maxLength?: number;
+  /** Entropy bonus κ: −κ·H_t is added to every real token's loss (needs `entropy`). */
+  entropyCoef?: number;
 }
 
 /**
  * The GRPO objective in float64, straight from the table in algorithms.md §1 (one minibatch):
  * tokenAdv [B*L] are the (already THR-weighted) advantages, refLogp [B*L] the reference log-probs.
  */
-export function referenceLoss(logpChosen: number[], batch: LearnerBatch<FixtureInputs>, tokenAdv: ArrayLike<number>, o: RefLossOptions, refLogp?: number[]): number {
+export function referenceLoss(logpChosen: number[], batch: LearnerBatch<FixtureInputs>, tokenAdv: ArrayLike<number>, o: RefLossOptions, refLogp?: number[], entropy?: number[]): number {
   const { B, L, mask, behaviourLogp } = batch;
   const lossRows: number[][] = [];
   for (let b = 0; b < B; b++) {
@@ -142,6 +146,7 @@ export function referenceLoss(logpChosen: number[], batch: LearnerBatch<FixtureI
       const clipped = Math.min(Math.max(w, 1 - o.epsilonLow), 1 + o.epsilonHigh);
       let l = -Math.min(w * A, clipped * A);
       if (o.beta > 0 && refLogp) { const dd = refLogp[k] - logpChosen[k]; l += o.beta * (Math.exp(dd) - dd - 1); }
+      if (o.entropyCoef && entropy) l -= o.entropyCoef * entropy[k];
       row.push(l);
     }
     lossRows.push(row);
@@ -160,7 +165,7 @@ export function referenceLoss(logpChosen: number[], batch: LearnerBatch<FixtureI
       return s / B;
     }
     case 'bnpo': case 'dapo': return total / tokens;
-    case 'dr_grpo': return total / (B * L);
+    case 'dr_grpo': return total / (B * (o.maxLength ?? L));
   }
 }
 

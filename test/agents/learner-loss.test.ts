@@ -21,7 +21,7 @@ function handCase(lossType: LossType, o: { epsilonHigh?: number; sequence?: bool
   const old = Float32Array.of(-1, -1, -1, 0);
   const ratios = [1.5, 0.9, 0.7, 1];
   const logp = Float32Array.from(ratios, (r, k) => Math.log(r) + old[k]);
-  const coef = aggregationCoefficients(lossType, mask, 2, [0, 1]);
+  const coef = aggregationCoefficients(lossType, mask, 2, [0, 1], { maxLength: 3 });
   return tf.tidy(() => {
     const out = grpoLoss({
       logp: tf.tensor2d(logp, [2, 2]), oldLogp: tf.tensor2d(old, [2, 2]),
@@ -37,7 +37,7 @@ const k3 = 2 - Math.LN2 - 1;
 for (const [name, lossType, opts, expected] of [
   ['grpo', 'grpo', {}, ((-1.2 - 0.9) / 2 + 0.8) / 2],
   ['bnpo', 'bnpo', {}, (-1.2 - 0.9 + 0.8) / 3],
-  ['dr_grpo', 'dr_grpo', {}, (-1.2 - 0.9 + 0.8) / 4],
+  ['dr_grpo (L_max = 3, not the batch L = 2)', 'dr_grpo', {}, (-1.2 - 0.9 + 0.8) / 6],
   ['dapo', 'dapo', {}, (-1.2 - 0.9 + 0.8) / 3],
   ['clip-higher ε_high 0.28 (bnpo)', 'bnpo', { epsilonHigh: 0.28 }, (-1.28 - 0.9 + 0.8) / 3],
   ['k3 KL β = 0.1 (bnpo)', 'bnpo', { beta: 0.1 }, (-1.2 - 0.9 + 0.8 + 3 * 0.1 * k3) / 3],
@@ -72,7 +72,7 @@ test('padding cannot poison the loss: a huge behaviour log-prob on a padded posi
 // ---- gradients against finite differences ----
 const D = 3, d = 4, V = 3;
 
-interface GradCase { name: string; lossType: LossType; sequence?: boolean; beta?: number; thrP?: number; epsilonHigh?: number; sampleWeights?: boolean }
+interface GradCase { name: string; lossType: LossType; sequence?: boolean; beta?: number; thrP?: number; epsilonHigh?: number; sampleWeights?: boolean; entropyCoef?: number }
 const gradCases: GradCase[] = [
   { name: 'grpo', lossType: 'grpo' },
   { name: 'bnpo', lossType: 'bnpo' },
@@ -82,7 +82,10 @@ const gradCases: GradCase[] = [
   { name: 'bnpo + k3 KL β = 0.2', lossType: 'bnpo', beta: 0.2 },
   { name: 'grpo + THR p = 0.5', lossType: 'grpo', thrP: 0.5 },
   { name: 'dapo + sample weights', lossType: 'dapo', sampleWeights: true },
+  { name: 'dapo + entropy bonus κ = 0.3', lossType: 'dapo', entropyCoef: 0.3 },
+  { name: 'dr_grpo + entropy bonus κ = 0.1', lossType: 'dr_grpo', entropyCoef: 0.1 },
 ];
+const MAX_LEN = 6; // maxCompletionLength for dr_grpo: larger than the batch's L = 4
 
 for (const gc of gradCases) {
   test(`gradients match float64 finite differences: ${gc.name}`, () => {
@@ -93,7 +96,7 @@ for (const gc of gradCases) {
     const cfg = {
       lossType: gc.lossType, beta: gc.beta ?? 0, epsilonHigh: gc.epsilonHigh ?? 0.2,
       importanceSampling: gc.sequence ? 'sequence' as const : 'token' as const,
-      thr: { p: gc.thrP ?? 0 },
+      thr: { p: gc.thrP ?? 0 }, maxCompletionLength: MAX_LEN, entropyCoef: gc.entropyCoef ?? 0,
     };
     const learner = new GrpoLearner(policy, cfg, gc.beta ? { refPolicy: ref } : {});
     const got = learner.inspect(batch);
@@ -104,10 +107,11 @@ for (const gc of gradCases) {
     const N = batch.B * batch.L;
     const refFwd = forward64(ref.params(), D, d, V, batch.inputs.obs, N);
     const refLogp = Array.from({ length: N }, (_, k) => refFwd.logp[k][batch.actions[k]]);
-    const o: RefLossOptions = { lossType: gc.lossType, epsilonLow: 0.2, epsilonHigh: cfg.epsilonHigh, beta: cfg.beta, sequence: !!gc.sequence };
+    const o: RefLossOptions = { lossType: gc.lossType, epsilonLow: 0.2, epsilonHigh: cfg.epsilonHigh, beta: cfg.beta, sequence: !!gc.sequence, maxLength: MAX_LEN, entropyCoef: cfg.entropyCoef };
     const lossAt = (p: Float64Array[]) => {
       const f = forward64(p, D, d, V, batch.inputs.obs, N);
-      return referenceLoss(Array.from({ length: N }, (_, k) => f.logp[k][batch.actions[k]]), batch, adv, o, refLogp);
+      const entropy = f.logp.map((row) => -row.reduce((a, x) => a + Math.exp(x) * x, 0));
+      return referenceLoss(Array.from({ length: N }, (_, k) => f.logp[k][batch.actions[k]]), batch, adv, o, refLogp, entropy);
     };
     const params = policy.params();
     close(got.loss, lossAt(params), 1e-4, 'loss');

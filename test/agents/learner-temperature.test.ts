@@ -97,7 +97,7 @@ test('T = 0.7: the k3 KL to the reference scores both policies at logits / T', (
   learner.dispose(); policy.dispose(); refP.dispose();
 });
 
-test('T = 0.7: THR uses g = e_y − softmax(logits / T)', () => {
+test('T = 0.7: THR uses g = e_y − softmax(logits / T) and carries 1/T²', () => {
   const T = 0.7;
   const policy = new TinyPolicy(D, d, V, 6, 1.5);
   const batch = randomBatch(23, { groups: 2, G: 4, L: 3, D, V, binary: true });
@@ -114,6 +114,7 @@ test('T = 0.7: THR uses g = e_y − softmax(logits / T)', () => {
       actions: batch.actions, mask: batch.mask, groups: batch.groups,
       correct: correctRollouts(batch.rewards, batch.groups, 0.5),
       advantages: got.advantages, coef: aggregationCoefficients('dapo', batch.mask, batch.L, Array.from({ length: batch.B }, (_, b) => b)),
+      temperature,
     });
   };
   const want = at(T), plain = at(1);

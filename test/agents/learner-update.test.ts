@@ -18,8 +18,8 @@ test('p = 0 gives exactly the vanilla GRPO loss, gradients and update (THR on vs
   for (const lossType of ['grpo', 'bnpo', 'dr_grpo', 'dapo'] as const) {
     const batch = batchOf(8, true);
     const a = new TinyPolicy(D, d, V, 9), b = new TinyPolicy(D, d, V, 9);
-    const withThr = new GrpoLearner(a, { lossType, thr: { enabled: true, p: 0, tau: 0 } });
-    const vanilla = new GrpoLearner(b, { lossType, thr: { enabled: false } });
+    const withThr = new GrpoLearner(a, { lossType, maxCompletionLength: 8, thr: { enabled: true, p: 0, tau: 0 } });
+    const vanilla = new GrpoLearner(b, { lossType, maxCompletionLength: 8, thr: { enabled: false } });
     const x = withThr.inspect(batch), y = vanilla.inspect(batch);
     assert.ok(x.thr !== null && x.thr.some((v) => v !== 0), 'THR was computed and is non-trivial');
     assert.is(y.thr, null);
@@ -52,10 +52,10 @@ test('p ≠ 0 changes the gradient; thr-only masks tokens below τ', () => {
     const want = Math.abs(base.thr![k]) > tau ? base.advantages[k] : 0;
     assert.is(only.advantages[k], want, `thr-only token ${k}`);
   }
-  // Relative τ: τ = 1 keeps the tokens whose |THR| is above the batch's mean |THR|.
-  const real = base.thr!.filter((_, k) => batch.mask[k] > 0).map(Math.abs);
+  // Relative τ: τ = 1 keeps the tokens whose |THR| is above the batch's mean |THR| over non-zero THR.
+  const real = base.thr!.filter((x, k) => batch.mask[k] > 0 && x !== 0).map(Math.abs);
   const mean = real.reduce((a, b) => a + b, 0) / real.length;
-  const rel = g({ thr: { p: 0, tau: 1, tauRelative: true, mode: 'thr-only' } });
+  const rel = g({ thr: { p: 0, tau: 1, threshold: 'relative', mode: 'thr-only' } });
   let kept = 0;
   for (let k = 0; k < base.advantages.length; k++) {
     const above = Math.abs(base.thr![k]) > mean;
@@ -130,7 +130,7 @@ test('metrics: every field finite and sensible; tensors do not leak', () => {
   assert.ok(Math.abs(m.zeroStdFraction - 1 / 3) < 1e-9);
   assert.ok(m.kl! > 0 && m.klOld >= 0 && m.entropy > 0 && m.entropy <= Math.log(V) + 1e-6);
   assert.ok(m.clipFraction >= 0 && m.clipFraction <= 1 && m.ratioMean > 0 && m.gradNorm > 0);
-  assert.ok(Math.abs(m.thrPositive + m.thrNegative - m.thrAboveTau) < 1e-9 || m.thrAboveTau <= m.thrPositive + m.thrNegative);
+  assert.ok(m.thrSelected > 0 && m.thrSelected <= m.thrPositive + m.thrNegative + 1e-9, 'τ = 0 selects the tokens with THR ≠ 0');
   assert.ok(m.thrAbsMean > 0 && m.thrAbsMax >= m.thrAbsMean);
   assert.is(m.tokens, Array.from(batch.mask).filter((x) => x > 0).length);
   assert.is(m.sequences, 12); assert.is(m.groups, 3);

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
 import { makeEnvSync, defaultTokenizer, Discrete, TokenSequence, type TokenEnv, type StepResult } from '../../envs/index.ts';
-import { initBackend, TokenPolicy, SftTrainer, collectDemonstrations, exampleFromSegments, packExamples, evaluateTokenPolicy, validateSftConfig } from '../../agents/index.ts';
+import { initBackend, TokenPolicy, SftTrainer, collectDemonstrations, exampleFromSegments, packExamples, evaluateTokenPolicy, validateSftConfig, continuationLogProbs } from '../../agents/index.ts';
 
 test.before(async () => {
   process.env.THRIVE_BACKEND_QUIET = '1';
@@ -26,6 +26,40 @@ test('demonstrations: text envs end with eos; tool results are context (mask 0),
   assert.not.match(policyText, /result/);
   assert.throws(() => exampleFromSegments([1], [{ role: 'env', text: 'x' }], { eos: false }), /no policy tokens/);
   assert.throws(() => exampleFromSegments([1], [{ role: 'user' as never, text: 'x' }]), /role "user"/);
+});
+
+test('demonstrations with answerWeights: the mix of correct answers follows the weights (EitherSort-v0)', () => {
+  const env = makeEnvSync<TokenEnv>('EitherSort-v0');
+  const demos = collectDemonstrations(env, 400, 7, { answerWeights: [0.8, 0.2] });
+  let up = 0;
+  demos.forEach((d) => {
+    const digits = tok.decode(d.prompt).slice(3, -1);
+    const ans = tok.decode(d.continuation);
+    const asc = [...digits].sort().join('');
+    assert.ok(ans === asc || ans === [...asc].reverse().join(''), ans);
+    if (ans === asc) up++;
+  });
+  assert.ok(up / 400 > 0.74 && up / 400 < 0.86, `ascending share ${up / 400}`);
+  assert.equal(collectDemonstrations(env, 5, 7, { answerWeights: [0.8, 0.2] }).map((d) => tok.decode(d.continuation)), demos.slice(0, 5).map((d) => tok.decode(d.continuation)), 'seeded');
+  assert.throws(() => collectDemonstrations(env, 1, 0, { answerWeights: [1, 1, 1] }), /lists 2 correct answers, answerWeights has 3/);
+  assert.throws(() => collectDemonstrations(makeEnvSync<TokenEnv>('Countdown-v0'), 1, 0, { answerWeights: [1] }), /lists no correct answers/);
+});
+
+test('continuationLogProbs: teacher forcing, chain rule log p(ab|x) = log p(a|x) + log p(b|xa), padding-independent, normalised', () => {
+  const policy = new TokenPolicy({ layers: 1, width: 16, heads: 2, context: 16, seed: 5 });
+  const x = tok.encode('12+3=', { bos: true });
+  const ex = (prompt: Int32Array, text: string) => ({ prompt, continuation: tok.encode(text), mask: new Uint8Array(text.length).fill(1) });
+  const [ab, a, longPrompt] = continuationLogProbs(policy, [ex(x, '15'), ex(x, '1'), ex(tok.encode('9+99+1=', { bos: true }), '7')]);
+  const [bGivenA] = continuationLogProbs(policy, [ex(Int32Array.from([...x, tok.charId('1')]), '5')]);
+  assert.ok(Math.abs(ab! - (a! + bGivenA!)) < 1e-4, `${ab} vs ${a! + bGivenA!}`);
+  const [alone] = continuationLogProbs(policy, [ex(x, '15')]);
+  assert.ok(Math.abs(alone! - ab!) < 1e-4, 'same value whatever else is in the chunk (padding)');
+  assert.ok(Number.isFinite(longPrompt!));
+  const all = continuationLogProbs(policy, Array.from({ length: tok.vocabSize }, (_, v) => ({ prompt: x, continuation: Int32Array.of(v), mask: Uint8Array.of(1) })), { chunk: 37 });
+  assert.ok(Math.abs(all.reduce((s, l) => s + Math.exp(l), 0) - 1) < 1e-4, 'single-token probabilities sum to 1');
+  const hot = continuationLogProbs(policy, [ex(x, '15')], { temperature: 0.5 })[0]!;
+  assert.ok(Math.abs(hot - ab!) > 1e-3, 'temperature changes it');
+  policy.dispose();
 });
 
 test('packExamples: prompts left-padded, continuations right-padded, masks aligned', () => {

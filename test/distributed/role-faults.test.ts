@@ -119,13 +119,22 @@ async function phases(learner: RoleProcess, a1: RoleProcess, a2: RoleProcess, wa
   const firstLife = await seqsOf(1);
   a2 = role('actor.ts', '--id', 'a2', '--actors.workers', '1');
   await until(`the restarted a2 to have more than ${firstLife + 1} messages trained`, async () => (await seqsOf(2)) > firstLife + 3, 120_000);
+  // Every acknowledged message was trained (or counted): acked × 8 episodes against the learner's totals.
+  // The count of acknowledged messages is read before a fresh metrics record and again after it, so the
+  // record's total lies between them, up to the learner's leftovers (3 messages) — no race with acks.
+  const ackedNow = async () => {
+    let n = 0;
+    for (const [field, hwm] of Object.entries(await watch.hgetall(`${NS}:dedup:hwm`))) n += Number(hwm) + 1 + (await watch.zcard(`${NS}:dedup:above:${field}`));
+    return n;
+  };
+  const ackedBefore = await ackedNow();
+  const stepBefore = lastMetrics()!.step;
+  await until('a metrics record after the ack count', async () => lastMetrics()!.step > stepBefore + 1, 60_000);
   const afterKill = lastMetrics()!;
-  // Every acknowledged message was trained (or counted): acked × 8 episodes against the learner's totals,
-  // up to the messages acknowledged after that record and the learner's leftovers (3 messages).
-  let acked = 0;
-  for (const [field, hwm] of Object.entries(await watch.hgetall(`${NS}:dedup:hwm`))) acked += Number(hwm) + 1 + (await watch.zcard(`${NS}:dedup:above:${field}`));
+  const ackedAfter = await ackedNow();
   const accounted = afterKill.episodesTotal + afterKill.staleDropped + afterKill.abandonedDropped + afterKill.discardedEpisodes;
-  assert.ok(acked * 8 - accounted >= 0 && acked * 8 - accounted <= 3 * 8, `${acked} messages acknowledged (${acked * 8} episodes), ${accounted} trained or counted`);
+  assert.ok(accounted >= ackedBefore * 8 - 3 * 8 && accounted <= ackedAfter * 8,
+    `${ackedBefore}–${ackedAfter} messages acknowledged around the record (${ackedBefore * 8}–${ackedAfter * 8} episodes), ${accounted} trained or counted`);
   assert.is(afterKill.duplicatesDropped, 0, 'no message of the new incarnation taken for one of the old');
   assert.is(afterKill.redisDuplicates, 0);
   assert.is(afterKill.redisSeqGaps, 0, 'no message of any incarnation missing');

@@ -106,7 +106,7 @@ test('learner, 2 actors and the annotator as processes: an actor and the learner
     // The learner's records carry what runs elsewhere: the remote annotator's metrics (its heartbeat) and
     // the live actor processes — what its dashboard's annotator panel and actor count show.
     const withAnnotator = metrics.filter((m) => m.ann_annotatorProcesses === 1 && m.ann_captionsSeen > 0);
-    assert.ok(withAnnotator.length > 0, 'no metrics record shows the annotator process\'s metrics');
+    assert.ok(withAnnotator.length > 0, `no metrics record shows the annotator process's metrics: ${JSON.stringify(Object.fromEntries(Object.entries(metrics.at(-1)!).filter(([k]) => k.startsWith('ann_'))))}`);
     assert.ok(metrics.some((m) => m.liveActors === 2 && m.liveActorThreads === 2), 'no record counts the two actor processes');
     assert.match(judge.text(), /annotator j1: \d+ requests, [1-9]\d* labelled/);
   } finally {

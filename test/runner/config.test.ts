@@ -99,6 +99,15 @@ test('every named experiment validates', () => {
   }
 });
 
+test("resolution: learner.maxCompletionLength (dr_grpo's L_max) defaults to the env's episode limit, a given value is kept", async () => {
+  const filled = await resolveExperiment({ ...base, env: { id: 'KeyDoor-v0', options: { size: 6, maxSteps: 30 } }, learner: { lossType: 'dr_grpo' } });
+  assert.is(filled.maxEpisodeSteps, 30);
+  assert.is(filled.config.learner.maxCompletionLength, 30);
+  assert.is(filled.config.learner.lossType, 'dr_grpo');
+  const given = await resolveExperiment({ ...base, env: { id: 'KeyDoor-v0', options: { size: 6, maxSteps: 30 } }, learner: { maxCompletionLength: 12 } });
+  assert.is(given.config.learner.maxCompletionLength, 12);
+});
+
 test('resolution: sub-configs are validated by their rooms, with the section named', async () => {
   const r = await resolveExperiment({ ...base, env: { id: 'KeyDoor-v0', options: { size: 6 } } });
   assert.is(r.config.policy.kind, 'game');

@@ -191,7 +191,7 @@ B('npm run view over a folder of runs: key metrics first, no clipped labels, nam
     assert.is(await page.$$eval('#trouble .trouble-run', (r) => r.length), 1, 'only the troubled run is listed');
 
     // Annotator: the newest run's ann_* metrics; its judge errors in red.
-    assert.match((await page.textContent('#annotator')) ?? '', /from the ann_\* metrics/);
+    await waitUntil(page, () => /from the ann_\* metrics/.test(document.getElementById('annotator')?.textContent ?? ''), null, 'annotator panel from the ann_* metrics');
     assert.is(await page.$eval('#annotator .stat.warn .stat-value', (v) => v.textContent), '17');
 
     // The configs' token: served without it, shown nowhere.
@@ -250,7 +250,7 @@ B('live, distributed: annotator from metrics, actors not reported then reported,
     await page.goto(server.url);
     await waitUntil(page, () => document.querySelector('[data-metric="episodeLength"]')?.getAttribute('data-points') === '1', null, 'first record charted');
     assert.is(await page.$eval('[data-counter="actors"] b', (b) => b.textContent), 'not reported', 'a distributed run without an actor count');
-    assert.match((await page.textContent('#annotator')) ?? '', /from the ann_\* metrics/);
+    await waitUntil(page, () => /from the ann_\* metrics/.test(document.getElementById('annotator')?.textContent ?? ''), null, 'annotator panel from the ann_* metrics');
     assert.match((await page.textContent('#trouble')) ?? '', /judge down/);
     assert.not.ok((await page.content()).includes('hunter2'), 'the Redis password is not shown');
     // One point: drawn as a marker (thick); the measure sees markers when there are some.

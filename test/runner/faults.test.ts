@@ -59,6 +59,19 @@ test('a NaN reward drops that episode (not the update), attributed to its env, s
   assert.ok(r.metrics.every((m) => Number.isFinite(m.learner_loss)), 'every update trained on finite rewards');
 });
 
+test('an observation of the wrong length: its group is dropped as a bad-observation fault, attributed and counted; the run goes on', async () => {
+  const r = await runExperiment(config({ shortMod: 3, shortRem: 1, shortStep: 2 }), { quiet: true });
+  assert.is(r.status, 'completed');
+  assert.is(r.metrics.length, 8);
+  const s = r.summary as Record<string, number>;
+  assert.ok(s.envFaults > 0, `faults counted (${s.envFaults})`);
+  assert.is(s.discardedEpisodes, s.envFaults * 4, 'the whole group of each faulted episode');
+  const faults = readJsonl(join(r.runDir, 'events.jsonl')).filter((e) => e.kind === 'fault');
+  assert.ok(faults.length > 0 && faults.every((e) => e.faultKind === 'bad-observation' && e.seed % 3 === 1 && e.step === 1), JSON.stringify(faults[0]));
+  assert.match(faults[0].message, /length \d+; the observation space holds \d+ values/);
+  assert.ok(r.metrics.filter((m) => m.episodes > 0).every((m) => Number.isFinite(m.learner_loss)), 'every update with data trained on it');
+});
+
 test('an env step that hangs: the task deadline stops its worker, the group is discarded and counted, the run goes on', async () => {
   const r = await runExperiment(config({ hangMod: 5, hangRem: 2, hangStep: 2 }, { actors: { workers: 1, groupsPerTask: 1, taskTimeoutSeconds: 3 }, budget: { updates: 6 } }), { quiet: true });
   assert.is(r.status, 'completed');

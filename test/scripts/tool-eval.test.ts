@@ -33,10 +33,10 @@ const M = (o: Partial<ToolMetrics>): Record<string, number> => ({
 
 test('modeStats: success, per-kind success, component means and the malformed-call rate', () => {
   const outcomes = [
-    { problem: 0, success: true, reward: 1, components: M({ answer: 1, format: 1, calls: 1 }) },
-    { problem: 0, success: false, reward: 0, components: M({ calls: 2, malformed: 1 }) },
-    { problem: 1, success: false, reward: 0, components: M({ calls: 1, malformed: 1, paramValues: 0.5 }) },
-    { problem: 1, success: true, reward: 1, components: M({ answer: 1, calls: 0 }) },
+    { problem: 0, success: true, reward: 1, completion: 'a', components: M({ answer: 1, format: 1, calls: 1 }) },
+    { problem: 0, success: false, reward: 0, completion: 'b', components: M({ calls: 2, malformed: 1 }) },
+    { problem: 1, success: false, reward: 0, completion: 'c', components: M({ calls: 1, malformed: 1, paramValues: 0.5 }) },
+    { problem: 1, success: true, reward: 1, completion: 'd', components: M({ answer: 1, calls: 0 }) },
   ];
   const s = modeStats(outcomes, 2, 2, ['calc', 'chain'], 1);
   assert.is(s.success, 0.5);
@@ -45,7 +45,7 @@ test('modeStats: success, per-kind success, component means and the malformed-ca
   assert.is(s.malformedRate, 2 / 4);
   assert.is(s.components.format, 0.25);
   assert.is(s.components.paramValues, 0.125);
-  assert.throws(() => modeStats([{ problem: 0, success: false, reward: 0 }], 1, 1, ['calc'], 1), /without info.rewardComponents/);
+  assert.throws(() => modeStats([{ problem: 0, success: false, reward: 0, completion: '' }], 1, 1, ['calc'], 1), /without info.rewardComponents/);
 });
 
 test('evaluateSplit on a tiny random policy: counts, the regime check and determinism', async () => {
@@ -59,6 +59,9 @@ test('evaluateSplit on a tiny random policy: counts, the regime check and determ
   assert.equal(Object.keys(a.zeroVariance).sort(), ['answer', 'args', 'bleu', 'chrf', 'toolrl', 'toolrl-dynamic', 'weighted']);
   // A random policy never answers right: the answer reward is flat in every group.
   assert.is(a.zeroVariance.answer, 1);
+  // Distinct correct transcripts per problem: never more than the problem's correct samples.
+  assert.is(a.distinctCorrect.length, 6);
+  a.distinctCorrect.forEach((d, p) => assert.ok(d >= 0 && d <= a.sampled.perProblem[p]!, `problem ${p}: ${d} distinct of ${a.sampled.perProblem[p]} correct`));
   const b = evaluateSplit(policy, envs, 6, 3, [1, 3], 1, 11, kinds);
   assert.equal(b.sampled.perProblem, a.sampled.perProblem);
   assert.equal(b.sampled.components, a.sampled.components);

@@ -16,6 +16,8 @@ export interface RoleCommand {
   role: RoleArgs;
   args: CliArgs;
   transportConfig: Record<string, unknown>;
+  /** The config the run will have: a resumed run's saved config.json with the resume's overrides, else the given one. */
+  runConfig: Record<string, unknown>;
   /** --id, or `<host>-<pid>`. */
   id: string;
 }
@@ -30,9 +32,10 @@ export function parseRoleCommand(argv: string[], usage: string): RoleCommand {
       process.exit(0);
     }
     // A resumed learner continues its saved config: the namespace and flow parameters come from it.
-    const transportConfig = roleTransportConfig(role, args.resume ? savedConfig(args.resume, args.config as Record<string, unknown>) : args.config);
+    const runConfig = args.resume ? savedConfig(args.resume, args.config as Record<string, unknown>) : args.config as Record<string, unknown>;
+    const transportConfig = roleTransportConfig(role, runConfig);
     const id = role.id ?? `${hostname().replace(/[^A-Za-z0-9._-]/g, '_')}-${process.pid}`;
-    return { role, args, transportConfig, id };
+    return { role, args, transportConfig, runConfig, id };
   } catch (err) {
     console.error(`error: ${(err as Error).message}\n${ROLE_USAGE}`);
     process.exit(2);
