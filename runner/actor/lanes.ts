@@ -53,28 +53,8 @@ export function startActorLanes(o: LaneOptions): { done: Promise<void>; abort():
   const { config, counters, sink } = o;
   const k0 = counters.tasks;
   const pinFor = (k: number) => o.v0 + Math.max(0, Math.floor((k - k0) / o.U) - 1);
-  const finished = new Map<number, TrajectoryMessage>();
-  let nextSend = k0;
-  let sendChain = Promise.resolve();
+  const sender = taskSender(o, k0);
   const aborter = new AbortController();
-
-  const deliver = (k: number, msg: TrajectoryMessage): Promise<void> => {
-    finished.set(k, msg);
-    sendChain = sendChain.then(async () => {
-      if (o.lockstep) {
-        while (finished.has(nextSend)) {
-          const m = finished.get(nextSend)!;
-          finished.delete(nextSend++);
-          if (!o.isStopping()) await sink.send(m);
-        }
-      } else {
-        const m = finished.get(k);
-        finished.delete(k);
-        if (m && !o.isStopping()) await sink.send(m);
-      }
-    }).catch(() => { /* the transport closed: the run is stopping */ });
-    return sendChain;
-  };
 
   const lane = async (laneId: number) => {
     while (!o.isStopping()) {
@@ -85,22 +65,12 @@ export function startActorLanes(o: LaneOptions): { done: Promise<void>; abort():
       const k = counters.tasks;
       if (k >= o.maxTasks) return;
       counters.tasks++;
-      const groups = Array.from({ length: config.actors.groupsPerTask }, () => {
-        const group = o.groupOffset + counters.groups++;
-        return { group, seed: deriveSeed(config.seed, 'env', group) };
-      });
+      const groups = takeGroups(o);
       const pin = o.lockstep ? pinFor(k) : null;
       const want = pin ?? o.v0;
       while (!o.isStopping() && o.weights.latestVersion() < want) await o.weights.waitForAsync(want, 250);
       if (o.isStopping()) return;
-      const actorId = `${o.actorPrefix}${laneId}`;
-      const task: ActorTask = {
-        init: o.init, actorId, taskIndex: k, groups, pinVersion: pin,
-        sampleSeed: deriveSeed(config.seed, `sample:${o.groupOffset}`, k),
-        wantFrames: config.logging.frames && config.logging.episodeEvery > 0 && (k - k0) % (o.U * config.logging.episodeEvery) === 0,
-        weightTimeoutMs: 5 * 60_000,
-        progress: o.progress?.(pin ?? o.weights.latestVersion()) ?? 0,
-      };
+      const task = taskFor(o, `${o.actorPrefix}${laneId}`, k, k0, groups, pin);
       let payload: Uint8Array;
       let steps = 0;
       let sampled = pin ?? -1;
@@ -111,15 +81,9 @@ export function startActorLanes(o: LaneOptions): { done: Promise<void>; abort():
         ({ steps, payload, policyVersion: sampled } = unframe(await o.pool.run(task, AbortSignal.any([aborter.signal, deadline]))));
       } catch (err) {
         if (o.isStopping()) return;
-        counters.workerFaults++;
-        const lost = groups.length * config.env.groupSize;
-        counters.discardedEpisodes += lost;
-        const timedOut = deadline.aborted;
-        const message = timedOut ? `task exceeded actors.taskTimeoutSeconds (${config.actors.taskTimeoutSeconds} s)` : err instanceof Error ? err.message : String(err);
-        o.onFault(`actor worker failed on task ${k} (replaced; its ${lost} episodes discarded): ${message}`, { faultKind: timedOut ? 'timeout' : 'worker', task: k });
-        payload = encodeBatch({ actorId, taskIndex: k, policyVersion: pin ?? -1, records: [], faults: [], steps: 0, busyMs: 0, policyMs: 0 });
+        payload = replaceFailedTask(o, task, err, deadline.aborted);
       }
-      const sent = deliver(k, { id: `${o.actorPrefix}:${k}`, actorId, policyVersion: sampled, steps, payload, credit });
+      const sent = sender.deliver(k, { id: `${o.actorPrefix}:${k}`, actorId: task.actorId, policyVersion: sampled, steps, payload, credit });
       // Free: the lane samples its next task only once this one is queued, so the transport's backpressure
       // bounds how far ahead (how stale) sampling runs, and a lane picks up newer weights for its next task.
       // (Lockstep lanes are bounded by their pinned versions instead and must not wait on each other's order.)
@@ -129,7 +93,68 @@ export function startActorLanes(o: LaneOptions): { done: Promise<void>; abort():
 
   const lanes = Array.from({ length: o.pool.workers }, (_, i) => lane(i));
   return {
-    done: Promise.all(lanes).then(() => sendChain),
+    done: Promise.all(lanes).then(() => sender.drained()),
     abort: () => aborter.abort(),
   };
+}
+
+/**
+ * Sends finished tasks' messages to the sink one at a time: in task order from k0 (lockstep), or as they
+ * finish (free). `drained()` settles once every message delivered so far has been sent (or dropped when
+ * stopping).
+ */
+function taskSender(o: LaneOptions, k0: number): { deliver(k: number, msg: TrajectoryMessage): Promise<void>; drained(): Promise<void> } {
+  const finished = new Map<number, TrajectoryMessage>();
+  let nextSend = k0;
+  let sendChain = Promise.resolve();
+  const deliver = (k: number, msg: TrajectoryMessage): Promise<void> => {
+    finished.set(k, msg);
+    sendChain = sendChain.then(async () => {
+      if (o.lockstep) {
+        while (finished.has(nextSend)) {
+          const m = finished.get(nextSend)!;
+          finished.delete(nextSend++);
+          if (!o.isStopping()) await o.sink.send(m);
+        }
+      } else {
+        const m = finished.get(k);
+        finished.delete(k);
+        if (m && !o.isStopping()) await o.sink.send(m);
+      }
+    }).catch(() => { /* the transport closed: the run is stopping */ });
+    return sendChain;
+  };
+  return { deliver, drained: () => sendChain };
+}
+
+/** The next task's groups: fresh group ids (offset per actor process) and each group's env seed. */
+function takeGroups(o: LaneOptions): ActorTask['groups'] {
+  return Array.from({ length: o.config.actors.groupsPerTask }, () => {
+    const group = o.groupOffset + o.counters.groups++;
+    return { group, seed: deriveSeed(o.config.seed, 'env', group) };
+  });
+}
+
+/** Task k for a lane: its sampling seed from (seed, k), frames every U·episodeEvery tasks, training progress. */
+function taskFor(o: LaneOptions, actorId: string, k: number, k0: number, groups: ActorTask['groups'], pin: number | null): ActorTask {
+  const { config } = o;
+  return {
+    init: o.init, actorId, taskIndex: k, groups, pinVersion: pin,
+    sampleSeed: deriveSeed(config.seed, `sample:${o.groupOffset}`, k),
+    wantFrames: config.logging.frames && config.logging.episodeEvery > 0 && (k - k0) % (o.U * config.logging.episodeEvery) === 0,
+    weightTimeoutMs: 5 * 60_000,
+    progress: o.progress?.(pin ?? o.weights.latestVersion()) ?? 0,
+  };
+}
+
+/** A task whose worker threw, died or timed out: counted, reported, and replaced by an empty batch. */
+function replaceFailedTask(o: LaneOptions, task: ActorTask, err: unknown, timedOut: boolean): Uint8Array {
+  const { config, counters } = o;
+  const k = task.taskIndex;
+  counters.workerFaults++;
+  const lost = task.groups.length * config.env.groupSize;
+  counters.discardedEpisodes += lost;
+  const message = timedOut ? `task exceeded actors.taskTimeoutSeconds (${config.actors.taskTimeoutSeconds} s)` : err instanceof Error ? err.message : String(err);
+  o.onFault(`actor worker failed on task ${k} (replaced; its ${lost} episodes discarded): ${message}`, { faultKind: timedOut ? 'timeout' : 'worker', task: k });
+  return encodeBatch({ actorId: task.actorId, taskIndex: k, policyVersion: task.pinVersion ?? -1, records: [], faults: [], steps: 0, busyMs: 0, policyMs: 0 });
 }

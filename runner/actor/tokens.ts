@@ -30,6 +30,10 @@ interface Row {
   rewardComponents?: Record<string, number>;
 }
 
+/**
+ * Runs a task's groups of token episodes, one batched sampler call per step. The step loop stays inline
+ * (its state lives in locals; a helper would cost a call per token); setup and teardown are helpers below.
+ */
 export function rolloutTokens(envs: Env[], policy: TokenPolicy, task: ActorTask, rng: SeededRng, out: TrajectoryBatch): void {
   const G = task.init.groupSize;
   const N = task.groups.length * G;
@@ -44,21 +48,7 @@ export function rolloutTokens(envs: Env[], policy: TokenPolicy, task: ActorTask,
     faulted[g] = true;
     for (let m = g * G; m < (g + 1) * G; m++) if (rows[m]) { rows[m].live = false; sampler.deactivate(m); }
   };
-  for (let n = 0; n < N; n++) {
-    const row: Row = { prompt: new Int32Array(0), cont: [], mask: [], contLogp: [], actions: [], logp: [], rewards: [], messages: [], ctxLen: 0, live: true, success: false, terminated: false, truncated: false };
-    rows.push(row);
-    if (faulted[Math.floor(n / G)]) { row.live = false; continue; }
-    try {
-      // Tool envs scale their reward by training progress (ToolRL's dynamic scaling); text envs take no options.
-      const options = task.init.family === 'tools' ? { progress: task.progress } : undefined;
-      const r = envs[n].reset({ seed: task.groups[Math.floor(n / G)].seed, options });
-      row.prompt = Int32Array.from(r.obs as Int32Array);
-      row.ctxLen = row.prompt.length;
-      sampler.reset(n, row.prompt);
-    } catch (err) {
-      fault(n, 0, err);
-    }
-  }
+  resetRows(envs, task, sampler, rows, faulted, fault);
   for (;;) {
     const active: number[] = [];
     for (let n = 0; n < N; n++) if (rows[n].live) active.push(n);
@@ -110,6 +100,38 @@ export function rolloutTokens(envs: Env[], policy: TokenPolicy, task: ActorTask,
       }
     }
   }
+  pushTokenRecords(rows, faulted, task, out);
+}
+
+/** Resets each row's env from its group's seed and gives the sampler its prompt; a throwing reset faults the group. */
+function resetRows(envs: Env[], task: ActorTask, sampler: TokenSampler, rows: Row[], faulted: boolean[], fault: (n: number, step: number, err: unknown) => void): void {
+  const G = task.init.groupSize;
+  const N = task.groups.length * G;
+  for (let n = 0; n < N; n++) {
+    const row = emptyRow();
+    rows.push(row);
+    if (faulted[Math.floor(n / G)]) { row.live = false; continue; }
+    try {
+      // Tool envs scale their reward by training progress (ToolRL's dynamic scaling); text envs take no options.
+      const options = task.init.family === 'tools' ? { progress: task.progress } : undefined;
+      const r = envs[n].reset({ seed: task.groups[Math.floor(n / G)].seed, options });
+      row.prompt = Int32Array.from(r.obs as Int32Array);
+      row.ctxLen = row.prompt.length;
+      sampler.reset(n, row.prompt);
+    } catch (err) {
+      fault(n, 0, err);
+    }
+  }
+}
+
+function emptyRow(): Row {
+  return { prompt: new Int32Array(0), cont: [], mask: [], contLogp: [], actions: [], logp: [], rewards: [], messages: [], ctxLen: 0, live: true, success: false, terminated: false, truncated: false };
+}
+
+/** One record per row of the groups that did not fault (a faulted group is discarded whole). */
+function pushTokenRecords(rows: Row[], faulted: boolean[], task: ActorTask, out: TrajectoryBatch): void {
+  const G = task.init.groupSize;
+  const N = rows.length;
   for (let n = 0; n < N; n++) {
     const g = Math.floor(n / G);
     if (faulted[g]) continue;

@@ -156,7 +156,7 @@ interface RowBuf {
   keys: string[];
   len: number;
 }
-let rowBufs: RowBuf[] = [];
+let sharedRowBufs: RowBuf[] = [];
 
 /**
  * What a game rollout needs of the actor's state (exported for the benchmarks, which run it in-process).
@@ -164,6 +164,11 @@ let rowBufs: RowBuf[] = [];
  */
 export type GameRolloutState = Pick<ActorState, 'instances' | 'version' | 'frameKey'>;
 
+/**
+ * Runs a task's groups of game episodes in lockstep, one batched policy call per step. The step loop
+ * stays inline: its state (live rows, the compacted batch, the reused buffers) lives in locals, and
+ * moving it behind calls would add a closure call per env step; setup and teardown are helpers below.
+ */
 export function rolloutGames(s: GameRolloutState, policy: GamePolicy, task: ActorTask, rng: SeededRng, out: TrajectoryBatch): void {
   const G = task.init.groupSize;
   const N = task.groups.length * G;
@@ -172,12 +177,7 @@ export function rolloutGames(s: GameRolloutState, policy: GamePolicy, task: Acto
   const obsShape = policy.config.obsShape;
   const obsDim = obsShape.reduce((a, b) => a * b, 1);
   const maxSteps = Math.max(1, envs[0].spec.maxEpisodeSteps);
-  if (rowBufs.length < N || rowBufs[0].obs.length < maxSteps * obsDim) {
-    rowBufs = Array.from({ length: N }, () => ({
-      obs: new Float32Array(maxSteps * obsDim), actions: new Int32Array(maxSteps), logp: new Float32Array(maxSteps),
-      rewards: new Float32Array(maxSteps), messages: [], keys: [], len: 0,
-    }));
-  }
+  const rowBufs = rowBuffers(N, maxSteps, obsDim);
   const cur = new Float32Array(N * obsDim);
   const live: boolean[] = new Array(N).fill(true);
   const done: Array<{ success: boolean; terminated: boolean; truncated: boolean } | null> = new Array(N).fill(null);
@@ -194,21 +194,7 @@ export function rolloutGames(s: GameRolloutState, policy: GamePolicy, task: Acto
     for (let m = g * G; m < (g + 1) * G; m++) live[m] = false;
   };
 
-  for (let n = 0; n < N; n++) {
-    const b = rowBufs[n];
-    b.len = 0;
-    b.messages = [];
-    b.keys = [];
-    if (!live[n]) continue;
-    try {
-      const r = envs[n].reset({ seed: task.groups[Math.floor(n / G)].seed });
-      const bad = obsLengthProblem(r.obs, obsDim, 'reset');
-      if (bad) fault(n, 0, new Error(bad), 'bad-observation');
-      else cur.set(r.obs as Float32Array, n * obsDim);
-    } catch (err) {
-      fault(n, 0, err);
-    }
-  }
+  resetGameRows(envs, task, rowBufs, cur, live, obsDim, fault);
   if (task.wantFrames && live[0] && envs[0].render) frames.push(copyFrame(envs[0].render()));
 
   const idx = new Int32Array(N);
@@ -259,10 +245,50 @@ export function rolloutGames(s: GameRolloutState, policy: GamePolicy, task: Acto
     }
   }
 
+  pushGameRecords(task, rowBufs, done, faultedGroup, obsDim, s.version, frameKey !== null, out);
+  if (frameKey) out.keyFrames = keptKeyFrames(out.records, keyFrames);
+  if (frames.length > 0 && !faultedGroup[0]) out.frames = frames;
+}
+
+/** The module's reused row buffers, (re)allocated when a task needs more rows or longer episodes than they hold. */
+function rowBuffers(N: number, maxSteps: number, obsDim: number): RowBuf[] {
+  if (sharedRowBufs.length < N || sharedRowBufs[0].obs.length < maxSteps * obsDim) {
+    sharedRowBufs = Array.from({ length: N }, () => ({
+      obs: new Float32Array(maxSteps * obsDim), actions: new Int32Array(maxSteps), logp: new Float32Array(maxSteps),
+      rewards: new Float32Array(maxSteps), messages: [], keys: [], len: 0,
+    }));
+  }
+  return sharedRowBufs;
+}
+
+/** Empties each row's buffers and resets its env from its group's seed into `cur`; a throwing reset faults the group. */
+function resetGameRows(envs: Env[], task: ActorTask, bufs: RowBuf[], cur: Float32Array, live: boolean[], obsDim: number, fault: (n: number, step: number, err: unknown, kind?: FaultRecord['kind']) => void): void {
+  const G = task.init.groupSize;
+  for (let n = 0; n < live.length; n++) {
+    const b = bufs[n];
+    b.len = 0;
+    b.messages = [];
+    b.keys = [];
+    if (!live[n]) continue;
+    try {
+      const r = envs[n].reset({ seed: task.groups[Math.floor(n / G)].seed });
+      const bad = obsLengthProblem(r.obs, obsDim, 'reset');
+      if (bad) fault(n, 0, new Error(bad), 'bad-observation');
+      else cur.set(r.obs as Float32Array, n * obsDim);
+    } catch (err) {
+      fault(n, 0, err);
+    }
+  }
+}
+
+/** One record per row of the groups that did not fault (a faulted group is discarded whole). */
+function pushGameRecords(task: ActorTask, bufs: RowBuf[], done: Array<{ success: boolean; terminated: boolean; truncated: boolean } | null>, faultedGroup: boolean[], obsDim: number, version: number, keyed: boolean, out: TrajectoryBatch): void {
+  const G = task.init.groupSize;
+  const N = done.length;
   for (let n = 0; n < N; n++) {
     const g = Math.floor(n / G);
     if (faultedGroup[g]) continue;
-    const b = rowBufs[n];
+    const b = bufs[n];
     const d = done[n]!;
     const rec: TrajectoryRecord = {
       envId: task.init.envId,
@@ -278,24 +304,25 @@ export function rolloutGames(s: GameRolloutState, policy: GamePolicy, task: Acto
       success: d.success,
       terminated: d.terminated,
       truncated: d.truncated,
-      policyVersion: s.version,
+      policyVersion: version,
       obs: b.obs.subarray(0, b.len * obsDim),
       obsDim,
     };
-    if (frameKey) rec.frameKeys = b.keys;
+    if (keyed) rec.frameKeys = b.keys;
     out.records.push(rec);
   }
-  if (frameKey) {
-    // Each distinct frame of the kept records once (frames of discarded, faulted groups are not sent).
-    const sent = new Set<string>();
-    out.keyFrames = [];
-    for (const rec of out.records) for (const k of rec.frameKeys!) {
-      if (sent.has(k)) continue;
-      sent.add(k);
-      out.keyFrames.push({ key: k, ...keyFrames.get(k)! });
-    }
+}
+
+/** Each distinct frame of the kept records once (frames of discarded, faulted groups are not sent). */
+function keptKeyFrames(records: TrajectoryRecord[], keyFrames: Map<string, { rgb: Uint8Array; height: number; width: number }>): NonNullable<TrajectoryBatch['keyFrames']> {
+  const sent = new Set<string>();
+  const kept: NonNullable<TrajectoryBatch['keyFrames']> = [];
+  for (const rec of records) for (const k of rec.frameKeys!) {
+    if (sent.has(k)) continue;
+    sent.add(k);
+    kept.push({ key: k, ...keyFrames.get(k)! });
   }
-  if (frames.length > 0 && !faultedGroup[0]) out.frames = frames;
+  return kept;
 }
 
 /**

@@ -5,8 +5,13 @@
  */
 export { MetricsHub, validateHubConfig, DEFAULT_HUB_CONFIG } from './hub.ts';
 export type { HubConfig, HubMessage, HubListener, HubStats } from './hub.ts';
-export { startStreamServer, validateStreamServerOptions, DEFAULT_STREAM_SERVER_OPTIONS, STREAM_SERVER_OPTIONS, isLoopback, protocolModule } from './server.ts';
-export type { StreamServer, StreamServerOptions, StreamServerStats } from './server.ts';
+export { startStreamServer } from './server.ts';
+export type { StreamServer } from './server.ts';
+export { validateStreamServerOptions, DEFAULT_STREAM_SERVER_OPTIONS, STREAM_SERVER_OPTIONS } from './options.ts';
+export type { StreamServerOptions } from './options.ts';
+export type { StreamServerStats } from './registry.ts';
+export { isLoopback } from './access.ts';
+export { protocolModule } from './http.ts';
 export {
   PROTOCOL_VERSION,
   CLOSE_CODES,
