@@ -74,6 +74,7 @@ export class RunLog {
       staleDropped: m.at(-1)?.staleDropped ?? 0,
       abandonedDropped: m.at(-1)?.abandonedDropped ?? 0,
       rssMBFirst: this.rss[0] ?? null, rssMBMax: this.rss.length ? Math.max(...this.rss) : null, rssMBLast: this.rss.at(-1) ?? null,
+      actorHeapMBMax: maxFinite(m.map((r) => r.actorHeapMBMax)), actorExternalMBMax: maxFinite(m.map((r) => r.actorExternalMBMax)),
       ...extra,
     });
   }
@@ -102,4 +103,11 @@ export class RunLog {
 export function avg(xs: number[]): number {
   const f = xs.filter((x) => Number.isFinite(x));
   return f.length ? f.reduce((a, b) => a + b, 0) / f.length : NaN;
+}
+
+/** The largest finite value, or null when there is none (e.g. no actor worker reported in this process). */
+function maxFinite(xs: Array<number | undefined>): number | null {
+  let best: number | null = null;
+  for (const x of xs) if (typeof x === 'number' && Number.isFinite(x) && (best === null || x > best)) best = x;
+  return best;
 }

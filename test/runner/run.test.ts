@@ -28,7 +28,7 @@ const config = (over: Record<string, unknown> = {}) => ({
 
 const readJsonl = (p: string) => readFileSync(p, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
 // Fields that depend on wall-clock time or memory, not on the computation.
-const VOLATILE = /(^time$|Ms$|PerSec$|^rssMB|^queue|^actorBlocked|labelsPerSec)/;
+const VOLATILE = /(^time$|Ms$|PerSec$|^rssMB|^actor(Heap|External)MBMax$|^queue|^actorBlocked|labelsPerSec)/;
 const stable = (r: Record<string, unknown>) => Object.fromEntries(Object.entries(r).filter(([k]) => !VOLATILE.test(k)));
 
 let first: Awaited<ReturnType<typeof runExperiment>>;
@@ -48,6 +48,9 @@ test('a short run writes config, metrics, episodes, checkpoints and a summary', 
   for (const r of m) {
     assert.is(r.episodes, 8);
     for (const k of ['envSteps', 'successRate', 'returnMean', 'intrinsicMean', 'policyLag', 'staleDropped', 'faults', 'learner_loss']) assert.type(r[k], 'number', k);
+    // Each actor worker thread reports its own memory: a plausible heap (a thread's V8 heap is MBs, below its limit).
+    assert.ok(r.actorWorkersReporting >= 1 && r.actorHeapMBMax > 1 && r.actorHeapMBMax < cfg.actors.workerMemoryMB, `actor heap ${r.actorHeapMBMax} MB from ${r.actorWorkersReporting} workers`);
+    assert.ok(r.actorExternalMBMax >= 0);
   }
   assert.ok(m[3].envSteps > m[0].envSteps);
   const s = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
