@@ -200,9 +200,12 @@ export class RubricJudge implements Judge {
   /**
    * `envContext`: the env whose captions this judge labels (the runner passes the one built from the env's
    * spec). Without it, each item's env id is looked up in envs' registry; an id not registered gets 0.
+   * An env labelled by its family's generic rules is part of the id (its cached labels are kept apart
+   * from those of the rules written for the built-in envs).
    */
   constructor(readonly config: RubricJudgeConfig, readonly envContext?: EnvContext) {
-    this.id = `rubric-v${RUBRIC_VERSION}-noise${config.noise}-seed${config.seed}`;
+    const generic = envContext && rubricCoverage(envContext) !== null ? `-generic-${envContext.family}` : '';
+    this.id = `rubric-v${RUBRIC_VERSION}${generic}-noise${config.noise}-seed${config.seed}`;
     this.seed32 = noiseSeed(config.seed);
     if (config.latencyMs === 0) {
       this.labelSync = (items) => this.answer(items);

@@ -72,6 +72,8 @@ test('RubricJudge: labels by the context it was built with (items may name the e
   const path = '/somewhere/my-grid.ts';
   const withContext = new RubricJudge(validateJudgeConfig({ kind: 'rubric' }) as RubricJudgeConfig, { id: 'MyGrid', family: 'games' });
   assert.equal(withContext.labelSync!([req(path, 'You open the door.'), req(path, 'You move north.')]), [{ ok: true, label: 1 }, { ok: true, label: 0 }]);
+  assert.is(withContext.id, 'rubric-v2-generic-games-noise0-seed0', 'generic rules: a cache of their own');
+  assert.is(new RubricJudge(validateJudgeConfig({ kind: 'rubric' }) as RubricJudgeConfig, envOf('KeyDoor-v0')).id, 'rubric-v2-noise0-seed0');
   const bare = new RubricJudge(validateJudgeConfig({ kind: 'rubric' }) as RubricJudgeConfig);
   assert.equal(bare.labelSync!([req(path, 'You open the door.'), req('KeyDoor-v0', 'You open the door.')]), [{ ok: true, label: 0 }, { ok: true, label: 1 }]);
 });
