@@ -3,9 +3,10 @@
  * random episodes and reports each contract rule as passed or failed (it never throws for a broken
  * env: exceptions become failures). `assertEnv` throws one Error listing every failure.
  *
- * Rules: spaces are Spaces; reset/step return the documented shapes; obs ∈ observationSpace; rewards
- * finite; terminated/truncated booleans and the episode ends within spec.maxEpisodeSteps; info is an
- * object with a string `message`, msgpack-serialisable, and `success: boolean` on the last step;
+ * Rules: spaces are Spaces; spec is well formed (its optional goal a non-empty string); reset/step
+ * return the documented shapes; obs ∈ observationSpace; rewards finite; terminated/truncated booleans
+ * and the episode ends within spec.maxEpisodeSteps; info is an object with a string `message`,
+ * msgpack-serialisable, and `success: boolean` on the last step;
  * same seed + same actions → the same episode byte for byte (also for the unseeded resets that
  * follow); a step after the episode ended throws an Error; render() (if any) gives a well-formed
  * captioned frame; demonstrate() (token envs, if any) replays to a successful episode.
@@ -97,6 +98,8 @@ export function checkEnv(envArg: Env<any, any>, opts: CheckOptions = {}): CheckR
   const spec = env.spec;
   if (!spec || typeof spec.id !== 'string' || !['text', 'tools', 'games'].includes(spec.family) || !(spec.maxEpisodeSteps > 0)) {
     fail('spec', `env.spec must be { id, family: 'text'|'tools'|'games', maxEpisodeSteps > 0, options }, got ${JSON.stringify(spec)}`);
+  } else if (spec.goal !== undefined && (typeof spec.goal !== 'string' || spec.goal.trim() === '')) {
+    fail('spec', `env.spec.goal (the task in words, for an LLM judge) must be a non-empty string when given, got ${JSON.stringify(spec.goal)}`);
   }
   if (failures.has('spaces')) return finish();
   const limit = Number.isFinite(spec?.maxEpisodeSteps) ? spec.maxEpisodeSteps : stepCap;

@@ -9,7 +9,7 @@ export { Rng, hashString, hashBytes, mulberry32, mulberry32Next, type RngState }
 export { CharTokenizer, defaultTokenizer } from './tokenizer.ts';
 export { validateOptions, describeOption, splitOf, splitOfHash, SPLIT_OPTION, type OptionSchema, type OptionSpec } from './options.ts';
 export {
-  registerEnv, makeEnv, makeEnvSync, listEnvs, getEnvRegistration, validateEnvOptions, describeEnvOptions, isEnvPath,
+  registerEnv, makeEnv, makeEnvSync, listEnvs, getEnvRegistration, registeredEnvContext, validateEnvOptions, describeEnvOptions, isEnvPath,
   type EnvRegistration,
 } from './registry.ts';
 export { checkEnv, assertEnv, type CheckOptions, type CheckReport, type CheckResult } from './checker.ts';

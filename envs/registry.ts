@@ -6,6 +6,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Env, EnvFamily, EnvSpec } from './types.ts';
+import type { EnvContext } from '../core/types.ts';
 import { describeSchema } from '../core/schema.ts';
 import type { OptionSchema } from './options.ts';
 
@@ -14,6 +15,8 @@ export interface EnvRegistration {
   family: EnvFamily;
   /** One line for `listEnvs()` and the docs. */
   description: string;
+  /** The task in words, as the env's `spec.goal` states it (the spec-as-data form; keep the two equal). */
+  goal?: string;
   /** Makes an instance; must validate its options (unknown key / bad value → Error naming it). */
   make: (options?: Record<string, unknown>) => Env<any, any>;
   /** Options with defaults filled in (throws on bad ones), without building the env. */
@@ -27,25 +30,36 @@ const registry = new Map<string, EnvRegistration>();
 const ENV_FAMILIES: readonly EnvFamily[] = ['games', 'text', 'tools'];
 
 /**
- * Registers an env id. `entry` is a factory `(options) => Env` (family taken from the instance's
- * spec) or a full registration. Re-registering an id throws unless `{ overwrite: true }`.
+ * Registers an env id. `entry` is a factory `(options) => Env` (with `opts.family`, `opts.description`,
+ * `opts.goal` as the spec-as-data form) or a full registration. Re-registering an id throws unless `{ overwrite: true }`.
  */
 export function registerEnv(
   id: string,
   entry: ((options?: Record<string, unknown>) => Env<any, any>) | Omit<EnvRegistration, 'id'>,
-  opts: { overwrite?: boolean; family?: EnvFamily; description?: string } = {},
+  opts: { overwrite?: boolean; family?: EnvFamily; description?: string; goal?: string } = {},
 ): void {
   if (typeof id !== 'string' || !/^[A-Za-z0-9_.:/-]+$/.test(id)) throw new Error(`registerEnv: bad id ${JSON.stringify(id)} (letters, digits, _ . : / - only)`);
   if (registry.has(id) && !opts.overwrite) throw new Error(`registerEnv: id '${id}' is already registered (pass { overwrite: true } to replace it)`);
   const reg: EnvRegistration = typeof entry === 'function'
-    ? { id, family: opts.family ?? 'games', description: opts.description ?? '', make: entry }
+    ? { id, family: opts.family ?? 'games', description: opts.description ?? '', make: entry, ...(opts.goal ? { goal: opts.goal } : {}) }
     : { ...entry, id };
   registry.set(id, reg);
 }
 
-/** Registered ids with family and description, sorted by id. */
-export function listEnvs(): Array<{ id: string; family: EnvFamily; description: string }> {
-  return [...registry.values()].map(({ id, family, description }) => ({ id, family, description })).sort((a, b) => a.id.localeCompare(b.id));
+/** Registered ids with family, description and goal (when declared), sorted by id. */
+export function listEnvs(): Array<{ id: string; family: EnvFamily; description: string; goal?: string }> {
+  return [...registry.values()].map(({ id, family, description, goal }) => ({ id, family, description, ...(goal ? { goal } : {}) }))
+    .sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/**
+ * What a judge needs to know of a registered env (core's EnvContext: id, family, goal), read from its
+ * registration; undefined for an id that is not registered. A run builds its context from the env's own
+ * spec instead; this serves code that labels captions by env id without an env at hand.
+ */
+export function registeredEnvContext(id: string): EnvContext | undefined {
+  const reg = registry.get(id);
+  return reg ? { id, family: reg.family, ...(reg.goal ? { goal: reg.goal } : {}) } : undefined;
 }
 
 export function getEnvRegistration(id: string): EnvRegistration {

@@ -75,6 +75,11 @@ export interface EnvSpec {
   maxEpisodeSteps: number;
   /** The full, validated options the instance was made with (defaults filled in). */
   options: Record<string, unknown>;
+  /**
+   * The task in words, one clause (e.g. 'find the way through a maze to the goal square'): given to an
+   * LLM judge as the agent's task. Optional; without it the judge is told 'make progress in the task {id}'.
+   */
+  goal?: string;
 }
 
 export interface Env<O = unknown, A = number> {

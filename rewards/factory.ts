@@ -17,7 +17,8 @@ import type { Judge, RewardModel } from './types.ts';
 
 /**
  * The judge for `config`. The perceptual judge needs its encoder loaded and goals set, hence async.
- * `env` is where the LLM judge reads its API key (default: process.env).
+ * `options.env` is where the LLM judge reads its API key (default: process.env); `options.envContext` is the
+ * env being judged, from its spec (the rubric's rules and the LLM prompt depend on it; plug-in factories get it too).
  */
 export async function createJudge(config: JudgeConfig | PluginConfig, options: LlmJudgeOptions = {}): Promise<Judge> {
   ensurePluginFor(config as PluginConfig, BUILTIN_JUDGE_KINDS, 'judge', 'rewards.judge');
@@ -31,7 +32,7 @@ export async function createJudge(config: JudgeConfig | PluginConfig, options: L
   }
   const c = config as JudgeConfig;
   switch (c.kind) {
-    case 'rubric': return new RubricJudge(c);
+    case 'rubric': return new RubricJudge(c, options.envContext);
     case 'llm': return new LlmJudge(c, options);
     case 'perceptual': return PerceptualJudge.create(c);
     case 'novelty': return new NoveltyJudge();

@@ -11,7 +11,7 @@ export {
   REWARDS_OPTIONS, JUDGE_OPTIONS, MODEL_OPTIONS, ANNOTATOR_OPTIONS,
 } from './config.ts';
 export type {
-  AnnotationLabel, AnnotationRequest, Frame, Judge, JudgeErrorKind, JudgeResult, PairResult,
+  AnnotationLabel, AnnotationRequest, EnvContext, Frame, Judge, JudgeErrorKind, JudgeResult, PairResult,
   RewardModel, RewardModelMetrics, RewardModelState,
 } from './types.ts';
 export { JUDGE_ERROR_KINDS, TRANSIENT_JUDGE_ERRORS, type JudgeCounters } from './types.ts';
@@ -31,12 +31,11 @@ export {
 } from './registry.ts';
 export { GuardedJudge, GuardedRewardModel } from './guard.ts';
 export { createAnnotator, IntrinsicRewarder, type AnnotatorOptions } from './intrinsic.ts';
-export { RubricJudge, rubricLabel, gameRule, GAME_RULES, DUNGEON_RULES } from './judges/rubric.ts';
-export { familyOf, registerEnvFamily, taskGoal, TASK_GOALS, type EnvFamily } from './judges/families.ts';
+export { RubricJudge, rubricLabel, rubricCoverage, gameRule, GAME_RULES, DUNGEON_RULES } from './judges/rubric.ts';
 export { LlmJudge, LLM_LIMIT_OPTIONS, type LlmJudgeOptions, type LlmJudgeStats, type LlmLimits } from './judges/llm.ts';
 export { NoveltyJudge, ShuffledJudge, CONTROL_JUDGE_KINDS } from './judges/controls.ts';
 export { parseLabel, parseScore, parsePreference } from './judges/parse.ts';
-export { labelPrompt, pairPrompt, PROMPT_VERSION, type ChatMessage } from './judges/prompts.ts';
+export { labelPrompt, pairPrompt, promptFamily, PROMPT_VERSION, type ChatMessage, type JudgedEnv } from './judges/prompts.ts';
 export {
   PerceptualJudge, goalBaselineReward, segmentByVariance, loadDemonstrations, frameToJSON, frameFromJSON,
   type Demonstrations, type FrameJSON,
@@ -57,4 +56,4 @@ export { RankingModel } from './models/ranking.ts';
 export { captionFeatures } from './models/features.ts';
 export { UnseenCaptionAccuracy, type UnseenMetrics } from './models/unseen.ts';
 export { startStandInProcess, standInArgs, pointJudgeAt, type StandInProcess, type StandInProcessOptions } from './testing/standin-process.ts';
-export { startStandInServer, standInAnswer, STANDIN_MODES, type StandInMode, type StandInOptions, type StandInServer } from './testing/standin-openai-server.ts';
+export { startStandInServer, standInAnswer, STANDIN_MODES, type StandInLabel, type StandInMode, type StandInOptions, type StandInServer } from './testing/standin-openai-server.ts';

@@ -2,8 +2,9 @@
  * The two halves of rewards/ wired from one validated config:
  *  - `createAnnotator(config, options)`: the judge named by config.judge behind an Annotator (the
  *    in-process AnnotationChannel; main thread or its own process). The one place an annotator is built:
- *    the runner passes `prepare` to give the judge what it needs before the first request (e.g. the
- *    perceptual judge's goal frames from the env's solver).
+ *    the runner passes `envContext` (the env being judged, from its spec: family and goal, which the
+ *    rubric's rules and the LLM prompt depend on) and `prepare` to give the judge what it needs before
+ *    the first request (e.g. the perceptual judge's goal frames from the env's solver).
  *  - `IntrinsicRewarder`: the reward model plus the combination rule, where the learner lives (a worker
  *    thread): plain labels in (`update`), per-step combined rewards out (`combine`), state for checkpoints.
  */

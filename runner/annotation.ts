@@ -8,11 +8,17 @@ import type { AnnotationChannel, AnnotationLabel, AnnotationRequest } from '../c
 import type { ResolvedExperiment } from './resolve.ts';
 import { setSolverDemonstrations } from './demonstrations.ts';
 
-/** rewards/' Annotator for the resolved config's judge (null when the run has no intrinsic rewards). */
+/**
+ * rewards/' Annotator for the resolved config's judge (null when the run has no intrinsic rewards), told
+ * the env as its spec describes it (resolved.envContext: the rubric's rules and the LLM prompt use it).
+ */
 export async function createRunAnnotator(resolved: ResolvedExperiment): Promise<Annotator | null> {
   const rewards = resolved.config.rewards;
   if (!rewards) return null;
-  return createAnnotator(rewards, { prepare: (judge) => setSolverDemonstrations(judge, resolved.config, resolved.envRef) });
+  return createAnnotator(rewards, {
+    envContext: resolved.envContext,
+    prepare: (judge) => setSolverDemonstrations(judge, resolved.config, resolved.envRef),
+  });
 }
 
 /** What the runner needs of an annotation channel: rewards/' Annotator, or the Redis channel of a remote one. */

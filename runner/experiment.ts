@@ -239,7 +239,7 @@ export class Experiment {
       : new AnnotationService(await createRunAnnotator(resolved), config.rewards?.judge.kind === 'perceptual');
     const startVersion = await this.startVersion(transport, runDir, resume);
     const learner = new LearnerClient({
-      config, startVersion, padId: resolved.padId, family: resolved.family, backend: this.opts.backend,
+      config, startVersion, padId: resolved.padId, env: resolved.envContext, backend: this.opts.backend,
       resume: resume ? {
         version: resume.version, weights: resume.weights, learnerState: resume.learnerState, rewardState: resume.rewardState, requested: resume.requested, lineage: resume.lineage,
         progress: { updates: resume.counters.updates, envSteps: resume.counters.envSteps },
@@ -252,6 +252,14 @@ export class Experiment {
     learner.on((m) => this.onLearnerMessage(m));
     void learner.exited.then((code) => { if (!this.stopping) this.stop('failed', new Error(`learner thread exited with code ${code}`)); });
     return this.live;
+  }
+
+  /** A warning, raised once per id: an event, a line in the terminal, and listed in summary.json. */
+  private raise(live: Live, w: Warning): void {
+    if (this.warnings.some((x) => x.id === w.id)) return;
+    this.warnings.push(w);
+    live.log.event('warning', w.message, { warning: w.id });
+    this.progress.note(`warning: ${w.message}`);
   }
 
   /**
@@ -281,6 +289,7 @@ export class Experiment {
     await this.startServer(config, basename(runDir.path)); // resume: the server starts once the saved config is known
     this.hub.publish('config', redactSecrets(config) as unknown as object); // secrets never go over the stream
     log.event('start', `run ${runDir.path} (${ready.paramCount} parameters, ${config.actors.workers} actor worker(s), pipeline ${config.actors.pipeline})`, { runDir: runDir.path, resumed: Boolean(live.resume), version: ready.version });
+    for (const w of live.resolved.warnings) this.raise(live, w); // the pre-run check's (resolve.ts)
     const base = live.resume ? live.resume.version : 0;
     if (ready.version > base) {
       const msg = live.resume
@@ -397,12 +406,7 @@ export class Experiment {
       counters.skippedUpdates++;
       log.event('skipped', `update ${counters.updates} skipped: ${u.skipped}`);
     }
-    for (const w of checkHealth(counters, rec, ann)) {
-      if (this.warnings.some((x) => x.id === w.id)) continue;
-      this.warnings.push(w);
-      log.event('warning', w.message, { warning: w.id });
-      this.progress.note(`warning: ${w.message}`);
-    }
+    for (const w of checkHealth(counters, rec, ann)) this.raise(live, w);
     const fraction = this.budgetFraction(live);
     const done = fraction - this.etaBase.fraction;
     this.progress.update({

@@ -2,23 +2,31 @@
  * Resolving an experiment config: validateExperimentConfig checks every key that needs neither the env nor
  * the file system; this file checks the rest — the env's own options, the policy against the env (the env
  * gives the observation shape and action count, or the tokenizer's vocabulary), the rewards against the env
- * family, the warm-start checkpoint, the output directories, the backend name and what the calling runner
+ * (its family, and whether the rubric has rules for it), the warm-start checkpoint, the output directories, the backend name and what the calling runner
  * can run — so that a bad config fails here, naming its key, before any run directory exists, and
- * config.json records every value the run used.
+ * config.json records every value the run used. The probed env's spec also gives the run's EnvContext
+ * (id, family, goal), which every judge of the run is built with.
  */
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { ConfigError, parse, show } from '../core/schema.ts';
 import { defaultTokenizer, getEnvRegistration, isEnvPath, makeEnv, type Env } from '../envs/index.ts';
 import { loadWeights, parseBackendName, validateGamePolicyConfig, validateGrpoConfig, validateTokenPolicyConfig } from '../agents/index.ts';
+import { rubricCoverage } from '../rewards/index.ts';
+import type { EnvContext } from '../core/types.ts';
 import {
   checkServerSection, validateExperimentConfig, type ExperimentConfig, type PolicySection, type ServerSection, type ValidatedExperimentConfig,
 } from './config.ts';
 import { checkWritableDir } from './writable.ts';
+import type { Warning } from './health.ts';
 
 export interface ResolvedExperiment {
   config: ExperimentConfig;
-  /** The env's family, from its spec. */
+  /** The env's family, from its spec (= envContext.family). */
   family: 'games' | 'text' | 'tools';
+  /** What the judges are told of the env, from its spec: id, family, goal (rewards' createAnnotator gets it). */
+  envContext: EnvContext;
+  /** Pre-run warnings: the config runs, but maybe not as meant (the runner raises each once at the start). */
+  warnings: Warning[];
   /** The env id as workers must load it (paths made absolute against the cwd). */
   envRef: string;
   /** Token pad id (text/tools); 0 for games. */
@@ -47,6 +55,7 @@ const FAMILIES = ['games', 'text', 'tools'] as const;
 interface EnvFacts {
   envRef: string;
   family: ResolvedExperiment['family'];
+  context: EnvContext;
   maxEpisodeSteps: number;
   options: Record<string, unknown>;
   obsShape?: readonly number[];
@@ -62,7 +71,7 @@ export async function resolveExperiment(partial: unknown, opts: ResolveOptions =
   const config = validateExperimentConfig(partial);
   checkRunForm(config, opts);
   const env = await probeEnv(config);
-  checkRewardsAgainstEnv(config, env);
+  const warnings = checkRewardsAgainstEnv(config, env);
   const policy = resolvePolicy(config, env);
   // Output directories: creatable and writable, probed without leaving anything behind.
   checkWritableDir(config.logging.dir, 'logging.dir');
@@ -73,7 +82,7 @@ export async function resolveExperiment(partial: unknown, opts: ResolveOptions =
     ? validateGrpoConfig({ ...config.learner, maxCompletionLength: env.maxEpisodeSteps }, 'learner') : config.learner;
   const resolved: ExperimentConfig = { ...config, env: { ...config.env, options: { ...env.options } }, policy, learner };
   const padId = policy.kind === 'token' ? policy.padId : defaultTokenizer.pad ?? 0;
-  return { config: resolved, family: env.family, envRef: env.envRef, padId, maxEpisodeSteps: env.maxEpisodeSteps, ...(env.actionLabels ? { actionNames: [...env.actionLabels] } : {}) };
+  return { config: resolved, family: env.family, envContext: env.context, warnings, envRef: env.envRef, padId, maxEpisodeSteps: env.maxEpisodeSteps, ...(env.actionLabels ? { actionNames: [...env.actionLabels] } : {}) };
 }
 
 /** What the calling runner can run (the in-process form), the --backend name and the server overrides. */
@@ -112,8 +121,15 @@ async function probeEnv(config: ValidatedExperimentConfig): Promise<EnvFacts> {
     if (!(FAMILIES as readonly string[]).includes(spec.family)) {
       throw new ConfigError(`env ${show(id)} declares spec.family ${show(spec.family)}; valid: ${FAMILIES.map((f) => `'${f}'`).join(', ')} (it picks the policy and the actor loop)`);
     }
+    if (typeof spec.id !== 'string' || spec.id === '') {
+      throw new ConfigError(`env ${show(id)} declares spec.id ${show(spec.id)}; it must be a non-empty string (the env's name, told to the judges)`);
+    }
+    if (spec.goal !== undefined && (typeof spec.goal !== 'string' || spec.goal.trim() === '')) {
+      throw new ConfigError(`env ${show(id)} declares spec.goal ${show(spec.goal)}; it must be the task in words (a non-empty string), or left out`);
+    }
     return {
       envRef, family: spec.family,
+      context: { id: spec.id, family: spec.family, ...(spec.goal !== undefined ? { goal: spec.goal } : {}) },
       maxEpisodeSteps: Number.isFinite(spec.maxEpisodeSteps) ? spec.maxEpisodeSteps : 1000,
       options: spec.options ?? config.env.options,
       obsShape: (probe.observationSpace as { shape?: readonly number[] }).shape,
@@ -127,11 +143,28 @@ async function probeEnv(config: ValidatedExperimentConfig): Promise<EnvFacts> {
   }
 }
 
-/** The perceptual judge labels rendered frames, scored by frame key (retrieval model): the env must render and solve. */
-function checkRewardsAgainstEnv(config: ValidatedExperimentConfig, env: EnvFacts): void {
-  const judge = config.rewards?.judge as { kind: string; demonstrations?: string | null; goalText?: string[] } | undefined;
-  if (judge?.kind !== 'perceptual') return;
+/**
+ * The judge against the env. The rubric labels by rules written for the built-in envs: for another env it
+ * falls back to the family's generic rules, which fit only captions in the built-in envs' forms — a
+ * warning. The perceptual judge labels rendered frames, scored by frame key (retrieval model): the env must
+ * render and solve — errors.
+ */
+function checkRewardsAgainstEnv(config: ValidatedExperimentConfig, env: EnvFacts): Warning[] {
+  const judge = config.rewards?.judge as { kind: string; inner?: { kind: string }; demonstrations?: string | null; goalText?: string[] } | undefined;
   const id = config.env.id;
+  if (judge?.kind === 'rubric' || (judge?.kind === 'shuffled' && judge.inner?.kind === 'rubric')) {
+    const fallback = rubricCoverage(env.context);
+    if (fallback === null) return [];
+    const key = judge.kind === 'rubric' ? 'rewards.judge.kind' : 'rewards.judge.inner.kind';
+    const valid = env.family === 'games'
+      ? "an 'llm' judge (it is told the env's family and spec.goal), a 'perceptual' judge (frames; the env must render), or a judge plug-in of your own (registerJudge)"
+      : "an 'llm' judge (it is told the env's family and spec.goal) or a judge plug-in of your own (registerJudge)";
+    return [{
+      id: 'rubric-env',
+      message: `config key '${key}' is 'rubric', which has rules written only for the built-in envs; env ${show(id)} (spec id '${env.context.id}', family '${env.family}') gets ${fallback} — captions in another form all get label 0. For this env use ${valid}`,
+    }];
+  }
+  if (judge?.kind !== 'perceptual') return [];
   if (env.family !== 'games') {
     throw new ConfigError(`config key 'rewards.judge.kind' is 'perceptual', which labels rendered frames; env '${id}' is family '${env.family}' (no frames). Valid for text/tools: 'rubric', 'llm'`);
   }
@@ -143,6 +176,7 @@ function checkRewardsAgainstEnv(config: ValidatedExperimentConfig, env: EnvFacts
   if (!judge.demonstrations && !judge.goalText?.length && !env.canSolve) {
     throw new ConfigError(`config key 'rewards.judge.demonstrations' is required: env '${id}' has no solve() to generate demonstrations from (or give the goals in words, rewards.judge.goalText)`);
   }
+  return [];
 }
 
 /**

@@ -38,6 +38,8 @@ import {
 } from './dungeon-text.ts';
 
 export const DUNGEON_ID = 'Dungeon-v0';
+/** The task in words (spec.goal). */
+export const DUNGEON_GOAL = 'find the key to the locked vault among the rooms of a dungeon, unlock the vault door with it, enter the vault and claim the treasure inside (with two locks, the vault key is itself behind a locked door whose key must be found first)';
 
 export const DUNGEON_OPTIONS = {
   split: { type: 'enum', values: ['train', 'test'], default: 'train', doc: SPLIT_OPTION.doc },
@@ -351,7 +353,7 @@ export class DungeonEnv implements Env<Float32Array, number> {
     this.observationSpace = new Box(0, 1, shape);
     this.delta = Int32Array.from([-this.width, 1, this.width, -1]);
     this.chainLength = 2 * options.locks + 2;
-    this.spec = { id: DUNGEON_ID, family: 'games', maxEpisodeSteps: options.maxSteps, options: { ...options } };
+    this.spec = { id: DUNGEON_ID, family: 'games', maxEpisodeSteps: options.maxSteps, options: { ...options }, goal: DUNGEON_GOAL };
   }
 
   /** Progress events so far this episode (0 … chainLength): keys picked up, locks opened, vault entered, treasure claimed. */

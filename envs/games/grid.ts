@@ -77,7 +77,7 @@ export class GridEnv<O extends GridOptions = GridOptions> implements Env<Float32
   private started = false;
   private lastMessage = '';
 
-  constructor(id: string, readonly options: O, width: number, height: number, private readonly generate: LayoutGenerator<O>) {
+  constructor(id: string, readonly options: O, width: number, height: number, private readonly generate: LayoutGenerator<O>, goal?: string) {
     this.width = width;
     this.height = height;
     this.plane = width * height;
@@ -89,7 +89,7 @@ export class GridEnv<O extends GridOptions = GridOptions> implements Env<Float32
     this.obs = new Float32Array(C * this.plane);
     this.observationSpace = new Box(0, 1, [C, height, width]);
     this.delta = Int32Array.from([-width, 1, width, -1]);
-    this.spec = { id, family: 'games', maxEpisodeSteps: options.maxSteps, options: { ...options } as Record<string, unknown> };
+    this.spec = { id, family: 'games', maxEpisodeSteps: options.maxSteps, options: { ...options } as Record<string, unknown>, ...(goal ? { goal } : {}) };
   }
 
   reset(args: ResetArgs = {}): ResetResult<Float32Array> {

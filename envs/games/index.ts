@@ -1,9 +1,9 @@
 /** The sparse-reward grid worlds: KeyDoor-v0, MultiRoom-v0, Maze-v0, Dungeon-v0. */
 import { registerEnv } from '../registry.ts';
-import { makeKeyDoor, validateKeyDoorOptions, KEYDOOR_OPTIONS } from './keydoor.ts';
-import { makeMultiRoom, validateMultiRoomOptions, MULTIROOM_OPTIONS } from './multiroom.ts';
-import { makeMaze, validateMazeOptions, MAZE_OPTIONS } from './maze.ts';
-import { makeDungeon, validateDungeonOptions, DUNGEON_OPTION_SCHEMA } from './dungeon.ts';
+import { makeKeyDoor, validateKeyDoorOptions, KEYDOOR_OPTIONS, KEYDOOR_GOAL } from './keydoor.ts';
+import { makeMultiRoom, validateMultiRoomOptions, MULTIROOM_OPTIONS, MULTIROOM_GOAL } from './multiroom.ts';
+import { makeMaze, validateMazeOptions, MAZE_OPTIONS, MAZE_GOAL } from './maze.ts';
+import { makeDungeon, validateDungeonOptions, DUNGEON_OPTION_SCHEMA, DUNGEON_GOAL } from './dungeon.ts';
 
 export { GridEnv, GRID_CHANNELS, CELL, Layout, type GridOptions, type GridInfo, type LayoutGenerator } from './grid.ts';
 export { GAME_MESSAGES, GAME_ENV_MESSAGES, COLORS, DIRECTIONS, fillTemplate, type GameMessageKind, type Color } from './messages.ts';
@@ -20,6 +20,7 @@ export function registerGameEnvs(): void {
   registerEnv('KeyDoor-v0', {
     family: 'games',
     description: 'Two rooms: pick up the key, unlock the door, reach the goal (MiniGrid DoorKey without orientation).',
+    goal: KEYDOOR_GOAL,
     make: makeKeyDoor,
     validateOptions: (o) => ({ ...validateKeyDoorOptions(o) }),
     optionSchema: KEYDOOR_OPTIONS,
@@ -27,6 +28,7 @@ export function registerGameEnvs(): void {
   registerEnv('MultiRoom-v0', {
     family: 'games',
     description: 'A chain of rooms joined by doors (optionally locked, keys in the room before); the goal is in the last room.',
+    goal: MULTIROOM_GOAL,
     make: makeMultiRoom,
     validateOptions: (o) => ({ ...validateMultiRoomOptions(o) }),
     optionSchema: MULTIROOM_OPTIONS,
@@ -34,6 +36,7 @@ export function registerGameEnvs(): void {
   registerEnv('Maze-v0', {
     family: 'games',
     description: 'A random perfect maze; the goal is the farthest cell; optionally a locked door on the way and its key.',
+    goal: MAZE_GOAL,
     make: makeMaze,
     validateOptions: (o) => ({ ...validateMazeOptions(o) }),
     optionSchema: MAZE_OPTIONS,
@@ -41,6 +44,7 @@ export function registerGameEnvs(): void {
   registerEnv('Dungeon-v0', {
     family: 'games',
     description: 'Rooms with a NetHack-like message line: find the key, unlock the vault, claim the treasure (random play ≤ 0.5%).',
+    goal: DUNGEON_GOAL,
     make: makeDungeon,
     validateOptions: (o) => ({ ...validateDungeonOptions(o) }),
     optionSchema: DUNGEON_OPTION_SCHEMA,

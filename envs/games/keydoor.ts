@@ -68,7 +68,10 @@ function farthestInRoom(L: Layout, from: number, room: number): number {
   return last;
 }
 
+/** The task in words (spec.goal). */
+export const KEYDOOR_GOAL = 'pick up the key, unlock the door and reach the goal square in the next room';
+
 export function makeKeyDoor(partial?: Record<string, unknown>): GridEnv<KeyDoorOptions> {
   const o = validateKeyDoorOptions(partial);
-  return new GridEnv('KeyDoor-v0', o, o.size, o.size, generateKeyDoor);
+  return new GridEnv('KeyDoor-v0', o, o.size, o.size, generateKeyDoor, KEYDOOR_GOAL);
 }

@@ -123,8 +123,11 @@ function generateMaze(L: Layout, rng: Rng, o: MazeOptions): void {
   }
 }
 
+/** The task in words (spec.goal). */
+export const MAZE_GOAL = 'find the way through a maze to the goal square';
+
 export function makeMaze(partial?: Record<string, unknown>): GridEnv<MazeOptions> {
   const o = validateMazeOptions(partial);
   const side = 2 * o.size + 1;
-  return new GridEnv('Maze-v0', o, side, side, generateMaze);
+  return new GridEnv('Maze-v0', o, side, side, generateMaze, MAZE_GOAL);
 }

@@ -105,8 +105,11 @@ function generateMultiRoom(L: Layout, rng: Rng, o: MultiRoomOptions): void {
   L.cell[randomEmpty(L, rng, gx0, gy0, gx1, gy1, [L.agent])] = CELL.GOAL;
 }
 
+/** The task in words (spec.goal). */
+export const MULTIROOM_GOAL = 'walk through a chain of rooms, opening each door, to reach the goal in the last room';
+
 export function makeMultiRoom(partial?: Record<string, unknown>): GridEnv<MultiRoomOptions> {
   const o = validateMultiRoomOptions(partial);
   const side = multiRoomSide(o);
-  return new GridEnv('MultiRoom-v0', o, side, side, generateMultiRoom);
+  return new GridEnv('MultiRoom-v0', o, side, side, generateMultiRoom, MULTIROOM_GOAL);
 }

@@ -122,8 +122,12 @@ export function verifyCountdown(numbers: readonly number[], target: number, expr
 
 const MAX_TRIES = 1000;
 
+/** The task in words (spec.goal). */
+export const COUNTDOWN_GOAL = 'write an expression with +, - and * over the given numbers, each used at most once, whose value is the target';
+
 const countdownDef: TextTaskDef<CountdownOptions> = {
   id: 'Countdown-v0',
+  goal: COUNTDOWN_GOAL,
   generate(rng: Rng, o: CountdownOptions) {
     for (let attempt = 0; attempt < MAX_TRIES; attempt++) {
       const nums = Array.from({ length: o.count }, () => 1 + rng.int(o.maxNumber));

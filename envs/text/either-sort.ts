@@ -29,8 +29,12 @@ export const EITHER_SORT_OPTIONS: OptionSchema = {
 
 const DIGITS = '0123456789';
 
+/** The task in words (spec.goal). */
+export const EITHER_SORT_GOAL = 'write the given distinct digits sorted, in ascending or in descending order';
+
 const eitherSortDef: TextTaskDef<EitherSortOptions> = {
   id: 'EitherSort-v0',
+  goal: EITHER_SORT_GOAL,
   generate(rng: Rng, o: EitherSortOptions) {
     const n = rng.range(o.minLength, o.maxLength);
     const s = rng.shuffle([...DIGITS]).slice(0, n).join('');

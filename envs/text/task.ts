@@ -45,6 +45,8 @@ export interface TextTaskOptions {
 
 export interface TextTaskDef<O extends TextTaskOptions> {
   id: string;
+  /** The task in words (the env's spec.goal), for an LLM judge. */
+  goal?: string;
   /** Draws one problem (any split; the env rejects problems of the other split). */
   generate(rng: Rng, options: O): TextProblem;
   /** Upper bounds over all problems the options allow (size the context). */
@@ -71,7 +73,7 @@ export class TextTaskEnv<O extends TextTaskOptions = TextTaskOptions> implements
     this.ctx = new TokenContext(maxLength);
     this.observationSpace = new TokenSequence(defaultTokenizer.vocabSize, maxLength, 1);
     this.actionSpace = new Discrete(defaultTokenizer.vocabSize);
-    this.spec = { id: def.id, family: 'text', maxEpisodeSteps: options.maxNewTokens, options: { ...options } as Record<string, unknown> };
+    this.spec = { id: def.id, family: 'text', maxEpisodeSteps: options.maxNewTokens, options: { ...options } as Record<string, unknown>, ...(def.goal ? { goal: def.goal } : {}) };
   }
 
   reset(args: ResetArgs = {}): ResetResult<Int32Array> {

@@ -33,8 +33,14 @@ export const ADDITION_OPTIONS: OptionSchema = {
   ...textOptionSchema(),
 };
 
+/** The tasks in words (spec.goal). */
+export const ADDITION_GOAL = 'answer an addition problem with the correct number';
+export const REVERSE_GOAL = 'write the given string reversed';
+export const SORT_GOAL = 'write the given characters in sorted order';
+
 const additionDef: TextTaskDef<AdditionOptions> = {
   id: 'Addition-v0',
+  goal: ADDITION_GOAL,
   generate(rng: Rng, o: AdditionOptions) {
     const xs = Array.from({ length: o.operands }, () => rng.int(10 ** o.digits));
     return { prompt: `${xs.join('+')}=`, answer: String(xs.reduce((a, b) => a + b, 0)) };
@@ -73,9 +79,10 @@ export const STRING_TASK_OPTIONS: OptionSchema = {
   ...textOptionSchema(),
 };
 
-function stringTaskDef(id: string, tag: string, transform: (s: string) => string): TextTaskDef<StringTaskOptions> {
+function stringTaskDef(id: string, goal: string, tag: string, transform: (s: string) => string): TextTaskDef<StringTaskOptions> {
   return {
     id,
+    goal,
     generate(rng: Rng, o: StringTaskOptions) {
       const chars = ALPHABETS[o.alphabet];
       const n = rng.range(o.minLength, o.maxLength);
@@ -88,8 +95,8 @@ function stringTaskDef(id: string, tag: string, transform: (s: string) => string
   };
 }
 
-const reverseDef = stringTaskDef('Reverse-v0', 'rev', (s) => [...s].reverse().join(''));
-const sortDef = stringTaskDef('Sort-v0', 'sort', (s) => [...s].sort().join(''));
+const reverseDef = stringTaskDef('Reverse-v0', REVERSE_GOAL, 'rev', (s) => [...s].reverse().join(''));
+const sortDef = stringTaskDef('Sort-v0', SORT_GOAL, 'sort', (s) => [...s].sort().join(''));
 
 function validateStringTask(def: TextTaskDef<StringTaskOptions>, partial?: Record<string, unknown>): StringTaskOptions {
   const o = validateOptions<StringTaskOptions>(def.id, STRING_TASK_OPTIONS, partial);

@@ -59,6 +59,8 @@ export interface ToolEnvOptions {
 
 export interface ToolTaskDef<O extends ToolEnvOptions> {
   id: string;
+  /** The task in words (the env's spec.goal), for an LLM judge. */
+  goal?: string;
   generate(rng: Rng, options: O): ToolProblem;
 }
 
@@ -84,7 +86,7 @@ export class ToolEnv<O extends ToolEnvOptions = ToolEnvOptions> implements Token
     this.ctx = new TokenContext(options.maxLength);
     this.observationSpace = new TokenSequence(defaultTokenizer.vocabSize, options.maxLength, 1);
     this.actionSpace = new Discrete(defaultTokenizer.vocabSize);
-    this.spec = { id: def.id, family: 'tools', maxEpisodeSteps: options.maxLength, options: { ...options } as Record<string, unknown> };
+    this.spec = { id: def.id, family: 'tools', maxEpisodeSteps: options.maxLength, options: { ...options } as Record<string, unknown>, ...(def.goal ? { goal: def.goal } : {}) };
   }
 
   reset(args: ResetArgs = {}): ResetResult<Int32Array> {

@@ -1,6 +1,6 @@
 /** Multi-turn tool use: ToolCalc-v0, ToolLookup-v0, ToolChain-v0, ToolMix-v0. */
 import { registerEnv } from '../registry.ts';
-import { makeToolEnv, validateToolOptions, toolOptionSchema } from './tasks.ts';
+import { makeToolEnv, validateToolOptions, toolOptionSchema, toolTaskGoal } from './tasks.ts';
 
 export { ToolEnv, type ToolEnvOptions, type ToolProblem, type ToolProblemKind, type ToolTaskDef } from './env.ts';
 export { calc, lookup, formatNumber, ToolError, TOOLS, KNOWLEDGE_BASE, KB_ATTRIBUTES, type KnowledgeBase, type KbAttribute } from './tools.ts';
@@ -20,7 +20,7 @@ export function registerToolEnvs(): void {
   ] as const;
   for (const [id, description] of entries) {
     registerEnv(id, {
-      family: 'tools', description,
+      family: 'tools', description, goal: toolTaskGoal(id),
       make: (o) => makeToolEnv(id, o), validateOptions: (o) => ({ ...validateToolOptions(id, o) }), optionSchema: toolOptionSchema(id),
     }, { overwrite: true });
   }

@@ -110,11 +110,16 @@ function mixProblem(rng: Rng, o: ToolTaskOptions): ToolProblem {
 }
 
 const defs: Record<ToolEnvId, ToolTaskDef<ToolTaskOptions>> = {
-  'ToolCalc-v0': { id: 'ToolCalc-v0', generate: calcProblem },
-  'ToolLookup-v0': { id: 'ToolLookup-v0', generate: lookupProblem },
-  'ToolChain-v0': { id: 'ToolChain-v0', generate: chainProblem },
-  'ToolMix-v0': { id: 'ToolMix-v0', generate: mixProblem },
+  'ToolCalc-v0': { id: 'ToolCalc-v0', goal: 'use a calculator tool correctly to answer an arithmetic question', generate: calcProblem },
+  'ToolLookup-v0': { id: 'ToolLookup-v0', goal: 'use a lookup tool correctly to answer a question about a small table', generate: lookupProblem },
+  'ToolChain-v0': { id: 'ToolChain-v0', goal: 'look up a value with a lookup tool, then use a calculator tool on it correctly to answer an arithmetic question', generate: chainProblem },
+  'ToolMix-v0': { id: 'ToolMix-v0', goal: 'use calculator and lookup tools correctly (one or two calls) to answer a question', generate: mixProblem },
 };
+
+/** The task of `id` in words (its spec.goal). */
+export function toolTaskGoal(id: ToolEnvId): string | undefined {
+  return defs[id]?.goal;
+}
 
 export function toolOptionSchema(id: ToolEnvId): OptionSchema {
   return id === 'ToolMix-v0' ? TOOL_MIX_OPTIONS : TOOL_OPTIONS;

@@ -18,7 +18,8 @@ import https from 'node:https';
 import type { Infer, Schema } from '../../core/schema.ts';
 import type { LlmJudgeConfig } from '../config.ts';
 import { sleep } from '../hash.ts';
-import type { AnnotationRequest, Judge, JudgeCounters, JudgeErrorKind, JudgeResult, PairResult } from '../types.ts';
+import type { AnnotationRequest, EnvContext, Judge, JudgeCounters, JudgeErrorKind, JudgeResult, PairResult } from '../types.ts';
+import { envOfItem } from './context.ts';
 import { parseLabel, parsePreference, parseScore, type Parsed } from './parse.ts';
 import { labelPrompt, pairPrompt, PROMPT_VERSION, type ChatMessage } from './prompts.ts';
 
@@ -43,6 +44,12 @@ export interface LlmJudgeOptions {
   env?: Record<string, string | undefined>;
   /** Random source for backoff jitter (default Math.random). */
   random?: () => number;
+  /**
+   * The env whose captions the judge labels, from its spec (family → the prompt's wording, goal → the task
+   * stated): the runner passes it to every judge it builds, plug-ins included. Without it, each item's env
+   * id is looked up in envs' registry; an id not registered gets the LLM judge's generic wording.
+   */
+  envContext?: EnvContext;
 }
 
 /** Counters of the HTTP side (attempts include retries). */
@@ -86,7 +93,10 @@ export class LlmJudge implements Judge {
   private closed = false;
   private readonly stat: LlmJudgeStats = { requests: 0, attempts: 0, retries: 0, ok: 0, errors: {}, budgetRefused: 0 };
 
+  private readonly envContext: EnvContext | undefined;
+
   constructor(readonly config: LlmJudgeConfig, options: LlmJudgeOptions = {}) {
+    this.envContext = options.envContext;
     this.#apiKey = (options.env ?? process.env)[config.apiKeyEnv] || undefined;
     this.limiter = new Semaphore(config.concurrency);
     this.random = options.random ?? Math.random;
@@ -111,14 +121,16 @@ export class LlmJudge implements Judge {
   async label(items: AnnotationRequest[]): Promise<JudgeResult[]> {
     const parse = this.config.answer === 'label' ? parseLabel : parseScore;
     return Promise.all(items.map(async (it): Promise<JudgeResult> => {
-      const r = await this.ask(labelPrompt(it.envId, it.caption, this.config.answer, this.config.fewShot), parse);
+      const env = envOfItem(this.envContext, it.envId) ?? { id: it.envId };
+      const r = await this.ask(labelPrompt(env, it.caption, this.config.answer, this.config.fewShot), parse);
       return r.ok ? { ok: true, label: r.value } : r;
     }));
   }
 
   async compare(pairs: Array<[AnnotationRequest, AnnotationRequest]>): Promise<PairResult[]> {
     return Promise.all(pairs.map(async ([a, b]): Promise<PairResult> => {
-      const r = await this.ask(pairPrompt(a.envId, a.caption, b.caption, this.config.fewShot), parsePreference);
+      const env = envOfItem(this.envContext, a.envId) ?? { id: a.envId };
+      const r = await this.ask(pairPrompt(env, a.caption, b.caption, this.config.fewShot), parsePreference);
       return r.ok ? { ok: true, preferred: r.value } : r;
     }));
   }

@@ -4,20 +4,26 @@
  * a few worked examples, and must answer in a fixed format — a short analysis, then one answer line:
  *   label mode: "Label: yes" | "Label: no"          score mode: "Score: x" (0 ≤ x ≤ 1)
  *   pair mode:  "Preferred: 1" | "Preferred: 2" | "Preferred: tie"
+ * The env comes as an EnvContext built from the env's spec: its family picks the wording and the worked
+ * examples, its goal (spec.goal) is the task stated to the judge ('make progress in the task {id}' without one).
+ * An env known by its id alone (no context, not registered) gets a generic wording and no examples.
  * Bump PROMPT_VERSION whenever a template changes: it is part of the judge id that keys the label cache.
  */
-import { familyOf, taskGoal, type EnvFamily } from './families.ts';
+import type { EnvContext, EnvFamily } from '../../core/types.ts';
 
-export const PROMPT_VERSION = 1;
+export const PROMPT_VERSION = 2;
 
 export interface ChatMessage { role: 'system' | 'user' | 'assistant'; content: string }
+
+/** The env being judged: its EnvContext, or only its id when nothing else is known of it. */
+export type JudgedEnv = EnvContext | { id: string; family?: undefined; goal?: undefined };
 
 const WHAT: Record<EnvFamily, { world: string; item: string }> = {
   games: { world: 'a grid-world game', item: 'game message (what the game printed after one move of the agent)' },
   text: { world: 'a text task solved by a language model', item: 'completion written by the agent' },
   tools: { world: 'a task solved by an agent that can call tools', item: 'tool-use transcript of the agent' },
-  generic: { world: 'a reinforcement-learning task', item: 'observation caption' },
 };
+const GENERIC = { world: 'a reinforcement-learning task', item: 'observation caption' };
 
 interface Example { caption: string; analysis: string; helpful: boolean }
 
@@ -38,28 +44,35 @@ const EXAMPLES: Record<EnvFamily, Example[]> = {
     { caption: 'Malformed tool call (missing ")").', analysis: 'The tool call was malformed.', helpful: false },
     { caption: 'Answered "84": correct.', analysis: 'The final answer is right.', helpful: true },
   ],
-  generic: [],
 };
+
+/** The family whose wording a system prompt of these templates uses (undefined for another text). */
+export function promptFamily(system: string): EnvFamily | undefined {
+  return (Object.keys(WHAT) as EnvFamily[]).find((f) => system.startsWith(`You judge the progress of an agent in ${WHAT[f].world}.`));
+}
+
+function taskOf(env: JudgedEnv): string {
+  return env.goal ?? `make progress in the task ${env.id}`;
+}
 
 function answerLine(helpful: boolean, mode: 'label' | 'score'): string {
   return mode === 'label' ? `Label: ${helpful ? 'yes' : 'no'}` : `Score: ${helpful ? '0.9' : '0.1'}`;
 }
 
 /** Messages asking for a label (or score) of one caption. */
-export function labelPrompt(envId: string, caption: string, mode: 'label' | 'score', fewShot: boolean): ChatMessage[] {
-  const fam = familyOf(envId);
-  const { world, item } = WHAT[fam];
+export function labelPrompt(env: JudgedEnv, caption: string, mode: 'label' | 'score', fewShot: boolean): ChatMessage[] {
+  const { world, item } = env.family ? WHAT[env.family] : GENERIC;
   const format = mode === 'label'
     ? 'Then end with one final line that is exactly "Label: yes" (helpful progress) or "Label: no".'
     : 'Then end with one final line "Score: x" where x is a number from 0 (no progress) to 1 (clear progress).';
   const msgs: ChatMessage[] = [{
     role: 'system',
-    content: `You judge the progress of an agent in ${world}. The agent's task: ${taskGoal(envId)}. ` +
+    content: `You judge the progress of an agent in ${world}. The agent's task: ${taskOf(env)}. ` +
       `You are shown one ${item}. Decide whether it shows helpful progress towards the task. ` +
       `First write a short analysis (one or two sentences). ${format}`,
   }];
   if (fewShot) {
-    for (const ex of EXAMPLES[fam]) {
+    for (const ex of env.family ? EXAMPLES[env.family] : []) {
       msgs.push({ role: 'user', content: ex.caption });
       msgs.push({ role: 'assistant', content: `${ex.analysis}\n${answerLine(ex.helpful, mode)}` });
     }
@@ -69,17 +82,16 @@ export function labelPrompt(envId: string, caption: string, mode: 'label' | 'sco
 }
 
 /** Messages asking which of two captions shows more progress. */
-export function pairPrompt(envId: string, first: string, second: string, fewShot: boolean): ChatMessage[] {
-  const fam = familyOf(envId);
-  const { world, item } = WHAT[fam];
+export function pairPrompt(env: JudgedEnv, first: string, second: string, fewShot: boolean): ChatMessage[] {
+  const { world, item } = env.family ? WHAT[env.family] : GENERIC;
   const msgs: ChatMessage[] = [{
     role: 'system',
-    content: `You judge the progress of an agent in ${world}. The agent's task: ${taskGoal(envId)}. ` +
+    content: `You judge the progress of an agent in ${world}. The agent's task: ${taskOf(env)}. ` +
       `You are shown two of its outputs, each a ${item}, numbered 1 and 2. Decide which one shows more progress ` +
       `towards the task. First write a short analysis. Then end with one final line that is exactly ` +
       `"Preferred: 1", "Preferred: 2" or "Preferred: tie".`,
   }];
-  const ex = EXAMPLES[fam];
+  const ex = env.family ? EXAMPLES[env.family] : [];
   if (fewShot && ex.length >= 2) {
     const good = ex.find((e) => e.helpful)!, bad = ex.find((e) => !e.helpful)!;
     msgs.push({ role: 'user', content: `1: ${bad.caption}\n2: ${good.caption}` });

@@ -1,7 +1,12 @@
 /**
- * Rubric judge: deterministic rules per env family over captions. The embedded default when no LLM
- * server is configured, so `npm start` needs nothing else. Optional label noise (seeded per caption, so
- * repeatable) and latency let experiments study an imperfect, slow judge.
+ * Rubric judge: deterministic rules over captions, per env. The embedded default when no LLM server is
+ * configured, so `npm start` needs nothing else. Optional label noise (seeded per caption, so repeatable)
+ * and latency let experiments study an imperfect, slow judge.
+ *
+ * Which rules apply comes from the env's EnvContext (its spec): the built-in envs have rules written for
+ * their messages, picked by the env's family and then its id; any other env of a family (a plug-in env)
+ * gets that family's generic rules — games: GAME_RULES; text: the outcome messages only ('Answered "…":
+ * correct.' 1, '…: wrong.' / 'No answer within N tokens.' 0, else 0); tools: the tool-transcript rule.
  *
  * Games (ONI's helpfulness question, answered by rules over the envs room's message strings):
  *   helpful:     "You pick up the {color} key." · "You unlock the door with the {color} key." ·
@@ -20,8 +25,9 @@
 import type { RubricJudgeConfig } from '../config.ts';
 import { hashString } from '../../core/rng.ts';
 import { hashUniform, sleep } from '../hash.ts';
-import type { AnnotationRequest, Judge, JudgeResult, PairResult } from '../types.ts';
-import { familyOf } from './families.ts';
+import type { AnnotationRequest, EnvContext, Judge, JudgeResult, PairResult } from '../types.ts';
+import type { EnvFamily } from '../../core/types.ts';
+import { envOfItem } from './context.ts';
 
 /** Bump when a rule changes: part of the judge id that keys the label cache. */
 export const RUBRIC_VERSION = 2;
@@ -80,23 +86,37 @@ function outcomeRule(c: string): number | null {
   return null;
 }
 
-function textRule(envId: string, caption: string): number {
+/** The generic rule of the text family: the outcome messages of the text envs' contract, else 0. */
+function textOutcomeRule(caption: string): number {
+  const c = caption.trim();
+  return c ? outcomeRule(c) ?? 0 : 0;
+}
+
+/** Addition-v0: outcome messages; an equation "a + b = c" is helpful iff correct; a bare completion iff an integer. */
+function additionRule(caption: string): number {
   const c = caption.trim();
   if (!c) return 0;
   const outcome = outcomeRule(c);
   if (outcome !== null) return outcome;
-  if (envId.startsWith('Addition')) {
-    const eq = c.match(/(-?\d+)\s*\+\s*(-?\d+)\s*=\s*(-?\d+)\s*$/);
-    if (eq) return Number(eq[1]) + Number(eq[2]) === Number(eq[3]) ? 1 : 0;
-    return /^-?\d+$/.test(c) ? 1 : 0;
-  }
-  const arrow = c.match(/^(\S+)\s*(?:->|=>|→)\s*(\S*)$/);
-  if (arrow) {
-    const [, input, output] = arrow as unknown as [string, string, string];
-    const want = envId.startsWith('Sort') ? [...input].sort().join('') : [...input].reverse().join('');
-    return output === want ? 1 : 0;
-  }
-  return /^[A-Za-z0-9]+$/.test(c) ? 1 : 0;
+  const eq = c.match(/(-?\d+)\s*\+\s*(-?\d+)\s*=\s*(-?\d+)\s*$/);
+  if (eq) return Number(eq[1]) + Number(eq[2]) === Number(eq[3]) ? 1 : 0;
+  return /^-?\d+$/.test(c) ? 1 : 0;
+}
+
+/** Reverse-v0 / Sort-v0: outcome messages; "x -> y" pairs are checked; a bare completion iff one token of letters/digits. */
+function stringTaskRule(transform: (s: string) => string): (caption: string) => number {
+  return (caption) => {
+    const c = caption.trim();
+    if (!c) return 0;
+    const outcome = outcomeRule(c);
+    if (outcome !== null) return outcome;
+    const arrow = c.match(/^(\S+)\s*(?:->|=>|→)\s*(\S*)$/);
+    if (arrow) {
+      const [, input, output] = arrow as unknown as [string, string, string];
+      return output === transform(input) ? 1 : 0;
+    }
+    return /^[A-Za-z0-9]+$/.test(c) ? 1 : 0;
+  };
 }
 
 function toolRule(caption: string): number {
@@ -110,14 +130,54 @@ function toolRule(caption: string): number {
   return /\b(call|calc|lookup|tool)\b|<tool|\w+\(.*\)/.test(c) ? 1 : 0;
 }
 
-/** The noiseless rubric label of one caption. */
-export function rubricLabel(envId: string, caption: string): number {
-  switch (familyOf(envId)) {
-    case 'games': return gameRule(caption, envId);
-    case 'text': return textRule(envId, caption);
-    case 'tools': return toolRule(caption);
-    default: return 0;
-  }
+type Rule = (caption: string) => number;
+const builtinGameRule: Rule = (c) => gameRule(c);
+
+/** Per family: the rules written for the built-in envs' messages (by env id), and the family's generic rule. */
+const RULES: Record<EnvFamily, { byEnv: Record<string, Rule>; generic: Rule }> = {
+  games: {
+    byEnv: { 'KeyDoor-v0': builtinGameRule, 'MultiRoom-v0': builtinGameRule, 'Maze-v0': builtinGameRule, 'Dungeon-v0': (c) => gameRule(c, 'Dungeon-v0') },
+    generic: builtinGameRule,
+  },
+  text: {
+    byEnv: {
+      'Addition-v0': additionRule,
+      'Reverse-v0': stringTaskRule((s) => [...s].reverse().join('')),
+      'Sort-v0': stringTaskRule((s) => [...s].sort().join('')),
+    },
+    generic: textOutcomeRule,
+  },
+  tools: {
+    byEnv: { 'ToolCalc-v0': toolRule, 'ToolLookup-v0': toolRule, 'ToolChain-v0': toolRule, 'ToolMix-v0': toolRule },
+    generic: toolRule,
+  },
+};
+
+/** What the rubric does with captions of a family it has no rules of its own for (for warnings). */
+const GENERIC_RULES_DOC: Record<EnvFamily, string> = {
+  games: "the games' generic rules (the grid worlds' message strings, GAME_RULES: 'You pick up the red key.', 'You open the door.', 'You reach the goal!', …)",
+  text: "the text family's generic rules (only the outcome messages 'Answered \"…\": correct.' → 1; '…: wrong.', 'No answer within N tokens.' → 0)",
+  tools: "the tools family's generic rule (a tool-call transcript without an error → 1)",
+};
+
+/**
+ * The noiseless rubric label of one caption of `env`: the rules written for that built-in env (chosen by
+ * the context's family, then its id), else the family's generic rule, else 0.
+ */
+export function rubricLabel(env: EnvContext, caption: string): number {
+  const rules = RULES[env.family];
+  if (!rules) return 0;
+  return (Object.hasOwn(rules.byEnv, env.id) ? rules.byEnv[env.id]! : rules.generic)(caption);
+}
+
+/**
+ * null when the rubric has rules written for `env` (a built-in env); otherwise what it does with the
+ * env's captions instead, in words (for the runner's pre-run warning).
+ */
+export function rubricCoverage(env: EnvContext): string | null {
+  const rules = RULES[env.family];
+  if (!rules) return `nothing: family ${JSON.stringify(env.family)} has no rules, every label is 0`;
+  return Object.hasOwn(rules.byEnv, env.id) ? null : GENERIC_RULES_DOC[env.family];
 }
 
 /**
@@ -137,8 +197,15 @@ export class RubricJudge implements Judge {
   labelSync?: (items: AnnotationRequest[]) => JudgeResult[];
   compareSync?: (pairs: Array<[AnnotationRequest, AnnotationRequest]>) => PairResult[];
 
-  constructor(readonly config: RubricJudgeConfig) {
-    this.id = `rubric-v${RUBRIC_VERSION}-noise${config.noise}-seed${config.seed}`;
+  /**
+   * `envContext`: the env whose captions this judge labels (the runner passes the one built from the env's
+   * spec). Without it, each item's env id is looked up in envs' registry; an id not registered gets 0.
+   * An env labelled by its family's generic rules is part of the id (its cached labels are kept apart
+   * from those of the rules written for the built-in envs).
+   */
+  constructor(readonly config: RubricJudgeConfig, readonly envContext?: EnvContext) {
+    const generic = envContext && rubricCoverage(envContext) !== null ? `-generic-${envContext.family}` : '';
+    this.id = `rubric-v${RUBRIC_VERSION}${generic}-noise${config.noise}-seed${config.seed}`;
     this.seed32 = noiseSeed(config.seed);
     if (config.latencyMs === 0) {
       this.labelSync = (items) => this.answer(items);
@@ -149,10 +216,10 @@ export class RubricJudge implements Judge {
   /**
    * The (possibly noisy) label. Reproducible by construction: whether a caption's label flips is a pure
    * function of (env id, caption, seed) — a hash, no random state — so it does not depend on batch size,
-   * order, sync or async labelling, the number of judges or the process.
+   * order, sync or async labelling, the number of judges or the process. `env` overrides the item's context.
    */
-  labelOf(item: AnnotationRequest): number {
-    const clean = rubricLabel(item.envId, item.caption);
+  labelOf(item: AnnotationRequest, env = envOfItem(this.envContext, item.envId)): number {
+    const clean = env ? rubricLabel(env, item.caption) : 0;
     if (this.config.noise > 0 && hashUniform(`${item.envId}\u0000${item.caption}`, this.seed32) < this.config.noise) {
       return 1 - clean;
     }

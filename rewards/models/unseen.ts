@@ -6,16 +6,17 @@
  * its way from a slow judge, or given up — is "unseen" by the model. `metrics(model)` scores the unseen
  * captions (predicted helpful = r_int > 0: retrieval's stored label, classification's 1[p > threshold],
  * ranking's thresholded r̃) and compares them with the noiseless rubric label (`rubricLabel`), the oracle
- * every judge here approximates. Only envs the rubric knows (familyOf ≠ 'generic') are tracked.
+ * every judge here approximates. The env comes as its EnvContext (from its spec); only envs the rubric has
+ * rules written for (the built-in envs: rubricCoverage(env) === null) are tracked — for another env the
+ * family's generic rules are no oracle anyone checked.
  *
  * Bounded: the `maxUnseen` most recently seen unseen captions are scored, and `maxLabelled` labelled
  * captions are remembered (both LRU). Scoring runs only when something changed since the last call (new
  * unseen captions, or labels, which change the model), so a run with nothing unseen pays nothing.
  */
 import { LruMap } from '../lru.ts';
-import { familyOf } from '../judges/families.ts';
-import { rubricLabel } from '../judges/rubric.ts';
-import type { AnnotationLabel } from '../types.ts';
+import { rubricCoverage, rubricLabel } from '../judges/rubric.ts';
+import type { AnnotationLabel, EnvContext } from '../types.ts';
 
 export interface UnseenMetrics {
   /** Unseen captions scored (at most maxUnseen). */
@@ -39,13 +40,13 @@ export class UnseenCaptionAccuracy {
     this.labelledSet = new LruMap(maxLabelled);
   }
 
-  /** Captions of one rollout of `envId` (empty ones and labelled ones are skipped). */
-  observe(envId: string, captions: readonly string[]): void {
-    if (familyOf(envId) === 'generic') return;
+  /** Captions of one rollout of `env` (empty ones and labelled ones are skipped). */
+  observe(env: EnvContext, captions: readonly string[]): void {
+    if (rubricCoverage(env) !== null) return;
     for (const c of captions) {
       if (c === '' || this.labelledSet.has(c)) continue;
       if (this.unseen.has(c)) { this.unseen.get(c); continue; }
-      this.unseen.set(c, rubricLabel(envId, c));
+      this.unseen.set(c, rubricLabel(env, c));
       this.dirty = true;
     }
   }

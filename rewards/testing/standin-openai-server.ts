@@ -18,9 +18,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { mulberry32 } from '../../envs/index.ts';
+import { listEnvs, mulberry32, registeredEnvContext } from '../../envs/index.ts';
 import { RubricJudge, rubricLabel } from '../judges/rubric.ts';
-import { TASK_GOALS } from '../judges/families.ts';
+import { promptFamily } from '../judges/prompts.ts';
+import type { EnvContext } from '../types.ts';
 
 export type StandInMode = 'ok' | '429' | '500' | 'malformed-json' | 'nonsense' | 'unparseable' | 'hang' | 'empty-choices' | 'huge';
 
@@ -67,29 +68,43 @@ export interface StandInServer {
   close(): Promise<void>;
 }
 
-function envFromSystemPrompt(system: string): string {
-  for (const [envId, goal] of Object.entries(TASK_GOALS)) if (system.includes(goal)) return envId;
-  const m = system.match(/the task (\S+?)\./);
-  return m?.[1] ?? 'unknown';
+/**
+ * The env a system prompt of the LLM judge is about, as the stand-in's oracle needs it: a registered env
+ * whose goal (spec.goal, via envs' registry) the prompt states — the longest such goal — else the id the
+ * prompt names ('make progress in the task {id}', or 'unknown'), with its registration or, for an env not
+ * registered (a plug-in env with a goal of its own), the family the prompt's wording shows.
+ */
+function envFromSystemPrompt(system: string): { id: string; context?: EnvContext } {
+  let best: { id: string; goal?: string } | undefined;
+  for (const e of listEnvs()) if (e.goal && system.includes(e.goal) && e.goal.length > (best?.goal?.length ?? 0)) best = e;
+  if (best) return { id: best.id, context: registeredEnvContext(best.id) };
+  const id = system.match(/the task (\S+?)\./)?.[1] ?? 'unknown';
+  const family = promptFamily(system);
+  const context = registeredEnvContext(id) ?? (family ? { id, family } : undefined);
+  return context ? { id, context } : { id };
 }
+
+/** The stand-in's oracle: the label of a caption of env `id` (its context, when known). */
+export type StandInLabel = (id: string, context: EnvContext | undefined, caption: string) => number;
+
+const cleanRubric: StandInLabel = (_id, context, caption) => (context ? rubricLabel(context, caption) : 0);
 
 /**
  * The answer text the stand-in gives in 'ok' mode (rubric verdicts in the judge's format). `labelOf`
  * replaces the rubric's noiseless label (the server passes a noisy rubric when `noise` is set).
  */
-export function standInAnswer(messages: Array<{ role: string; content: string }>,
-  labelOf: (envId: string, caption: string) => number = rubricLabel): string {
+export function standInAnswer(messages: Array<{ role: string; content: string }>, labelOf: StandInLabel = cleanRubric): string {
   const system = messages.find((m) => m.role === 'system')?.content ?? '';
   const last = [...messages].reverse().find((m) => m.role === 'user')?.content ?? '';
-  const envId = envFromSystemPrompt(system);
+  const { id, context } = envFromSystemPrompt(system);
   const clean = (s: string) => (s === '(empty)' ? '' : s);
   if (system.includes('Preferred:')) {
     const m = last.match(/^1: (.*)\n2: (.*)$/s);
     if (!m) return 'I cannot tell.\nPreferred: tie';
-    const a = labelOf(envId, clean(m[1]!)), b = labelOf(envId, clean(m[2]!));
+    const a = labelOf(id, context, clean(m[1]!)), b = labelOf(id, context, clean(m[2]!));
     return `Stand-in verdict by rubric.\nPreferred: ${a === b ? 'tie' : a > b ? '1' : '2'}`;
   }
-  const helpful = labelOf(envId, clean(last)) === 1;
+  const helpful = labelOf(id, context, clean(last)) === 1;
   if (system.includes('Score:')) return `Stand-in verdict by rubric.\nScore: ${helpful ? '0.9' : '0.1'}`;
   return `Stand-in verdict by rubric.\nLabel: ${helpful ? 'yes' : 'no'}`;
 }
@@ -102,7 +117,7 @@ export async function startStandInServer(options: StandInOptions = {}): Promise<
   const started = Date.now();
   const draw = mulberry32((options.seed ?? 0) ^ 0x57a1d);
   const noisy = options.noise ? new RubricJudge({ kind: 'rubric', noise: options.noise, seed: options.seed ?? 0, latencyMs: 0 }) : null;
-  const labelOf = noisy ? (envId: string, caption: string) => noisy.labelOf({ key: '', envId, caption }) : rubricLabel;
+  const labelOf: StandInLabel = noisy ? (envId, context, caption) => noisy.labelOf({ key: '', envId, caption }, context) : cleanRubric;
   let requests = 0;
   let active = 0;
   let maxConcurrent = 0;

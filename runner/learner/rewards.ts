@@ -6,7 +6,7 @@
  */
 import {
   combineRewards, combineWithModel, scheduledCInt, UnseenCaptionAccuracy, type AnnotationLabel, type CombineCoefficients,
-  type CombinedEpisode, type RewardModel, type RewardsConfig,
+  type CombinedEpisode, type EnvContext, type RewardModel, type RewardsConfig,
 } from '../../rewards/index.ts';
 
 export interface Combined extends CombinedEpisode {
@@ -41,14 +41,15 @@ export function combineEpisodeByKeys(keys: readonly string[], rExt: Float32Array
 /**
  * What the learner thread adds around the combination: c_int's schedule (`rewards.cIntSchedule`, applied
  * before each update and logged as cIntNow) and the reward model's label accuracy on captions the judge
- * never labelled (`rm_unseen*`, against the rubric oracle). `base` is the progress already made before
- * this thread started (a resumed run), so a schedule continues where it was.
+ * never labelled (`rm_unseen*`, against the rubric oracle for `env`, the run's env as its spec describes it).
+ * `base` is the progress already made before this thread started (a resumed run), so a schedule continues
+ * where it was.
  */
 export class RewardExtras {
   private readonly unseen = new UnseenCaptionAccuracy();
 
   constructor(private readonly rewards: Pick<RewardsConfig, 'cInt' | 'cIntSchedule'>,
-    private readonly base: { updates: number; envSteps: number }) {}
+    private readonly base: { updates: number; envSteps: number }, private readonly env: EnvContext) {}
 
   /** c_int for the next update, after `done` updates and env steps in this thread. */
   cInt(done: { updates: number; envSteps: number }): number {
@@ -57,9 +58,9 @@ export class RewardExtras {
   }
 
   /** The captions of this update's rollouts and the labels that reached the model. */
-  observe(records: ReadonlyArray<{ envId: string; messages: readonly string[] }>, labels: readonly AnnotationLabel[]): void {
+  observe(records: ReadonlyArray<{ messages: readonly string[] }>, labels: readonly AnnotationLabel[]): void {
     this.unseen.labelled(labels);
-    for (const r of records) this.unseen.observe(r.envId, r.messages);
+    for (const r of records) this.unseen.observe(this.env, r.messages);
   }
 
   /** unseenCaptions, unseenPositives, unseenAccuracy, unseenBalancedAccuracy of `model`. */

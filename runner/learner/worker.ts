@@ -16,7 +16,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createPolicy, decodeSafetensors, encodeSafetensors, GrpoLearner, initBackend, loadWeights, type AnyPolicy, type TrainablePolicy } from '../../agents/index.ts';
 import { createRewardModel, type CombineCoefficients, type RewardModel } from '../../rewards/index.ts';
-import type { AnnotationLabel, AnnotationRequest, EnvFamily } from '../../core/types.ts';
+import type { AnnotationLabel, AnnotationRequest, EnvContext, EnvFamily } from '../../core/types.ts';
 import type { ExperimentConfig } from '../config.ts';
 import { decodeBatch, type FaultRecord, type TrajectoryBatch, type TrajectoryRecord } from '../trajectory.ts';
 import { sharedWeightPublisher } from '../transport/inprocess.ts';
@@ -39,8 +39,8 @@ export interface LearnerInit {
    */
   startVersion?: number;
   padId: number;
-  /** The env's family, from its spec. */
-  family: EnvFamily;
+  /** The env as its spec describes it (id, family, goal): the family picks the sample layout, the rest the rubric oracle. */
+  env: EnvContext;
   backend?: string;
 }
 
@@ -166,7 +166,7 @@ class LearnerThread {
       }
       this.coef = { cExt: c.rewards.cExt, cInt: c.rewards.cInt, beta: c.rewards.beta };
       const pr = this.init.resume;
-      this.extras = new RewardExtras(c.rewards, pr?.progress ?? { updates: pr?.version ?? 0, envSteps: 0 });
+      this.extras = new RewardExtras(c.rewards, pr?.progress ?? { updates: pr?.version ?? 0, envSteps: 0 }, this.init.env);
     }
     const r = this.init.resume;
     if (!r && typeof warm === 'string') this.policy.setWeights(loadWeights(warm).weights);
@@ -375,7 +375,7 @@ class LearnerThread {
     const res = await this.learner.update(learnerBatch);
     const every = this.init.config.logging.episodeEvery;
     if (every > 0 && this.stats.updates % every === 0) {
-      post({ type: 'episode', sample: sampleEpisode(records[0], this.init.family, rewards[0], batch.frames) });
+      post({ type: 'episode', sample: sampleEpisode(records[0], this.init.env.family, rewards[0], batch.frames) });
     }
     return { metrics: numeric(res.metrics as unknown as Record<string, unknown>), skipped: res.skipped };
   }

@@ -23,7 +23,7 @@ import { spawn } from 'node:child_process';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { makeEnvSync, Rng, type Env } from '../../envs/index.ts';
+import { makeEnvSync, registeredEnvContext, Rng, type Env } from '../../envs/index.ts';
 import {
   Annotator, LlmJudge, RubricJudge, captionKey, createRewardModel, rubricLabel,
   validateJudgeConfig, validateModelConfig, type AnnotationRequest, type Judge, type LlmJudgeConfig, type RubricJudgeConfig,
@@ -254,7 +254,8 @@ const pool: string[] = [];
 for (const c of COLORS) pool.push(`You pick up the ${c} key.`, `You unlock the door with the ${c} key.`);
 for (const d of ['north', 'east', 'south', 'west']) pool.push(`You move ${d}.`);
 pool.push('You bump into a wall.', 'The door is locked.', 'You open the door.', 'You enter a new room.', 'You reach the goal!');
-const labels = pool.map((caption) => ({ key: captionKey('KeyDoor-v0', caption), caption, label: rubricLabel('KeyDoor-v0', caption) }));
+const keyDoor = registeredEnvContext('KeyDoor-v0')!;
+const labels = pool.map((caption) => ({ key: captionKey('KeyDoor-v0', caption), caption, label: rubricLabel(keyDoor, caption) }));
 const batch = Array.from({ length: 256 }, (_, i) => pool[i % pool.length]!);
 const inference: Record<string, number> = {};
 for (const kind of ['retrieval', 'classification', 'ranking'] as const) {

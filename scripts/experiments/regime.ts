@@ -19,7 +19,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GamePolicy, initBackend } from '../../agents/index.ts';
 import { makeEnvSync, Rng, type Env } from '../../envs/index.ts';
-import { rubricLabel } from '../../rewards/index.ts';
+import { rubricLabel, type EnvContext } from '../../rewards/index.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const USAGE = 'usage: npm run experiment -- regime <env-id> [--options JSON] [--episodes N] [--groups M] [--group-size G] [--seed S] [--out FILE]';
@@ -127,9 +127,9 @@ interface PolicyRegime {
   };
 }
 
-function measure(envId: string, options: Record<string, unknown>, act: () => Actor, N: number, M: number, G: number, chainLength: number | null): PolicyRegime {
+function measure(envId: string, context: EnvContext, options: Record<string, unknown>, act: () => Actor, N: number, M: number, G: number, chainLength: number | null): PolicyRegime {
   const labelCache = new Map<string, number>();
-  const label = (m: string) => { let l = labelCache.get(m); if (l === undefined) { l = rubricLabel(envId, m); labelCache.set(m, l); } return l; };
+  const label = (m: string) => { let l = labelCache.get(m); if (l === undefined) { l = rubricLabel(context, m); labelCache.set(m, l); } return l; };
   const eps = rollouts(envId, { ...options, split: 'train' }, Array.from({ length: N }, (_, i) => i), act());
   const groupSeeds = Array.from({ length: M * G }, (_, i) => 1_000_000 + Math.floor(i / G));
   const gEps = rollouts(envId, { ...options, split: 'train' }, groupSeeds, act());
@@ -245,8 +245,8 @@ export async function main(argv: string[]): Promise<void> {
     // The command as run (an --out path relative to the repository, so the JSON names no machine's paths).
     command: `npm run experiment -- regime ${argv.map((a, i) => (argv[i - 1] === '--out' ? relative(ROOT, resolve(a)) : /[\s{}"]/.test(a) ? `'${a}'` : a)).join(' ')}`,
     rubric: { cInt: C_INT, beta: BETA },
-    random: measure(o.envId, o.options, random, o.episodes, o.groups, o.groupSize, chainLength),
-    fresh: measure(o.envId, o.options, fresh, o.episodes, o.groups, o.groupSize, chainLength),
+    random: measure(o.envId, probe.spec, o.options, random, o.episodes, o.groups, o.groupSize, chainLength),
+    fresh: measure(o.envId, probe.spec, o.options, fresh, o.episodes, o.groups, o.groupSize, chainLength),
     seconds: 0,
     machine: { backend, node: process.version, date: new Date().toISOString() },
   };

@@ -37,6 +37,21 @@ test('checkEnv catches an env whose episodes depend on the instance, not only th
   assert.equal(r.results.filter((x) => !x.ok).map((x) => x.name), ['fresh instance, same seed, same episode']);
 });
 
+test("checkEnv: spec.goal, when given, is the task in words (a non-empty string)", () => {
+  for (const goal of ['reach cell 2', undefined]) {
+    const env = new Faulty('none');
+    (env.spec as { goal?: unknown }).goal = goal;
+    assert.ok(checkEnv(env).ok, String(goal));
+  }
+  for (const goal of ['', '  ', 42]) {
+    const env = new Faulty('none');
+    (env.spec as { goal?: unknown }).goal = goal;
+    const r = checkEnv(env);
+    assert.equal(r.results.filter((x) => !x.ok).map((x) => x.name), ['spec'], JSON.stringify(goal));
+    assert.match(r.results.find((x) => !x.ok)!.detail, /spec\.goal/);
+  }
+});
+
 test('a throwing env becomes failed rules, not a crash', () => {
   const env = new Faulty('none');
   env.reset = () => { throw new Error('boom'); };

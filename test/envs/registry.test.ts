@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { Worker } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
-import { makeEnv, makeEnvSync, registerEnv, listEnvs, validateEnvOptions, describeEnvOptions, checkEnv, Rng, Discrete, Box } from '../../envs/index.ts';
+import { makeEnv, makeEnvSync, registerEnv, listEnvs, registeredEnvContext, validateEnvOptions, describeEnvOptions, checkEnv, Rng, Discrete, Box } from '../../envs/index.ts';
 
 const CORRIDOR = './envs/examples/corridor.ts';
 
@@ -13,6 +13,21 @@ test('listEnvs has every built-in id with its family', () => {
     { KeyDoor: byId['KeyDoor-v0'], MultiRoom: byId['MultiRoom-v0'], Maze: byId['Maze-v0'], Addition: byId['Addition-v0'], Reverse: byId['Reverse-v0'], Sort: byId['Sort-v0'], ToolCalc: byId['ToolCalc-v0'], ToolLookup: byId['ToolLookup-v0'] },
     { KeyDoor: 'games', MultiRoom: 'games', Maze: 'games', Addition: 'text', Reverse: 'text', Sort: 'text', ToolCalc: 'tools', ToolLookup: 'tools' },
   );
+});
+
+test("every built-in env's registration (spec as data) states the family and goal its instances' spec does", () => {
+  for (const { id, family, goal } of listEnvs()) {
+    if (id.startsWith('Test-')) continue;
+    const spec = makeEnvSync(id).spec;
+    assert.is(spec.id, id);
+    assert.is(spec.family, family, id);
+    assert.is(spec.goal, goal, id);
+    assert.equal(registeredEnvContext(id), { id, family, ...(goal ? { goal } : {}) });
+  }
+  for (const id of ['KeyDoor-v0', 'MultiRoom-v0', 'Maze-v0', 'Dungeon-v0', 'Addition-v0', 'Reverse-v0', 'Sort-v0', 'ToolCalc-v0', 'ToolLookup-v0']) {
+    assert.ok((makeEnvSync(id).spec.goal ?? '').length > 10, `${id} states its goal`);
+  }
+  assert.is(registeredEnvContext('Nope-v0'), undefined);
 });
 
 test('unknown id: the error names it and lists the valid ids', async () => {
@@ -36,6 +51,9 @@ test('registerEnv: custom factory, duplicate ids rejected unless overwrite', () 
   registerEnv('Test-Corridor', () => makeEnvSync('Maze-v0'), { overwrite: true });
   assert.is(makeEnvSync('Test-Corridor').spec.id, 'Maze-v0');
   assert.throws(() => registerEnv('bad id!', () => makeEnvSync('Maze-v0')), /bad id/);
+  registerEnv('Test-Goal', () => makeEnvSync('Sort-v0'), { family: 'text', goal: 'sort the letters' });
+  assert.equal(registeredEnvContext('Test-Goal'), { id: 'Test-Goal', family: 'text', goal: 'sort the letters' });
+  assert.equal(listEnvs().find((e) => e.id === 'Test-Goal'), { id: 'Test-Goal', family: 'text', description: '', goal: 'sort the letters' });
 });
 
 for (const [label, path] of [

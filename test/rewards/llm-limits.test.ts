@@ -10,6 +10,7 @@ import {
   Annotator, LlmJudge, RubricJudge, captionKey, pointJudgeAt, rubricLabel, startStandInProcess, startStandInServer,
   validateJudgeConfig, type AnnotationRequest, type LlmJudgeConfig, type RubricJudgeConfig, type StandInOptions,
 } from '../../rewards/index.ts';
+import { envOf } from './fixtures/env-context.ts';
 
 const ENV = 'KeyDoor-v0';
 const req = (caption: string): AnnotationRequest => ({ key: captionKey(ENV, caption), envId: ENV, caption });
@@ -77,7 +78,7 @@ test('the issue #14 outage: the server answers 500 at first; every caption still
     assert.is(m.captionsGivenUp, 0);
     assert.is(m.judgeDown, 0);
     assert.ok(s.requests < 17 * 3, `requests ${s.requests}: the breaker held retries back during the outage`);
-    assert.equal(a.drainLabels().map((l) => l.label).sort(), xs.map((x) => rubricLabel(ENV, x.caption)).sort());
+    assert.equal(a.drainLabels().map((l) => l.label).sort(), xs.map((x) => rubricLabel(envOf(ENV), x.caption)).sort());
     await a.close();
   });
 });
@@ -110,7 +111,7 @@ test('stand-in latency range and noisy oracle: each answer waits ≥ latencyMs; 
     assert.ok(performance.now() - t0 >= 30);
     const noisy = new RubricJudge(validateJudgeConfig({ kind: 'rubric', noise: 0.3, seed: 4 }) as RubricJudgeConfig);
     assert.equal(res.map((r) => (r.ok ? r.label : -1)), xs.map((x) => noisy.labelOf(x)));
-    assert.ok(xs.some((x) => noisy.labelOf(x) !== rubricLabel(ENV, x.caption)), 'some labels are flipped');
+    assert.ok(xs.some((x) => noisy.labelOf(x) !== rubricLabel(envOf(ENV), x.caption)), 'some labels are flipped');
   });
 });
 
@@ -119,7 +120,7 @@ test('the stand-in as its own process on loopback: URL on stdout, labels over HT
   try {
     assert.match(p.url, /^http:\/\/127\.0\.0\.1:\d+\/v1$/);
     const res = await judgeFor(p.url).label(captions.map(req));
-    assert.equal(res, captions.map((c) => ({ ok: true, label: rubricLabel(ENV, c) })));
+    assert.equal(res, captions.map((c) => ({ ok: true, label: rubricLabel(envOf(ENV), c) })));
   } finally { await p.stop(); }
   await p.stop(); // idempotent
   assert.equal(pointJudgeAt({ kind: 'llm', model: 'm' }, 'http://x/v1'), { kind: 'llm', model: 'm', baseUrl: 'http://x/v1' });

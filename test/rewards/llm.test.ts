@@ -5,9 +5,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  Annotator, LlmJudge, captionKey, parseLabel, parsePreference, parseScore, rubricLabel, startStandInServer,
+  Annotator, LlmJudge, captionKey, labelPrompt, pairPrompt, parseLabel, parsePreference, parseScore, promptFamily, rubricLabel, startStandInServer,
   validateJudgeConfig, type AnnotationRequest, type LlmJudgeConfig, type StandInMode, type StandInOptions,
 } from '../../rewards/index.ts';
+import { envOf } from './fixtures/env-context.ts';
 
 const ENV = 'KeyDoor-v0';
 const req = (caption: string): AnnotationRequest => ({ key: captionKey(ENV, caption), envId: ENV, caption });
@@ -37,11 +38,35 @@ test('strict parsing', () => {
   assert.equal(parsePreference('Preferred: both'), { ok: false, error: 'invalid_label' });
 });
 
+test("prompts: the context's family picks the wording and examples, its goal is the task stated", () => {
+  const tools = { id: 'MyTools-v0', family: 'tools', goal: 'find the cheapest flight with the search tool' } as const;
+  const [system, ...rest] = labelPrompt(tools, 'Called search(LHR) → 3 flights.', 'label', true);
+  assert.ok(system!.content.startsWith("You judge the progress of an agent in a task solved by an agent that can call tools. The agent's task: find the cheapest flight with the search tool. You are shown one tool-use transcript"), system!.content);
+  assert.is(rest[0]!.content, 'Called calc(12*7) → 84.', "the tools family's worked examples");
+  assert.is(promptFamily(system!.content), 'tools');
+  assert.match(pairPrompt({ id: 'MyGame', family: 'games' }, 'a', 'b', false)[0]!.content, "in a grid-world game. The agent's task: make progress in the task MyGame. ");
+  const unknown = labelPrompt({ id: 'Mystery-v0' }, 'x', 'label', true);
+  assert.equal(unknown.length, 2, 'an env known only by its id: generic wording, no examples');
+  assert.is(promptFamily(unknown[0]!.content), undefined);
+});
+
+test('an LlmJudge built with an env context labels items of that env whatever their env id (a path)', async () => {
+  await withServer({}, async (url, s) => {
+    const judge = new LlmJudge(validateJudgeConfig({ kind: 'llm', baseUrl: url, model: 'standin', apiKeyEnv: 'THRIVE_TEST_KEY' }) as LlmJudgeConfig,
+      { env: {}, envContext: { id: 'MyGrid', family: 'games', goal: 'reach the exit of the cave' } });
+    const path = '/work/my-envs/grid.ts';
+    const res = await judge.label(['You open the door.', 'You move north.'].map((caption) => ({ key: caption, envId: path, caption })));
+    assert.equal(res, [{ ok: true, label: 1 }, { ok: true, label: 0 }], "the stand-in's oracle: the games family's generic rules");
+    const system = (s.bodies[0] as { messages: Array<{ content: string }> }).messages[0]!.content;
+    assert.match(system, "a grid-world game. The agent's task: reach the exit of the cave. ");
+  });
+});
+
 test('ok: labels match the rubric, key only in the Authorization header, concurrency limited', async () => {
   await withServer({ latencyMs: 30 }, async (url, s) => {
     const judge = judgeFor(url, { concurrency: 2 });
     const res = await judge.label(captions.map(req));
-    assert.equal(res, captions.map((c) => ({ ok: true, label: rubricLabel(ENV, c) })));
+    assert.equal(res, captions.map((c) => ({ ok: true, label: rubricLabel(envOf(ENV), c) })));
     assert.ok(s.authorizations.length === captions.length && s.authorizations.every((a) => a === `Bearer ${SECRET}`));
     assert.ok(s.maxConcurrent <= 2, `max concurrent ${s.maxConcurrent}`);
     assert.is(s.maxConcurrent, 2);

@@ -5,6 +5,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import {
   createRewardModel, validateModelConfig, rubricLabel, captionKey, type AnnotationLabel, type RewardModel,
 } from '../../rewards/index.ts';
+import { envOf } from './fixtures/env-context.ts';
 
 await tf.setBackend('wasm');
 await tf.ready();
@@ -19,7 +20,7 @@ function captions(): string[] {
   out.push('You bump into a wall.', 'The door is locked.', 'You open the door.', 'You enter a new room.', 'You see the goal.', 'You reach the goal!');
   return out;
 }
-const label = (caption: string): AnnotationLabel => ({ key: captionKey('KeyDoor-v0', caption), caption, label: rubricLabel('KeyDoor-v0', caption) });
+const label = (caption: string): AnnotationLabel => ({ key: captionKey('KeyDoor-v0', caption), caption, label: rubricLabel(envOf('KeyDoor-v0'), caption) });
 
 test('retrieval: table lookup, 0 for unknown and empty, pairs ignored', () => {
   const m = createRewardModel(validateModelConfig({ kind: 'retrieval' }));
@@ -72,8 +73,8 @@ for (const [name, cfg] of learned) {
 
 test('ranking learns from pairwise preferences alone', () => {
   const m = createRewardModel(validateModelConfig({ kind: 'ranking', stepsPerUpdate: 40, heldOutFraction: 0, seed: 2 }));
-  const good = captions().filter((c) => rubricLabel('KeyDoor-v0', c) === 1);
-  const bad = captions().filter((c) => rubricLabel('KeyDoor-v0', c) === 0);
+  const good = captions().filter((c) => rubricLabel(envOf('KeyDoor-v0'), c) === 1);
+  const bad = captions().filter((c) => rubricLabel(envOf('KeyDoor-v0'), c) === 0);
   const pairs: AnnotationLabel[] = good.map((g, i) => {
     const b = bad[i % bad.length]!;
     return i % 2

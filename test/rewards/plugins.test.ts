@@ -64,6 +64,20 @@ withPlugin('a plug-in judge labels through the annotator (sync and async), cache
   }
 });
 
+test("a plug-in judge's factory is given the env context createAnnotator was given", async () => {
+  const seen: unknown[] = [];
+  registerJudge('ctx', (_c, options) => {
+    seen.push(options.envContext);
+    return { kind: 'ctx', id: 'v1', label: async (items) => items.map(() => ({ ok: true, label: 1 })), compare: async () => [] };
+  });
+  try {
+    const envContext = { id: 'MyEnv', family: 'tools', goal: 'book a table' } as const;
+    const a = await createAnnotator({ judge: { kind: 'ctx' }, annotator: { cacheDir: null } }, { envContext });
+    await a.close();
+    assert.equal(seen, [envContext]);
+  } finally { unregisterJudge('ctx'); }
+});
+
 // Each faulty judge is contained: its items count as errors of the given kind, nothing throws, and the
 // annotator keeps working (the failed items are retried with backoff).
 const faulty: Array<[string, Partial<Judge>, string]> = [

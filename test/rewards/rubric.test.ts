@@ -1,6 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Annotator, RubricJudge, rubricLabel, captionKey, validateJudgeConfig, registerEnvFamily, type AnnotationRequest, type RubricJudgeConfig } from '../../rewards/index.ts';
+import { Annotator, RubricJudge, rubricLabel, rubricCoverage, captionKey, validateJudgeConfig, type AnnotationRequest, type RubricJudgeConfig } from '../../rewards/index.ts';
+import { envOf } from './fixtures/env-context.ts';
+
+const req = (envId: string, caption: string): AnnotationRequest => ({ key: captionKey(envId, caption), envId, caption });
 import { GAME_MESSAGES, GAME_ENV_MESSAGES, COLORS, DIRECTIONS, fillTemplate, type GameMessageKind, DUNGEON_MESSAGES, DUNGEON_ORDINARY_ROOMS, makeEnvSync, Rng, type DungeonEnv } from '../../envs/index.ts';
 
 const games: Array<[string, number]> = [
@@ -11,7 +14,7 @@ const games: Array<[string, number]> = [
 ];
 for (const envId of ['KeyDoor-v0', 'MultiRoom-v0', 'Maze-v0']) {
   test(`games rubric on ${envId}`, () => {
-    for (const [caption, want] of games) assert.is(rubricLabel(envId, caption), want, caption);
+    for (const [caption, want] of games) assert.is(rubricLabel(envOf(envId), caption), want, caption);
   });
 }
 
@@ -25,45 +28,68 @@ test('rubric is in sync with every message the game envs emit', () => {
     for (const kind of kinds) {
       for (const color of COLORS) for (const direction of DIRECTIONS) {
         const msg = fillTemplate(GAME_MESSAGES[kind], { color, direction });
-        assert.is(rubricLabel(envId, msg), HELPFUL[kind], `${envId}: ${msg}`);
+        assert.is(rubricLabel(envOf(envId), msg), HELPFUL[kind], `${envId}: ${msg}`);
       }
     }
   }
-  assert.is(rubricLabel('MultiRoom-v0', `${GAME_MESSAGES.enterRoom} ${GAME_MESSAGES.reachGoal}`), 1);
+  assert.is(rubricLabel(envOf('MultiRoom-v0'), `${GAME_MESSAGES.enterRoom} ${GAME_MESSAGES.reachGoal}`), 1);
 });
 
 test('text and tool env outcome messages', () => {
-  assert.is(rubricLabel('Addition-v0', 'Answered "42": correct.'), 1);
-  assert.is(rubricLabel('Addition-v0', 'Answered "41", expected "42": wrong.'), 0);
-  assert.is(rubricLabel('Reverse-v0', 'No answer within 16 tokens.'), 0);
-  assert.is(rubricLabel('ToolCalc-v0', 'Called calc(2*3.5) → 7.'), 1);
-  assert.is(rubricLabel('ToolLookup-v0', "Unknown tool 'calk'; tools: calc, lookup."), 0);
-  assert.is(rubricLabel('ToolCalc-v0', 'Malformed tool call (missing ")").'), 0);
-  assert.is(rubricLabel('ToolCalc-v0', 'Tool calc failed: division by zero.'), 0);
-  assert.is(rubricLabel('ToolCalc-v0', 'Turn limit of 4 tool calls reached.'), 0);
-  assert.is(rubricLabel('ToolCalc-v0', 'Answered "7": correct.'), 1);
+  assert.is(rubricLabel(envOf('Addition-v0'), 'Answered "42": correct.'), 1);
+  assert.is(rubricLabel(envOf('Addition-v0'), 'Answered "41", expected "42": wrong.'), 0);
+  assert.is(rubricLabel(envOf('Reverse-v0'), 'No answer within 16 tokens.'), 0);
+  assert.is(rubricLabel(envOf('ToolCalc-v0'), 'Called calc(2*3.5) → 7.'), 1);
+  assert.is(rubricLabel(envOf('ToolLookup-v0'), "Unknown tool 'calk'; tools: calc, lookup."), 0);
+  assert.is(rubricLabel(envOf('ToolCalc-v0'), 'Malformed tool call (missing ")").'), 0);
+  assert.is(rubricLabel(envOf('ToolCalc-v0'), 'Tool calc failed: division by zero.'), 0);
+  assert.is(rubricLabel(envOf('ToolCalc-v0'), 'Turn limit of 4 tool calls reached.'), 0);
+  assert.is(rubricLabel(envOf('ToolCalc-v0'), 'Answered "7": correct.'), 1);
 });
 
-test('user env ids can declare their family', () => {
-  assert.is(rubricLabel('MyGrid-v3', 'You reach the goal!'), 0);
-  registerEnvFamily('MyGrid-v3', 'games');
-  assert.is(rubricLabel('MyGrid-v3', 'You reach the goal!'), 1);
+test("a plug-in env gets its family's generic rules from its context, with no registration", () => {
+  const grid = { id: 'MyGrid-v3', family: 'games' } as const;
+  assert.is(rubricLabel(grid, 'You reach the goal!'), 1);
+  assert.is(rubricLabel(grid, 'You bump into a wall.'), 0);
+  const text = { id: 'MyText-v0', family: 'text', goal: 'answer the riddle' } as const;
+  assert.is(rubricLabel(text, 'Answered "fog": correct.'), 1);
+  assert.is(rubricLabel(text, 'Answered "rain", expected "fog": wrong.'), 0);
+  assert.is(rubricLabel(text, 'abc -> cba'), 0, "Reverse-v0's rule is not the text family's");
+  assert.is(rubricLabel(envOf('Reverse-v0'), 'abc -> cba'), 1);
+  assert.is(rubricLabel({ id: 'MyTools-v0', family: 'tools' }, 'Called search(fog) → 3 hits.'), 1);
+  // The family comes from the context, never from the id: an env named like a built-in one of another family.
+  assert.is(rubricLabel({ id: 'Addition-v0', family: 'tools' }, '17+25=42'), 0);
+  assert.is(rubricLabel(envOf('Addition-v0'), '17+25=42'), 1);
+  // Which envs have rules of their own (the runner warns for the others).
+  for (const id of ['KeyDoor-v0', 'MultiRoom-v0', 'Maze-v0', 'Dungeon-v0', 'Addition-v0', 'Reverse-v0', 'Sort-v0', 'ToolCalc-v0', 'ToolLookup-v0', 'ToolChain-v0', 'ToolMix-v0']) {
+    assert.is(rubricCoverage(envOf(id)), null, id);
+  }
+  assert.match(rubricCoverage(grid)!, /GAME_RULES/);
+  assert.match(rubricCoverage(text)!, /outcome messages/);
+});
+
+test('RubricJudge: labels by the context it was built with (items may name the env by its path); without one, by the registry', () => {
+  const path = '/somewhere/my-grid.ts';
+  const withContext = new RubricJudge(validateJudgeConfig({ kind: 'rubric' }) as RubricJudgeConfig, { id: 'MyGrid', family: 'games' });
+  assert.equal(withContext.labelSync!([req(path, 'You open the door.'), req(path, 'You move north.')]), [{ ok: true, label: 1 }, { ok: true, label: 0 }]);
+  assert.is(withContext.id, 'rubric-v2-generic-games-noise0-seed0', 'generic rules: a cache of their own');
+  assert.is(new RubricJudge(validateJudgeConfig({ kind: 'rubric' }) as RubricJudgeConfig, envOf('KeyDoor-v0')).id, 'rubric-v2-noise0-seed0');
+  const bare = new RubricJudge(validateJudgeConfig({ kind: 'rubric' }) as RubricJudgeConfig);
+  assert.equal(bare.labelSync!([req(path, 'You open the door.'), req('KeyDoor-v0', 'You open the door.')]), [{ ok: true, label: 0 }, { ok: true, label: 1 }]);
 });
 
 test('text and tools rubric', () => {
-  assert.is(rubricLabel('Addition-v0', '17+25=42'), 1);
-  assert.is(rubricLabel('Addition-v0', '17 + 25 = 43'), 0);
-  assert.is(rubricLabel('Addition-v0', ' 42'), 1);
-  assert.is(rubricLabel('Addition-v0', '4two'), 0);
-  assert.is(rubricLabel('Reverse-v0', 'abc -> cba'), 1);
-  assert.is(rubricLabel('Reverse-v0', 'abc -> abc'), 0);
-  assert.is(rubricLabel('Sort-v0', 'cab -> abc'), 1);
-  assert.is(rubricLabel('ToolCalc-v0', 'CALL calc(2+2) -> 4'), 1);
-  assert.is(rubricLabel('ToolCalc-v0', 'CALL calc(2+) -> error: bad input'), 0);
-  assert.is(rubricLabel('Unknown-v0', 'You reach the goal!'), 0);
+  assert.is(rubricLabel(envOf('Addition-v0'), '17+25=42'), 1);
+  assert.is(rubricLabel(envOf('Addition-v0'), '17 + 25 = 43'), 0);
+  assert.is(rubricLabel(envOf('Addition-v0'), ' 42'), 1);
+  assert.is(rubricLabel(envOf('Addition-v0'), '4two'), 0);
+  assert.is(rubricLabel(envOf('Reverse-v0'), 'abc -> cba'), 1);
+  assert.is(rubricLabel(envOf('Reverse-v0'), 'abc -> abc'), 0);
+  assert.is(rubricLabel(envOf('Sort-v0'), 'cab -> abc'), 1);
+  assert.is(rubricLabel(envOf('ToolCalc-v0'), 'CALL calc(2+2) -> 4'), 1);
+  assert.is(rubricLabel(envOf('ToolCalc-v0'), 'CALL calc(2+) -> error: bad input'), 0);
 });
 
-const req = (envId: string, caption: string): AnnotationRequest => ({ key: captionKey(envId, caption), envId, caption });
 
 test('noise flips a seeded, repeatable share of labels', async () => {
   const items = Array.from({ length: 400 }, (_, i) => req('KeyDoor-v0', i % 2 ? `You move ${i}.` : 'You open the door.' + ' '.repeat(i)));
@@ -90,7 +116,7 @@ test('latency makes the judge async-only', async () => {
 const noisyJudge = (seed: number, noise = 0.3, latencyMs = 0) =>
   new RubricJudge(validateJudgeConfig({ kind: 'rubric', noise, seed, latencyMs }) as RubricJudgeConfig);
 const pool = Array.from({ length: 300 }, (_, i) => req(i % 3 ? 'Addition-v0' : 'KeyDoor-v0', i % 2 ? `You move ${i}.` : `${i} + 1 = ${i + 1}`));
-const flipped = (j: RubricJudge, items = pool) => items.filter((it) => j.labelOf(it) !== rubricLabel(it.envId, it.caption)).map((it) => it.caption);
+const flipped = (j: RubricJudge, items = pool) => items.filter((it) => j.labelOf(it) !== rubricLabel(envOf(it.envId), it.caption)).map((it) => it.caption);
 
 test('noise: independent judges with one seed agree whatever the batching and order', () => {
   const a = noisyJudge(11), b = noisyJudge(11);
@@ -148,12 +174,12 @@ test('Dungeon-v0: the rubric labels exactly the progress sentences of every capt
     const sentences = typeof value === 'string' ? [value] : value;
     sentences.forEach((m, i) => {
       const want = table === 'enter' ? i >= DUNGEON_ORDINARY_ROOMS : helpful[table as keyof typeof D];
-      assert.is(rubricLabel('Dungeon-v0', m), want ? 1 : 0, `${table}[${i}]: ${m}`);
-      assert.is(rubricLabel('Dungeon-v0', `You hear a low rumble. ${m}`), want ? 1 : 0, `joined: ${m}`);
+      assert.is(rubricLabel(envOf('Dungeon-v0'), m), want ? 1 : 0, `${table}[${i}]: ${m}`);
+      assert.is(rubricLabel(envOf('Dungeon-v0'), `You hear a low rumble. ${m}`), want ? 1 : 0, `joined: ${m}`);
     });
   }
   // Other games' rules do not leak in.
-  for (const m of ['You open the door.', 'You enter a new room.', 'You reach the goal!']) assert.is(rubricLabel('Dungeon-v0', m), 0, m);
+  for (const m of ['You open the door.', 'You enter a new room.', 'You reach the goal!']) assert.is(rubricLabel(envOf('Dungeon-v0'), m), 0, m);
 });
 
 test("Dungeon-v0: the rubric's label of every step's caption is the env's own progress flag", () => {
@@ -168,7 +194,7 @@ test("Dungeon-v0: the rubric's label of every step's caption is the env's own pr
         const plan = guided ? env.solve() : null;
         const a = plan && plan.length && rng.float() < 0.8 ? plan[0] : rng.int(4);
         const s = env.step(a);
-        const label = rubricLabel('Dungeon-v0', s.info.message);
+        const label = rubricLabel(envOf('Dungeon-v0'), s.info.message);
         assert.is(label, env.lastStepProgress ? 1 : 0, `${JSON.stringify(options)} seed ${seed}: ${JSON.stringify(s.info.message)}`);
         helpfulSteps += label;
         if (s.terminated || s.truncated) break;

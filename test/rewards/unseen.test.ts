@@ -7,6 +7,7 @@ import {
   Annotator, ClassificationModel, RetrievalModel, RubricJudge, UnseenCaptionAccuracy, captionKey, rubricLabel,
   validateJudgeConfig, validateModelConfig, type ClassificationModelConfig, type RetrievalModelConfig, type RubricJudgeConfig,
 } from '../../rewards/index.ts';
+import { envOf } from './fixtures/env-context.ts';
 
 await tf.setBackend('wasm');
 await tf.ready();
@@ -21,21 +22,21 @@ const all = [
 
 test('hand-made model: accuracy, balanced accuracy and counts on the unseen captions only', () => {
   const u = new UnseenCaptionAccuracy();
-  u.observe(ENV, ['You pick up the red key.', 'You move north.', '', 'You move north.', 'You reach the goal!', 'The door is locked.']);
+  u.observe(envOf(ENV), ['You pick up the red key.', 'You move north.', '', 'You move north.', 'You reach the goal!', 'The door is locked.']);
   u.labelled([{ key: 'k', caption: 'You move north.', label: 0 }]);
   // predicts helpful for everything: right on the 2 helpful captions, wrong on the locked door
   const m = u.metrics({ score: (cs) => new Float32Array(cs.length).fill(1) });
   assert.equal(m, { unseenCaptions: 3, unseenPositives: 2, unseenAccuracy: 2 / 3, unseenBalancedAccuracy: 0.5 });
-  const perfect = u.metrics({ score: (cs) => Float32Array.from(cs, (c) => rubricLabel(ENV, c)) });
+  const perfect = u.metrics({ score: (cs) => Float32Array.from(cs, (c) => rubricLabel(envOf(ENV), c)) });
   assert.equal(perfect, m, 'cached: nothing changed since the last call');
-  u.observe(ENV, ['You bump into a wall.']);
-  assert.equal(u.metrics({ score: (cs) => Float32Array.from(cs, (c) => rubricLabel(ENV, c)) }),
+  u.observe(envOf(ENV), ['You bump into a wall.']);
+  assert.equal(u.metrics({ score: (cs) => Float32Array.from(cs, (c) => rubricLabel(envOf(ENV), c)) }),
     { unseenCaptions: 4, unseenPositives: 2, unseenAccuracy: 1, unseenBalancedAccuracy: 1 });
   u.labelled([{ key: 'p', caption: 'You reach the goal!', label: 1, pair: { other: 'You bump into a wall.', preferred: 0 } }]);
-  u.observe(ENV, ['You reach the goal!']); // labelled: never unseen again
+  u.observe(envOf(ENV), ['You reach the goal!']); // labelled: never unseen again
   assert.is(u.metrics({ score: (cs) => new Float32Array(cs.length) }).unseenCaptions, 2);
   const g = new UnseenCaptionAccuracy();
-  g.observe('MyEnv-v0', ['anything']); // the rubric does not know this env: not tracked
+  g.observe({ id: 'MyEnv-v0', family: 'games' }, ['You reach the goal!']); // no rules written for this env (a plug-in): not tracked
   assert.is(g.metrics({ score: (cs) => new Float32Array(cs.length) }).unseenCaptions, 0);
 });
 
@@ -53,7 +54,7 @@ test('under a caption budget: retrieval cannot reward unseen captions, the class
   const clf = new ClassificationModel(validateModelConfig({ kind: 'classification', stepsPerUpdate: 300, heldOutFraction: 0, seed: 1 }) as ClassificationModelConfig);
   retrieval.update(labels);
   clf.update(labels);
-  const tracker = () => { const u = new UnseenCaptionAccuracy(); u.labelled(labels); u.observe(ENV, all); return u; };
+  const tracker = () => { const u = new UnseenCaptionAccuracy(); u.labelled(labels); u.observe(envOf(ENV), all); return u; };
   const r = tracker().metrics(retrieval);
   assert.is(r.unseenCaptions, all.length - 6);
   assert.is(r.unseenBalancedAccuracy, 0.5, 'a lookup table says no to every unseen caption');

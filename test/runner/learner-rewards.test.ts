@@ -9,25 +9,31 @@ import { RewardExtras } from '../../runner/learner/rewards.ts';
 import { buildLearnerBatch } from '../../runner/learner/batch.ts';
 import type { TrajectoryRecord } from '../../runner/trajectory.ts';
 
+const KEYDOOR: rewards.EnvContext = { id: 'KeyDoor-v0', family: 'games' };
+
 test('c_int schedule: constant by default; linear continues from the progress made before a resume', () => {
-  const constant = new RewardExtras(rewards.validateRewardsConfig({ cInt: 0.4 }), { updates: 0, envSteps: 0 });
+  const constant = new RewardExtras(rewards.validateRewardsConfig({ cInt: 0.4 }), { updates: 0, envSteps: 0 }, KEYDOOR);
   assert.is(constant.cInt({ updates: 500, envSteps: 1e6 }), 0.4);
   const cfg = rewards.validateRewardsConfig({ cInt: 0.4, cIntSchedule: { kind: 'linear', final: 0, over: 100 } });
-  const fresh = new RewardExtras(cfg, { updates: 0, envSteps: 0 });
-  const resumed = new RewardExtras(cfg, { updates: 50, envSteps: 0 });
+  const fresh = new RewardExtras(cfg, { updates: 0, envSteps: 0 }, KEYDOOR);
+  const resumed = new RewardExtras(cfg, { updates: 50, envSteps: 0 }, KEYDOOR);
   assert.ok(Math.abs(fresh.cInt({ updates: 25, envSteps: 0 }) - 0.3) < 1e-12);
   assert.ok(Math.abs(resumed.cInt({ updates: 25, envSteps: 0 }) - 0.1) < 1e-12);
-  const steps = new RewardExtras(rewards.validateRewardsConfig({ cInt: 1, cIntSchedule: { kind: 'linear', final: 0, over: 1000, unit: 'envSteps' } }), { updates: 0, envSteps: 400 });
+  const steps = new RewardExtras(rewards.validateRewardsConfig({ cInt: 1, cIntSchedule: { kind: 'linear', final: 0, over: 1000, unit: 'envSteps' } }), { updates: 0, envSteps: 400 }, KEYDOOR);
   assert.ok(Math.abs(steps.cInt({ updates: 0, envSteps: 100 }) - 0.5) < 1e-12);
 });
 
 test('unseen accuracy from records and labels', () => {
-  const x = new RewardExtras(rewards.validateRewardsConfig({}), { updates: 0, envSteps: 0 });
-  x.observe([{ envId: 'KeyDoor-v0', messages: ['You pick up the red key.', 'You move north.', ''] }], []);
+  const x = new RewardExtras(rewards.validateRewardsConfig({}), { updates: 0, envSteps: 0 }, KEYDOOR);
+  x.observe([{ messages: ['You pick up the red key.', 'You move north.', ''] }], []);
   assert.equal(x.metrics({ score: (c) => new Float32Array(c.length) }), { unseenCaptions: 2, unseenPositives: 1, unseenAccuracy: 0.5, unseenBalancedAccuracy: 0.5 });
   x.observe([], [{ key: 'a', caption: 'You pick up the red key.', label: 1 }]);
   assert.is(x.metrics({ score: (c) => new Float32Array(c.length) }).unseenCaptions, 1);
   assert.equal(x.metrics(null), {});
+  // An env the rubric has no rules of its own for (a plug-in env): no oracle, nothing tracked.
+  const plugin = new RewardExtras(rewards.validateRewardsConfig({}), { updates: 0, envSteps: 0 }, { id: 'MyGrid', family: 'games' });
+  plugin.observe([{ messages: ['You pick up the red key.', 'You move north.'] }], []);
+  assert.is(plugin.metrics({ score: (c) => new Float32Array(c.length) }).unseenCaptions, 0);
 });
 
 const gameRecord = (n: number, group: number): TrajectoryRecord => ({
