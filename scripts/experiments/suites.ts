@@ -317,6 +317,11 @@ function oniDungeon(): Suite {
       arm('oni', 'rubric judge + classification RM (ONI)', rewards({ kind: 'rubric' })),
       arm('novelty', 'novelty only (every caption labelled 1)', rewards({ kind: 'novelty' })),
       arm('shuffled', 'rubric labels shuffled across captions', rewards({ kind: 'shuffled', inner: { kind: 'rubric' } })),
+      {
+        // The asynchronous path as a real judge would drive it: HTTP, latency, a budget of calls, late labels.
+        ...arm('llm', 'LLM judge over HTTP (STAND-IN server: rubric answers, 10% flipped, 200–800 ms, ≤ 3000 calls)', rewards({ kind: 'llm', maxRequests: 3000 })),
+        standIn: { latencyMs: [200, 800], noise: 0.1 },
+      },
     ],
     budget: { updates: 150, checkpointEvery: 150 },
     quick: { updates: 3, checkpointEvery: 3 },
@@ -332,7 +337,7 @@ function oniDungeon(): Suite {
       primaryMetric: 'held-out sampled success (T = 1, pass@1 from 4 samples) on 200 test-split levels after the budget',
       metric: { kind: 'passAtK', k: 1 },
       secondary: ['held-out greedy success', 'training success rate over updates', 'labels requested (ann_captionsLabelled)', 'learned-model accuracy on captions the judge never labelled (rm_unseen*)'],
-      arms: 'extrinsic only; ONI (rubric judge, classification RM); novelty only; shuffled rubric labels',
+      arms: 'extrinsic only; ONI (rubric judge, classification RM); novelty only; shuffled rubric labels; ONI through the LLM judge over HTTP against a stand-in server (added after the first four arms had started, before any of its runs)',
       budget: '150 updates × 64 episodes (8 groups × G = 8) of ≤ 40 steps ≤ 0.38 M env steps per run; 5 seeds per arm',
       seeds: 5,
       regime: 'random-policy success and the zero-std group fraction of extrinsic-only GRPO (docs/results/regime-Dungeon-v0.json: 0.35% random success)',
