@@ -60,7 +60,7 @@ export const ACTORS_OPTIONS = {
   },
   workerMemoryMB: {
     type: 'int', default: 2048, min: 64,
-    doc: "Heap limit of each actor worker thread (V8 old generation, MB). A worker that exceeds it ends with an out-of-memory error: it is replaced and its task's episodes discarded, counted as a worker fault. Each task also reports its worker's heap and external (ArrayBuffer, wasm) memory as the metrics `actorHeapMB` / `actorExternalMB`.",
+    doc: "Heap limit of each actor worker thread (V8 old generation, MB). A worker that exceeds it ends with an out-of-memory error: it is replaced and its task's episodes discarded, counted as a worker fault. Memory outside the heap (Buffers, ArrayBuffers) is checked by the worker before each task: over the limit (heap + external) the task fails with that reason and the worker is replaced. Each task reports its worker's heap and external memory (the metrics `actorHeapMBMax` / `actorExternalMBMax`).",
   },
 } as const satisfies Schema;
 

@@ -10,7 +10,8 @@ export class ActorPool {
   private readonly pool: Piscina;
   constructor(readonly workers: number, memoryMB?: number) {
     this.pool = new Piscina({
-      ...(memoryMB ? { resourceLimits: { maxOldGenerationSizeMb: memoryMB } } : {}),
+      // The heap is bounded by V8; external memory (Buffers, ArrayBuffers) by the worker itself (worker.ts).
+      ...(memoryMB ? { resourceLimits: { maxOldGenerationSizeMb: memoryMB }, workerData: { memoryMB } } : {}),
       filename: new URL('./entry.mjs', import.meta.url).href,
       minThreads: workers,
       maxThreads: workers,
@@ -18,6 +19,9 @@ export class ActorPool {
       // Tasks wait in our dispatcher, not in piscina's queue.
       maxQueue: workers * 4,
       concurrentTasksPerWorker: 1,
+      // Idle workers wait on their message port, not in Atomics.wait: a worker's own timers then run between
+      // tasks (worker.ts retires a worker over its memory limit that way). Tasks are long; dispatch cost is noise.
+      atomics: 'async',
     });
   }
 

@@ -10,7 +10,7 @@
  *
  * Output: one TrajectoryBatch, msgpackr-encoded, returned as a transferable buffer.
  */
-import { threadId } from 'node:worker_threads';
+import { threadId, workerData } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { GamePolicy, initBackend, TokenPolicy, type AnyPolicy, type PolicyConfig } from '../../agents/index.ts';
 import { makeEnv, type Env } from '../../envs/index.ts';
@@ -117,8 +117,24 @@ function syncWeights(s: ActorState, task: ActorTask): void {
   }
 }
 
+/**
+ * V8 bounds a worker's heap (resourceLimits); memory outside it (Buffers, ArrayBuffers an env plugin keeps)
+ * is checked here, before each task: over actors.workerMemoryMB the task fails with that reason and the
+ * thread ends itself right after, so piscina replaces it and the leaked memory is returned.
+ */
+function checkMemory(): void {
+  const limit = (workerData as { memoryMB?: number } | null)?.memoryMB;
+  if (!limit) return;
+  const m = process.memoryUsage();
+  const usedMB = (m.heapUsed + m.external + m.arrayBuffers) / 2 ** 20;
+  if (usedMB <= limit) return;
+  setImmediate(() => process.exit(0)); // after piscina has sent this task's error back (a task already sent to it fails too)
+  throw new Error(`actor worker memory ${usedMB.toFixed(0)} MB (heap + external) is over actors.workerMemoryMB = ${limit}: the worker is replaced`);
+}
+
 export default async function runActorTask(task: ActorTask): Promise<Uint8Array> {
   const t0 = performance.now();
+  checkMemory();
   const s = await init(task.init);
   syncWeights(s, task);
   const rng = new SeededRng(task.sampleSeed);

@@ -145,8 +145,8 @@ class LearnerThread {
   private labelWaiters = new Map<number, (labels: AnnotationLabel[]) => void>();
   private inbox: LearnerIn[] = [];
   private busy = false;
-  /** Each actor worker thread's latest memory report (key: actor id / thread id). */
-  private readonly workerMemory = new Map<string, { heapMB: number; externalMB: number }>();
+  /** Each actor worker thread's latest memory report (key: actor id / thread id; `at`: when it came). */
+  private readonly workerMemory = new Map<string, { heapMB: number; externalMB: number; at: number }>();
   private stats = { actorBusyMs: 0, actorPolicyMs: 0, actorSteps: 0, staleDropped: 0, staleDownweighted: 0, abandonedDropped: 0, envFaults: 0, emptyUpdates: 0, lagSum: 0, lagMax: 0, lagN: 0, episodes: 0, updates: 0 };
 
   constructor(private readonly init: LearnerInit) {}
@@ -236,7 +236,7 @@ class LearnerThread {
       this.stats.actorBusyMs += b.busyMs;
       this.stats.actorPolicyMs += b.policyMs;
       this.stats.actorSteps += b.steps;
-      if (b.workerMemory) this.workerMemory.set(`${b.actorId}/${b.workerMemory.thread}`, b.workerMemory);
+      if (b.workerMemory) this.workerMemory.set(`${b.actorId}/${b.workerMemory.thread}`, { ...b.workerMemory, at: Date.now() });
       if (b.frames && !this.pendingFrames) this.pendingFrames = b.frames;
       for (const r of b.records) {
         const bad = badRecord(r);
@@ -397,6 +397,7 @@ class LearnerThread {
       retSum += rewards[b].total;
       lenSum += r.actions.length;
     });
+    this.forgetSilentWorkers();
     const out: Record<string, number> = {
       episodes,
       successRate: episodes ? successes / episodes : NaN,
@@ -427,6 +428,12 @@ class LearnerThread {
     this.stats.lagN = 0;
     this.stats.lagMax = 0;
     return out;
+  }
+
+  /** Reports of threads silent for a minute (replaced, or their actor process gone) no longer count. */
+  private forgetSilentWorkers(): void {
+    const old = Date.now() - 60_000;
+    for (const [k, v] of this.workerMemory) if (v.at < old) this.workerMemory.delete(k);
   }
 
   private onCheckpoint(reqId: number): void {

@@ -83,6 +83,18 @@ test('an env step that hangs: the task deadline stops its worker, the group is d
   assert.ok(faults.some((e) => e.faultKind === 'timeout' && /taskTimeoutSeconds/.test(e.message)), 'the event names the deadline');
 });
 
+test('an env plugin that leaks off-heap memory: its worker is stopped over actors.workerMemoryMB, replaced and counted; the run goes on', async () => {
+  const r = await runExperiment(config({ leakMB: 8 }, { actors: { workers: 1, groupsPerTask: 1, workerMemoryMB: 320 }, budget: { updates: 12 } }), { quiet: true });
+  assert.is(r.status, 'completed');
+  assert.is(r.metrics.length, 12);
+  const s = r.summary as Record<string, number>;
+  assert.ok(s.workerFaults > 0, `the leak is stopped and counted (${s.workerFaults} worker faults)`);
+  const faults = readJsonl(join(r.runDir, 'events.jsonl')).filter((e) => e.kind === 'fault');
+  assert.ok(faults.some((e) => /over actors\.workerMemoryMB = 320/.test(e.message)), faults.map((e) => e.message).join(' | '));
+  assert.ok(r.metrics.some((m) => m.actorExternalMBMax > 100), 'the leak shows in the per-worker memory metric');
+  assert.ok(r.metrics.slice(-4).some((m) => m.episodes > 0), `later updates still get rollouts: ${r.metrics.map((m) => m.episodes).join(' ')}`);
+});
+
 test('an actor worker that exits is replaced; its episodes are discarded and counted; the run goes on', async () => {
   const r = await runExperiment(config({ exitMod: 4, exitRem: 1, exitStep: 2 }, { actors: { workers: 2, groupsPerTask: 1 } }), { quiet: true });
   assert.is(r.status, 'completed');
