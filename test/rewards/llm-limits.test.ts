@@ -66,7 +66,7 @@ test('request budget: at most maxRequests requests (retries included), then budg
 });
 
 test('the issue #14 outage: the server answers 500 at first; every caption still gets its label once it is back', async () => {
-  await withServer({ failForMs: 250 }, async (url, s) => {
+  await withServer({ failForMs: 800 }, async (url, s) => {
     const judge = judgeFor(url, { retries: 0 });
     const a = new Annotator(judge, { cacheDir: null, retry: { backoffMs: 40, maxBackoffMs: 100, limit: 20, breakerThreshold: 5 } });
     const xs = Array.from({ length: 17 }, (_, i) => req(`${captions[i % 5]} ${i}`));

@@ -17,7 +17,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -68,6 +68,10 @@ function writeRuns(root: string): string[] {
       { kind: 'end', message: 'completed after 60 updates', time: 120 },
     ];
     writeFileSync(join(dir, 'events.jsonl'), events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    // Runs are listed newest first by their files' mtime: set it, so the order does not hang on the clock
+    // ticking between writes.
+    const t = new Date(Date.UTC(2026, 0, 1, 12 + r));
+    for (const f of ['metrics.jsonl', 'config.json', 'events.jsonl']) utimesSync(join(dir, f), t, t);
   });
   return names;
 }
