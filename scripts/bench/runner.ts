@@ -71,6 +71,7 @@ async function pipeline(name: string, workers: number, seconds: number): Promise
   if (cfg.rewards?.annotator === undefined && cfg.rewards) cfg.rewards.annotator = { cacheDir: null };
   const r = await runExperiment(cfg, { quiet: true });
   const m = r.metrics;
+  if (m.length === 0) throw new Error(`pipeline ${name} with ${workers} worker(s): no update finished in ${seconds} s (a loaded machine?): pass a larger --seconds`);
   const first = m[0];
   const last = m[m.length - 1];
   const stepsPerSec = m.length > 1 ? (last.envSteps - first.envSteps) / (last.time - first.time) : NaN;
