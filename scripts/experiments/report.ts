@@ -142,7 +142,7 @@ const ci = (x: Interval, scale: number, digits: number) => Number.isFinite(x.mea
 /** The declared primary metric (and the secondary per-answer figures) with 95% bootstrap intervals over seeds × problems. */
 function primaryTables(r: SuiteResults): string[] {
   const d = r.declaration;
-  if (!d?.metric || !r.eval || !r.warmStart) return [];
+  if (!d?.metric || !r.eval) return [];
   const n = r.eval.n;
   const m = d.metric;
   const isShare = m.kind !== 'distinctCorrect';
@@ -150,8 +150,10 @@ function primaryTables(r: SuiteResults): string[] {
   const arms = byArm(r).filter((a) => a.jobs.every((j) => j.eval && j.eval.length > 0));
   const table = (j: JobResult, idx: number) => perProblemValues(j.eval![idx]!, m, n);
   const lastOf = (a: (typeof arms)[number]) => a.jobs.map((j) => table(j, j.eval!.length - 1)).filter((v): v is number[] => v !== null);
-  const warm = perProblemValues(r.warmStart, m, n);
-  const base = arms.find((a) => a.name === 'grpo');
+  const w = r.warmStart;
+  const warm = w ? perProblemValues(w, m, n) : null;
+  // The reference arm: GRPO in the THR suites; the first arm (extrinsic only) where there is no 'grpo'.
+  const base = arms.find((a) => a.name === 'grpo') ?? arms[0];
   const baseLast = base ? lastOf(base) : [];
   const rows = arms.map((a) => {
     const last = lastOf(a);
@@ -159,23 +161,25 @@ function primaryTables(r: SuiteResults): string[] {
     return `| ${a.label} | ${last.length} | **${ci(bootstrapCrossed(last), scale, digits)}** | ${diff} |`;
   });
   // Regime check (the protocol's step 2): what makes the effect possible, measured on the warm start and the runs.
-  const w = r.warmStart;
   const colMean = (key: string, from: number, to: number) => {
     const v = r.jobs.flatMap((j) => (j.metrics.extra[key] ?? []).slice(from, to)).filter(Number.isFinite);
     return v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN;
   };
-  const regime = [
+  const regime = w ? [
     `warm start: held-out greedy ${pct(w.greedy)}%, sampled success at T = 1 ${pct(w.sampled)}%`,
     ...(w.answerMass ? [`probability on each listed answer ${w.answerMass.map((x) => `${pct(x)}%`).join(' / ')} (the favoured one holds ${pct(w.answerMass[0]! / w.answerMass.reduce((a, b) => a + b, 0))}% of the correct mass)`] : []),
     `distinct correct completions per problem among n = ${n}: ${w.distinctCorrect?.toFixed(2) ?? '–'}`,
     `first 10 updates, all runs: zero-variance groups ${pct(colMean('learner_zeroStdFraction', 0, 10))}%, tokens selected as dominant ${pct(colMean('learner_thrSelected', 0, 10))}%, entropy ${colMean('learner_entropy', 0, 10).toFixed(3)} nats; over all updates, THR sign differing between the behaviour and the learner weights ${pct(colMean('learner_thrSignDisagreement', 0, Infinity))}% of tokens`,
+  ] : [
+    `no warm start (trained from scratch); groups whose rewards all tie (GRPO learns nothing from them), all runs: ${pct(colMean('learner_zeroStdFraction', 0, 10))}% over the first 10 updates, ${pct(colMean('learner_zeroStdFraction', 0, Infinity))}% over all`,
   ];
+  const refLabel = base ? base.label : 'the first arm';
   const out = [
     `**Regime check.** ${regime.join('; ')}.`,
     `**Declared before the runs.** Claim: ${d.claim} (${d.sources.join('; ')}). Primary metric: ${d.primaryMetric}. Budget: ${d.budget}. Counts against the claim: ${d.against.join(' ')}${d.controls ? ` Controls: ${d.controls}` : ''}`,
-    [`Primary metric${unit}: ${d.primaryMetric}. Mean [95% bootstrap CI over seeds × ${r.eval.problems} problems]; Δ vs GRPO with problems paired:`, '',
-      '| arm | seeds | after the last update | Δ vs GRPO |', '|---|---|---|---|',
-      `| warm start | – | ${warm ? ci(bootstrapCrossed([warm]), scale, digits) : '–'} | – |`, ...rows].join('\n'),
+    [`Primary metric${unit}: ${d.primaryMetric}. Mean [95% bootstrap CI over seeds × ${r.eval.problems} problems]; Δ vs ${refLabel} with problems paired:`, '',
+      `| arm | seeds | after the last update | Δ vs ${refLabel} |`, '|---|---|---|---|',
+      ...(w ? [`| warm start | – | ${warm ? ci(bootstrapCrossed([warm]), scale, digits) : '–'} | – |`] : []), ...rows].join('\n'),
   ];
   // Along training: the primary metric at every evaluated checkpoint.
   if (arms[0]) {
@@ -188,7 +192,7 @@ function primaryTables(r: SuiteResults): string[] {
       }).join(' | ')} |`)].join('\n'));
   }
   // Tasks with listed answers: every answer's mass and sampled share at the end.
-  if (r.warmStart.answerMass) {
+  if (r.warmStart?.answerMass) {
     const k = r.warmStart.answerMass.length;
     const head = ['arm', ...Array.from({ length: k }, (_, j) => `mass answer ${j}`), ...Array.from({ length: k }, (_, j) => `sampled share answer ${j}`), 'greedy', 'distinct correct / problem'];
     const fmt = (es: CheckpointEval[]) => [
