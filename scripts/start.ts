@@ -26,7 +26,7 @@ try {
   console.log(`  updates ${s.updates}, env steps ${s.envSteps}, ${Number(s.stepsPerSec).toFixed(0)} steps/s, ${Number(s.elapsedSeconds).toFixed(0)} s`);
   console.log(`  success rate: first 10% of updates ${pct(s.successRateFirst)} → last 10% ${pct(s.successRateLast)}`);
   console.log(`  faults: ${s.workerFaults} worker, ${s.envFaults} env (${s.discardedEpisodes} episodes discarded); stale dropped ${s.staleDropped}; skipped updates ${s.skippedUpdates}` +
-    (ann ? `; judge: ${ann.captionsLabelled ?? 0} labelled, ${ann.judgeErrorsTotal ?? 0} errors` : ''));
+    (ann ? `; judge: ${ann.captionsLabelled ?? 0} labelled, ${ann.cacheHits ?? 0} from the label cache, ${ann.judgeErrorsTotal ?? 0} errors` : ''));
   for (const w of (s.warnings ?? []) as string[]) console.log(`  warning: ${w}`);
   process.exit(r.status === 'completed' || r.status === 'interrupted' ? 0 : 1);
 } catch (err) {
