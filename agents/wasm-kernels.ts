@@ -77,6 +77,13 @@ function transposeLast2(x: TensorInfo, backend: WasmBackendInternals, transpose:
   return transpose({ inputs: { x }, backend, attrs: { perm } });
 }
 
+/** Re-registers the wasm kernel `name` with `kernelFunc`, keeping its setup and dispose functions. */
+function replaceWasmKernel(name: string, kernelFunc: (args: KernelArgs) => unknown): void {
+  const cfg = tf.getKernel(name, 'wasm')!;
+  tf.unregisterKernel(name, 'wasm');
+  tf.registerKernel({ kernelName: name, backendName: 'wasm', setupFunc: cfg.setupFunc, disposeFunc: cfg.disposeFunc, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
+}
+
 /**
  * Transpose with a better loop for matrices whose row count has a large power-of-two factor (see 3.
  * above): wasm's 2-D loop writes with a stride of R floats, which thrashes the cache there (measured
@@ -88,27 +95,23 @@ function installTranspose(): string | null {
   const cfg = tf.getKernel('Transpose', 'wasm');
   if (!cfg) return 'the wasm backend has no Transpose kernel';
   const original = cfg.kernelFunc as unknown as KernelFn;
-  tf.unregisterKernel('Transpose', 'wasm');
-  tf.registerKernel({
-    kernelName: 'Transpose', backendName: 'wasm', setupFunc: cfg.setupFunc, disposeFunc: cfg.disposeFunc,
-    kernelFunc: ((args: KernelArgs) => {
-      const x = args.inputs.x!;
-      const perm = args.attrs.perm as number[];
-      if (!enabled) return original(args);
-      // As a 2-D transpose: on the axes of size > 1 (numbered 0…n−1 in input order), the output order must
-      // be s…n−1 followed by 0…s−1; the input is then [R, C] with R the first s axes' sizes, C the others'.
-      const kept = x.shape.map((n, a) => (n > 1 ? a : -1)).filter((a) => a >= 0);
-      const order = perm.filter((a) => x.shape[a]! > 1).map((a) => kept.indexOf(a));
-      const n = order.length, s = n > 0 ? order[0]! : 0;
-      const isSwap = n >= 2 && s > 0 && s < n && order.every((v, i) => v === (i < n - s ? s + i : i - (n - s)));
-      if (!isSwap || x.dtype === 'string') return original(args);
-      let R = 1, C = 1;
-      kept.forEach((a, i) => { if (i < s) R *= x.shape[a]!; else C *= x.shape[a]!; });
-      if (R % 256 !== 0 || C < 2) return original(args);
-      const out = original({ inputs: { x: { dataId: x.dataId, shape: [R / 16, 16, C], dtype: x.dtype } }, backend: args.backend, attrs: { perm: [2, 0, 1] } });
-      out.shape = perm.map((a) => x.shape[a]!);
-      return out;
-    }) as unknown as tf.KernelFunc,
+  replaceWasmKernel('Transpose', (args: KernelArgs) => {
+    const x = args.inputs.x!;
+    const perm = args.attrs.perm as number[];
+    if (!enabled) return original(args);
+    // As a 2-D transpose: on the axes of size > 1 (numbered 0…n−1 in input order), the output order must
+    // be s…n−1 followed by 0…s−1; the input is then [R, C] with R the first s axes' sizes, C the others'.
+    const kept = x.shape.map((n, a) => (n > 1 ? a : -1)).filter((a) => a >= 0);
+    const order = perm.filter((a) => x.shape[a]! > 1).map((a) => kept.indexOf(a));
+    const n = order.length, s = n > 0 ? order[0]! : 0;
+    const isSwap = n >= 2 && s > 0 && s < n && order.every((v, i) => v === (i < n - s ? s + i : i - (n - s)));
+    if (!isSwap || x.dtype === 'string') return original(args);
+    let R = 1, C = 1;
+    kept.forEach((a, i) => { if (i < s) R *= x.shape[a]!; else C *= x.shape[a]!; });
+    if (R % 256 !== 0 || C < 2) return original(args);
+    const out = original({ inputs: { x: { dataId: x.dataId, shape: [R / 16, 16, C], dtype: x.dtype } }, backend: args.backend, attrs: { perm: [2, 0, 1] } });
+    out.shape = perm.map((a) => x.shape[a]!);
+    return out;
   });
   return null;
 }
@@ -132,15 +135,11 @@ function installAliasingIdentity(): string | null {
   const cfg = tf.getKernel('Identity', 'wasm');
   if (!cfg) return 'the wasm backend has no Identity kernel';
   const copy = cfg.kernelFunc as unknown as KernelFn;
-  tf.unregisterKernel('Identity', 'wasm');
-  tf.registerKernel({
-    kernelName: 'Identity', backendName: 'wasm', setupFunc: cfg.setupFunc, disposeFunc: cfg.disposeFunc,
-    kernelFunc: ((args: KernelArgs) => {
-      const x = args.inputs.x!;
-      if (!enabled || x.dtype === 'string') return copy(args);
-      args.backend.incRef(x.dataId);
-      return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
-    }) as unknown as tf.KernelFunc,
+  replaceWasmKernel('Identity', (args: KernelArgs) => {
+    const x = args.inputs.x!;
+    if (!enabled || x.dtype === 'string') return copy(args);
+    args.backend.incRef(x.dataId);
+    return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
   });
   return null;
 }
@@ -177,33 +176,25 @@ function installInPlaceSlice(): string | null {
   const origSlice = sl.kernelFunc as unknown as KernelFn;
   const origSplit = sp.kernelFunc as unknown as (args: KernelArgs) => TensorInfo[];
   const plain = (x: TensorInfo) => enabled && x.dtype !== 'string' && x.shape.length > 0 && size(x.shape) > 0;
-  tf.unregisterKernel('Slice', 'wasm');
-  tf.registerKernel({
-    kernelName: 'Slice', backendName: 'wasm', setupFunc: sl.setupFunc, disposeFunc: sl.disposeFunc,
-    kernelFunc: ((args: KernelArgs) => {
-      const x = args.inputs.x!;
-      if (!plain(x)) return origSlice(args);
-      const [begin, sz] = tf.slice_util.parseSliceParams(x as unknown as tf.TensorInfo, args.attrs.begin as number[], args.attrs.size as number[]);
-      return sliceInPlace(x, begin, sz, args.backend as unknown as WasmBackendInternals & Heap);
-    }) as unknown as tf.KernelFunc,
+  replaceWasmKernel('Slice', (args: KernelArgs) => {
+    const x = args.inputs.x!;
+    if (!plain(x)) return origSlice(args);
+    const [begin, sz] = tf.slice_util.parseSliceParams(x as unknown as tf.TensorInfo, args.attrs.begin as number[], args.attrs.size as number[]);
+    return sliceInPlace(x, begin, sz, args.backend as unknown as WasmBackendInternals & Heap);
   });
-  tf.unregisterKernel('SplitV', 'wasm');
-  tf.registerKernel({
-    kernelName: 'SplitV', backendName: 'wasm', setupFunc: sp.setupFunc, disposeFunc: sp.disposeFunc,
-    kernelFunc: ((args: KernelArgs) => {
-      const x = args.inputs.x!;
-      if (!plain(x)) return origSplit(args);
-      const axis = tf.util.parseAxisParam(args.attrs.axis as number, x.shape)[0]!;
-      const sizes = tf.backend_util.prepareSplitSize(x as unknown as tf.Tensor, args.attrs.numOrSizeSplits as number[], axis);
-      const begin = new Array<number>(x.shape.length).fill(0);
-      return sizes.map((n) => {
-        const sz = [...x.shape];
-        sz[axis] = n;
-        const piece = sliceInPlace(x, [...begin], sz, args.backend as unknown as WasmBackendInternals & Heap);
-        begin[axis]! += n;
-        return piece;
-      });
-    }) as unknown as tf.KernelFunc,
+  replaceWasmKernel('SplitV', (args: KernelArgs) => {
+    const x = args.inputs.x!;
+    if (!plain(x)) return origSplit(args);
+    const axis = tf.util.parseAxisParam(args.attrs.axis as number, x.shape)[0]!;
+    const sizes = tf.backend_util.prepareSplitSize(x as unknown as tf.Tensor, args.attrs.numOrSizeSplits as number[], axis);
+    const begin = new Array<number>(x.shape.length).fill(0);
+    return sizes.map((n) => {
+      const sz = [...x.shape];
+      sz[axis] = n;
+      const piece = sliceInPlace(x, [...begin], sz, args.backend as unknown as WasmBackendInternals & Heap);
+      begin[axis]! += n;
+      return piece;
+    });
   });
   return null;
 }
@@ -309,11 +300,8 @@ export function installWasmKernels(): string | null {
     }
   };
 
-  for (const [name, orig, isFused] of [['BatchMatMul', origBmm, false], ['_FusedMatMul', origFused, true]] as const) {
-    const cfg = tf.getKernel(name, 'wasm')!;
-    tf.unregisterKernel(name, 'wasm');
-    tf.registerKernel({ kernelName: name, backendName: 'wasm', setupFunc: cfg.setupFunc, disposeFunc: cfg.disposeFunc, kernelFunc: fast(orig, isFused) as unknown as tf.KernelFunc });
-  }
+  replaceWasmKernel('BatchMatMul', fast(origBmm, false));
+  replaceWasmKernel('_FusedMatMul', fast(origFused, true));
   installed = 'ok';
   return null;
 }
