@@ -332,6 +332,7 @@ export class DungeonEnv implements Env<Float32Array, number> {
   private lastMessage = '';
   private progress = 0;
   private lastProgress = false;
+  private startRoom = -1;
 
   constructor(readonly options: DungeonOptions) {
     const R = options.roomSize;
@@ -385,6 +386,7 @@ export class DungeonEnv implements Env<Float32Array, number> {
     this.visited.fill(0);
     this.agent = L.agent;
     this.currentRoom = this.room[this.agent];
+    this.startRoom = this.currentRoom;
     this.visited[this.currentRoom] = 1;
     this.carrying = 0;
     this.t = 0;
@@ -559,6 +561,27 @@ export class DungeonEnv implements Env<Float32Array, number> {
   solve(): number[] | null {
     if (this.done) return null;
     return shortestActions(this.cell, this.color, this.delta, this.agent, this.carrying, this.options.locks);
+  }
+
+  /**
+   * The state in words (the contrastive encoder's captions, rewards/encoders/describe.ts): keys carried,
+   * the locked doors, where the agent is, and whether the treasure is claimed. Lock 0 is the vault's with
+   * one lock; with two, lock 0 is the side room's and lock 1 the vault's. Task facts only: the scenery,
+   * items and monsters are left to the step message.
+   */
+  describe(): string[] {
+    const locks = this.options.locks, lv = this.level;
+    const held = popcount(this.carrying);
+    const facts = [held === 0 ? 'the agent holds no key' : held === locks ? (locks === 1 ? 'the agent holds the key' : 'the agent holds both keys') : 'the agent holds one key'];
+    for (let k = 0; k < locks; k++) {
+      const name = k === locks - 1 ? 'the vault door' : 'the side-room door';
+      facts.push(`${name} is ${this.cell[lv.lockCell[k]] === CELL.LOCKED ? 'locked' : 'open'}`);
+    }
+    const r = this.room[this.agent];
+    facts.push(r < 0 ? 'the agent stands in a doorway' : r === lv.vault ? 'the agent is in the vault'
+      : r === this.startRoom ? 'the agent is in the first room' : 'the agent is in another room');
+    if (this.done && this.cell[this.agent] === CELL.GOAL) facts.push('the agent has claimed the treasure');
+    return facts;
   }
 
   agentXY(): [number, number] {

@@ -176,6 +176,27 @@ test('the message line is rich: hundreds of distinct captions on a fixed seed se
   }
 });
 
+test('describe(): the task facts follow the solver through the chain, in order, on one and two locks', () => {
+  for (const o of [{}, { locks: 2, rows: 3 }] as Array<Record<string, number>>) {
+    const env = make(o);
+    for (let seed = 0; seed < 10; seed++) {
+      env.reset({ seed });
+      const start = env.describe();
+      assert.ok(start.includes('the agent holds no key') && start.includes('the vault door is locked') && start.includes('the agent is in the first room'), JSON.stringify(start));
+      const seen: string[] = [];
+      for (const a of env.solve()!) {
+        env.step(a);
+        for (const f of env.describe()) if (!seen.includes(f)) seen.push(f);
+      }
+      const at = (f: string) => seen.indexOf(f);
+      const key = o.locks === 2 ? 'the agent holds both keys' : 'the agent holds the key';
+      assert.ok(at(key) >= 0 && at('the vault door is open') > at(key) && at('the agent is in the vault') > at('the vault door is open'), JSON.stringify(seen));
+      assert.equal(env.describe().at(-1), 'the agent has claimed the treasure');
+      if (o.locks === 2) assert.ok(at('the side-room door is open') >= 0 && at('the side-room door is open') < at(key), JSON.stringify(seen));
+    }
+  }
+});
+
 test('render: distinct colours for walls, doors, keys, treasure, scenery, items, monsters and agent', () => {
   const P = DUNGEON_PALETTE;
   const colours = [P.wall, P.floor, P.lock[0], P.lock[1], P.door, P.goal, P.feature, P.item, P.monster, P.agent].map((c) => c.join(','));
