@@ -14,7 +14,11 @@ import type { Frame } from '../types.ts';
 import { describerFor, type FrameFacts } from './describe.ts';
 
 /** A game env as the trainer needs it: Gymnasium-style reset/step, render(), solve(), Discrete actions. */
-export type RenderableGame = Env<unknown, number> & { render(): Frame; solve(): number[] | null; describe?: () => string[] };
+export type RenderableGame = Env<unknown, number> & {
+  render(): Frame; solve(): number[] | null; describe?: () => string[];
+  /** Progress events so far this episode, when the env counts them (Dungeon-v0): the subgoal stage. */
+  readonly chainProgress?: number;
+};
 
 export interface CaptionedFrame {
   frame: Frame;
@@ -28,9 +32,10 @@ export interface SolverDemonstration {
   frames: Frame[];
   facts: FrameFacts[];
   /**
-   * Subgoal stage of each frame: how many steps so far had a non-empty message. On a solver's plan every
-   * message is a subgoal reached (picking up the key, unlocking the door, entering a room, the goal): the
-   * shortest plan never bumps into a wall or a locked door.
+   * Subgoal stage of each frame: the env's own progress count (`chainProgress`) when it has one (Dungeon-v0,
+   * whose message line also speaks of monsters, items and noises); else how many steps so far had a non-empty
+   * message. On a grid world's solver plan every message is a subgoal reached (picking up the key,
+   * unlocking the door, entering a room, the goal): the shortest plan never bumps into a wall or a locked door.
    */
   stage: number[];
   seed: number;
@@ -68,7 +73,7 @@ export function solverDemonstration(env: RenderableGame, seed: number): SolverDe
     const msg = message(st.info);
     frames.push(env.render());
     facts.push(d.describe(st.obs, msg));
-    stage.push(stage.at(-1)! + (msg ? 1 : 0));
+    stage.push(typeof env.chainProgress === 'number' ? env.chainProgress : stage.at(-1)! + (msg ? 1 : 0));
     if (st.terminated || st.truncated) break;
   }
   return { frames, facts, stage, seed };

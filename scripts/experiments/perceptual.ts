@@ -3,7 +3,7 @@
  * trained with the perceptual judge only (frames, no captions) against extrinsic reward only.
  *
  * `tsx scripts/experiments/perceptual.ts --diagnose [--encoder DIR/model.json[,DIR2/model.json…] | --options JSON] [--demos 100] [--goal-levels 64]
- *   [--alpha 0.5] [--steps 3,5] [--goal-text 'a|b' --baseline-text 'c'] [--seed 0] [--out FILE.json] [--plot FILE.svg]` —
+ *   [--builtin-grid N (default: the env's size option, else 4)] [--alpha 0.5] [--steps 3,5] [--goal-text 'a|b' --baseline-text 'c'] [--seed 0] [--out FILE.json] [--plot FILE.svg]` —
  * how well the judge's score tracks progress on held-out solver demonstrations (see diagnose() below);
  * writes docs/results/perceptual-diagnosis.json (or --out, under docs/results/), with the trained encoders'
  * training figures (their DIR/training.json) and their loss curves in docs/results/perceptual-encoder-loss.svg (--plot).
@@ -173,7 +173,7 @@ const seenKeys = new Set<string>();
  * segmented into K steps, for each K of --steps).
  * Every score goes through PerceptualJudge built from a validated config, as in a run.
  */
-interface DiagnoseArgs { encoders: string[]; plot: string; options: Record<string, unknown> | null; demos: number; goalLevels: number; alpha: number; steps: number[]; textGoals: Array<{ name: string; goal: string[]; baseline: string[] }>; seed: number }
+interface DiagnoseArgs { encoders: string[]; builtinGrid: number | null; plot: string; options: Record<string, unknown> | null; demos: number; goalLevels: number; alpha: number; steps: number[]; textGoals: Array<{ name: string; goal: string[]; baseline: string[] }>; seed: number }
 
 async function diagnose(a: DiagnoseArgs): Promise<Record<string, unknown>> {
   let env = ENV_ID, options: Record<string, unknown> = a.options ?? { size: 7, maxSteps: 40, tileSize: 4 };
@@ -191,7 +191,8 @@ async function diagnose(a: DiagnoseArgs): Promise<Record<string, unknown>> {
   const demosOf = (e: RenderableGame, purpose: string, n: number) => Array.from({ length: n }, (_, i) => solverDemonstration(e, levelSeed(a.seed, purpose, i)))
     .filter((d): d is SolverDemonstration => !!d);
   const goalDemos = demosOf(trainEnv, 'judge-goals', a.goalLevels), heldOut = demosOf(testEnv, 'diagnose', a.demos);
-  const encoders: Array<[string, Record<string, unknown>]> = [['builtin', { kind: 'builtin', grid: typeof options.size === 'number' ? options.size : 4 }]];
+  const grid = a.builtinGrid ?? (typeof options.size === 'number' ? options.size : 4);
+  const encoders: Array<[string, Record<string, unknown>]> = [[`builtin (grid ${grid})`, { kind: 'builtin', grid }]];
   for (const path of a.encoders) encoders.push([`trained ${basename(dirname(resolve(path)))}`, { kind: 'tfjs', path }]);
   const rows: Array<Record<string, unknown>> = [];
   for (const [name, encoder] of encoders) {
@@ -261,7 +262,7 @@ async function main(): Promise<void> {
     const str = (k: string) => { const i = argv.indexOf(k); return i >= 0 ? argv[i + 1] : undefined; };
     const texts = (k: string, d: string[]) => { const v = str(k); return v === undefined ? d : v.split('|').map((t) => t.trim()).filter(Boolean); };
     const args: DiagnoseArgs = {
-      encoders: (str('--encoder') ?? '').split(',').filter(Boolean), plot: str('--plot') ?? join(dirname(str('--out') ?? 'x'), 'perceptual-encoder-loss.svg'), options: str('--options') === undefined ? null : JSON.parse(str('--options')!), demos: num('--demos', 100), goalLevels: num('--goal-levels', 64), alpha: num('--alpha', 0.5),
+      encoders: (str('--encoder') ?? '').split(',').filter(Boolean), builtinGrid: str('--builtin-grid') === undefined ? null : num('--builtin-grid', 0), plot: str('--plot') ?? join(dirname(str('--out') ?? 'x'), 'perceptual-encoder-loss.svg'), options: str('--options') === undefined ? null : JSON.parse(str('--options')!), demos: num('--demos', 100), goalLevels: num('--goal-levels', 64), alpha: num('--alpha', 0.5),
       steps: (str('--steps') ?? '3,5').split(',').map(Number), seed: num('--seed', 0),
       textGoals: str('--goal-text') !== undefined || str('--baseline-text') !== undefined
         ? [{ name: 'given', goal: texts('--goal-text', []), baseline: texts('--baseline-text', []) }]
@@ -270,6 +271,7 @@ async function main(): Promise<void> {
           { name: 'subgoal facts', goal: [FACTS.holdsKey, FACTS.doorOpen, FACTS.goalRoom, FACTS.onGoal], baseline: [FACTS.noKey, FACTS.doorLocked, FACTS.firstRoom] },
         ],
     };
+    if (args.builtinGrid !== null && !(Number.isInteger(args.builtinGrid) && args.builtinGrid >= 1)) throw new Error(`--builtin-grid must be a positive integer, got '${str('--builtin-grid')}'`);
     if (!args.steps.length || args.steps.some((k) => !Number.isInteger(k) || k < 1)) throw new Error(`--steps must be positive integers separated by commas, got '${str('--steps')}'`);
     if (!Number.isInteger(args.demos) || args.demos < 1 || !Number.isInteger(args.goalLevels) || args.goalLevels < 1) throw new Error('--demos and --goal-levels must be positive integers');
     if (!(args.alpha >= 0 && args.alpha <= 1)) throw new Error(`--alpha must be in [0, 1], got ${args.alpha}`);
