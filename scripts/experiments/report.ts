@@ -144,7 +144,9 @@ function primaryTables(r: SuiteResults): string[] {
   const d = r.declaration;
   if (!d?.metric || !r.eval) return [];
   const n = r.eval.n;
-  const m = d.metric;
+  // A --quick evaluation draws fewer samples than the declared pass@k needs: report pass@n instead, and say so.
+  const capped = d.metric.kind === 'passAtK' && d.metric.k > n;
+  const m = capped ? { ...d.metric, k: n } : d.metric;
   const isShare = m.kind !== 'distinctCorrect';
   const scale = isShare ? 100 : 1, digits = isShare ? 1 : 2, unit = isShare ? ' (%)' : '';
   const arms = byArm(r).filter((a) => a.jobs.every((j) => j.eval && j.eval.length > 0));
@@ -177,7 +179,7 @@ function primaryTables(r: SuiteResults): string[] {
   const out = [
     `**Regime check.** ${regime.join('; ')}.`,
     `**Declared before the runs.** Claim: ${d.claim} (${d.sources.join('; ')}). Primary metric: ${d.primaryMetric}. Budget: ${d.budget}. Counts against the claim: ${d.against.join(' ')}${d.controls ? ` Controls: ${d.controls}` : ''}`,
-    [`Primary metric${unit}: ${d.primaryMetric}. Mean [95% bootstrap CI over seeds × ${r.eval.problems} problems]; Δ vs ${refLabel} with problems paired:`, '',
+    [`Primary metric${unit}: ${d.primaryMetric}${capped ? ` (here pass@${n}: this evaluation drew only n = ${n} samples)` : ''}. Mean [95% bootstrap CI over seeds × ${r.eval.problems} problems]; Δ vs ${refLabel} with problems paired:`, '',
       `| arm | seeds | after the last update | Δ vs ${refLabel} |`, '|---|---|---|---|',
       ...(w ? [`| warm start | – | ${warm ? ci(bootstrapCrossed([warm]), scale, digits) : '–'} | – |`] : []), ...rows].join('\n'),
   ];
