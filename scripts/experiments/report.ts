@@ -139,6 +139,23 @@ export function perProblemValues(e: CheckpointEval, m: PrimaryMetric, n: number)
 const ci = (x: Interval, scale: number, digits: number) => Number.isFinite(x.mean)
   ? `${(x.mean * scale).toFixed(digits)} [${(x.lo * scale).toFixed(digits)}, ${(x.hi * scale).toFixed(digits)}]` : '–';
 
+/** Shares in %, with one decimal; counts with two. */
+function units(m: PrimaryMetric): { scale: number; digits: number; unit: string } {
+  return m.kind === 'distinctCorrect' ? { scale: 1, digits: 2, unit: '' } : { scale: 100, digits: 1, unit: ' (%)' };
+}
+
+/** One table row per arm: the metric after the last update with its CI, and its paired difference to `base`. */
+function lastRows(arms: ReturnType<typeof byArm>, base: ReturnType<typeof byArm>[number] | undefined, m: PrimaryMetric, n: number): string[] {
+  const { scale, digits } = units(m);
+  const lastOf = (a: ReturnType<typeof byArm>[number]) => a.jobs.map((j) => perProblemValues(j.eval!.at(-1)!, m, n)).filter((v): v is number[] => v !== null);
+  const baseLast = base ? lastOf(base) : [];
+  return arms.map((a) => {
+    const last = lastOf(a);
+    const diff = base && a !== base && last.length && baseLast.length ? ci(bootstrapPairedDiff(last, baseLast), scale, digits) : '–';
+    return `| ${a.label} | ${last.length} | **${ci(bootstrapCrossed(last), scale, digits)}** | ${diff} |`;
+  });
+}
+
 /** The declared primary metric (and the secondary per-answer figures) with 95% bootstrap intervals over seeds × problems. */
 function primaryTables(r: SuiteResults): string[] {
   const d = r.declaration;
@@ -147,21 +164,14 @@ function primaryTables(r: SuiteResults): string[] {
   // A --quick evaluation draws fewer samples than the declared pass@k needs: report pass@n instead, and say so.
   const capped = d.metric.kind === 'passAtK' && d.metric.k > n;
   const m = capped ? { ...d.metric, k: n } : d.metric;
-  const isShare = m.kind !== 'distinctCorrect';
-  const scale = isShare ? 100 : 1, digits = isShare ? 1 : 2, unit = isShare ? ' (%)' : '';
+  const { scale, digits, unit } = units(m);
   const arms = byArm(r).filter((a) => a.jobs.every((j) => j.eval && j.eval.length > 0));
   const table = (j: JobResult, idx: number) => perProblemValues(j.eval![idx]!, m, n);
-  const lastOf = (a: (typeof arms)[number]) => a.jobs.map((j) => table(j, j.eval!.length - 1)).filter((v): v is number[] => v !== null);
   const w = r.warmStart;
   const warm = w ? perProblemValues(w, m, n) : null;
   // The reference arm: GRPO in the THR suites; the first arm (extrinsic only) where there is no 'grpo'.
   const base = arms.find((a) => a.name === 'grpo') ?? arms[0];
-  const baseLast = base ? lastOf(base) : [];
-  const rows = arms.map((a) => {
-    const last = lastOf(a);
-    const diff = base && a !== base && last.length && baseLast.length ? ci(bootstrapPairedDiff(last, baseLast), scale, digits) : '–';
-    return `| ${a.label} | ${last.length} | **${ci(bootstrapCrossed(last), scale, digits)}** | ${diff} |`;
-  });
+  const rows = lastRows(arms, base, m, n);
   // Regime check (the protocol's step 2): what makes the effect possible, measured on the warm start and the runs.
   const colMean = (key: string, from: number, to: number) => {
     const v = r.jobs.flatMap((j) => (j.metrics.extra[key] ?? []).slice(from, to)).filter(Number.isFinite);
@@ -183,6 +193,13 @@ function primaryTables(r: SuiteResults): string[] {
       `| arm | seeds | after the last update | Δ vs ${refLabel} |`, '|---|---|---|---|',
       ...(w ? [`| warm start | – | ${warm ? ci(bootstrapCrossed([warm]), scale, digits) : '–'} | – |`] : []), ...rows].join('\n'),
   ];
+  // Declared secondary metrics, tabulated the same way.
+  for (const s of d.secondaryMetrics ?? []) {
+    const u = units(s.metric), sw = w ? perProblemValues(w, s.metric, n) : null;
+    out.push([`Secondary: ${s.name}${u.unit}, after the last update. Mean [95% bootstrap CI over seeds × ${r.eval.problems} problems]; Δ vs ${refLabel} with problems paired:`, '',
+      `| arm | seeds | after the last update | Δ vs ${refLabel} |`, '|---|---|---|---|',
+      ...(sw ? [`| warm start | – | ${ci(bootstrapCrossed([sw]), u.scale, u.digits)} | – |`] : []), ...lastRows(arms, base, s.metric, n)].join('\n'));
+  }
   // Along training: the primary metric at every evaluated checkpoint.
   if (arms[0]) {
     const ups = arms[0].jobs[0]!.eval!.map((e) => e.update);

@@ -50,6 +50,8 @@ export interface Declaration {
   /** How report.ts computes the primary metric from the per-problem evaluations (suites with the default report). */
   metric?: PrimaryMetric;
   secondary: string[];
+  /** Secondary metrics report.ts tabulates like the primary one (after the last update, Δ vs the reference arm, bootstrap CIs). */
+  secondaryMetrics?: Array<{ name: string; metric: PrimaryMetric }>;
   /** The arms, in words. */
   arms: string;
   /** The budget in env tokens or updates (not wall time), in words. */
@@ -287,6 +289,7 @@ function thrCountdown(): Suite {
       primaryMetric: 'held-out pass@64 from n = 64 samples at T = 1 on 500 problems (unbiased estimator), after the last update; the pass@k curve k = 1…64',
       metric: { kind: 'passAtK', k: 64 },
       secondary: ['greedy accuracy (the p > 0 claim)', 'distinct correct solutions per problem among the 64 samples', 'pass@1'],
+      secondaryMetrics: [{ name: 'held-out greedy accuracy', metric: { kind: 'greedy' } }, { name: 'distinct correct solutions per problem (of 64 samples)', metric: { kind: 'distinctCorrect' } }, { name: 'held-out pass@1', metric: { kind: 'passAtK', k: 1 } }],
       arms: THR_ARMS,
       budget: '300 updates × 64 rollouts = 19,200 episodes ≈ 0.25 M generated tokens per run; 5 seeds per arm',
       seeds: 5,
