@@ -1,0 +1,38 @@
+/**
+ * The experiment suites of docs/RESULTS.md: every arm of every suite resolves as an experiment config (its
+ * env options, warm start or shipped encoder, learner and rewards), and each declares its protocol.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { SUITES } from '../../scripts/experiments/suites.ts';
+import { resolveExperiment } from '../../runner/index.ts';
+
+// The THR suites of the tool study pick their reward from the finished reward suite's results (tool-eval.test.ts).
+const NAMES = Object.keys(SUITES).filter((n) => !n.endsWith('-thr') || !n.startsWith('tool-reward'));
+
+test('every suite has arms with distinct names and, where declared, at least 5 seeds', () => {
+  for (const name of NAMES) {
+    const s = SUITES[name]!({ quick: false });
+    const arms = s.arms.map((a) => a.name);
+    assert.equal(new Set(arms).size, arms.length, `${name}: arm names are distinct`);
+    if (s.declaration) assert.ok(s.declaration.seeds >= 5, `${name}: >= 5 seeds declared`);
+  }
+});
+
+test('every arm of every suite resolves as an experiment config (shipped warm starts and encoder included)', async () => {
+  for (const name of NAMES) {
+    for (const a of SUITES[name]!({ quick: false }).arms) {
+      const r = await resolveExperiment({ ...a.config, budget: { updates: 1 } });
+      assert.ok(r.family, `${name}/${a.name}`);
+    }
+  }
+});
+
+test('perceptual-dungeon: its ext and novelty arms are oni-dungeon\'s, its perceptual arms differ only in the judge', () => {
+  const oni = SUITES['oni-dungeon']!({ quick: false }), p = SUITES['perceptual-dungeon']!({ quick: false });
+  for (const n of ['ext', 'novelty']) assert.equal(p.arms.find((a) => a.name === n)!.config, oni.arms.find((a) => a.name === n)!.config, n);
+  const [b, t] = ['builtin', 'trained'].map((n) => p.arms.find((a) => a.name === n)!.config);
+  assert.equal({ ...b, name: '', rewards: { ...b!.rewards, judge: null } }, { ...t, name: '', rewards: { ...t!.rewards, judge: null } });
+});
+
+test.run();
