@@ -147,6 +147,7 @@ function rewardSuite(ws: ToolWarmStart, quick: boolean): Suite {
     title: `Tool-use reward design on ToolMix-v0 (calc, lookup, two-call chains) from the ${ws} warm start, plain GRPO`,
     arms: TOOL_REWARD_ARMS.map(([r, label]) => rewardArm(name, ws, quick, r, label)),
     budget: BUDGET,
+    seeds: 5,
     quick: QUICK,
     eval: evalOf(ws),
     declaration: declaration(ws, `${TOOL_REWARD_ARMS.map(([r]) => r).join(', ')} (plain GRPO, THR off), all from warm start ${ws} at T = ${TOOL_WARM_STARTS[ws].temperature}`),
@@ -183,6 +184,7 @@ function thrSuite(ws: ToolWarmStart, quick: boolean): Suite {
     title: `Plain GRPO vs THR for the best reward of ${from} ('${reward}'), ${ws} warm start`,
     arms: [rewardArm(name, ws, quick, reward, label), rewardArm(name, ws, quick, reward, label, 0.5)],
     budget: BUDGET,
+    seeds: 5,
     quick: QUICK,
     eval: evalOf(ws),
     declaration: {

@@ -15,7 +15,10 @@ test('every suite has arms with distinct names and, where declared, at least 5 s
     const s = SUITES[name]!({ quick: false });
     const arms = s.arms.map((a) => a.name);
     assert.equal(new Set(arms).size, arms.length, `${name}: arm names are distinct`);
-    if (s.declaration) assert.ok(s.declaration.seeds >= 5, `${name}: >= 5 seeds declared`);
+    if (s.declaration) {
+      assert.ok(s.declaration.seeds >= 5, `${name}: >= 5 seeds declared`);
+      assert.is(s.seeds, s.declaration.seeds, `${name}: a full run uses the declared seeds by default`);
+    }
   }
 });
 
