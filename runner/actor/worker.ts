@@ -117,6 +117,12 @@ function syncWeights(s: ActorState, task: ActorTask): void {
   }
 }
 
+/** This worker thread's heap and external memory in MB (`external` already includes `arrayBuffers`, Node's Buffers). */
+function memoryMB(): { heapMB: number; externalMB: number } {
+  const m = process.memoryUsage();
+  return { heapMB: m.heapUsed / 2 ** 20, externalMB: m.external / 2 ** 20 };
+}
+
 /**
  * V8 bounds a worker's heap (resourceLimits); memory outside it (Buffers, ArrayBuffers an env plugin keeps)
  * is checked here, before each task: over actors.workerMemoryMB the task fails with that reason and the
@@ -125,8 +131,8 @@ function syncWeights(s: ActorState, task: ActorTask): void {
 function checkMemory(): void {
   const limit = (workerData as { memoryMB?: number } | null)?.memoryMB;
   if (!limit) return;
-  const m = process.memoryUsage();
-  const usedMB = (m.heapUsed + m.external + m.arrayBuffers) / 2 ** 20;
+  const m = memoryMB();
+  const usedMB = m.heapMB + m.externalMB;
   if (usedMB <= limit) return;
   setImmediate(() => process.exit(0)); // after piscina has sent this task's error back (a task already sent to it fails too)
   throw new Error(`actor worker memory ${usedMB.toFixed(0)} MB (heap + external) is over actors.workerMemoryMB = ${limit}: the worker is replaced`);
@@ -156,8 +162,7 @@ export default async function runActorTask(task: ActorTask): Promise<Uint8Array>
     rolloutTokens(s.instances, s.policy, task, rng, out);
   }
   out.busyMs = performance.now() - t0;
-  const mem = process.memoryUsage(); // in a worker thread: this isolate's heap and external memory
-  out.workerMemory = { thread: threadId, heapMB: mem.heapUsed / 2 ** 20, externalMB: (mem.external + mem.arrayBuffers) / 2 ** 20 };
+  out.workerMemory = { thread: threadId, ...memoryMB() };
   const bytes = frame(out);
   return Piscina.move(bytes) as unknown as Uint8Array;
 }
