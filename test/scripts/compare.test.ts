@@ -1,13 +1,12 @@
 /** `npm run compare`: two synthetic run directories (config.json, metrics.jsonl, summary.json). */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
+import { scriptRunner } from './fixtures/cli.ts';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { compareRuns, flatten, formatComparison, metricView } from '../../runner/compare.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const root = mkdtempSync(join(tmpdir(), 'thrive-compare-'));
 
 function makeRun(name: string, config: Record<string, unknown>, success: number[], extra: { summary?: boolean; partial?: boolean } = {}): string {
@@ -72,7 +71,7 @@ test('compareRuns: runs with the same directory name are told apart by path; a n
 });
 
 test('npm run compare: table, --json, and flag errors without stack traces', () => {
-  const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/compare.ts', ...args], { cwd: ROOT, encoding: 'utf8' });
+  const run = scriptRunner('compare.ts');
   const t = run(a, b, '--window', '2');
   assert.is(t.status, 0, t.stderr);
   assert.match(t.stdout, /run-a\s+run-b/);

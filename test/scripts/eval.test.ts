@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
+import { scriptRunner } from './fixtures/cli.ts';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -170,7 +170,7 @@ export default function (o) { const e = makeEnvSync('KeyDoor-v0', { size: 5 }); 
 
 test('npm run eval: table on stdout, --out .csv / .json, bad flags name the flag', () => {
   const csv = join(root, 'eval.csv');
-  const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/eval.ts', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, THRIVE_BACKEND_QUIET: '1' } });
+  const run = scriptRunner('eval.ts');
   const r = run(gameRun, pathRun, '--episodes', '4', '--greedy', '--samples', '2', '--envs', '4', '--out', csv);
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stdout, /target\s+ckpt\s+env\s+split\s+mode/);

@@ -4,18 +4,17 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
+import { assertNoStack, scriptRunner } from './fixtures/cli.ts';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { initBackend } from '../../agents/index.ts';
 import { makeEnvSync } from '../../envs/index.ts';
 import { PerceptualJudge, validateJudgeConfig, type PerceptualJudgeConfig } from '../../rewards/index.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const root = mkdtempSync(join(tmpdir(), 'thrive-train-encoder-'));
-const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/train-encoder.ts', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, THRIVE_BACKEND_QUIET: '1' } });
-const noStack = (s: string) => assert.not.match(s, /\n\s+at /, 'no stack trace');
+const run = scriptRunner('train-encoder.ts');
+const noStack = assertNoStack;
 
 test('--help prints the usage and every flag, exit 0', () => {
   const r = run('--help');

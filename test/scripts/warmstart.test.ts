@@ -4,7 +4,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
+import { assertNoStack, scriptRunner } from './fixtures/cli.ts';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,8 +13,8 @@ import { evaluateTarget, loadEvalTarget } from '../../runner/eval/index.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const root = mkdtempSync(join(tmpdir(), 'thrive-warmstart-'));
-const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/warmstart.ts', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, THRIVE_BACKEND_QUIET: '1' } });
-const noStack = (s: string) => assert.not.match(s, /\n\s+at /, 'no stack trace');
+const run = scriptRunner('warmstart.ts');
+const noStack = assertNoStack;
 
 test('--help prints the usage and every flag, exit 0', () => {
   const r = run('--help');
