@@ -53,17 +53,17 @@ await runCommand(async () => {
   if (a.dim !== null) model.dim = a.dim;
   const seed = a.seed;
   process.env.THRIVE_BACKEND_QUIET ??= '1';
-const backend = await initBackend(a.backend ?? undefined);
-const report = await trainFrameEncoder({
-  env: a.env, envOptions: a.options, out: a.out ?? `runs/encoders/${a.env}-s${seed}`, steps: a.steps, seed,
-  levels: a.levels, heldOutLevels: a.heldOutLevels, captions: a.captions, logEvery: a.logEvery, patch: a.patch, model,
-}, (line) => console.log(line));
-const pct = (x: number | null) => (x === null ? 'n/a' : `${(100 * x).toFixed(1)}%`);
-const r = report.retrieval;
-console.log(`held-out retrieval (${r.frames} frames of ${report.options.heldOutLevels} test-split levels; ${r.descriptions} distinct full descriptions, ${r.captions} distinct captions):`);
-console.log(`  frame→text (own full description)  top-1 ${pct(r.frameToTextTop1)} (chance ${pct(r.chance.frameToTextTop1)}), top-5 ${pct(r.frameToTextTop5)} (chance ${pct(r.chance.frameToTextTop5)})`);
-console.log(`  text→frame (precision, every caption)  top-1 ${pct(r.textToFrameTop1)}, top-5 ${pct(r.textToFrameTop5)} (chance ${pct(r.chance.textToFrame)})`);
-console.log(`wrote ${report.files.frameEncoder}, ${report.files.textEncoder}, ${report.files.report} (${report.seconds.toFixed(0)} s, backend ${backend})`);
-console.log(JSON.stringify({ env: report.env, envOptions: report.envOptions, steps: report.options.steps, seed, finalLoss: report.curve.at(-1)?.loss,
-  finalHeldOutLoss: report.curve.at(-1)?.heldOutLoss, retrieval: r, out: report.files.frameEncoder, seconds: report.seconds }));
+  const backend = await initBackend(a.backend ?? undefined);
+  const report = await trainFrameEncoder({
+    env: a.env, envOptions: a.options, out: a.out ?? `runs/encoders/${a.env}-s${seed}`, steps: a.steps, seed,
+    levels: a.levels, heldOutLevels: a.heldOutLevels, captions: a.captions, logEvery: a.logEvery, patch: a.patch, model,
+  }, (line) => console.log(line));
+  const pct = (x: number | null) => (x === null ? 'n/a' : `${(100 * x).toFixed(1)}%`);
+  const r = report.retrieval;
+  console.log(`held-out retrieval (${r.frames} frames of ${report.options.heldOutLevels} test-split levels; ${r.descriptions} distinct full descriptions, ${r.captions} distinct captions):`);
+  console.log(`  frame→text (own full description)  top-1 ${pct(r.frameToTextTop1)} (chance ${pct(r.chance.frameToTextTop1)}), top-5 ${pct(r.frameToTextTop5)} (chance ${pct(r.chance.frameToTextTop5)})`);
+  console.log(`  text→frame (precision, every caption)  top-1 ${pct(r.textToFrameTop1)}, top-5 ${pct(r.textToFrameTop5)} (chance ${pct(r.chance.textToFrame)})`);
+  console.log(`wrote ${report.files.frameEncoder}, ${report.files.textEncoder}, ${report.files.report} (${report.seconds.toFixed(0)} s, backend ${backend})`);
+  console.log(JSON.stringify({ env: report.env, envOptions: report.envOptions, steps: report.options.steps, seed, finalLoss: report.curve.at(-1)?.loss,
+    finalHeldOutLoss: report.curve.at(-1)?.heldOutLoss, retrieval: r, out: report.files.frameEncoder, seconds: report.seconds }));
 }, USAGE);

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../agents/index.ts';
 import { makeEnvSync } from '../../envs/index.ts';
-import { PerceptualJudge, validateJudgeConfig, type PerceptualJudgeConfig } from '../../rewards/index.ts';
+import { CONTRASTIVE_DEFAULTS, PerceptualJudge, TRAIN_ENCODER_DEFAULTS, validateJudgeConfig, type PerceptualJudgeConfig } from '../../rewards/index.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'thrive-train-encoder-'));
 const run = scriptRunner('train-encoder.ts');
@@ -21,6 +21,16 @@ test('--help prints the usage and every flag, exit 0', () => {
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stdout, /^usage: npm run train-encoder -- --env <game env id>/);
   for (const f of ['--env TEXT', '--steps N', '--held-out-levels N', '--captions all|messages', '--options JSON']) assert.ok(r.stdout.includes(f), f);
+});
+
+test("--help states the library's own defaults (rewards' TRAIN_ENCODER_DEFAULTS, CONTRASTIVE_DEFAULTS)", () => {
+  const help = run('--help').stdout;
+  const d = TRAIN_ENCODER_DEFAULTS, c = CONTRASTIVE_DEFAULTS;
+  const flagDefault = (flag: string) => new RegExp(`^  ${flag} \\S+ .*\\(default "?([^)"]+)"?\\)\\.?$`, 'm').exec(help)?.[1];
+  assert.equal(
+    ['--steps', '--seed', '--levels', '--held-out-levels', '--log-every', '--captions', '--batch', '--lr', '--dim'].map(flagDefault),
+    [d.steps, d.seed, d.levels, d.heldOutLevels, d.logEvery, d.captions, c.batchSize, c.learningRate, c.dim].map(String),
+  );
 });
 
 test('bad flags and values: a clear error naming the flag, exit 2', () => {
