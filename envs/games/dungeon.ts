@@ -572,7 +572,8 @@ export class DungeonEnv implements Env<Float32Array, number> {
   describe(): string[] {
     const locks = this.options.locks, lv = this.level;
     const held = popcount(this.carrying);
-    const facts = [held === 0 ? 'the agent holds no key' : held === locks ? (locks === 1 ? 'the agent holds the key' : 'the agent holds both keys') : 'the agent holds one key'];
+    const keys = held === 0 ? 'no key' : held < locks ? 'one key' : locks === 1 ? 'the key' : 'both keys';
+    const facts = [`the agent holds ${keys}`];
     for (let k = 0; k < locks; k++) {
       const name = k === locks - 1 ? 'the vault door' : 'the side-room door';
       facts.push(`${name} is ${this.cell[lv.lockCell[k]] === CELL.LOCKED ? 'locked' : 'open'}`);

@@ -369,7 +369,7 @@ export const DUNGEON_BASELINE_TEXT = ['the agent holds no key', 'the vault door 
 function perceptualDungeon(): Suite {
   const oni = oniDungeon();
   const encoder = 'agents/checkpoints/dungeon-v0-encoder/model.json';
-  const base: ExperimentConfigInput = { ...clone(dungeonOni), env: { ...clone(dungeonOni.env), options: { tileSize: 4 } } };
+  const base: ExperimentConfigInput = { ...dungeonOni, env: { ...dungeonOni.env, options: { tileSize: 4 } } };
   const perceptual = (name: string, label: string, judge: Record<string, unknown>): Arm => ({
     name, label,
     config: {
