@@ -14,7 +14,6 @@ import { CONTRASTIVE_DEFAULTS, PerceptualJudge, TRAIN_ENCODER_DEFAULTS, validate
 
 const root = mkdtempSync(join(tmpdir(), 'thrive-train-encoder-'));
 const run = scriptRunner('train-encoder.ts');
-const noStack = assertNoStack;
 
 test('--help prints the usage and every flag, exit 0', () => {
   const r = run('--help');
@@ -37,14 +36,14 @@ test('bad flags and values: a clear error naming the flag, exit 2', () => {
   const unknown = run('--env', 'Dungeon-v0', '--stepz', '3');
   assert.is(unknown.status, 2);
   assert.match(unknown.stderr, /^error: unknown flag --stepz \(did you mean --steps\?\)/);
-  noStack(unknown.stderr);
+  assertNoStack(unknown.stderr);
   const value = run('--env', 'Dungeon-v0', '--captions', 'some');
   assert.is(value.status, 2);
   assert.match(value.stderr, /--captions must be one of/);
   const missing = run('--steps', '3');
   assert.is(missing.status, 2);
   assert.match(missing.stderr, /--env is required/);
-  noStack(missing.stderr);
+  assertNoStack(missing.stderr);
 });
 
 test('a tiny run on Dungeon-v0 saves an encoder the perceptual judge loads, with goals in words', async () => {

@@ -14,7 +14,6 @@ import { evaluateTarget, loadEvalTarget } from '../../runner/eval/index.ts';
 const ROOT = resolve(import.meta.dirname, '../..');
 const root = mkdtempSync(join(tmpdir(), 'thrive-warmstart-'));
 const run = scriptRunner('warmstart.ts');
-const noStack = assertNoStack;
 
 test('--help prints the usage and every flag, exit 0', () => {
   const r = run('--help');
@@ -27,7 +26,7 @@ test('bad flags and values: a clear error naming the flag, exit 2', () => {
   const unknown = run('--env', 'Addition-v0', '--targt', '0.2');
   assert.is(unknown.status, 2);
   assert.match(unknown.stderr, /^error: unknown flag --targt \(did you mean --target\?\)/);
-  noStack(unknown.stderr);
+  assertNoStack(unknown.stderr);
   const value = run('--env', 'Addition-v0', '--target', 'high');
   assert.is(value.status, 2);
   assert.match(value.stderr, /--target must be a number >= 0 and <= 1, got "high"/);
@@ -37,7 +36,7 @@ test('bad flags and values: a clear error naming the flag, exit 2', () => {
   const missing = run('--target', '0.2');
   assert.is(missing.status, 2);
   assert.match(missing.stderr, /--env is required/);
-  noStack(missing.stderr);
+  assertNoStack(missing.stderr);
 });
 
 test('an env by path: a game or an env without demonstrate() is refused, saying why', () => {
@@ -47,7 +46,7 @@ test('an env by path: a game or an env without demonstrate() is refused, saying 
   const nodemo = run('--env', './test/scripts/fixtures/no-demo-env.ts');
   assert.is(nodemo.status, 1);
   assert.match(nodemo.stderr, /has no demonstrate\(\) method: .*must implement demonstrate\(\)/);
-  noStack(nodemo.stderr);
+  assertNoStack(nodemo.stderr);
 });
 
 test('a tiny warm start of an env loaded by path, then evaluated from its file alone', async () => {
