@@ -48,7 +48,14 @@ function declarationSection(r: SuiteResults): string {
     `- Budget: ${d.budget}; seeds: ${d.seeds} (the same for every arm)`,
     `- Regime check: ${d.regime}`,
     `- Counts against: ${d.against.join(' ')}`,
+    ...reusedNote(r),
   ].join('\n');
+}
+
+/** Arms whose jobs are another suite's runs of the same config (Arm.sameRunAs), named so a reader knows. */
+function reusedNote(r: SuiteResults): string[] {
+  const from = [...new Set(r.jobs.filter((j) => j.reusedFrom).map((j) => `'${j.arm}' = the runs of ${j.reusedFrom}`))];
+  return from.length ? [`- Reused runs (same config and seeds, not trained again): ${from.join('; ')}`] : [];
 }
 
 function regimeSection(r: SuiteResults): string {

@@ -17,6 +17,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFile
 import { join, relative, resolve, sep } from 'node:path';
 import { SUITES, type Suite, type SuiteEval } from './suites.ts';
 import { report } from './report.ts';
+import { reusedJob } from './reuse.ts';
 import type { CheckpointEval } from './eval-text.ts';
 import { pointJudgeAt, startStandInProcess, type StandInProcessOptions } from '../../rewards/index.ts';
 
@@ -35,6 +36,8 @@ export interface JobResult {
   /** Per update: the few metrics the reports use. */
   metrics: { step: number[]; envSteps: number[]; time: number[]; successRate: number[]; returnMean: number[]; extrinsicMean: number[]; intrinsicMean: number[]; extra: Record<string, number[]> };
   eval?: CheckpointEval[];
+  /** '<suite>/<arm>' when this job is that arm's run of the same config (Arm.sameRunAs), not a run of its own. */
+  reusedFrom?: string;
 }
 
 export interface SuiteResults {
@@ -122,6 +125,8 @@ async function runJob(suite: Suite, armName: string, seed: number, quick: boolea
   const done = join(jobDir, 'job.json');
   if (existsSync(done)) return JSON.parse(readFileSync(done, 'utf8')) as JobResult;
   mkdirSync(jobDir, { recursive: true });
+  const reused = reusedJob(arm, seed, baseDir);
+  if (reused) { writeJson(done, reused); return reused; }
   const b = quick ? suite.quick : suite.budget;
   const config: ExperimentConfigInput = {
     ...arm.config,

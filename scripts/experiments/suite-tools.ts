@@ -182,7 +182,8 @@ function thrSuite(ws: ToolWarmStart, quick: boolean): Suite {
   return {
     name,
     title: `Plain GRPO vs THR for the best reward of ${from} ('${reward}'), ${ws} warm start`,
-    arms: [rewardArm(name, ws, quick, reward, label), rewardArm(name, ws, quick, reward, label, 0.5)],
+    // The GRPO arm is the reward suite's run of this reward (the same config): its jobs are reused, not rerun.
+    arms: [{ ...rewardArm(name, ws, quick, reward, label), sameRunAs: { suite: from, arm: reward } }, rewardArm(name, ws, quick, reward, label, 0.5)],
     budget: BUDGET,
     seeds: 5,
     quick: QUICK,

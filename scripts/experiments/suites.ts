@@ -27,6 +27,13 @@ export interface Arm {
    * judge of a 'shuffled' control) at it.
    */
   standIn?: StandInProcessOptions;
+  /**
+   * This arm's config is the same run as an arm of another suite (only `name` and `description` differ,
+   * which name the run directory and nothing else): a finished job of that arm × seed is taken from
+   * runs/experiments/<suite>/<arm>-s<seed>/job.json instead of training the same thing twice, and is marked
+   * `reusedFrom` in the results. Without that job, the arm runs as usual.
+   */
+  sameRunAs?: { suite: string; arm: string };
 }
 
 export interface SuiteEval {

@@ -5,6 +5,10 @@ import { evaluateSplit, modeStats } from '../../scripts/experiments/eval-tools.t
 import { bestReward, TOOL_REWARD_ARMS, TOOL_STUDY_ENV, TOOL_SUITES, TOOL_WARM_STARTS } from '../../scripts/experiments/suite-tools.ts';
 import { SUITES } from '../../scripts/experiments/suites.ts';
 import type { SuiteResults } from '../../scripts/experiments/run.ts';
+import { reusedJob } from '../../scripts/experiments/reuse.ts';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { makeEnvSync, type TokenEnv, type ToolMetrics } from '../../envs/index.ts';
 import { TokenPolicy, initBackend, policyFromCheckpoint } from '../../agents/index.ts';
 import { resolveExperiment } from '../../runner/index.ts';
@@ -109,6 +113,34 @@ test('the best-reward rule: highest mean final greedy success, ties to the earli
   assert.is(bestReward(tie), 'toolrl');
   assert.throws(() => bestReward({ suite: 'x', jobs: [] } as unknown as SuiteResults), /no finished reward arm/);
   assert.ok(typeof TOOL_SUITES['tool-reward-thr'] === 'function');
+});
+
+test('a thr suite: its GRPO arm is the reward suite\'s run of the best reward (same config but the name), its THR arm differs only in p', () => {
+  // docs/results/tool-reward-weak.json is committed, so the weak thr suite can pick its reward.
+  const thr = TOOL_SUITES['tool-reward-weak-thr']!({ quick: false });
+  const [grpo, withThr] = thr.arms;
+  const from = SUITES['tool-reward-weak']!({ quick: false }).arms.find((a) => a.name === grpo!.sameRunAs!.arm)!;
+  assert.is(grpo!.sameRunAs!.suite, 'tool-reward-weak');
+  const unnamed = (c: object) => ({ ...c, name: '', description: '' });
+  assert.equal(unnamed(grpo!.config), unnamed(from.config));
+  assert.is(withThr!.sameRunAs, undefined);
+  assert.equal(unnamed({ ...withThr!.config, learner: { ...withThr!.config.learner, thr: null } }), unnamed({ ...from.config, learner: { ...from.config.learner, thr: null } }));
+  assert.is((withThr!.config.learner as { thr: { p: number } }).thr.p, 0.5);
+});
+
+test('sameRunAs: the other suite\'s finished job is taken, relabelled and marked; none there, none taken', () => {
+  const root = mkdtempSync(join(tmpdir(), 'thrive-reuse-'));
+  try {
+    const arm = { name: 'answer', label: '', config: {}, sameRunAs: { suite: 'tool-reward', arm: 'answer' } };
+    assert.is(reusedJob(arm, 1, join(root, 'tool-reward-thr')), null);
+    mkdirSync(join(root, 'tool-reward', 'answer-s1'), { recursive: true });
+    writeFileSync(join(root, 'tool-reward', 'answer-s1', 'job.json'), JSON.stringify({ arm: 'answer', seed: 1, wallSeconds: 7 }));
+    assert.equal(reusedJob(arm, 1, join(root, 'tool-reward-thr')), { arm: 'answer', seed: 1, wallSeconds: 7, reusedFrom: 'tool-reward/answer' } as never);
+    assert.is(reusedJob(arm, 2, join(root, 'tool-reward-thr')), null);
+    assert.is(reusedJob({ ...arm, sameRunAs: undefined }, 1, join(root, 'tool-reward-thr')), null);
+    writeFileSync(join(root, 'tool-reward', 'answer-s1', 'job.json'), JSON.stringify({ arm: 'answer', seed: 3 }));
+    assert.throws(() => reusedJob(arm, 1, join(root, 'tool-reward-thr')), /seed 3, not 'answer' seed 1/);
+  } finally { rmSync(root, { recursive: true, force: true }); }
 });
 
 test.run();
