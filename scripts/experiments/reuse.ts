@@ -1,12 +1,24 @@
 /**
- * Arm.sameRunAs: an arm whose config is the same run as another suite's arm takes that arm's finished job
- * (runs/experiments/<suite>/<arm>-s<seed>/job.json, a sibling of this suite's directory) instead of
- * training the same thing twice. The job is relabelled with this arm's name and marked `reusedFrom`.
+ * Finished jobs taken from elsewhere instead of training the same run again:
+ *
+ * - Arm.sameRunAs: an arm whose config is the same run as another suite's arm takes that arm's finished job
+ *   (runs/experiments/<suite>/<arm>-s<seed>/job.json, a sibling of this suite's directory), relabelled with
+ *   this arm's name and marked `reusedFrom`.
+ * - `--restore`: runs/ is not kept between machines, docs/results/<suite>.json is (it holds every finished
+ *   job whole). Restoring writes its jobs back as job.json files, so a study can go on where it stopped on
+ *   another machine, or be replotted with more arms. A job is restored only if its arm's config in that file
+ *   is the suite's config now; otherwise the old runs are not this arm's runs and restoring stops.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Arm } from './suites.ts';
-import type { JobResult } from './run.ts';
+import type { Arm, Suite } from './suites.ts';
+import type { JobResult, SuiteResults } from './run.ts';
+
+function writeJson(path: string, value: unknown): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path + '.tmp', JSON.stringify(value, null, 1) + '\n');
+  renameSync(path + '.tmp', path);
+}
 
 export function reusedJob(arm: Arm, seed: number, suiteDir: string): JobResult | null {
   if (!arm.sameRunAs) return null;
@@ -16,4 +28,26 @@ export function reusedJob(arm: Arm, seed: number, suiteDir: string): JobResult |
   const job = JSON.parse(readFileSync(path, 'utf8')) as JobResult;
   if (job.arm !== other || job.seed !== seed) throw new Error(`${path}: holds arm '${job.arm}' seed ${job.seed}, not '${other}' seed ${seed}`);
   return { ...job, arm: arm.name, reusedFrom: `${suite}/${other}` };
+}
+
+/** Writes the finished jobs of `results` (a docs/results/<suite>.json) under suiteDir where none is; returns how many. */
+export function restoreJobs(suite: Suite, results: SuiteResults, suiteDir: string, from: string): number {
+  if (results.suite !== suite.name) throw new Error(`${from} holds suite '${results.suite}', not '${suite.name}'`);
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  let n = 0;
+  for (const job of results.jobs) {
+    const arm = suite.arms.find((a) => a.name === job.arm);
+    if (!arm) throw new Error(`${from}: arm '${job.arm}' is not an arm of suite '${suite.name}' now (arms: ${suite.arms.map((a) => a.name).join(', ')}); nothing restored`);
+    const then = results.arms.find((a) => a.name === job.arm)?.config;
+    if (!same(then, JSON.parse(JSON.stringify(arm.config)))) throw new Error(`${from}: arm '${job.arm}' had another config when its runs were made; they are not this arm's runs — nothing restored`);
+  }
+  for (const job of results.jobs) {
+    const path = join(suiteDir, `${job.arm}-s${job.seed}`, 'job.json');
+    if (existsSync(path)) continue;
+    writeJson(path, job);
+    n++;
+  }
+  const warm = join(suiteDir, 'warm-start.eval.json');
+  if (results.warmStart && !existsSync(warm)) writeJson(warm, [results.warmStart]);
+  return n;
 }

@@ -1,5 +1,5 @@
 /**
- * `npm run experiment -- <suite> [--seeds 3] [--quick] [--parallel 2] [--arms a,b] [--replot]`
+ * `npm run experiment -- <suite> [--seeds 3] [--quick] [--parallel 2] [--arms a,b] [--replot] [--restore]`
  *
  * Runs one experiment suite (scripts/experiments/suites.ts): every arm × seed as its own `npm start`-style
  * process (scripts/start.ts --config, no server), at most --parallel at once; for token tasks then evaluates
@@ -8,6 +8,8 @@
  * docs/results/<suite>.json, the plots to docs/results/<suite>-*.svg and a table digest to
  * docs/results/<suite>.md. A finished arm × seed (its job.json exists) is not rerun: re-running the
  * command after a crash continues; --replot only rebuilds the outputs from finished jobs.
+ * --restore first writes the finished jobs of docs/results/<suite>.json back to runs/ (reuse.ts), so a study
+ * goes on, or is replotted, on a machine that does not have its runs/ directory.
  * --quick writes to runs/experiments-quick/ and docs/results/quick/ (a smoke test, not results).
  * `npm run experiment -- regime <env-id> …` runs the regime check instead (scripts/experiments/regime.ts).
  */
@@ -17,12 +19,12 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFile
 import { join, relative, resolve, sep } from 'node:path';
 import { SUITES, type Suite, type SuiteEval } from './suites.ts';
 import { report } from './report.ts';
-import { reusedJob } from './reuse.ts';
+import { restoreJobs, reusedJob } from './reuse.ts';
 import type { CheckpointEval } from './eval-text.ts';
 import { pointJudgeAt, startStandInProcess, type StandInProcessOptions } from '../../rewards/index.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const USAGE = `usage: npm run experiment -- <suite> [--seeds N (default: the suite's, else 3)] [--quick] [--parallel N] [--arms a,b] [--replot]
+const USAGE = `usage: npm run experiment -- <suite> [--seeds N (default: the suite's, else 3)] [--quick] [--parallel N] [--arms a,b] [--replot] [--restore]
 suites: ${Object.keys(SUITES).join(', ')}
    or: npm run experiment -- regime <env-id> [--options JSON] [--episodes N] [--groups M]   (sparsity and message check, no training)`;
 
@@ -57,7 +59,7 @@ export interface SuiteResults {
 }
 
 function parse(argv: string[]) {
-  const o = { suite: '', seeds: 0, quick: false, parallel: 2, arms: null as string[] | null, replot: false };
+  const o = { suite: '', seeds: 0, quick: false, parallel: 2, arms: null as string[] | null, replot: false, restore: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const val = () => { const v = argv[++i]; if (v === undefined) throw new Error(`${a} needs a value`); return v; };
@@ -66,6 +68,7 @@ function parse(argv: string[]) {
     else if (a === '--arms') o.arms = val().split(',');
     else if (a === '--quick') o.quick = true;
     else if (a === '--replot') o.replot = true;
+    else if (a === '--restore') o.restore = true;
     else if (a === '--help' || a === '-h') { console.log(USAGE); process.exit(0); }
     else if (a.startsWith('-')) throw new Error(`unknown flag '${a}'`);
     else if (!o.suite) o.suite = a;
@@ -221,6 +224,14 @@ async function main(): Promise<void> {
   const seeds = Array.from({ length: o.seeds }, (_, i) => i + 1);
   const arms = suite.arms.filter((a) => !o.arms || o.arms.includes(a.name));
   const t0 = performance.now();
+  if (o.restore) {
+    const file = join(outDir, `${suite.name}.json`);
+    if (!existsSync(file)) { console.error(`error: --restore reads ${file}, which does not exist`); process.exit(2); }
+    try {
+      const n = restoreJobs(suite, JSON.parse(readFileSync(file, 'utf8')) as SuiteResults, baseDir, file);
+      console.log(`[${suite.name}] restored ${n} finished job(s) from ${relative(ROOT, file)}`);
+    } catch (e) { console.error(`error: ${(e as Error).message}`); process.exit(2); }
+  }
   const warm = await warmStartEval(suite, o.quick, baseDir);
   // Seed-major order: with a time limit, every arm gets its first seeds before anyone gets a third.
   const queue = seeds.flatMap((s) => arms.map((a) => ({ arm: a.name, seed: s })));

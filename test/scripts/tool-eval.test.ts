@@ -5,8 +5,8 @@ import { evaluateSplit, modeStats } from '../../scripts/experiments/eval-tools.t
 import { bestReward, TOOL_REWARD_ARMS, TOOL_STUDY_ENV, TOOL_SUITES, TOOL_WARM_STARTS } from '../../scripts/experiments/suite-tools.ts';
 import { SUITES } from '../../scripts/experiments/suites.ts';
 import type { SuiteResults } from '../../scripts/experiments/run.ts';
-import { reusedJob } from '../../scripts/experiments/reuse.ts';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { restoreJobs, reusedJob } from '../../scripts/experiments/reuse.ts';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeEnvSync, type TokenEnv, type ToolMetrics } from '../../envs/index.ts';
@@ -140,6 +140,25 @@ test('sameRunAs: the other suite\'s finished job is taken, relabelled and marked
     assert.is(reusedJob({ ...arm, sameRunAs: undefined }, 1, join(root, 'tool-reward-thr')), null);
     writeFileSync(join(root, 'tool-reward', 'answer-s1', 'job.json'), JSON.stringify({ arm: 'answer', seed: 3 }));
     assert.throws(() => reusedJob(arm, 1, join(root, 'tool-reward-thr')), /seed 3, not 'answer' seed 1/);
+  } finally { rmSync(root, { recursive: true, force: true }); }
+});
+
+test('--restore: the committed results of tool-reward-weak go back to runs/ whole, once; a changed arm config restores nothing', () => {
+  const root = mkdtempSync(join(tmpdir(), 'thrive-restore-'));
+  try {
+    const file = join(import.meta.dirname, '../../docs/results/tool-reward-weak.json');
+    const results = JSON.parse(readFileSync(file, 'utf8')) as SuiteResults;
+    const suite = SUITES['tool-reward-weak']!({ quick: false });
+    const dir = join(root, 'tool-reward-weak');
+    assert.is(restoreJobs(suite, results, dir, file), results.jobs.length);
+    const j = results.jobs[0]!;
+    assert.equal(JSON.parse(readFileSync(join(dir, `${j.arm}-s${j.seed}`, 'job.json'), 'utf8')), j);
+    assert.ok(existsSync(join(dir, 'warm-start.eval.json')));
+    assert.is(restoreJobs(suite, results, dir, file), 0, 'jobs already there are kept');
+    const changed = { ...suite, arms: suite.arms.map((a) => (a.name === j.arm ? { ...a, config: { ...a.config, seed: 99 } } : a)) };
+    assert.throws(() => restoreJobs(changed, results, join(root, 'other'), file), new RegExp(`arm '${j.arm}' had another config`));
+    assert.ok(!existsSync(join(root, 'other')), 'nothing written');
+    assert.throws(() => restoreJobs({ ...suite, name: 'tool-reward' }, results, dir, file), /holds suite 'tool-reward-weak'/);
   } finally { rmSync(root, { recursive: true, force: true }); }
 });
 
