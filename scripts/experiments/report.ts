@@ -55,6 +55,44 @@ function trainingPlot(r: SuiteResults, dir: string): string {
   }));
 }
 
+/**
+ * The first update at which a run's training success, moving mean over w updates, reaches `share`; null if
+ * it never does within the run.
+ */
+export function updatesToThreshold(job: JobResult, share: number, w: number): number | null {
+  const m = movingAverage(job.metrics.successRate, w);
+  const i = m.findIndex((v) => v >= share);
+  return i < 0 ? null : job.metrics.step[i]!;
+}
+
+function thresholdTable(r: SuiteResults): string | null {
+  const share = r.declaration?.timeToThreshold;
+  if (share === undefined) return null;
+  const w = Math.max(1, Math.round(r.budget.updates / 20));
+  const rows = byArm(r).map((a) => {
+    const t = a.jobs.map((j) => updatesToThreshold(j, share, w));
+    const hit = t.filter((x): x is number => x !== null);
+    return `| ${a.label} | ${hit.length}/${a.jobs.length} | ${hit.length ? `${mean(hit).toFixed(0)} [${Math.min(...hit)}–${Math.max(...hit)}]` : '–'} |`;
+  });
+  return [`Time to threshold: the first update at which training success (moving mean over ${w} updates) reaches ${pct(share)}% (declared):`, '',
+    '| arm | seeds reaching it | updates (mean [min–max] of the seeds that reach it) |', '|---|---|---|', ...rows].join('\n');
+}
+
+/** Intrinsic-reward arms: what the annotator asked the judge and how well the learned model labels captions the judge never saw. */
+function annotatorTable(r: SuiteResults): string | null {
+  const lastOf = (j: JobResult, k: string) => { const v = (j.metrics.extra[k] ?? []).filter(Number.isFinite); return v.length ? v.at(-1)! : NaN; };
+  const arms = byArm(r).filter((a) => a.jobs.some((j) => j.metrics.extra.ann_captionsLabelled));
+  if (!arms.length) return null;
+  const cell = (a: (typeof arms)[number], k: string, f: (x: number) => string) => {
+    const v = a.jobs.map((j) => lastOf(j, k)).filter(Number.isFinite);
+    return v.length ? `${f(mean(v))} [${f(Math.min(...v))}–${f(Math.max(...v))}]` : '–';
+  };
+  const n = (x: number) => x.toFixed(0);
+  return ['Annotator at the end of each run (mean [min–max] over seeds): captions the judge labelled; label requests sent; the learned model\'s accuracy and balanced accuracy on captions the judge never labelled (against the rubric, %):', '',
+    '| arm | captions labelled | requests sent | model accuracy, held-out labelled captions | unseen captions | unseen accuracy | unseen balanced accuracy |', '|---|---|---|---|---|---|---|',
+    ...arms.map((a) => `| ${a.label} | ${cell(a, 'ann_captionsLabelled', n)} | ${cell(a, 'ann_captionsSent', n)} | ${cell(a, 'rm_heldOutAccuracy', pct)} | ${cell(a, 'rm_unseenCaptions', n)} | ${cell(a, 'rm_unseenAccuracy', pct)} | ${cell(a, 'rm_unseenBalancedAccuracy', pct)} |`)].join('\n');
+}
+
 function trainingTable(r: SuiteResults): string {
   const rows = byArm(r).map((a) => {
     const first = a.jobs.map((j) => j.summary.successRateFirst as number);
@@ -234,5 +272,6 @@ export function report(r: SuiteResults, dir: string): string {
   if (r.eval && r.warmStart) parts.push(...evalTables(r, dir));
   const tp = trainingPlot(r, dir);
   parts.push(`Training rollouts (sampled, train split):\n\n![${tp}](results/${r.quick ? 'quick/' : ''}${tp})\n\n${trainingTable(r)}`);
+  for (const t of [thresholdTable(r), annotatorTable(r)]) if (t) parts.push(t);
   return parts.join('\n\n') + '\n';
 }

@@ -70,6 +70,11 @@ export interface Declaration {
   against: string[];
   /** Controls and why they are there. */
   controls?: string;
+  /**
+   * Time to threshold: report.ts gives, per arm, the first update at which the training success (moving mean
+   * over budget/20 updates) reaches this share, and how many seeds reach it within the budget.
+   */
+  timeToThreshold?: number;
 }
 
 /** A per-problem quantity of a checkpoint evaluation (averaged over problems, then seeds). */
@@ -360,6 +365,31 @@ function oniDungeon(): Suite {
   };
 }
 
+/**
+ * (7b) (7) at ten times the budget: the run that can tell the arms apart if any leaves the floor. The same
+ * arms and configs as oni-dungeon (same seeds), 1500 updates, held-out evaluation every 300 updates (fixed
+ * env-step budgets), a declared time-to-threshold. Declared before any of its runs, after (7) had run.
+ */
+function oniDungeonLong(): Suite {
+  const oni = oniDungeon();
+  const updates = 1500, every = 300;
+  return {
+    ...oni,
+    name: 'oni-dungeon-long',
+    title: `${oni.title}, ${updates} updates`,
+    budget: { updates, checkpointEvery: every },
+    declaration: {
+      ...oni.declaration!,
+      primaryMetric: `held-out sampled success (T = 1, pass@1 from 4 samples) on 200 test-split levels after ${updates} updates; the same at every ${every} updates (≈ 0.77 M env steps apart) as the fixed env-step budgets`,
+      secondary: [...oni.declaration!.secondary, 'time to threshold: first update at which training success (moving mean over 75 updates) reaches 5%'],
+      arms: 'the six arms of oni-dungeon with the same configs: extrinsic only; ONI (rubric judge, classification RM); novelty only; shuffled rubric labels; ONI through the LLM judge over HTTP against a stand-in server (≤ 3000 calls per run, so most captions are never labelled); ONI with per-step credit',
+      budget: `${updates} updates × 64 episodes (8 groups × G = 8) of ≤ 40 steps ≤ 3.84 M env steps per run; 5 seeds per arm`,
+      against: [...oni.declaration!.against, 'Per-step credit: the learner default for games with intrinsic rewards becomes the form with the higher primary metric only if the CI of their paired difference excludes 0.'],
+      timeToThreshold: 0.05,
+    },
+  };
+}
+
 /** The goals in words of the perceptual arms: Dungeon-v0's describe() facts of the solved state vs the start. */
 export const DUNGEON_GOAL_TEXT = ['the agent holds the key', 'the vault door is open', 'the agent is in the vault', 'the agent has claimed the treasure'];
 export const DUNGEON_BASELINE_TEXT = ['the agent holds no key', 'the vault door is locked', 'the agent is in the first room'];
@@ -370,8 +400,8 @@ export const DUNGEON_BASELINE_TEXT = ['the agent holds no key', 'the vault door 
  * encoder shipped in agents/checkpoints/dungeon-v0-encoder (`npm run train-encoder -- --env Dungeon-v0
  * --options '{"tileSize":4}' --seed 0`; goals in words through its text tower) against the builtin
  * colour-layout encoder (goal / baseline = last / first frames of solver demonstrations). The extrinsic-only
- * and novelty-only arms are (7)'s, with the same configs and seeds (their job directories may be copied
- * from (7)'s: the lockstep pipeline is deterministic for a seed, which one re-run checks).
+ * and novelty-only arms are (7)'s, with the same configs and seeds: their finished jobs are taken from
+ * (7)'s (Arm.sameRunAs; the lockstep pipeline is deterministic for a seed, which one re-run checked).
  */
 function perceptualDungeon(): Suite {
   const oni = oniDungeon();
@@ -389,8 +419,8 @@ function perceptualDungeon(): Suite {
     name: 'perceptual-dungeon',
     title: 'Perceptual rewards on sparse Dungeon-v0: a contrastively trained encoder with goals in words vs the builtin encoder, novelty only and extrinsic only',
     arms: [
-      oni.arms.find((a) => a.name === 'ext')!,
-      oni.arms.find((a) => a.name === 'novelty')!,
+      { ...oni.arms.find((a) => a.name === 'ext')!, sameRunAs: { suite: 'oni-dungeon', arm: 'ext' } },
+      { ...oni.arms.find((a) => a.name === 'novelty')!, sameRunAs: { suite: 'oni-dungeon', arm: 'novelty' } },
       perceptual('builtin', 'perceptual judge, builtin colour-layout encoder (grid 13), frame goals', { encoder: { kind: 'builtin', grid: 13 } }),
       perceptual('trained', 'perceptual judge, trained encoder, goals in words', { encoder: { kind: 'tfjs', path: encoder }, goalText: DUNGEON_GOAL_TEXT, baselineText: DUNGEON_BASELINE_TEXT }),
     ],
@@ -408,5 +438,5 @@ function perceptualDungeon(): Suite {
 
 /** Suite factories; `quick` lets a suite that builds on another's results read the smoke-test ones. */
 export const SUITES: Record<string, (o: { quick: boolean }) => Suite> = {
-  'thr-text': thrText, intrinsic, 'intrinsic-long': intrinsicLong, tooluse, ...TOOL_SUITES, 'thr-mechanism': thrMechanism, 'thr-countdown': thrCountdown, 'oni-dungeon': oniDungeon, 'perceptual-dungeon': perceptualDungeon,
+  'thr-text': thrText, intrinsic, 'intrinsic-long': intrinsicLong, tooluse, ...TOOL_SUITES, 'thr-mechanism': thrMechanism, 'thr-countdown': thrCountdown, 'oni-dungeon': oniDungeon, 'oni-dungeon-long': oniDungeonLong, 'perceptual-dungeon': perceptualDungeon,
 };

@@ -2,7 +2,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { lineChartSvg, summarise } from '../../scripts/experiments/plot.ts';
 import { passAtK } from '../../scripts/experiments/eval-text.ts';
-import { movingAverage } from '../../scripts/experiments/report.ts';
+import { movingAverage, report, updatesToThreshold } from '../../scripts/experiments/report.ts';
+import type { JobResult, SuiteResults } from '../../scripts/experiments/run.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 test('summarise: mean, min and max per x over seeds, cut to the shortest seed', () => {
   const s = summarise([[0, 1, 2], [2, 3, 4, 99], [1, 2, 6]]);
@@ -47,6 +51,40 @@ test('passAtK: pass@1 is c/n; k > n is an error naming both', () => {
 test('movingAverage: trailing window, shorter at the start', () => {
   assert.equal(movingAverage([1, 2, 3, 4, 5], 2), [1, 1.5, 2.5, 3.5, 4.5]);
   assert.equal(movingAverage([0, 1], 5), [0, 0.5]);
+});
+
+const gameJob = (arm: string, seed: number, success: number[], extra: Record<string, number[]> = {}): JobResult => ({
+  arm, seed, runDir: 'runs/x', wallSeconds: 10, evalSeconds: 0,
+  summary: { successRateFirst: success[0], successRateLast: success.at(-1), envSteps: 1000 * success.length },
+  metrics: { step: success.map((_, i) => i + 1), envSteps: success.map((_, i) => 1000 * (i + 1)), time: success.map((_, i) => i), successRate: success, returnMean: success, extrinsicMean: success, intrinsicMean: success.map(() => 0), extra },
+});
+
+test('updatesToThreshold: the first update whose moving mean reaches the share; null when none does', () => {
+  const j = gameJob('a', 1, [0, 0, 0.1, 0.1, 0.3, 0.3]);
+  assert.is(updatesToThreshold(j, 0.1, 1), 3);
+  assert.is(updatesToThreshold(j, 0.1, 2), 4, 'the window of 2 reaches 0.1 at update 4');
+  assert.is(updatesToThreshold(j, 0.5, 1), null);
+});
+
+test('report: a declared threshold and the annotator\'s counts get their tables (labels, unseen-caption accuracy)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'thrive-report-'));
+  try {
+    const ann = { ann_captionsLabelled: [10, 20], ann_captionsSent: [10, 30], rm_heldOutAccuracy: [0.9, 0.95], rm_unseenCaptions: [5, 8], rm_unseenAccuracy: [0.5, 0.75], rm_unseenBalancedAccuracy: [0.5, 0.6] };
+    const r = {
+      suite: 'toy', title: 'toy', quick: false, command: 'x', seeds: [1, 2],
+      arms: [{ name: 'ext', label: 'extrinsic only', config: {} }, { name: 'oni', label: 'ONI', config: {} }],
+      budget: { updates: 2, checkpointEvery: 0 }, eval: null, warmStart: null,
+      declaration: { claim: 'c', sources: [], primaryMetric: 'p', secondary: [], arms: 'a', budget: 'b', seeds: 2, regime: 'r', against: [], timeToThreshold: 0.2 },
+      jobs: [gameJob('ext', 1, [0, 0]), gameJob('ext', 2, [0, 0.1]), gameJob('oni', 1, [0.1, 0.3], ann), gameJob('oni', 2, [0.2, 0.4], ann)],
+      machine: { cpus: 2, node: 'v20', date: 'd' },
+    } as unknown as SuiteResults;
+    const md = report(r, dir);
+    assert.match(md, 'reaches 20.0% (declared)');
+    assert.match(md, '| extrinsic only | 0/2 | – |');
+    assert.match(md, '| ONI | 2/2 | 2 [1–2] |');
+    assert.match(md, '| ONI | 20 [20–20] | 30 [30–30] | 95.0 [95.0–95.0] | 8 [8–8] | 75.0 [75.0–75.0] | 60.0 [60.0–60.0] |');
+    assert.not.match(md, '| extrinsic only | 0 [');
+  } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
 test.run();

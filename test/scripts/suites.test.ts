@@ -33,9 +33,21 @@ test('every arm of every suite resolves as an experiment config (shipped warm st
 
 test('perceptual-dungeon: its ext and novelty arms are oni-dungeon\'s, its perceptual arms differ only in the judge', () => {
   const oni = SUITES['oni-dungeon']!({ quick: false }), p = SUITES['perceptual-dungeon']!({ quick: false });
-  for (const n of ['ext', 'novelty']) assert.equal(p.arms.find((a) => a.name === n)!.config, oni.arms.find((a) => a.name === n)!.config, n);
+  for (const n of ['ext', 'novelty']) {
+    const arm = p.arms.find((a) => a.name === n)!;
+    assert.equal(arm.config, oni.arms.find((a) => a.name === n)!.config, n);
+    assert.equal(arm.sameRunAs, { suite: 'oni-dungeon', arm: n }, `${n}: oni-dungeon's finished runs are taken`);
+  }
   const [b, t] = ['builtin', 'trained'].map((n) => p.arms.find((a) => a.name === n)!.config);
   assert.equal({ ...b, name: '', rewards: { ...b!.rewards, judge: null } }, { ...t, name: '', rewards: { ...t!.rewards, judge: null } });
+});
+
+test('oni-dungeon-long: oni-dungeon\'s arms and configs at ten times the updates, a declared threshold', () => {
+  const oni = SUITES['oni-dungeon']!({ quick: false }), long = SUITES['oni-dungeon-long']!({ quick: false });
+  assert.equal(long.arms.map((a) => [a.name, a.config]), oni.arms.map((a) => [a.name, a.config]));
+  assert.is(long.budget.updates, 10 * oni.budget.updates);
+  assert.is(long.budget.updates % long.budget.checkpointEvery, 0, 'the last update is evaluated');
+  assert.is(long.declaration!.timeToThreshold, 0.05);
 });
 
 test.run();
