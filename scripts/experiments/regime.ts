@@ -36,13 +36,13 @@ export function wilson(k: number, n: number, z = 1.96): [number, number] {
   return [Math.max(0, centre - half), Math.min(1, centre + half)];
 }
 
-interface Episode { success: boolean; length: number; messages: string[]; chain: number }
+export interface Episode { success: boolean; length: number; messages: string[]; chain: number }
 
 /** Chooses actions for a batch of observations (rows of obsDim floats). */
-type Actor = (obs: Float32Array, n: number) => ArrayLike<number>;
+export type Actor = (obs: Float32Array, n: number) => ArrayLike<number>;
 
 /** Runs one episode per seed, `batch` envs at a time, with the actor choosing every action. */
-function rollouts(envId: string, options: Record<string, unknown>, seeds: number[], act: Actor, batch = 64): Episode[] {
+export function rollouts(envId: string, options: Record<string, unknown>, seeds: number[], act: Actor, batch = 64): Episode[] {
   const envs = Array.from({ length: Math.min(batch, seeds.length) }, () => makeEnvSync(envId, options) as GameEnv);
   const obsDim = (envs[0]!.observationSpace.shape as number[]).reduce((a, b) => a * b, 1);
   const out: Episode[] = [];
