@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lineChartSvg } from './plot.ts';
-import { bootstrapDiff, bootstrapNested, type Interval } from './bootstrap.ts';
+import { bootstrapNested, bootstrapPairedDiff, type Interval } from './bootstrap.ts';
 import type { JobResult, SuiteResults } from './run.ts';
 import type { ModeStats, ToolCheckpointEval } from './eval-tools.ts';
 
@@ -98,19 +98,30 @@ function mainTable(r: SuiteResults): string {
   ].join('\n');
 }
 
+/**
+ * Declared contrasts beyond the reference arm: [arm, against]. The reference arm is 'answer' in the reward
+ * suites and the GRPO arm (the first) in the THR suites.
+ */
+const EXTRA_CONTRASTS: Array<[string, string]> = [['toolrl-dynamic', 'toolrl']];
+
 function contrastTable(r: SuiteResults): string {
   const all = arms(r);
   const ref = all.find((a) => a.name === 'answer') ?? all[0];
   if (!ref || all.length < 2) return '';
-  const refG = ref.jobs.map((j) => greedyScores(lastEval(j)));
-  const rows = all.filter((a) => a !== ref).map((a) => {
-    const d = bootstrapDiff(a.jobs.map((j) => greedyScores(lastEval(j))), refG);
+  const g = (a: ArmJobs) => a.jobs.map((j) => greedyScores(lastEval(j)));
+  // Every arm is evaluated on the same held-out problems: the difference is taken with problems paired.
+  const row = (a: ArmJobs, b: ArmJobs, label: string) => {
+    const d = bootstrapPairedDiff(g(a), g(b));
     const verdict = d.lo > 0 ? 'higher' : d.hi < 0 ? 'lower' : 'no difference seen';
-    return `| ${a.label} | ${pts(d)} | ${verdict} | ${((d.hi - d.lo) * 50).toFixed(1)} |`;
-  });
+    return `| ${label} | ${pts(d)} | ${verdict} | ${((d.hi - d.lo) * 50).toFixed(1)} |`;
+  };
+  const extra = EXTRA_CONTRASTS.map(([x, y]) => [all.find((a) => a.name === x), all.find((a) => a.name === y)] as const)
+    .filter((p): p is readonly [ArmJobs, ArmJobs] => p[0] !== undefined && p[1] !== undefined && p[1] !== ref);
   return [
-    `Held-out greedy success against '${ref.label}' (Δ in points, 95% bootstrap CI; the half-width is about the smallest difference this study could see):`, '',
-    '| arm | Δ greedy | reading | CI half-width (points) |', '|---|---|---|---|', ...rows,
+    `Held-out greedy success against '${ref.label}' (Δ in points, 95% bootstrap CI over seeds × problems, problems paired; the half-width is about the smallest difference this study could see):`, '',
+    '| arm | Δ greedy | reading | CI half-width (points) |', '|---|---|---|---|',
+    ...all.filter((a) => a !== ref).map((a) => row(a, ref, a.label)),
+    ...extra.map(([a, b]) => row(a, b, `${a.label} − ${b.label}`)),
   ].join('\n');
 }
 

@@ -1,6 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { bootstrapDiff, bootstrapMean, bootstrapNested } from '../../scripts/experiments/bootstrap.ts';
+import { bootstrapDiff, bootstrapMean, bootstrapNested, bootstrapPairedDiff } from '../../scripts/experiments/bootstrap.ts';
+import { reportTools } from '../../scripts/experiments/report-tools.ts';
+import type { ToolCheckpointEval } from '../../scripts/experiments/eval-tools.ts';
 import { evaluateSplit, modeStats } from '../../scripts/experiments/eval-tools.ts';
 import { bestReward, TOOL_REWARD_ARMS, TOOL_STUDY_ENV, TOOL_SUITES, TOOL_WARM_STARTS } from '../../scripts/experiments/suite-tools.ts';
 import { SUITES } from '../../scripts/experiments/suites.ts';
@@ -160,6 +162,20 @@ test('--restore: the committed results of tool-reward-weak go back to runs/ whol
     assert.ok(!existsSync(join(root, 'other')), 'nothing written');
     assert.throws(() => restoreJobs({ ...suite, name: 'tool-reward' }, results, dir, file), /holds suite 'tool-reward-weak'/);
   } finally { rmSync(root, { recursive: true, force: true }); }
+});
+
+test('reportTools on the committed tool-reward-weak results: paired contrasts against answer-only, dynamic − static ToolRL', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'thrive-report-tools-'));
+  try {
+    const r = JSON.parse(readFileSync(join(import.meta.dirname, '../../docs/results/tool-reward-weak.json'), 'utf8')) as SuiteResults;
+    const md = reportTools(r, dir);
+    const greedy = (arm: string) => r.jobs.filter((j) => j.arm === arm).map((j) => (j.eval!.at(-1) as ToolCheckpointEval).heldOut.greedy.perProblem);
+    const d = bootstrapPairedDiff(greedy('toolrl'), greedy('answer'));
+    const pts = (x: number) => (x * 100).toFixed(1);
+    assert.match(md, `| ToolRL: format + correctness | ${d.mean >= 0 ? '+' : ''}${pts(d.mean)} [${pts(d.lo)}, ${pts(d.hi)}] |`);
+    assert.match(md, 'problems paired');
+    if (r.jobs.some((j) => j.arm === 'toolrl-dynamic')) assert.match(md, '| ToolRL with dynamic scaling − ToolRL: format + correctness |');
+  } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
 test.run();
