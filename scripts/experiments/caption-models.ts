@@ -147,17 +147,17 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
           const labels = given.map((m) => { const t = truth.get(m)!; return { key: captionKey(a.env, m), caption: m, label: flip.float() < q ? 1 - t : t }; });
           const givenSet = new Set(given);
           const unseen = [...all.keys()].filter((m) => !givenSet.has(m));
-          const unseenTest = unseen.filter((m) => testOnly.has(m));
+          const unseenTestIdx = unseen.flatMap((m, i) => (testOnly.has(m) ? [i] : []));
+          const unseenTest = unseenTestIdx.map((i) => unseen[i]!);
+          const per = Math.max(1, Math.ceil(labels.length / a.updates));
           for (const kind of a.models) {
             const t1 = performance.now();
             const model = createRewardModel(validateModelConfig(kind === 'retrieval' ? { kind } : { kind, seed }));
-            const per = Math.max(1, Math.ceil(labels.length / a.updates));
             for (let i = 0; i < labels.length; i += per) model.update(labels.slice(i, i + per));
             const predicted = model.score(unseen);
-            const index = new Map(unseen.map((m, i) => [m, i]));
             rows.push({
               model: kind, budget, noise: q, seed, labelled: given.length,
-              all: score(unseen, predicted), testOnly: score(unseenTest, unseenTest.map((m) => predicted[index.get(m)!]!)),
+              all: score(unseen, predicted), testOnly: score(unseenTest, unseenTestIdx.map((i) => predicted[i]!)),
               seconds: (performance.now() - t1) / 1000,
             });
             model.dispose();

@@ -41,9 +41,12 @@ function save(dir: string, file: string, svg: string): string {
   return file;
 }
 
+/** The moving-mean window of training success: a twentieth of the budget's updates. */
+const smoothingWindow = (r: SuiteResults) => Math.max(1, Math.round(r.budget.updates / 20));
+
 /** Success of the sampled training rollouts against env steps, smoothed. */
 function trainingPlot(r: SuiteResults, dir: string): string {
-  const w = Math.max(1, Math.round(r.budget.updates / 20));
+  const w = smoothingWindow(r);
   const series: PlotSeries[] = byArm(r).map((a) => {
     const n = Math.min(...a.jobs.map((j) => j.metrics.step.length));
     const x = Array.from({ length: n }, (_, i) => mean(a.jobs.map((j) => j.metrics.envSteps[i]!)));
@@ -68,7 +71,7 @@ export function updatesToThreshold(job: JobResult, share: number, w: number): nu
 function thresholdTable(r: SuiteResults): string | null {
   const share = r.declaration?.timeToThreshold;
   if (share === undefined) return null;
-  const w = Math.max(1, Math.round(r.budget.updates / 20));
+  const w = smoothingWindow(r);
   const rows = byArm(r).map((a) => {
     const t = a.jobs.map((j) => updatesToThreshold(j, share, w));
     const hit = t.filter((x): x is number => x !== null);

@@ -9,16 +9,11 @@
  *   another machine, or be replotted with more arms. A job is restored only if its arm's config in that file
  *   is the suite's config now; otherwise the old runs are not this arm's runs and restoring stops.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Arm, Suite } from './suites.ts';
 import type { JobResult, SuiteResults } from './run.ts';
-
-function writeJson(path: string, value: unknown): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path + '.tmp', JSON.stringify(value, null, 1) + '\n');
-  renameSync(path + '.tmp', path);
-}
+import { writeJson } from './json-file.ts';
 
 export function reusedJob(arm: Arm, seed: number, suiteDir: string): JobResult | null {
   if (!arm.sameRunAs) return null;
@@ -33,13 +28,14 @@ export function reusedJob(arm: Arm, seed: number, suiteDir: string): JobResult |
 /** Writes the finished jobs of `results` (a docs/results/<suite>.json) under suiteDir where none is; returns how many. */
 export function restoreJobs(suite: Suite, results: SuiteResults, suiteDir: string, from: string): number {
   if (results.suite !== suite.name) throw new Error(`${from} holds suite '${results.suite}', not '${suite.name}'`);
+  // Configs are plain JSON data: equal as JSON text is equal (the file's copy went through JSON already).
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   let n = 0;
   for (const job of results.jobs) {
     const arm = suite.arms.find((a) => a.name === job.arm);
     if (!arm) throw new Error(`${from}: arm '${job.arm}' is not an arm of suite '${suite.name}' now (arms: ${suite.arms.map((a) => a.name).join(', ')}); nothing restored`);
     const then = results.arms.find((a) => a.name === job.arm)?.config;
-    if (!same(then, JSON.parse(JSON.stringify(arm.config)))) throw new Error(`${from}: arm '${job.arm}' had another config when its runs were made; they are not this arm's runs — nothing restored`);
+    if (!same(then, arm.config)) throw new Error(`${from}: arm '${job.arm}' had another config when its runs were made; they are not this arm's runs — nothing restored`);
   }
   for (const job of results.jobs) {
     const path = join(suiteDir, `${job.arm}-s${job.seed}`, 'job.json');

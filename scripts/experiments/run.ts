@@ -15,11 +15,12 @@
  */
 import type { ExperimentConfigInput } from '../../runner/config.ts';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { SUITES, type Suite, type SuiteEval } from './suites.ts';
 import { report } from './report.ts';
 import { restoreJobs, reusedJob } from './reuse.ts';
+import { writeJson } from './json-file.ts';
 import type { CheckpointEval } from './eval-text.ts';
 import { pointJudgeAt, startStandInProcess, type StandInProcessOptions } from '../../rewards/index.ts';
 
@@ -104,11 +105,6 @@ function sh(cmd: string, args: string[], logFile: string): Promise<void> {
 function withRelativePaths(j: JobResult): JobResult {
   const rel = (p: string) => relative(ROOT, resolve(ROOT, p)).split(sep).join('/');
   return { ...j, runDir: rel(j.runDir), summary: typeof j.summary.runDir === 'string' ? { ...j.summary, runDir: rel(j.summary.runDir) } : j.summary };
-}
-
-function writeJson(path: string, value: unknown): void {
-  writeFileSync(path + '.tmp', JSON.stringify(value, null, 1) + '\n');
-  renameSync(path + '.tmp', path);
 }
 
 function readMetrics(runDir: string): JobResult['metrics'] {
