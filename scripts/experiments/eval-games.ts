@@ -9,13 +9,14 @@
  * policies trained from scratch (a null checkpoint path is an error here); each checkpoint's policy is
  * rebuilt from its run directory's config.json (runner/eval's loadEvalTarget). This file only reads the split; it never feeds anything back.
  */
-import { readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { initBackend, type GamePolicy } from '../../agents/index.ts';
 import { loadEvalTarget } from '../../runner/eval/index.ts';
 import { passAtKCurve, rolloutGameEpisodes } from '../../agents/eval/index.ts';
 import { makeEnvSync, type Env } from '../../envs/index.ts';
 import type { CheckpointEval, EvalSpec } from './eval-text.ts';
+import { writeJson } from './json-file.ts';
 
 export function evaluateGameCheckpoint(policy: GamePolicy, envs: Array<Env<Float32Array, number>>, spec: EvalSpec, label: string, update: number): CheckpointEval {
   const t0 = performance.now();
@@ -59,8 +60,7 @@ async function main(): Promise<void> {
     results.push(r);
     console.log(`${c.label}: greedy ${(r.greedy * 100).toFixed(1)}%  sampled ${(r.sampled * 100).toFixed(1)}%  (${spec.problems} held-out levels, ${r.seconds.toFixed(1)} s)`);
   }
-  writeFileSync(out + '.tmp', JSON.stringify(results, null, 1));
-  renameSync(out + '.tmp', out);
+  writeJson(out, results);
 }
 
 if (process.argv[1]?.endsWith('eval-games.ts')) {

@@ -16,7 +16,8 @@
  * Problems are the env's 'test' split, reset seeds 0 … problems−1 (the same problems for every checkpoint).
  * This file only reads the split; it never feeds anything back into training.
  */
-import { readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeJson } from './json-file.ts';
 import { initBackend, policyFromCheckpoint, decodeSafetensors, correctAnswerMass, type TokenPolicy } from '../../agents/index.ts';
 import { makeEnvSync, type TokenEnv } from '../../envs/index.ts';
 
@@ -179,8 +180,7 @@ async function main(): Promise<void> {
     const mass = r.answerMass ? `  answer mass ${r.answerMass.map((m) => m.toFixed(3)).join(' / ')}` : '';
     console.log(`${c.label}: greedy ${(r.greedy * 100).toFixed(1)}%  pass@1 ${(r.passAtK['1'] ?? r.sampled) * 100 | 0}%  pass@${spec.n} ${((r.passAtK[String(spec.n)] ?? NaN) * 100).toFixed(1)}%  distinct correct ${r.distinctCorrect.toFixed(2)}${mass}  (${r.seconds.toFixed(1)} s)`);
   }
-  writeFileSync(out + '.tmp', JSON.stringify(results, null, 1));
-  renameSync(out + '.tmp', out);
+  writeJson(out, results);
 }
 
 if (process.argv[1]?.endsWith("eval-text.ts")) {

@@ -18,12 +18,13 @@
  *       --options '{"chainFraction":0.34}' --temperatures 1,0.5,0.3 [--problems 200] [--n 8] [--ood-problems 0] [--out scan.json]
  *                                                     (temperature scan: the regime check of a warm start)
  */
-import { readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { initBackend, policyFromCheckpoint, decodeSafetensors, type TokenPolicy } from '../../agents/index.ts';
 import { makeEnvSync, toolReward, TOOL_REWARDS, type TokenEnv, type ToolEnv, type ToolMetrics, type ToolProblemKind } from '../../envs/index.ts';
 import { passAtK, rollout, type CheckpointEval, type EvalSpec, type Outcome } from './eval-text.ts';
 import { bootstrapMean } from './bootstrap.ts';
+import { writeJson } from './json-file.ts';
 
 /** eval-text's spec (problems and n: held-out problems and samples per problem) plus: */
 export interface ToolEvalSpec extends EvalSpec {
@@ -174,11 +175,6 @@ function makeEnvs(policy: TokenPolicy, envId: string, options: Record<string, un
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-
-function writeJson(path: string, value: unknown): void {
-  writeFileSync(path + '.tmp', JSON.stringify(value, null, 1));
-  renameSync(path + '.tmp', path);
-}
 
 async function runSpec(specPath: string, out: string): Promise<void> {
   const spec = JSON.parse(readFileSync(specPath, 'utf8')) as ToolEvalSpec;
