@@ -17,9 +17,9 @@
  * This file only reads the split; it never feeds anything back into training.
  */
 import { readFileSync } from 'node:fs';
-import { writeJson } from './json-file.ts';
 import { initBackend, policyFromCheckpoint, decodeSafetensors, correctAnswerMass, type TokenPolicy } from '../../agents/index.ts';
 import { makeEnvSync, type TokenEnv } from '../../envs/index.ts';
+import { writeJson } from './json-file.ts';
 
 export interface EvalSpec {
   envId: string;
