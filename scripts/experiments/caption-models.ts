@@ -106,6 +106,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     const { mkdirSync, writeFileSync } = await import('node:fs');
     const { join, relative, resolve } = await import('node:path');
     const { initBackend } = await import('../../agents/index.ts');
+    const { writeJson } = await import('./json-file.ts');
     const { makeEnvSync, Rng } = await import('../../envs/index.ts');
     const { captionKey, createRewardModel, rubricCoverage, rubricLabel } = await import('../../rewards/index.ts');
     const { validateModelConfig } = await import('../../rewards/config.ts');
@@ -176,7 +177,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     const outDir = a.out ? resolve(a.out) : join(ROOT, 'docs', 'results');
     mkdirSync(outDir, { recursive: true });
     const base = join(outDir, `caption-models-${a.env}`);
-    writeFileSync(`${base}.json`, JSON.stringify(results, null, 1) + '\n');
+    writeJson(`${base}.json`, results);
     const pct = (x: { mean: number; lo: number; hi: number }) => (Number.isFinite(x.mean) ? `${(x.mean * 100).toFixed(1)} [${(x.lo * 100).toFixed(1)}, ${(x.hi * 100).toFixed(1)}]` : '–');
     const ci = (v: number[]) => pct(bootstrapMean(v.filter(Number.isFinite), { seed: 1 }));
     const lines = [

@@ -31,6 +31,7 @@ import {
   type MeanCI, type PerceptualJudgeConfig, type RenderableGame, type RetrievalModelConfig, type SolverDemonstration, type TrainedEncoderMetadata,
   type TrainEncoderReport,
 } from '../../rewards/index.ts';
+import { writeJson } from './json-file.ts';
 import { lineChartSvg } from './plot.ts';
 import { report } from './report.ts';
 import type { JobResult, SuiteResults } from './run.ts';
@@ -277,9 +278,8 @@ async function main(): Promise<void> {
     if (!(args.alpha >= 0 && args.alpha <= 1)) throw new Error(`--alpha must be in [0, 1], got ${args.alpha}`);
     const d = await diagnose(args);
     const file = join(ROOT, 'docs', 'results', str('--out') ?? 'perceptual-diagnosis.json');
-    mkdirSync(dirname(file), { recursive: true });
     const quoted = argv.map((x) => (/^[\w\-.,/:=]+$/.test(x) ? x : `'${x.replace(/'/g, `'\\''`)}'`));
-    writeFileSync(file, JSON.stringify({ command: `npx tsx scripts/experiments/perceptual.ts ${quoted.join(' ')}`, ...d }, null, 1) + '\n');
+    writeJson(file, { command: `npx tsx scripts/experiments/perceptual.ts ${quoted.join(' ')}`, ...d });
     console.log(`wrote ${relative(ROOT, file)}`);
     return;
   }
@@ -305,7 +305,7 @@ async function main(): Promise<void> {
     budget: { updates, checkpointEvery: 0 }, eval: null, warmStart: null, jobs,
     machine: { cpus: (await import('node:os')).cpus().length, node: process.version, date: new Date().toISOString() },
   };
-  writeFileSync(join(outDir, 'perceptual.json'), JSON.stringify(results, null, 1) + '\n');
+  writeJson(join(outDir, 'perceptual.json'), results);
   const md = report(results, outDir);
   writeFileSync(join(outDir, 'perceptual.md'), md);
   console.log(md);

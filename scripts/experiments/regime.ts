@@ -14,12 +14,12 @@
  * held-out test split — the share of test-split captions never seen on the train split.
  * Writes docs/results/regime-<env-id>.json (or --out; paths in it are relative) and prints a table.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GamePolicy, initBackend } from '../../agents/index.ts';
 import { makeEnvSync, Rng, type Env } from '../../envs/index.ts';
 import { rubricLabel, type EnvContext } from '../../rewards/index.ts';
+import { writeJson } from './json-file.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const USAGE = 'usage: npm run experiment -- regime <env-id> [--options JSON] [--episodes N] [--groups M] [--group-size G] [--seed S] [--out FILE]';
@@ -253,8 +253,7 @@ export async function main(argv: string[]): Promise<void> {
   policy.dispose();
   results.seconds = (performance.now() - t0) / 1000;
   const out = o.out ? resolve(o.out) : join(ROOT, 'docs', 'results', `regime-${o.envId}.json`);
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify(results, null, 1) + '\n');
+  writeJson(out, results);
   const rows: Array<[string, (r: PolicyRegime) => string]> = [
     ['success (95% CI)', (r) => `${pct(r.success)} [${pct(r.successCI95[0])}, ${pct(r.successCI95[1])}] (${r.successes}/${r.episodes})`],
     [`zero-variance groups, extrinsic (G = ${o.groupSize})`, (r) => `${r.zeroVarianceExtrinsic.toFixed(3)} of ${r.groups}`],
