@@ -12,6 +12,8 @@ import { bootstrapCrossed, bootstrapPairedDiff, type Interval } from './bootstra
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}` : '–');
 const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+/** A declared item as a sentence: its final full stop added where it has none. */
+const sentence = (s: string) => (/[.!?]$/.test(s.trim()) ? s : `${s}.`);
 
 /** "mean [min–max]" in percent. */
 function spread(vals: number[]): string {
@@ -229,7 +231,7 @@ function primaryTables(r: SuiteResults): string[] {
   const refLabel = base ? base.label : 'the first arm';
   const out = [
     `**Regime check.** ${regime.join('; ')}.`,
-    `**Declared before the runs.** Claim: ${d.claim} (${d.sources.join('; ')}). Primary metric: ${d.primaryMetric}. Budget: ${d.budget}. Counts against the claim: ${d.against.join(' ')}${d.controls ? ` Controls: ${d.controls}` : ''}`,
+    `**Declared before the runs.** Claim: ${d.claim} (${d.sources.join('; ')}). Primary metric: ${d.primaryMetric}. Budget: ${d.budget}. Counts against the claim: ${d.against.map(sentence).join(' ')}${d.controls ? ` Controls: ${sentence(d.controls)}` : ''}`,
     [`Primary metric${unit}: ${d.primaryMetric}${capped ? ` (here pass@${n}: this evaluation drew only n = ${n} samples)` : ''}. Mean [95% bootstrap CI over seeds × ${r.eval.problems} problems]; Δ vs ${refLabel} with problems paired:`, '',
       `| arm | seeds | after the last update | Δ vs ${refLabel} |`, '|---|---|---|---|',
       ...(w ? [`| warm start | – | ${warm ? ci(bootstrapCrossed([warm]), scale, digits) : '–'} | – |`] : []), ...rows].join('\n'),
