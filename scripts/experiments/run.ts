@@ -103,8 +103,10 @@ function sh(cmd: string, args: string[], logFile: string): Promise<void> {
  * (summary.json holds the absolute one; job.json files of older runs too).
  */
 function withRelativePaths(j: JobResult): JobResult {
-  const rel = (p: string) => relative(ROOT, resolve(ROOT, p)).split(sep).join('/');
-  return { ...j, runDir: rel(j.runDir), summary: typeof j.summary.runDir === 'string' ? { ...j.summary, runDir: rel(j.summary.runDir) } : j.summary };
+  const runDir = relative(ROOT, resolve(ROOT, j.runDir)).split(sep).join('/');
+  // summary.runDir is the absolute path the run wrote to; a job folder made in another checkout (a worktree)
+  // and moved here would keep that checkout's path, so it is set to the job's own run directory.
+  return { ...j, runDir, summary: typeof j.summary.runDir === 'string' ? { ...j.summary, runDir } : j.summary };
 }
 
 function readMetrics(runDir: string): JobResult['metrics'] {
