@@ -1,5 +1,5 @@
 /**
- * `npm run experiment -- <suite> [--seeds 3] [--quick] [--parallel 2] [--arms a,b] [--replot] [--restore]`
+ * `npm run experiment -- <suite> [--seeds 3 | --seeds 4,5 | --seeds 2-5] [--quick] [--parallel 2] [--arms a,b] [--replot] [--restore]`
  *
  * Runs one experiment suite (scripts/experiments/suites.ts): every arm × seed as its own `npm start`-style
  * process (scripts/start.ts --config, no server), at most --parallel at once; for token tasks then evaluates
@@ -7,7 +7,9 @@
  * runs/experiments/<suite>/ (git-ignored); the numbers every table and plot is made from go to
  * docs/results/<suite>.json, the plots to docs/results/<suite>-*.svg and a table digest to
  * docs/results/<suite>.md. A finished arm × seed (its job.json exists) is not rerun: re-running the
- * command after a crash continues; --replot only rebuilds the outputs from finished jobs.
+ * command after a crash continues; --replot only rebuilds the outputs from finished jobs. --seeds N is seeds
+ * 1..N; --seeds 4,5 is those seeds only (a study split over machines or worktrees; the results file then has
+ * only their jobs, so put the job folders in one runs/ and --replot with all the seeds).
  * --restore first writes the finished jobs of docs/results/<suite>.json back to runs/ (reuse.ts), so a study
  * goes on, or is replotted, on a machine that does not have its runs/ directory.
  * --quick writes to runs/experiments-quick/ and docs/results/quick/ (a smoke test, not results).
@@ -17,6 +19,7 @@ import type { ExperimentConfigInput } from '../../runner/config.ts';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { SUITES, type Suite, type SuiteEval } from './suites.ts';
 import { report } from './report.ts';
 import { restoreJobs, reusedJob } from './reuse.ts';
@@ -25,7 +28,7 @@ import type { CheckpointEval } from './eval-text.ts';
 import { pointJudgeAt, startStandInProcess, type StandInProcessOptions } from '../../rewards/index.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const USAGE = `usage: npm run experiment -- <suite> [--seeds N (default: the suite's, else 3)] [--quick] [--parallel N] [--arms a,b] [--replot] [--restore]
+const USAGE = `usage: npm run experiment -- <suite> [--seeds N (seeds 1..N; default: the suite's, else 3) | --seeds 4,5 or 2-5 (those seeds)] [--quick] [--parallel N] [--arms a,b] [--replot] [--restore]
 suites: ${Object.keys(SUITES).join(', ')}
    or: npm run experiment -- regime <env-id> [--options JSON] [--episodes N] [--groups M]   (sparsity and message check, no training)`;
 
@@ -60,11 +63,11 @@ export interface SuiteResults {
 }
 
 function parse(argv: string[]) {
-  const o = { suite: '', seeds: 0, quick: false, parallel: 2, arms: null as string[] | null, replot: false, restore: false };
+  const o = { suite: '', seeds: null as number[] | null, quick: false, parallel: 2, arms: null as string[] | null, replot: false, restore: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const val = () => { const v = argv[++i]; if (v === undefined) throw new Error(`${a} needs a value`); return v; };
-    if (a === '--seeds') o.seeds = Number(val());
+    if (a === '--seeds') o.seeds = parseSeeds(val());
     else if (a === '--parallel') o.parallel = Number(val());
     else if (a === '--arms') o.arms = val().split(',');
     else if (a === '--quick') o.quick = true;
@@ -77,10 +80,26 @@ function parse(argv: string[]) {
   }
   if (!o.suite) throw new Error('name a suite');
   if (!SUITES[o.suite]) throw new Error(`unknown suite '${o.suite}'. Valid: ${Object.keys(SUITES).join(', ')}`);
-  if (o.seeds === 0) o.seeds = SUITES[o.suite]!({ quick: o.quick }).seeds ?? 3;
-  if (!Number.isInteger(o.seeds) || o.seeds < 1) throw new Error(`--seeds must be a positive integer, got ${o.seeds}`);
   if (!Number.isInteger(o.parallel) || o.parallel < 1) throw new Error(`--parallel must be a positive integer, got ${o.parallel}`);
-  return o;
+  return { ...o, seeds: o.seeds ?? parseSeeds(String(SUITES[o.suite]!({ quick: o.quick }).seeds ?? 3)) };
+}
+
+/** `--seeds N` → seeds 1..N; `--seeds 4,5` or `--seeds 2-5` (items and ranges, `5-5` for one) → those seeds, in that order. */
+export function parseSeeds(v: string): number[] {
+  const bad = () => new Error(`--seeds takes a count N (seeds 1..N) or a list of distinct positive seeds and ranges such as 4,5 or 2-5 (5-5 for seed 5 alone); got '${v}'`);
+  const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
+  if (/^\d+$/.test(v)) {
+    if (Number(v) < 1) throw bad();
+    return range(1, Number(v));
+  }
+  if (!/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(v)) throw bad();
+  const seeds = v.split(',').flatMap((item) => {
+    const [a, b = a] = item.split('-').map(Number) as [number, number?];
+    if (a < 1 || b < a) throw bad();
+    return range(a, b);
+  });
+  if (new Set(seeds).size !== seeds.length) throw bad();
+  return seeds;
 }
 
 function sh(cmd: string, args: string[], logFile: string): Promise<void> {
@@ -219,7 +238,7 @@ async function main(): Promise<void> {
   const baseDir = join(ROOT, 'runs', o.quick ? 'experiments-quick' : 'experiments', suite.name);
   const outDir = join(ROOT, 'docs', 'results', o.quick ? 'quick' : '');
   mkdirSync(outDir, { recursive: true });
-  const seeds = Array.from({ length: o.seeds }, (_, i) => i + 1);
+  const seeds = o.seeds;
   const arms = suite.arms.filter((a) => !o.arms || o.arms.includes(a.name));
   const t0 = performance.now();
   if (o.restore) {
@@ -281,5 +300,8 @@ async function main(): Promise<void> {
 }
 
 // `npm run experiment -- regime <env-id> …` is the sparsity/message check of scripts/experiments/regime.ts (no training).
-if (process.argv[2] === 'regime') await (await import('./regime.ts')).main(process.argv.slice(3));
-else await main();
+// Only as the entry point: tests import parseSeeds without starting a suite.
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  if (process.argv[2] === 'regime') await (await import('./regime.ts')).main(process.argv.slice(3));
+  else await main();
+}
