@@ -8,8 +8,11 @@
  * docs/results/<suite>.json, the plots to docs/results/<suite>-*.svg and a table digest to
  * docs/results/<suite>.md. A finished arm × seed (its job.json exists) is not rerun: re-running the
  * command after a crash continues; --replot only rebuilds the outputs from finished jobs. --seeds N is seeds
- * 1..N; --seeds 4,5 is those seeds only (a study split over machines or worktrees; the results file then has
- * only their jobs, so put the job folders in one runs/ and --replot with all the seeds).
+ * 1..N; --seeds 4,5 or 2-5 is those seeds only, and --arms those arms only (to add an arm or split a study
+ * over machines or worktrees). The results file always holds every finished job of the suite: those in
+ * runs/ and those of the file it replaces that runs/ lacks (reuse.ts keptJobs), so running part of a study
+ * never drops the rest; a study run in pieces on two machines is joined by putting its job folders in one
+ * runs/ and running --replot.
  * --restore first writes the finished jobs of docs/results/<suite>.json back to runs/ (reuse.ts), so a study
  * goes on, or is replotted, on a machine that does not have its runs/ directory.
  * --quick writes to runs/experiments-quick/ and docs/results/quick/ (a smoke test, not results).
@@ -22,7 +25,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SUITES, type Suite, type SuiteEval } from './suites.ts';
 import { report } from './report.ts';
-import { restoreJobs, reusedJob } from './reuse.ts';
+import { keptJobs, restoreJobs, reusedJob } from './reuse.ts';
 import { writeJson } from './json-file.ts';
 import type { CheckpointEval } from './eval-text.ts';
 import { pointJudgeAt, startStandInProcess, type StandInProcessOptions } from '../../rewards/index.ts';
@@ -126,6 +129,15 @@ function withRelativePaths(j: JobResult): JobResult {
   // summary.runDir is the absolute path the run wrote to; a job folder made in another checkout (a worktree)
   // and moved here would keep that checkout's path, so it is set to the job's own run directory.
   return { ...j, runDir, summary: typeof j.summary.runDir === 'string' ? { ...j.summary, runDir } : j.summary };
+}
+
+/** Every finished job (its <arm>-s<seed>/job.json) under the suite's runs/ folder, of the suite's arms. */
+function finishedJobs(suite: Suite, baseDir: string): JobResult[] {
+  if (!existsSync(baseDir)) return [];
+  const names = readdirSync(baseDir);
+  return suite.arms.flatMap((arm) => names
+    .filter((n) => n.startsWith(`${arm.name}-s`) && /^\d+$/.test(n.slice(arm.name.length + 2)) && existsSync(join(baseDir, n, 'job.json')))
+    .map((n) => JSON.parse(readFileSync(join(baseDir, n, 'job.json'), 'utf8')) as JobResult));
 }
 
 function readMetrics(runDir: string): JobResult['metrics'] {
@@ -252,7 +264,6 @@ async function main(): Promise<void> {
   const warm = await warmStartEval(suite, o.quick, baseDir);
   // Seed-major order: with a time limit, every arm gets its first seeds before anyone gets a third.
   const queue = seeds.flatMap((s) => arms.map((a) => ({ arm: a.name, seed: s })));
-  const jobs: JobResult[] = [];
   const failures: string[] = [];
   if (!o.replot) {
     let next = 0;
@@ -262,7 +273,6 @@ async function main(): Promise<void> {
         const t = performance.now();
         try {
           const r = await runJob(suite, j.arm, j.seed, o.quick, baseDir);
-          jobs.push(r);
           const last = r.summary.successRateLast as number;
           const ev = r.eval?.at(-1);
           console.log(`[${suite.name}] ${j.arm} seed ${j.seed}: ${((performance.now() - t) / 1000).toFixed(0)} s, train success last 10% ${(last * 100).toFixed(1)}%${ev ? `, held-out greedy ${(ev.greedy * 100).toFixed(1)}%` : ''}`);
@@ -273,24 +283,30 @@ async function main(): Promise<void> {
       }
     };
     await Promise.all(Array.from({ length: o.parallel }, worker));
-  } else {
-    for (const q of queue) {
-      const p = join(baseDir, `${q.arm}-s${q.seed}`, 'job.json');
-      if (existsSync(p)) jobs.push(JSON.parse(readFileSync(p, 'utf8')) as JobResult);
-    }
   }
-  jobs.sort((a, b) => arms.findIndex((x) => x.name === a.arm) - arms.findIndex((x) => x.name === b.arm) || a.seed - b.seed);
+  // The results file holds every finished job of the suite, not only this invocation's arms and seeds: those
+  // in runs/, and those of the file it replaces that runs/ lacks (with their arm's config unchanged).
+  const jobs = finishedJobs(suite, baseDir);
+  const file = join(outDir, `${suite.name}.json`);
+  if (existsSync(file)) {
+    const { kept, dropped } = keptJobs(suite, JSON.parse(readFileSync(file, 'utf8')) as SuiteResults, new Set(jobs.map((j) => `${j.arm}-s${j.seed}`)));
+    jobs.push(...kept);
+    if (dropped.length) console.warn(`[${suite.name}] ${relative(ROOT, file)}: not kept, their arm is gone or its config changed: ${dropped.join(', ')}`);
+  }
+  const withJobs = suite.arms.filter((a) => jobs.some((j) => j.arm === a.name));
+  jobs.sort((a, b) => withJobs.findIndex((x) => x.name === a.arm) - withJobs.findIndex((x) => x.name === b.arm) || a.seed - b.seed);
   const results: SuiteResults = {
     suite: suite.name, title: suite.title, quick: o.quick,
     command: `npm run experiment -- ${process.argv.slice(2).filter((a) => a !== '--replot').join(' ')}`,
-    seeds, arms: arms.map((a) => ({ name: a.name, label: a.label, config: { ...a.config }, ...(a.standIn ? { standIn: a.standIn } : {}) })),
+    seeds: [...new Set(jobs.map((j) => j.seed))].sort((a, b) => a - b),
+    arms: withJobs.map((a) => ({ name: a.name, label: a.label, config: { ...a.config }, ...(a.standIn ? { standIn: a.standIn } : {}) })),
     budget: o.quick ? suite.quick : suite.budget,
     eval: suite.eval ? (o.quick ? suite.eval.quick : suite.eval.full) : null,
     warmStart: warm, jobs: jobs.map(withRelativePaths),
     ...(suite.declaration ? { declaration: suite.declaration } : {}),
     machine: { cpus: (await import('node:os')).cpus().length, node: process.version, date: new Date().toISOString() },
   };
-  writeJson(join(outDir, `${suite.name}.json`), results);
+  writeJson(file, results);
   const md = (suite.report ?? report)(results, outDir);
   writeFileSync(join(outDir, `${suite.name}.md`), md);
   console.log(md);

@@ -7,7 +7,7 @@ import { evaluateSplit, modeStats } from '../../scripts/experiments/eval-tools.t
 import { bestReward, TOOL_REWARD_ARMS, TOOL_STUDY_ENV, TOOL_SUITES, TOOL_WARM_STARTS } from '../../scripts/experiments/suite-tools.ts';
 import { SUITES } from '../../scripts/experiments/suites.ts';
 import type { SuiteResults } from '../../scripts/experiments/run.ts';
-import { restoreJobs, reusedJob } from '../../scripts/experiments/reuse.ts';
+import { keptJobs, restoreJobs, reusedJob } from '../../scripts/experiments/reuse.ts';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -162,6 +162,20 @@ test('--restore: the committed results of tool-reward-weak go back to runs/ whol
     assert.ok(!existsSync(join(root, 'other')), 'nothing written');
     assert.throws(() => restoreJobs({ ...suite, name: 'tool-reward' }, results, dir, file), /holds suite 'tool-reward-weak'/);
   } finally { rmSync(root, { recursive: true, force: true }); }
+});
+
+test('keptJobs: a results file written by part of a study keeps the earlier jobs runs/ lacks, not those of a changed arm', () => {
+  const results = JSON.parse(readFileSync(join(import.meta.dirname, '../../docs/results/tool-reward-weak.json'), 'utf8')) as SuiteResults;
+  const suite = SUITES['tool-reward-weak']!({ quick: false });
+  const [first, ...rest] = results.jobs;
+  const all = keptJobs(suite, results, new Set([`${first!.arm}-s${first!.seed}`]));
+  assert.equal(all.kept, rest, 'every job but the one runs/ has');
+  assert.equal(all.dropped, []);
+  const changed = { ...suite, arms: suite.arms.map((a) => (a.name === first!.arm ? { ...a, config: { ...a.config, seed: 99 } } : a)) };
+  const some = keptJobs(changed, results, new Set());
+  const ofArm = results.jobs.filter((j) => j.arm === first!.arm);
+  assert.is(some.kept.length, results.jobs.length - ofArm.length);
+  assert.equal(some.dropped, ofArm.map((j) => `${j.arm} seed ${j.seed}`));
 });
 
 test('reportTools on the committed tool-reward-weak results: paired contrasts against answer-only, dynamic − static ToolRL', () => {
