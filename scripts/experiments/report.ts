@@ -270,8 +270,18 @@ function primaryTables(r: SuiteResults): string[] {
   return out;
 }
 
+/** The invocations that made the runs (each job records its own), when they are not all the header's command. */
+function madeBy(r: SuiteResults): string | null {
+  const counts = new Map<string, number>();
+  for (const j of r.jobs) counts.set(j.command ?? '', (counts.get(j.command ?? '') ?? 0) + 1);
+  if (counts.size === 1 && (counts.has(r.command) || counts.has(''))) return null;
+  const items = [...counts].map(([c, n]) => (c ? `\`${c}\` (${n})` : `${n} by a command not recorded (run before jobs recorded theirs)`));
+  return `Runs made by: ${items.join('; ')}.`;
+}
+
 export function report(r: SuiteResults, dir: string): string {
-  const parts: string[] = [`## ${r.title}${r.quick ? ' (QUICK SMOKE — not results)' : ''}`, `Command: \`${r.command}\` — ${r.jobs.length} runs, budget ${r.budget.updates} updates each, ${r.machine.cpus} cores, ${r.machine.date}.`];
+  const by = madeBy(r);
+  const parts: string[] = [`## ${r.title}${r.quick ? ' (QUICK SMOKE — not results)' : ''}`, `Command: \`${r.command}\` — ${r.jobs.length} runs, budget ${r.budget.updates} updates each, ${r.machine.cpus} cores, ${r.machine.date}.${by ? ` ${by}` : ''}`];
   if (r.jobs.length === 0) return parts.join('\n') + '\n\nNo finished runs.\n';
   parts.push(...primaryTables(r));
   if (r.eval && r.warmStart) parts.push(...evalTables(r, dir));

@@ -31,6 +31,8 @@ import type { CheckpointEval } from './eval-text.ts';
 import { pointJudgeAt, startStandInProcess, type StandInProcessOptions } from '../../rewards/index.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
+/** This invocation as a user would type it (--replot left out: it makes no runs). */
+const INVOCATION = `npm run experiment -- ${process.argv.slice(2).filter((a) => a !== '--replot').join(' ')}`;
 const USAGE = `usage: npm run experiment -- <suite> [--seeds N (seeds 1..N; default: the suite's, else 3) | --seeds 4,5 or 2-5 (those seeds)] [--quick] [--parallel N] [--arms a,b] [--replot] [--restore]
 suites: ${Object.keys(SUITES).join(', ')}
    or: npm run experiment -- regime <env-id> [--options JSON] [--episodes N] [--groups M]   (sparsity and message check, no training)`;
@@ -47,6 +49,8 @@ export interface JobResult {
   eval?: CheckpointEval[];
   /** '<suite>/<arm>' when this job is that arm's run of the same config (Arm.sameRunAs), not a run of its own. */
   reusedFrom?: string;
+  /** The `npm run experiment` invocation that ran this job (absent in jobs made before it was recorded). */
+  command?: string;
 }
 
 export interface SuiteResults {
@@ -184,7 +188,7 @@ async function runJob(suite: Suite, armName: string, seed: number, quick: boolea
   const runDir = readdirSync(jobDir).map((n) => join(jobDir, n)).find((p) => existsSync(join(p, 'summary.json')));
   if (!runDir) throw new Error(`${arm.name} seed ${seed}: no run directory with summary.json under ${jobDir}`);
   const result: JobResult = {
-    arm: arm.name, seed, runDir: runDir.slice(ROOT.length + 1), wallSeconds, evalSeconds: 0,
+    arm: arm.name, seed, runDir: runDir.slice(ROOT.length + 1), wallSeconds, evalSeconds: 0, command: INVOCATION,
     summary: JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as Record<string, unknown>,
     metrics: readMetrics(runDir),
   };
@@ -288,8 +292,9 @@ async function main(): Promise<void> {
   // in runs/, and those of the file it replaces that runs/ lacks (with their arm's config unchanged).
   const jobs = finishedJobs(suite, baseDir);
   const file = join(outDir, `${suite.name}.json`);
-  if (existsSync(file)) {
-    const { kept, dropped } = keptJobs(suite, JSON.parse(readFileSync(file, 'utf8')) as SuiteResults, new Set(jobs.map((j) => `${j.arm}-s${j.seed}`)));
+  const earlier = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) as SuiteResults : null;
+  if (earlier) {
+    const { kept, dropped } = keptJobs(suite, earlier, new Set(jobs.map((j) => `${j.arm}-s${j.seed}`)));
     jobs.push(...kept);
     if (dropped.length) console.warn(`[${suite.name}] ${relative(ROOT, file)}: not kept, their arm is gone or its config changed: ${dropped.join(', ')}`);
   }
@@ -297,7 +302,8 @@ async function main(): Promise<void> {
   jobs.sort((a, b) => withJobs.findIndex((x) => x.name === a.arm) - withJobs.findIndex((x) => x.name === b.arm) || a.seed - b.seed);
   const results: SuiteResults = {
     suite: suite.name, title: suite.title, quick: o.quick,
-    command: `npm run experiment -- ${process.argv.slice(2).filter((a) => a !== '--replot').join(' ')}`,
+    // A replot makes no runs: the command stays the one that made them (each job also records its own).
+    command: o.replot && earlier ? earlier.command : INVOCATION,
     seeds: [...new Set(jobs.map((j) => j.seed))].sort((a, b) => a - b),
     arms: withJobs.map((a) => ({ name: a.name, label: a.label, config: { ...a.config }, ...(a.standIn ? { standIn: a.standIn } : {}) })),
     budget: o.quick ? suite.quick : suite.budget,

@@ -84,6 +84,9 @@ test('report: a declared threshold and the annotator\'s counts get their tables 
     assert.match(md, '| ONI | 2/2 | 2 [1–2] |');
     assert.match(md, '| ONI | 20 [20–20] | 30 [30–30] | 95.0 [95.0–95.0] | 8 [8–8] | 75.0 [75.0–75.0] | 60.0 [60.0–60.0] |');
     assert.not.match(md, '| extrinsic only | 0 [');
+    assert.not.match(md, 'Runs made by', 'jobs that recorded no command add nothing to the header');
+    const pieces = { ...r, jobs: r.jobs.map((j, i) => (i < 3 ? { ...j, command: i < 2 ? 'npm run experiment -- toy --seeds 1' : 'npm run experiment -- toy --seeds 2-2' } : j)) };
+    assert.match(report(pieces, dir), 'Runs made by: `npm run experiment -- toy --seeds 1` (2); `npm run experiment -- toy --seeds 2-2` (1); 1 by a command not recorded');
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
