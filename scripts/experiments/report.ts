@@ -236,6 +236,15 @@ function primaryTables(r: SuiteResults): string[] {
       `| arm | seeds | after the last update | Δ vs ${refLabel} |`, '|---|---|---|---|',
       ...(w ? [`| warm start | – | ${warm ? ci(bootstrapCrossed([warm]), scale, digits) : '–'} | – |`] : []), ...rows].join('\n'),
   ];
+  // The contrasts the claim turns on, where both arms have runs.
+  const lastOf = (name: string) => arms.find((a) => a.name === name)?.jobs.map((j) => table(j, j.eval!.length - 1)).filter((v): v is number[] => v !== null) ?? [];
+  const contrasts = (d.contrasts ?? []).filter((c) => lastOf(c.arm).length && lastOf(c.minus).length);
+  if (contrasts.length) {
+    const label = (name: string) => arms.find((a) => a.name === name)!.label;
+    out.push([`Declared contrasts${unit}, after the last update: arm − other arm, mean [95% bootstrap CI], problems paired, seeds resampled within each arm:`, '',
+      '| contrast | seeds | Δ |', '|---|---|---|',
+      ...contrasts.map((c) => `| ${label(c.arm)} − ${label(c.minus)} | ${lastOf(c.arm).length} vs ${lastOf(c.minus).length} | ${ci(bootstrapPairedDiff(lastOf(c.arm), lastOf(c.minus)), scale, digits)} |`)].join('\n'));
+  }
   // Declared secondary metrics, tabulated the same way.
   for (const s of d.secondaryMetrics ?? []) {
     const u = units(s.metric), sw = w ? perProblemValues(w, s.metric, n) : null;

@@ -71,6 +71,11 @@ export interface Declaration {
   /** Controls and why they are there. */
   controls?: string;
   /**
+   * The paired differences the claim turns on (`arm` − `minus`, problems paired, seeds resampled per arm),
+   * which report.ts tabulates after the last update next to the table against the reference arm.
+   */
+  contrasts?: Array<{ arm: string; minus: string }>;
+  /**
    * Time to threshold: report.ts gives, per arm, the first update at which the training success (moving mean
    * over budget/20 updates) reaches this share, and how many seeds reach it within the budget.
    */
@@ -361,6 +366,11 @@ function oniDungeon(): Suite {
       regime: 'random-policy success and the zero-std group fraction of extrinsic-only GRPO (docs/results/regime-Dungeon-v0.json: 0.35% random success)',
       against: ['ONI not above both novelty-only and shuffled labels (95% bootstrap CIs overlap), or extrinsic-only not near zero (then the task is not sparse for GRPO)'],
       controls: 'novelty only and shuffled labels keep the bonus and its count decay but remove what the judge knows; extrinsic only is the floor',
+      contrasts: [
+        { arm: 'oni', minus: 'novelty' }, { arm: 'oni', minus: 'shuffled' },
+        { arm: 'llm', minus: 'novelty' }, { arm: 'llm', minus: 'shuffled' },
+        { arm: 'oni-togo', minus: 'oni' },
+      ],
     },
   };
 }

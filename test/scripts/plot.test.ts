@@ -2,9 +2,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { lineChartSvg, summarise } from '../../scripts/experiments/plot.ts';
 import { passAtK } from '../../scripts/experiments/eval-text.ts';
-import { movingAverage, report, updatesToThreshold } from '../../scripts/experiments/report.ts';
+import { movingAverage, perProblemValues, report, updatesToThreshold } from '../../scripts/experiments/report.ts';
+import { bootstrapPairedDiff } from '../../scripts/experiments/bootstrap.ts';
+import { SUITES } from '../../scripts/experiments/suites.ts';
 import type { JobResult, SuiteResults } from '../../scripts/experiments/run.ts';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -87,6 +89,20 @@ test('report: a declared threshold and the annotator\'s counts get their tables 
     assert.not.match(md, 'Runs made by', 'jobs that recorded no command add nothing to the header');
     const pieces = { ...r, jobs: r.jobs.map((j, i) => (i < 3 ? { ...j, command: i < 2 ? 'npm run experiment -- toy --seeds 1' : 'npm run experiment -- toy --seeds 2-2' } : j)) };
     assert.match(report(pieces, dir), 'Runs made by: `npm run experiment -- toy --seeds 1` (2); `npm run experiment -- toy --seeds 2-2` (1); 1 by a command not recorded');
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('report: the declared contrasts of oni-dungeon (committed results) are paired bootstrap differences after the last update', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'thrive-report-'));
+  try {
+    const r = JSON.parse(readFileSync(join(import.meta.dirname, '../../docs/results/oni-dungeon.json'), 'utf8')) as SuiteResults;
+    const withDecl = { ...r, declaration: SUITES['oni-dungeon']!({ quick: false }).declaration };
+    const md = report(withDecl, dir);
+    const last = (arm: string) => r.jobs.filter((j) => j.arm === arm).map((j) => perProblemValues(j.eval!.at(-1)!, { kind: 'passAtK', k: 1 }, r.eval!.n)!);
+    const d = bootstrapPairedDiff(last('oni'), last('novelty'));
+    assert.match(md, `| rubric judge + classification RM (ONI) − novelty only (every caption labelled 1) | 5 vs 5 | ${(d.mean * 100).toFixed(1)} [${(d.lo * 100).toFixed(1)}, ${(d.hi * 100).toFixed(1)}] |`);
+    assert.match(md, '| ONI with per-step credit (outcome + intrinsic rewards to go) − rubric judge + classification RM (ONI) | 5 vs 5 |');
+    assert.not.match(report(r.declaration?.contrasts ? { ...r, declaration: { ...r.declaration, contrasts: [] } } : r, dir), 'Declared contrasts');
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
