@@ -187,10 +187,14 @@ function units(m: PrimaryMetric): { scale: number; digits: number; unit: string 
   return m.kind === 'distinctCorrect' ? { scale: 1, digits: 2, unit: '' } : { scale: 100, digits: 1, unit: ' (%)' };
 }
 
+/** An arm's seeds × problems table of the metric after the last update. */
+const lastTable = (a: ReturnType<typeof byArm>[number], m: PrimaryMetric, n: number) =>
+  a.jobs.map((j) => perProblemValues(j.eval!.at(-1)!, m, n)).filter((v): v is number[] => v !== null);
+
 /** One table row per arm: the metric after the last update with its CI, and its paired difference to `base`. */
 function lastRows(arms: ReturnType<typeof byArm>, base: ReturnType<typeof byArm>[number] | undefined, m: PrimaryMetric, n: number): string[] {
   const { scale, digits } = units(m);
-  const lastOf = (a: ReturnType<typeof byArm>[number]) => a.jobs.map((j) => perProblemValues(j.eval!.at(-1)!, m, n)).filter((v): v is number[] => v !== null);
+  const lastOf = (a: ReturnType<typeof byArm>[number]) => lastTable(a, m, n);
   const baseLast = base ? lastOf(base) : [];
   return arms.map((a) => {
     const last = lastOf(a);
@@ -237,13 +241,15 @@ function primaryTables(r: SuiteResults): string[] {
       ...(w ? [`| warm start | – | ${warm ? ci(bootstrapCrossed([warm]), scale, digits) : '–'} | – |`] : []), ...rows].join('\n'),
   ];
   // The contrasts the claim turns on, where both arms have runs.
-  const lastOf = (name: string) => arms.find((a) => a.name === name)?.jobs.map((j) => table(j, j.eval!.length - 1)).filter((v): v is number[] => v !== null) ?? [];
-  const contrasts = (d.contrasts ?? []).filter((c) => lastOf(c.arm).length && lastOf(c.minus).length);
-  if (contrasts.length) {
-    const label = (name: string) => arms.find((a) => a.name === name)!.label;
+  const pairs = (d.contrasts ?? []).flatMap((c) => {
+    const a = arms.find((x) => x.name === c.arm), b = arms.find((x) => x.name === c.minus);
+    const ta = a ? lastTable(a, m, n) : [], tb = b ? lastTable(b, m, n) : [];
+    return a && b && ta.length && tb.length ? [{ a, b, ta, tb }] : [];
+  });
+  if (pairs.length) {
     out.push([`Declared contrasts${unit}, after the last update: arm − other arm, mean [95% bootstrap CI], problems paired, seeds resampled within each arm:`, '',
       '| contrast | seeds | Δ |', '|---|---|---|',
-      ...contrasts.map((c) => `| ${label(c.arm)} − ${label(c.minus)} | ${lastOf(c.arm).length} vs ${lastOf(c.minus).length} | ${ci(bootstrapPairedDiff(lastOf(c.arm), lastOf(c.minus)), scale, digits)} |`)].join('\n'));
+      ...pairs.map(({ a, b, ta, tb }) => `| ${a.label} − ${b.label} | ${ta.length} vs ${tb.length} | ${ci(bootstrapPairedDiff(ta, tb), scale, digits)} |`)].join('\n'));
   }
   // Declared secondary metrics, tabulated the same way.
   for (const s of d.secondaryMetrics ?? []) {
